@@ -1,0 +1,15 @@
+import type { Command } from '../shared/cli/command.js';
+
+export interface CommandEntry {
+  path: readonly string[];
+  summary: string;
+  load: () => Promise<{ command: Command }>;
+}
+
+/**
+ * Every CLI command, loaded lazily so `hashwatt --help` and a small command like
+ * `keys generate` do not pay for the collector's or the emulator's imports.
+ */
+export const COMMANDS: readonly CommandEntry[] = [
+  { path: ['keys', 'generate'], summary: 'Generate an Ed25519 key pair for signing curtailment controls', load: () => import('../shared/signing/keys-command.js') },
+];

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// The test command (`npm test` runs it after the build). Unit and integration
+// tests run once with the embedded aedes broker; integration tests
+// (*.integration.test.js) run a second time against the real Mosquitto at
+// MQTT_URL (default mqtt://127.0.0.1:1883). Under CI=true a missing Mosquitto
+// is a failure, elsewhere a skip with the reason printed.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
+
+const root = new URL('..', import.meta.url).pathname;
+const dist = join(root, 'dist');
+const filter = process.argv.slice(2);
+
+function findTests(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...findTests(path));
+    else if (entry.name.endsWith('.test.js')) out.push(path);
+  }
+  return out;
+}
+
+function reachable(url) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port || 1883) });
+    const done = (ok) => { socket.destroy(); resolve(ok); };
+    socket.setTimeout(2000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+const reportDir = mkdtempSync(join(tmpdir(), 'hashwatt-tests-'));
+const totals = { passed: 0, failed: 0, skipped: 0 };
+
+function runPass(name, files, env) {
+  if (files.length === 0) return;
+  process.stdout.write(`\n=== ${name}: ${files.length} test files ===\n`);
+  const countFile = join(reportDir, `${name.replace(/\W+/g, '-')}.json`);
+  const result = spawnSync(process.execPath, [
+    '--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
+    `--test-reporter=${join(root, 'scripts/count-reporter.mjs')}`, `--test-reporter-destination=${countFile}`,
+    ...files,
+  ], { stdio: 'inherit', env: { ...process.env, ...env } });
+  let counts = { passed: 0, failed: 0, skipped: 0 };
+  try { counts = JSON.parse(readFileSync(countFile, 'utf8')); } catch { counts.failed = 1; }
+  if (result.status !== 0 && counts.failed === 0) counts.failed = 1; // crashed runner
+  process.stdout.write(`=== ${name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped ===\n`);
+  for (const k of Object.keys(totals)) totals[k] += counts[k];
+}
+
+let files = findTests(dist).sort();
+if (filter.length) files = files.filter((f) => filter.some((pattern) => f.includes(pattern)));
+const integration = files.filter((f) => f.endsWith('.integration.test.js'));
+
+const { MQTT_URL: externalUrl, ...envWithoutBroker } = process.env;
+runPass('unit + integration on the embedded broker', files, { ...envWithoutBroker, MQTT_URL: '' });
+
+const mosquittoUrl = externalUrl || 'mqtt://127.0.0.1:1883';
+if (integration.length > 0) {
+  if (await reachable(mosquittoUrl)) {
+    runPass(`integration on Mosquitto at ${mosquittoUrl}`, integration, { MQTT_URL: mosquittoUrl });
+  } else if (process.env.CI === 'true') {
+    process.stdout.write(`\nMosquitto is not reachable at ${mosquittoUrl}; under CI=true that is a failure.\n`);
+    totals.failed++;
+  } else {
+    process.stdout.write(`\nSkipping the Mosquitto pass: nothing listens at ${mosquittoUrl} (start mosquitto or set MQTT_URL).\n`);
+  }
+}
+
+process.stdout.write(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+process.exitCode = totals.failed > 0 ? 1 : 0;

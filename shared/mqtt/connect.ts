@@ -1,0 +1,57 @@
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+
+export type { MqttClient, IClientOptions } from 'mqtt';
+
+export interface ConnectOptions extends IClientOptions {
+  url: string;
+  /** How long to wait for the first CONNACK before giving up. */
+  connectTimeoutMs?: number;
+}
+
+/** MQTT CONNACK reason "unacceptable protocol version" (3.1.1 code 1, MQTT 5 code 0x84). */
+function isProtocolVersionRefusal(err: unknown): boolean {
+  const code = (err as { code?: number }).code;
+  return code === 1 || code === 0x84 || /protocol version/i.test(String((err as Error).message));
+}
+
+/**
+ * Connects with MQTT 5 and falls back to 3.1.1 when the broker refuses the
+ * protocol version (aedes, the embedded broker, speaks 3.1.1 only). The wire
+ * protocol uses nothing that needs MQTT 5, so both work; with 5 the collector
+ * also gets a session expiry instead of an unbounded persistent session.
+ */
+export async function connectMqtt(options: ConnectOptions): Promise<MqttClient> {
+  const { url, connectTimeoutMs = 10_000, ...rest } = options;
+  const first = rest.protocolVersion ?? 5;
+  try {
+    return await connectOnce(url, { ...rest, protocolVersion: first }, connectTimeoutMs);
+  } catch (err) {
+    if (first !== 5 || !isProtocolVersionRefusal(err)) throw err;
+    const { properties: _mqtt5Only, ...v4 } = rest;
+    return connectOnce(url, { ...v4, protocolVersion: 4 }, connectTimeoutMs);
+  }
+}
+
+function connectOnce(url: string, options: IClientOptions, timeoutMs: number): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const client = mqtt.connect(url, { reconnectPeriod: 0, ...options, connectTimeout: timeoutMs });
+    const wantReconnect = options.reconnectPeriod;
+    const timer = setTimeout(() => fail(new Error(`MQTT connect to ${url} timed out after ${timeoutMs} ms`)), timeoutMs);
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      client.removeListener('connect', ok);
+      client.end(true);
+      reject(err);
+    };
+    const ok = () => {
+      clearTimeout(timer);
+      client.removeListener('error', fail);
+      // Reconnect only once the first connection proved the settings right; a
+      // wrong URL or password then fails fast instead of retrying forever.
+      if (wantReconnect !== undefined) client.options.reconnectPeriod = wantReconnect;
+      resolve(client);
+    };
+    client.once('connect', ok);
+    client.once('error', fail);
+  });
+}

@@ -1,0 +1,1 @@
+export const command = undefined as never;
