@@ -1,0 +1,52 @@
+import { AppError } from '../errors.js';
+import { idProblem } from './ids.js';
+import { TOPIC_ROOT } from './version.js';
+
+/** The per-agent topic suffixes of DESIGN §4. */
+export const AGENT_TOPIC_KINDS = ['state', 'birth', 'telemetry', 'telemetry/ack', 'control', 'control/report'] as const;
+export type AgentTopicKind = (typeof AGENT_TOPIC_KINDS)[number];
+export type TopicKind = AgentTopicKind | 'collector/state';
+
+export type ParsedTopic =
+  | { kind: AgentTopicKind; site: string; agent: string }
+  | { kind: 'collector/state'; site?: undefined; agent?: undefined };
+
+export const COLLECTOR_STATE_TOPIC = `${TOPIC_ROOT}/_collector/state`;
+
+function checkId(what: string, id: string): void {
+  const problem = idProblem(id);
+  if (problem) throw new AppError('PROTOCOL', `${what} id "${id}" ${problem}`);
+}
+
+/** `hashwatt/v1/{site}/{agent}/{kind}`; throws on an invalid id so a bad id never reaches the broker. */
+export function agentTopic(site: string, agent: string, kind: AgentTopicKind): string {
+  checkId('site', site);
+  checkId('agent', agent);
+  return `${TOPIC_ROOT}/${site}/${agent}/${kind}`;
+}
+
+/** Subscription filters, for the collector (all agents) or for one agent's own inbound topics. */
+export const topicFilters = {
+  allAgents: (kind: AgentTopicKind) => `${TOPIC_ROOT}/+/+/${kind}`,
+  collectorState: () => COLLECTOR_STATE_TOPIC,
+};
+
+export type TopicParseResult = { ok: true; topic: ParsedTopic } | { ok: false; problem: string };
+
+/** Parses a received topic name; the problem text says what is wrong with it. */
+export function parseTopic(topic: string): TopicParseResult {
+  if (topic === COLLECTOR_STATE_TOPIC) return { ok: true, topic: { kind: 'collector/state' } };
+  const prefix = `${TOPIC_ROOT}/`;
+  if (!topic.startsWith(prefix)) return { ok: false, problem: `topic "${topic}" is not under ${TOPIC_ROOT}/` };
+  const levels = topic.slice(prefix.length).split('/');
+  const [site = '', agent = '', ...rest] = levels;
+  const kind = rest.join('/');
+  if (!(AGENT_TOPIC_KINDS as readonly string[]).includes(kind)) {
+    return { ok: false, problem: `topic "${topic}" has unknown suffix "${kind}"` };
+  }
+  for (const [what, id] of [['site', site], ['agent', agent]] as const) {
+    const problem = idProblem(id);
+    if (problem) return { ok: false, problem: `topic "${topic}": ${what} id "${id}" ${problem}` };
+  }
+  return { ok: true, topic: { kind: kind as AgentTopicKind, site, agent } };
+}
