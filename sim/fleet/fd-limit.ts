@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { AppError } from '../../shared/errors.js';
+
+/**
+ * Every emulated port is one listening socket (we never bind 0.0.0.0, so one
+ * socket cannot serve a whole range), so 10,000 miners need ~18,000 file
+ * descriptors plus the connections in flight. Node already raises the soft
+ * limit to the hard one at start-up; when even the hard limit is short we try
+ * util-linux `prlimit` on our own pid (works as root / with CAP_SYS_RESOURCE)
+ * and otherwise fail with what to do instead of dying on EMFILE halfway.
+ */
+export function readOpenFileLimit(): { soft: number; hard: number } | null {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const m = line ? /Max open files\s+(\S+)\s+(\S+)/.exec(line) : null;
+    if (!m) return null;
+    const parse = (s: string | undefined) => (s === 'unlimited' ? Number.POSITIVE_INFINITY : Number(s));
+    return { soft: parse(m[1]), hard: parse(m[2]) };
+  } catch {
+    return null; // not Linux: let listen() report EMFILE if it comes to that
+  }
+}
+
+export function ensureOpenFileLimit(needed: number): { soft: number; raised: boolean } {
+  const limit = readOpenFileLimit();
+  if (!limit || limit.soft >= needed) return { soft: limit?.soft ?? Number.NaN, raised: false };
+  const want = Math.max(needed, Math.min(limit.hard, 1 << 20));
+  try {
+    execFileSync('prlimit', [`--pid=${process.pid}`, `--nofile=${want}:${Math.max(want, limit.hard)}`], { stdio: 'ignore' });
+  } catch {
+    // fall through to the check below
+  }
+  const after = readOpenFileLimit();
+  if (after && after.soft >= needed) return { soft: after.soft, raised: true };
+  throw new AppError(
+    'CONFIG_INVALID',
+    `the emulator needs about ${needed} open files but this process may open only ${after?.soft ?? limit.soft}; ` +
+      `raise it (ulimit -n ${needed}, or LimitNOFILE= in a systemd unit) or emulate fewer miners`,
+  );
+}
