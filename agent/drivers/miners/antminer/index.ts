@@ -1,18 +1,3 @@
-import type { DriverContext, MinerDriver, MinerEndpoint } from '../miner-driver.js';
-import { AppError } from '../../../../shared/errors.js';
-
-/** Placeholder so the registry compiles; the real driver lands in the next commits. */
-export function createAntminerDriver(endpoint: MinerEndpoint, _context: DriverContext): MinerDriver {
-  const notYet = (): never => {
-    throw new AppError('UNSUPPORTED', 'antminer driver not implemented yet');
-  };
-  return {
-    firmware: 'antminer',
-    endpoint,
-    read: async () => notYet(),
-    capabilities: () => ({ sleep: false, wake: false, powerTarget: false }),
-    sleep: async () => notYet(),
-    wake: async () => notYet(),
-    setPowerTarget: async () => notYet(),
-  };
-}
+export { createAntminerDriver } from './antminer-driver.js';
+export { lookupAntminerModel, estimateAntminerPowerW, ANTMINER_MODELS } from './model-table.js';
+export { parseStockStats } from './parse-stock.js';

@@ -1,0 +1,164 @@
+import { AppError, describeError, isAppError } from '../../../../shared/errors.js';
+import { cgminerCommand, type CgminerTarget } from '../transport/cgminer-client.js';
+import { DEFAULT_CONFIRM_TIMEOUT_MS, EXPECT, performAction } from '../confirm-action.js';
+import type { ActionOptions, DriverContext, MinerDriver, MinerEndpoint, MinerReading } from '../miner-driver.js';
+import { parseV2Model, parseV2Status, parseV2Summary } from './parse-v2.js';
+import { parseV3DeviceInfo, parseV3Summary, v3Msg } from './parse-v3.js';
+import { v2Read, v2Write } from './v2-client.js';
+import { signV3Command } from './v3-auth.js';
+import { v3Request, WHATSMINER_V3_PORT, type V3Target } from './v3-transport.js';
+
+const HASHING_THS = 0.5;
+
+/**
+ * MicroBT Whatsminer: reads prefer API v3 (TCP 4433) when it answers, else API
+ * v2 (cgminer JSON on 4028). Writes use the same API the reads found: v3
+ * `set.miner.service` / `set.miner.power_limit` with salted tokens, or v2
+ * `power_off` / `power_on` / `adjust_power_limit` through the encrypted
+ * write API. Default passwords as shipped: v3 account "super"/"super", v2 "admin".
+ */
+export function createWhatsminerDriver(endpoint: MinerEndpoint, context: DriverContext): MinerDriver {
+  const now = context.now ?? Date.now;
+  const v2: CgminerTarget = { host: endpoint.host, port: endpoint.port ?? 4028, timeoutMs: context.requestTimeoutMs };
+  const v3: V3Target = { host: endpoint.host, port: endpoint.v3Port ?? WHATSMINER_V3_PORT, timeoutMs: context.requestTimeoutMs };
+  /** undefined until probed; re-probed after a failure so a firmware upgrade is noticed. */
+  let api: 'v2' | 'v3' | undefined;
+  let v2Model: string | undefined;
+
+  const base = (): Omit<MinerReading, 'state'> => ({
+    id: endpoint.id,
+    host: endpoint.port ? `${endpoint.host}:${endpoint.port}` : endpoint.host,
+    make: 'MicroBT',
+    model: 'WhatsMiner',
+    firmware: 'whatsminer',
+    firmwareVersion: '',
+    powerW: null,
+    powerSource: 'none',
+    hashrateThs: 0,
+    nominalThs: null,
+    efficiencyJth: null,
+    maxTempC: null,
+    fanRpm: [],
+    uptimeS: null,
+    readAt: now(),
+  });
+
+  const stateOf = (mining: boolean | null, ths: number): MinerReading['state'] =>
+    mining === false ? 'sleeping' : ths > HASHING_THS ? 'hashing' : 'idle';
+
+  function finish(partial: Omit<MinerReading, keyof ReturnType<typeof base>> & Partial<MinerReading>): MinerReading {
+    const r = { ...base(), ...partial } as MinerReading;
+    r.powerSource = r.powerW === null ? 'none' : 'reported';
+    r.efficiencyJth = r.powerW !== null && r.hashrateThs > HASHING_THS ? r.powerW / r.hashrateThs : null;
+    return r;
+  }
+
+  async function readV3(): Promise<MinerReading> {
+    const info = parseV3DeviceInfo(await v3Request(v3, { cmd: 'get.device.info' }));
+    const s = parseV3Summary(await v3Request(v3, { cmd: 'get.miner.status', param: 'summary' }));
+    return finish({
+      state: stateOf(info.working, s.hashrateThs),
+      model: info.model || 'WhatsMiner',
+      firmwareVersion: info.firmwareVersion,
+      powerW: s.powerW,
+      hashrateThs: s.hashrateThs,
+      nominalThs: s.nominalThs,
+      maxTempC: s.maxTempC,
+      fanRpm: s.fanRpm,
+      uptimeS: s.uptimeS,
+      ...(s.powerLimitW !== null ? { powerTargetW: s.powerLimitW } : {}),
+    });
+  }
+
+  async function readV2(): Promise<MinerReading> {
+    const s = parseV2Summary(await cgminerCommand(v2, 'summary'));
+    const status = parseV2Status(await v2Read(v2, 'status'));
+    if (v2Model === undefined) {
+      try {
+        v2Model = parseV2Model(await cgminerCommand(v2, 'devdetails')) ?? 'WhatsMiner';
+      } catch {
+        v2Model = 'WhatsMiner'; // the model is a label; its absence must not fail the reading
+      }
+    }
+    return finish({
+      state: stateOf(status.mining, s.hashrateThs),
+      model: v2Model,
+      firmwareVersion: s.firmwareVersion || status.firmwareVersion,
+      powerW: s.powerW,
+      hashrateThs: s.hashrateThs,
+      nominalThs: s.nominalThs,
+      maxTempC: s.maxTempC,
+      fanRpm: s.fanRpm,
+      uptimeS: s.uptimeS,
+      ...(s.powerLimitW !== null ? { powerTargetW: s.powerLimitW } : {}),
+    });
+  }
+
+  async function chooseApi(): Promise<'v2' | 'v3'> {
+    if (api) return api;
+    try {
+      await v3Request(v3, { cmd: 'get.device.info', param: 'miner' });
+      api = 'v3';
+    } catch {
+      api = 'v2';
+    }
+    return api;
+  }
+
+  async function read(): Promise<MinerReading> {
+    try {
+      return (await chooseApi()) === 'v3' ? await readV3() : await readV2();
+    } catch (err) {
+      api = undefined;
+      const offline = isAppError(err, 'UNREACHABLE') || isAppError(err, 'TIMEOUT');
+      return { ...base(), state: offline ? 'offline' : 'error', error: describeError(err) };
+    }
+  }
+
+  async function v3Set(cmd: string, param: unknown): Promise<void> {
+    const info = parseV3DeviceInfo(await v3Request(v3, { cmd: 'get.device.info', param: 'salt' }));
+    if (!info.salt) throw new AppError('PROTOCOL', `${endpoint.host}: get.device.info returned no salt`);
+    const auth = { password: endpoint.password ?? 'super', salt: info.salt, ts: Math.floor(now() / 1000), account: endpoint.username ?? 'super' };
+    v3Msg(await v3Request(v3, signV3Command(cmd, param, auth)), cmd);
+  }
+
+  const v2Password = () => endpoint.password ?? 'admin';
+  const timeout = (o?: ActionOptions) => o?.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS;
+
+  return {
+    firmware: 'whatsminer',
+    endpoint,
+    read,
+    capabilities: () => ({ sleep: true, wake: true, powerTarget: {} }),
+    sleep: (o) =>
+      performAction({
+        ...EXPECT.sleep, read, now, confirmTimeoutMs: timeout(o),
+        send: async () => {
+          if ((await chooseApi()) === 'v3') await v3Set('set.miner.service', 'stop');
+          else await v2Write(v2, v2Password(), { cmd: 'power_off', respbefore: 'true' });
+        },
+      }),
+    wake: (o) =>
+      performAction({
+        ...EXPECT.wake, read, now, confirmTimeoutMs: timeout(o),
+        send: async () => {
+          if ((await chooseApi()) === 'v3') await v3Set('set.miner.service', 'start');
+          else await v2Write(v2, v2Password(), { cmd: 'power_on' });
+        },
+      }),
+    setPowerTarget: async (watts, o) => {
+      if (!Number.isFinite(watts) || watts <= 0) {
+        return { ok: false, reason: 'unsupported', message: `power target ${watts} W is not a positive number`, elapsedMs: 0 };
+      }
+      const before = await read();
+      const target = Math.round(watts);
+      return performAction({
+        ...EXPECT.powerTarget(target, before.powerW), read, now, confirmTimeoutMs: timeout(o),
+        send: async () => {
+          if ((await chooseApi()) === 'v3') await v3Set('set.miner.power_limit', target);
+          else await v2Write(v2, v2Password(), { cmd: 'adjust_power_limit', power_limit: String(target) });
+        },
+      });
+    },
+  };
+}
