@@ -1,0 +1,3 @@
+export { createBraiinsDriver } from './braiins-driver.js';
+export * from './braiins-parsers.js';
+export { BraiinsRestClient } from './braiins-rest-client.js';
