@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { BrokerConfigSchema } from '../../shared/config/broker-config.js';
+import { IdSchema } from '../../shared/protocol/ids.js';
+
+export const ROLES = ['viewer', 'operator', 'grid'] as const;
+export const RoleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof RoleSchema>;
+
+/** sha256 of the token in hex; the plain token never sits in a config file. */
+export const TokenConfigSchema = z.object({
+  name: z.string().min(1).max(64),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected the sha256 of the token as 64 lower-case hex digits (echo -n TOKEN | sha256sum)'),
+  role: RoleSchema,
+});
+
+/** The fields of a site that a person sets (the API's create body uses the same schema). */
+export const SiteSettingsSchema = z.object({
+  id: IdSchema,
+  name: z.string().min(1).max(200),
+  region: z.string().min(1).max(100).default('default'),
+  company: z.string().max(200).default(''),
+  registered: z.boolean().default(true),
+  allocationKw: z.number().finite().nonnegative().default(0),
+  hardCapKw: z.number().finite().nonnegative().nullable().default(null),
+  tariffPerKwh: z.number().finite().nonnegative().default(0),
+  /** Curtailment tier: lower tiers are shed first (tier 1 is the most interruptible). */
+  tier: z.number().int().min(1).max(100).default(1),
+  /** Overrides compliance.autoEnforce for this site; null follows the global setting. */
+  autoEnforce: z.boolean().nullable().default(null),
+});
+export type SiteSettings = z.infer<typeof SiteSettingsSchema>;
+
+export const ComplianceConfigSchema = z.object({
+  /** Rolling average window of site kW. */
+  windowS: z.number().positive().default(300),
+  /** A site is over when the rolling average exceeds allocation × (1 + tolerance). */
+  tolerance: z.number().min(0).max(10).default(0.05),
+  /** How long it must stay over before a violation opens. */
+  graceS: z.number().nonnegative().default(600),
+  /** A violation closes when the average is at or below allocation × (1 + tolerance − hysteresis) for graceS. */
+  hysteresis: z.number().min(0).max(1).default(0.02),
+  /** How long the average must stay under the close line; defaults to graceS. */
+  closeAfterS: z.number().nonnegative().optional(),
+  autoEnforce: z.boolean().default(false),
+});
+
+export const CollectorConfigSchema = z.object({
+  /** External broker; leave out to run the embedded one. */
+  broker: BrokerConfigSchema.optional(),
+  embeddedBroker: z
+    .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(1883) })
+    .default({ host: '127.0.0.1', port: 1883 }),
+  /** Folder of the SQLite file (collector.db). */
+  dataDir: z.string().min(1),
+  signing: z.object({ privateKeyFile: z.string().min(1), publicKeyFile: z.string().min(1) }),
+  http: z
+    .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8080) })
+    .default({ host: '127.0.0.1', port: 8080 }),
+  tokens: z.array(TokenConfigSchema).default([]),
+  sites: z.array(SiteSettingsSchema).default([]),
+  compliance: ComplianceConfigSchema.default(ComplianceConfigSchema.parse({})),
+  ingest: z
+    .object({
+      /** Flush a batch at this many messages or after flushMs, whichever comes first. */
+      batchSize: z.number().int().positive().default(2000),
+      flushMs: z.number().int().positive().default(200),
+      /** How long a missing seq may hold back acks before it is recorded as a gap and skipped. */
+      gapTimeoutS: z.number().positive().default(60),
+      /** MQTT session expiry: how long the broker keeps our subscriptions and queued messages while we are away. */
+      sessionExpiryS: z.number().int().positive().default(3600),
+      clientId: z.string().max(128).default('hashwatt-collector'),
+    })
+    .default({ batchSize: 2000, flushMs: 200, gapTimeoutS: 60, sessionExpiryS: 3600, clientId: 'hashwatt-collector' }),
+  events: z
+    .object({
+      /** A target is confirmed when measured kW ≤ target × (1 + tolerance) (+ 1 kW slack). */
+      confirmTolerance: z.number().min(0).max(1).default(0.05),
+      rampSeconds: z.number().nonnegative().default(60),
+      /** How often the scheduler checks start/end of events. */
+      tickMs: z.number().int().positive().default(1000),
+    })
+    .default({ confirmTolerance: 0.05, rampSeconds: 60, tickMs: 1000 }),
+  retention: z
+    .object({ rawDays: z.number().positive().default(14), rollup1mDays: z.number().positive().default(90), rollup1hDays: z.number().positive().default(1825) })
+    .default({ rawDays: 14, rollup1mDays: 90, rollup1hDays: 1825 }),
+  /** A site counts as online when an agent reported within this many seconds. */
+  onlineAfterS: z.number().positive().default(60),
+});
+export type CollectorConfig = z.infer<typeof CollectorConfigSchema>;
+export type ComplianceConfig = z.infer<typeof ComplianceConfigSchema>;

@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { planEvent, type PlanSite } from './event-planner.js';
+
+const site = (site: string, kw: number, registered = true, tier = 1, region = 'north', hashing = 100): PlanSite => ({ siteId: site.length, site, region, registered, tier, kw, hashing });
+
+test('reduce_by_kw sheds the unregistered site first, then registered ones pro rata', () => {
+  const sites = [site('a', 1000), site('b', 3000), site('grey', 500, false)];
+  const plan = planEvent({ kind: 'reduce_by_kw', value: 1300, scope: { all: true } }, sites);
+  assert.equal(plan.requestedKw, 1300);
+  assert.equal(plan.plannedShedKw, 1300);
+  const byId = Object.fromEntries(plan.targets.map((t) => [t.site, t]));
+  assert.equal(byId.grey!.mode, 'full');
+  assert.equal(byId.grey!.shedKw, 500);
+  assert.equal(plan.targets[0]!.site, 'grey', 'the grey site comes first in the plan');
+  assert.equal(byId.a!.shedKw, 200);
+  assert.equal(byId.a!.mode, 'max_kw');
+  assert.equal(byId.a!.value, 800);
+  assert.equal(byId.b!.shedKw, 600);
+  assert.equal(byId.b!.targetKw, 2400);
+});
+
+test('a small reduction is taken from the grey sites alone', () => {
+  const plan = planEvent({ kind: 'reduce_by_kw', value: 100, scope: { all: true } }, [site('a', 1000), site('g1', 300, false), site('g2', 100, false)]);
+  assert.deepEqual(plan.targets.map((t) => [t.site, t.shedKw]), [['g1', 75], ['g2', 25]]);
+});
+
+test('registered tiers are shed in order, tier 1 first', () => {
+  const plan = planEvent({ kind: 'reduce_by_kw', value: 1500, scope: { all: true } }, [site('t2', 1000, true, 2), site('t1', 1000, true, 1)]);
+  const byId = Object.fromEntries(plan.targets.map((t) => [t.site, t]));
+  assert.equal(byId.t1!.shedKw, 1000);
+  assert.equal(byId.t2!.shedKw, 500);
+});
+
+test('no site is asked for more than it draws; the rest is a shortfall', () => {
+  const plan = planEvent({ kind: 'reduce_by_kw', value: 5000, scope: { all: true } }, [site('a', 1000), site('b', 500, false)]);
+  assert.equal(plan.plannedShedKw, 1500);
+  assert.equal(plan.shortfallKw, 3500);
+  assert.ok(plan.targets.every((t) => t.mode === 'full' && t.targetKw === 0));
+});
+
+test('limit_to_kw sheds the excess of the scope only', () => {
+  const plan = planEvent({ kind: 'limit_to_kw', value: 1200, scope: { regions: ['north'] } }, [site('a', 1000), site('b', 1000), site('s', 900, true, 1, 'south')]);
+  assert.equal(plan.scopeKw, 2000);
+  assert.equal(plan.requestedKw, 800);
+  assert.deepEqual(plan.targets.map((t) => t.site).sort(), ['a', 'b']);
+});
+
+test('sleep_count splits whole machines, grey first, never more than hashing', () => {
+  const plan = planEvent({ kind: 'sleep_count', value: 130, scope: { all: true } }, [site('a', 1000, true, 1, 'n', 100), site('b', 1000, true, 1, 'n', 200), site('g', 100, false, 1, 'n', 10)]);
+  const byId = Object.fromEntries(plan.targets.map((t) => [t.site, t.value]));
+  assert.equal(byId.g, 10);
+  assert.equal((byId.a ?? 0) + (byId.b ?? 0), 120);
+  assert.equal(byId.a, 40);
+  assert.equal(byId.b, 80);
+});
+
+test('full puts every site of the scope to sleep', () => {
+  const plan = planEvent({ kind: 'full', scope: { sites: ['a'] } }, [site('a', 1000), site('b', 1000)]);
+  assert.deepEqual(plan.targets.map((t) => [t.site, t.mode, t.targetKw]), [['a', 'full', 0]]);
+});

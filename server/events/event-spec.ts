@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { IdSchema } from '../../shared/protocol/ids.js';
+import { PrioritySchema } from '../../shared/protocol/schemas/common.js';
+
+export const EVENT_KINDS = ['reduce_by_kw', 'limit_to_kw', 'sleep_count', 'full'] as const;
+
+export const EventScopeSchema = z
+  .object({
+    all: z.boolean().optional(),
+    regions: z.array(z.string().min(1).max(100)).max(1000).optional(),
+    sites: z.array(IdSchema).max(100_000).optional(),
+  })
+  .refine((s) => s.all === true || (s.regions?.length ?? 0) > 0 || (s.sites?.length ?? 0) > 0, {
+    message: 'scope needs all: true, or at least one region or site',
+  });
+
+/** Body of POST /api/v1/events. */
+export const EventRequestSchema = z
+  .object({
+    scope: EventScopeSchema,
+    kind: z.enum(EVENT_KINDS),
+    /** kW for reduce_by_kw and limit_to_kw, machines for sleep_count; ignored for full. */
+    value: z.number().finite().nonnegative().optional(),
+    /** Start, ms since the epoch or an ISO 8601 time; defaults to now. */
+    start: z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).optional(),
+    durationS: z.number().positive().max(30 * 86_400),
+    priority: PrioritySchema.default('normal'),
+    reason: z.string().max(500).default(''),
+  })
+  .refine((e) => e.kind === 'full' || e.value !== undefined, { message: 'reduce_by_kw, limit_to_kw and sleep_count need a value', path: ['value'] })
+  .refine((e) => e.kind !== 'sleep_count' || (e.value !== undefined && Number.isInteger(e.value)), { message: 'sleep_count takes a whole number of machines', path: ['value'] });
+export type EventRequest = z.infer<typeof EventRequestSchema>;
+export type EventScope = z.infer<typeof EventScopeSchema>;
+export type EventKind = (typeof EVENT_KINDS)[number];

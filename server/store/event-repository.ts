@@ -1,0 +1,140 @@
+import type { Db } from './database.js';
+
+export const EVENT_STATUSES = ['scheduled', 'active', 'completed', 'cancelled'] as const;
+export type EventStatus = (typeof EVENT_STATUSES)[number];
+export const TARGET_STATES = ['pending', 'sent', 'accepted', 'holding', 'confirmed', 'failed', 'released'] as const;
+export type TargetState = (typeof TARGET_STATES)[number];
+
+export interface EventRow {
+  id: string;
+  kind: 'reduce_by_kw' | 'limit_to_kw' | 'sleep_count' | 'full';
+  value: number | null;
+  scope: { all?: boolean; regions?: string[]; sites?: string[] };
+  startTs: number;
+  endTs: number;
+  priority: 'normal' | 'high' | 'emergency';
+  reason: string;
+  status: EventStatus;
+  requestedKw: number;
+  createdBy: string;
+  createdAt: number;
+  endedAt: number | null;
+}
+
+export interface TargetRow {
+  eventId: string;
+  siteId: number;
+  site: string;
+  state: TargetState;
+  mode: 'max_kw' | 'sleep_count' | 'full';
+  value: number | null;
+  targetKw: number | null;
+  baselineKw: number;
+  shedKw: number;
+  revision: number | null;
+  achievedKw: number | null;
+  detail: string | null;
+  updatedAt: number;
+}
+
+interface RawEvent { id: string; kind: EventRow['kind']; value: number | null; scope: string; start_ts: number; end_ts: number; priority: EventRow['priority']; reason: string; status: EventStatus; requested_kw: number; created_by: string; created_at: number; ended_at: number | null }
+interface RawTarget { event_id: string; site_id: number; site: string; state: TargetState; mode: TargetRow['mode']; value: number | null; target_kw: number | null; baseline_kw: number; shed_kw: number; revision: number | null; achieved_kw: number | null; detail: string | null; updated_at: number }
+
+const toEvent = (r: RawEvent): EventRow => ({
+  id: r.id, kind: r.kind, value: r.value, scope: JSON.parse(r.scope) as EventRow['scope'], startTs: r.start_ts, endTs: r.end_ts, priority: r.priority,
+  reason: r.reason, status: r.status, requestedKw: r.requested_kw, createdBy: r.created_by, createdAt: r.created_at, endedAt: r.ended_at,
+});
+const toTarget = (r: RawTarget): TargetRow => ({
+  eventId: r.event_id, siteId: r.site_id, site: r.site, state: r.state, mode: r.mode, value: r.value, targetKw: r.target_kw, baselineKw: r.baseline_kw,
+  shedKw: r.shed_kw, revision: r.revision, achievedKw: r.achieved_kw, detail: r.detail, updatedAt: r.updated_at,
+});
+
+const TARGET_SELECT = 'SELECT t.*, s.site AS site FROM event_targets t JOIN sites s ON s.id = t.site_id';
+
+export type EventRepository = ReturnType<typeof createEventRepository>;
+
+/** Curtailment events, their per-site targets, the effective controls and the agents' reports. */
+export function createEventRepository(db: Db) {
+  const insertEvent = db.prepare(`INSERT INTO events (id, kind, value, scope, start_ts, end_ts, priority, reason, status, requested_kw, created_by, created_at)
+    VALUES (@id, @kind, @value, @scope, @startTs, @endTs, @priority, @reason, @status, @requestedKw, @createdBy, @createdAt)`);
+  const insertTarget = db.prepare(`INSERT INTO event_targets (event_id, site_id, state, mode, value, target_kw, baseline_kw, shed_kw, updated_at)
+    VALUES (@eventId, @siteId, 'pending', @mode, @value, @targetKw, @baselineKw, @shedKw, @now)`);
+  const getEvent = db.prepare<[string], RawEvent>('SELECT * FROM events WHERE id = ?');
+  const listEvents = db.prepare<[number], RawEvent>('SELECT * FROM events ORDER BY created_at DESC LIMIT ?');
+  const liveEvents = db.prepare<[], RawEvent>("SELECT * FROM events WHERE status IN ('scheduled', 'active') ORDER BY created_at");
+  const setStatus = db.prepare<[EventStatus, number | null, string]>('UPDATE events SET status = ?, ended_at = ? WHERE id = ?');
+  const targetsOf = db.prepare<[string], RawTarget>(`${TARGET_SELECT} WHERE t.event_id = ? ORDER BY s.site`);
+  const targetsOfSite = db.prepare<[number], RawTarget>(`${TARGET_SELECT} JOIN events e ON e.id = t.event_id WHERE t.site_id = ? AND e.status IN ('scheduled', 'active')`);
+  const updateTarget = db.prepare('UPDATE event_targets SET state = @state, revision = COALESCE(@revision, revision), achieved_kw = COALESCE(@achievedKw, achieved_kw), detail = COALESCE(@detail, detail), updated_at = @now WHERE event_id = @eventId AND site_id = @siteId');
+  const metaGet = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
+  const metaSet = db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const controlGet = db.prepare<[number], { revision: number; payload: string; published_at: number | null }>('SELECT * FROM controls WHERE site_id = ?');
+  const controlAll = db.prepare<[], { site_id: number; revision: number; payload: string; published_at: number | null }>('SELECT * FROM controls');
+  const controlSet = db.prepare<[number, number, string, number | null]>(`INSERT INTO controls (site_id, revision, payload, published_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (site_id) DO UPDATE SET revision = excluded.revision, payload = excluded.payload, published_at = excluded.published_at`);
+  const controlPublished = db.prepare<[number, number, number]>('UPDATE controls SET published_at = ? WHERE site_id = ? AND revision = ?');
+  const reportInsert = db.prepare(`INSERT INTO control_reports (site_id, agent_id, revision, status, reason, detail, achieved_kw, target_kw, ts, received_at)
+    VALUES (@siteId, @agentId, @revision, @status, @reason, @detail, @achievedKw, @targetKw, @ts, @now)`);
+  const reportsOfSite = db.prepare<[number, number], { revision: number; status: string; reason: string | null; detail: string | null; achieved_kw: number | null; target_kw: number | null; ts: number; received_at: number }>(
+    'SELECT * FROM control_reports WHERE site_id = ? ORDER BY id DESC LIMIT ?');
+
+  return {
+    insertEvent(e: EventRow, targets: Array<Omit<TargetRow, 'eventId' | 'site' | 'state' | 'revision' | 'achievedKw' | 'detail' | 'updatedAt'>>, now: number): void {
+      db.transaction(() => {
+        insertEvent.run({ ...e, scope: JSON.stringify(e.scope) });
+        for (const t of targets) insertTarget.run({ eventId: e.id, siteId: t.siteId, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, shedKw: t.shedKw, now });
+      })();
+    },
+    get(id: string): EventRow | undefined {
+      const r = getEvent.get(id);
+      return r && toEvent(r);
+    },
+    list(limit = 200): EventRow[] {
+      return listEvents.all(limit).map(toEvent);
+    },
+    live(): EventRow[] {
+      return liveEvents.all().map(toEvent);
+    },
+    setStatus(id: string, status: EventStatus, endedAt: number | null): void {
+      setStatus.run(status, endedAt, id);
+    },
+    targets(eventId: string): TargetRow[] {
+      return targetsOf.all(eventId).map(toTarget);
+    },
+    /** Targets of the live (scheduled or active) events on one site. */
+    liveTargetsOfSite(siteId: number): TargetRow[] {
+      return targetsOfSite.all(siteId).map(toTarget);
+    },
+    updateTarget(eventId: string, siteId: number, change: { state: TargetState; revision?: number; achievedKw?: number | null; detail?: string }, now: number): void {
+      updateTarget.run({ eventId, siteId, state: change.state, revision: change.revision ?? null, achievedKw: change.achievedKw ?? null, detail: change.detail ?? null, now });
+    },
+    /** The next control revision: global, persisted, never reused (agents refuse a revision they have seen). */
+    nextRevision(): number {
+      return db.transaction(() => {
+        const current = Number(metaGet.get('control_revision')?.value ?? '0');
+        const next = current + 1;
+        metaSet.run('control_revision', String(next));
+        return next;
+      })();
+    },
+    control(siteId: number): { revision: number; payload: Record<string, unknown>; publishedAt: number | null } | undefined {
+      const r = controlGet.get(siteId);
+      return r && { revision: r.revision, payload: JSON.parse(r.payload) as Record<string, unknown>, publishedAt: r.published_at };
+    },
+    controls(): Array<{ siteId: number; revision: number; payload: Record<string, unknown>; publishedAt: number | null }> {
+      return controlAll.all().map((r) => ({ siteId: r.site_id, revision: r.revision, payload: JSON.parse(r.payload) as Record<string, unknown>, publishedAt: r.published_at }));
+    },
+    saveControl(siteId: number, revision: number, payload: Record<string, unknown>): void {
+      controlSet.run(siteId, revision, JSON.stringify(payload), null);
+    },
+    markPublished(siteId: number, revision: number, now: number): void {
+      controlPublished.run(now, siteId, revision);
+    },
+    insertReport(r: { siteId: number; agentId: number; revision: number; status: string; reason: string | null; detail: string | null; achievedKw: number | null; targetKw: number | null; ts: number }, now: number): void {
+      reportInsert.run({ ...r, now });
+    },
+    reports(siteId: number, limit = 50) {
+      return reportsOfSite.all(siteId, limit).map((r) => ({ revision: r.revision, status: r.status, reason: r.reason, detail: r.detail, achievedKw: r.achieved_kw, targetKw: r.target_kw, ts: r.ts, receivedAt: r.received_at }));
+    },
+  };
+}

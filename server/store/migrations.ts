@@ -1,0 +1,191 @@
+/**
+ * Numbered migrations: migration N brings the schema from user_version N-1 to N.
+ * Never edit a released migration; add the next one.
+ *
+ * Shaped for DESIGN §9 (10,000 sites, 1,000,000 miners): rows are keyed by small
+ * integer ids, hot tables are WITHOUT ROWID on their natural key, per-miner detail
+ * is one upserted row per miner (latest state, not history), and raw samples are
+ * trimmed by retention while 1-minute and 1-hour rollups keep the long view.
+ */
+export const MIGRATIONS: readonly string[] = [
+  /* 1 */ `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+  CREATE TABLE sites (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    region TEXT NOT NULL DEFAULT 'default',
+    company TEXT NOT NULL DEFAULT '',
+    registered INTEGER NOT NULL DEFAULT 0,
+    allocation_kw REAL NOT NULL DEFAULT 0,
+    hard_cap_kw REAL,
+    tariff_per_kwh REAL NOT NULL DEFAULT 0,
+    tier INTEGER NOT NULL DEFAULT 1,
+    auto_enforce INTEGER,
+    -- set when an unknown site reported: grey miners are visible, never silently ignored
+    flagged INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE agents (
+    id INTEGER PRIMARY KEY,
+    site_id INTEGER NOT NULL REFERENCES sites(id),
+    agent TEXT NOT NULL,
+    online INTEGER NOT NULL DEFAULT 0,
+    session INTEGER,
+    state_ts INTEGER,
+    birth TEXT,
+    last_seen INTEGER,
+    -- latest non-historical sample of this agent: the "current" view
+    sample_ts INTEGER,
+    meter_kw REAL, meter_kwh REAL, miner_kw REAL, hashrate_ths REAL,
+    hashing INTEGER, idle INTEGER, sleeping INTEGER, offline INTEGER, error INTEGER, total INTEGER,
+    revision INTEGER,
+    UNIQUE (site_id, agent)
+  );
+
+  CREATE TABLE agent_sessions (
+    agent_id INTEGER NOT NULL,
+    session INTEGER NOT NULL,
+    acked_seq INTEGER NOT NULL,
+    PRIMARY KEY (agent_id, session)
+  ) WITHOUT ROWID;
+
+  -- The idempotency key of DESIGN §4: UNIQUE(agent, session, seq); the agent id is per site+agent.
+  CREATE TABLE telemetry_log (
+    agent_id INTEGER NOT NULL,
+    session INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (agent_id, session, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX telemetry_log_received ON telemetry_log (received_at);
+
+  CREATE TABLE telemetry_gaps (
+    id INTEGER PRIMARY KEY,
+    agent_id INTEGER NOT NULL,
+    session INTEGER NOT NULL,
+    from_seq INTEGER NOT NULL,
+    to_seq INTEGER NOT NULL,
+    detected_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE samples (
+    site_id INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    agent_id INTEGER NOT NULL,
+    meter_kw REAL, meter_kwh REAL, miner_kw REAL NOT NULL, estimated_kw REAL,
+    hashing INTEGER NOT NULL, idle INTEGER NOT NULL, sleeping INTEGER NOT NULL,
+    offline INTEGER NOT NULL, error INTEGER NOT NULL, total INTEGER NOT NULL,
+    hashrate_ths REAL NOT NULL,
+    revision INTEGER,
+    historical INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (site_id, ts, agent_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE miners (
+    site_id INTEGER NOT NULL,
+    miner TEXT NOT NULL,
+    agent_id INTEGER NOT NULL,
+    model TEXT NOT NULL, firmware TEXT NOT NULL, state TEXT NOT NULL,
+    w REAL, power_source TEXT, ths REAL NOT NULL, jth REAL, temp_c REAL,
+    asleep_by_agent INTEGER,
+    ts INTEGER NOT NULL,
+    PRIMARY KEY (site_id, miner)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE rollup_1m (
+    site_id INTEGER NOT NULL, bucket INTEGER NOT NULL,
+    kw_avg REAL NOT NULL, kw_max REAL NOT NULL, miner_kw_avg REAL NOT NULL, ths_avg REAL NOT NULL,
+    meter_kwh_min REAL, meter_kwh_max REAL, n INTEGER NOT NULL,
+    PRIMARY KEY (site_id, bucket)
+  ) WITHOUT ROWID;
+  CREATE TABLE rollup_1h (
+    site_id INTEGER NOT NULL, bucket INTEGER NOT NULL,
+    kw_avg REAL NOT NULL, kw_max REAL NOT NULL, miner_kw_avg REAL NOT NULL, ths_avg REAL NOT NULL,
+    meter_kwh_min REAL, meter_kwh_max REAL, n INTEGER NOT NULL,
+    PRIMARY KEY (site_id, bucket)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE energy_daily (
+    site_id INTEGER NOT NULL,
+    day TEXT NOT NULL,
+    kwh REAL NOT NULL,
+    source TEXT NOT NULL,
+    minutes INTEGER NOT NULL,
+    PRIMARY KEY (site_id, day)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE events (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    value REAL,
+    scope TEXT NOT NULL,
+    start_ts INTEGER NOT NULL,
+    end_ts INTEGER NOT NULL,
+    priority TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    status TEXT NOT NULL,
+    requested_kw REAL NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    ended_at INTEGER
+  );
+  CREATE INDEX events_status ON events (status);
+
+  CREATE TABLE event_targets (
+    event_id TEXT NOT NULL,
+    site_id INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    value REAL,
+    target_kw REAL,
+    baseline_kw REAL NOT NULL,
+    shed_kw REAL NOT NULL,
+    revision INTEGER,
+    achieved_kw REAL,
+    detail TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (event_id, site_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX event_targets_site ON event_targets (site_id);
+
+  -- the effective control last published per site (retained on the broker as well)
+  CREATE TABLE controls (
+    site_id INTEGER PRIMARY KEY,
+    revision INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    published_at INTEGER
+  );
+
+  CREATE TABLE control_reports (
+    id INTEGER PRIMARY KEY,
+    site_id INTEGER NOT NULL,
+    agent_id INTEGER NOT NULL,
+    revision INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    detail TEXT,
+    achieved_kw REAL,
+    target_kw REAL,
+    ts INTEGER NOT NULL,
+    received_at INTEGER NOT NULL
+  );
+  CREATE INDEX control_reports_site ON control_reports (site_id, revision);
+
+  CREATE TABLE violations (
+    id INTEGER PRIMARY KEY,
+    site_id INTEGER NOT NULL,
+    opened_at INTEGER NOT NULL,
+    closed_at INTEGER,
+    allocation_kw REAL NOT NULL,
+    threshold_kw REAL NOT NULL,
+    peak_kw REAL NOT NULL,
+    energy_over_kwh REAL NOT NULL,
+    enforced_revision INTEGER
+  );
+  CREATE INDEX violations_site ON violations (site_id, opened_at);
+  `,
+];
