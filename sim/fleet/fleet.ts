@@ -140,12 +140,13 @@ export class Fleet {
       minerPowerW += s.powerW;
       hashrateThs += s.hashrateThs;
     }
-    const overheadW = this.currentOverheadW();
+    const minersW = Math.round(minerPowerW);
+    const overheadW = Math.round(this.currentOverheadW());
     return {
       miners: this.miners.length,
-      minerPowerW: Math.round(minerPowerW),
-      overheadW: Math.round(overheadW),
-      totalPowerW: Math.round(minerPowerW + overheadW),
+      minerPowerW: minersW,
+      overheadW,
+      totalPowerW: minersW + overheadW,
       hashrateThs: Math.round(hashrateThs * 10) / 10,
       importKwh: this.energy.importKwh(),
       byPhase,
