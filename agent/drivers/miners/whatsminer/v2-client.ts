@@ -13,9 +13,13 @@ async function rawJson(target: CgminerTarget, request: Record<string, unknown>, 
   return value as Record<string, unknown>;
 }
 
-/** A btminer-native read command (`status`, `get_version`, `get_psu`, `get_token`). */
-export function v2Read(target: CgminerTarget, cmd: string): Promise<Record<string, unknown>> {
-  return rawJson(target, { cmd }, cmd);
+/**
+ * A btminer-native read command (`status`, `get_version`, `get_psu`,
+ * `get_token`). btminer takes `command` as well as its own `cmd` for these
+ * (pyasic sends `command`), and the cgminer-style key works on every build.
+ */
+export function v2Read(target: CgminerTarget, command: string): Promise<Record<string, unknown>> {
+  return rawJson(target, { command }, command);
 }
 
 /**
@@ -34,9 +38,11 @@ export async function v2Write(target: CgminerTarget, password: string, command: 
       throw new AppError('AUTH_FAILED', `${target.host}: reply to '${command.cmd}' does not decrypt with our key (wrong password?)`, { cause: err });
     }
   }
-  const status = Array.isArray(plain.STATUS) ? (plain.STATUS[0] as Record<string, unknown> | undefined)?.STATUS : plain.STATUS;
+  // btminer-native replies carry STATUS/Code/Msg at the top; cgminer-style ones inside STATUS[0].
+  const head = Array.isArray(plain.STATUS) ? ((plain.STATUS[0] ?? {}) as Record<string, unknown>) : plain;
+  const status = head.STATUS;
   if (status === 'S' || status === 'I') return plain;
-  const code = Number(plain.Code);
-  const msg = `${target.host}: '${command.cmd}' refused: ${String(plain.Msg ?? status)} (code ${Number.isFinite(code) ? code : '?'})`;
+  const code = Number(head.Code);
+  const msg = `${target.host}: '${command.cmd}' refused: ${String(head.Msg ?? status)} (code ${Number.isFinite(code) ? code : '?'})`;
   throw new AppError(AUTH_CODES.has(code) ? 'AUTH_FAILED' : 'MINER_ERROR', msg, { details: { code } });
 }
