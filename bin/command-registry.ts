@@ -14,4 +14,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: ['keys', 'generate'], summary: 'Generate an Ed25519 key pair for signing curtailment controls', load: () => import('../shared/signing/keys-command.js') },
   { path: ['demo'], summary: 'Run the demo: collector, embedded broker, emulated fleet, dashboard', load: () => import('../server/cli/demo-command.js') },
   { path: ['sim'], summary: 'Emulate a fleet of miners (real miner APIs on loopback), a site meter and ground truth', load: () => import('../sim/cli/sim-command.js') },
+  { path: ['agent'], summary: 'Run the edge agent (poll miners and meter, report, curtail)', load: () => import('../agent/cli/agent-command.js') },
+  { path: ['agent', 'status'], summary: "Show a running agent's last poll, broker link, outbox and control", load: () => import('../agent/cli/agent-status-command.js') },
 ];

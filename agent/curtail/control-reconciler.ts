@@ -1,0 +1,300 @@
+import type { Logger } from '../../shared/log/logger.js';
+import { ControlSchema, type Control, type ControlReport, type DecodeResult } from '../../shared/protocol/index.js';
+import type { CurtailmentConfig } from '../config/agent-config.js';
+import type { ActionResult } from '../drivers/miners/miner-driver.js';
+import type { ManagedMiner } from '../poll/managed-miner.js';
+import type { CurtailRepository } from '../store/curtail-repository.js';
+import { evaluateControl, type TrustedKey } from './control-intake.js';
+import { planStep, type Candidate, type Plan, type Target } from './curtail-plan.js';
+
+export type ReportBody = Omit<ControlReport, 'v' | 'site' | 'agent' | 'ts'>;
+
+export interface Measurement {
+  /** Cycle start of the poll the numbers come from. */
+  ts: number;
+  meterKw: number | null;
+  minerKw: number;
+}
+
+export interface ReconcilerOptions {
+  repo: CurtailRepository;
+  keys: readonly TrustedKey[];
+  config: CurtailmentConfig;
+  miners: () => readonly ManagedMiner[];
+  measurement: () => Measurement | undefined;
+  report: (body: ReportBody) => void;
+  log: Logger;
+  now: () => number;
+}
+
+export interface ReconcilerStatus {
+  revision: number | null;
+  mode: Control['mode'] | null;
+  validUntil: number | null;
+  status: string;
+  minersAsleep: number;
+  targetKw: number | null;
+}
+
+/**
+ * Carries out the retained `control` (a desired state, not a command queue):
+ * takes or refuses each received revision, then on every poll steps towards
+ * the target in batches, confirming each miner by read-back and replacing one
+ * that ignores the command. State that must survive a restart lives in the
+ * repository; the decisions themselves are in curtail-plan.ts.
+ */
+export function createControlReconciler(options: ReconcilerOptions) {
+  const { repo, config, log, now } = options;
+  let control: Control | undefined;
+  let status = 'idle';
+  let lastReportKey = '';
+  let busy: Promise<void> | undefined;
+  let stopped = false;
+  let nextActionAt = 0;
+  let lastActionEndAt = 0;
+  let targetKw: number | null = null;
+  let refused = new Set<string>();
+  const timers = new Set<NodeJS.Timeout>();
+  const never = new Set(config.neverCurtail);
+
+  function load(): void {
+    const stored = repo.control();
+    if (!stored) return;
+    const parsed = ControlSchema.safeParse(JSON.parse(stored.raw));
+    if (parsed.success) {
+      control = parsed.data;
+      scheduleEdges(control);
+      log.info({ revision: control.revision, mode: control.mode, curtailed: repo.curtailed().length }, 'resuming accepted control');
+    } else {
+      log.error({ revision: stored.revision }, 'stored control no longer parses; ignoring it');
+    }
+  }
+
+  function scheduleEdges(c: Control): void {
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+    for (const at of [c.validFrom, c.validUntil]) {
+      const delay = at - now();
+      if (delay > 0 && delay < 2 ** 31 - 1) {
+        const t = setTimeout(() => {
+          timers.delete(t);
+          void tick();
+        }, delay + 5);
+        timers.add(t);
+      }
+    }
+  }
+
+  function send(body: ReportBody, dedupe = true): void {
+    const key = `${body.revision}:${body.status}:${body.reason ?? ''}`;
+    if (dedupe && key === lastReportKey) return;
+    lastReportKey = key;
+    options.report(body);
+  }
+
+  function measuredKw(m: Measurement | undefined): number | null {
+    if (!m) return null;
+    return m.meterKw ?? (m.minerKw > 0 ? m.minerKw : null);
+  }
+
+  function handleControl(result: DecodeResult, bytes: Uint8Array | string): void {
+    const intake = evaluateControl(result, bytes, { keys: options.keys, currentRevision: control?.revision ?? null, now: now() });
+    if (intake.verdict === 'same') return;
+    if (intake.verdict === 'reject') {
+      log.warn({ revision: intake.revision, reason: intake.reason, detail: intake.detail }, 'control refused');
+      send({ revision: intake.revision, status: 'received' }, false);
+      send({ revision: intake.revision, status: 'rejected', reason: intake.reason, detail: intake.detail }, false);
+      return;
+    }
+    const c = intake.control;
+    send({ revision: c.revision, status: 'received' }, false);
+    if (c.level !== 'sleep') {
+      send({ revision: c.revision, status: 'rejected', reason: 'invalid', detail: `level ${c.level} is not supported by this agent (sleep only)` }, false);
+      return;
+    }
+    const m = options.measurement();
+    const asleepKw = repo.curtailed().reduce((s, x) => s + x.expectedKw, 0);
+    const measured = measuredKw(m);
+    const baselineKw = measured === null ? null : measured + asleepKw;
+    repo.saveControl({ raw: JSON.stringify(intake.raw), revision: c.revision, acceptedAt: now(), baselineKw, phase: now() < c.validFrom ? 'pending' : 'active' });
+    control = c;
+    refused = new Set();
+    nextActionAt = 0;
+    status = 'accepted';
+    scheduleEdges(c);
+    log.info({ revision: c.revision, mode: c.mode, value: c.value, priority: c.priority }, 'control accepted');
+    send({ revision: c.revision, status: 'accepted' }, false);
+    void tick();
+  }
+
+  function targetOf(c: Control | undefined, t: number): { target: Target; why: string } {
+    if (!c || c.mode === 'none') return { target: { kind: 'none' }, why: 'none' };
+    if (t >= c.validUntil) return { target: { kind: 'none' }, why: 'expired' };
+    if (t < c.validFrom) return { target: { kind: 'none' }, why: 'pending' };
+    switch (c.mode) {
+      case 'full':
+        return { target: { kind: 'all' }, why: 'active' };
+      case 'sleep_count':
+        return { target: { kind: 'count', count: Math.floor(c.value ?? 0) }, why: 'active' };
+      case 'max_kw':
+        return { target: { kind: 'cap', capKw: c.value ?? 0 }, why: 'active' };
+      case 'shed_kw': {
+        const baseline = repo.control()?.baselineKw;
+        if (baseline == null) return { target: { kind: 'cap', capKw: NaN }, why: 'no_baseline' };
+        return { target: { kind: 'cap', capKw: Math.max(0, baseline - (c.value ?? 0)) }, why: 'active' };
+      }
+    }
+  }
+
+  function candidates(miners: readonly ManagedMiner[]): Candidate[] {
+    const slept = new Map(repo.curtailed().map((x) => [x.minerId, x]));
+    return miners.map((m) => {
+      const mine = slept.get(m.id);
+      const caps = m.driver?.capabilities();
+      return {
+        id: m.id,
+        state: m.reading?.state ?? 'offline',
+        expectedKw: mine ? mine.expectedKw : (m.lastHashing?.w ?? m.reading?.powerW ?? 0) / 1000,
+        jth: m.lastHashing?.jth ?? m.reading?.efficiencyJth ?? null,
+        group: m.group,
+        sleepCapable: caps?.sleep === true,
+        asleepByAgent: mine !== undefined,
+        ...(mine ? { sleptAt: mine.sleptAt } : {}),
+        neverCurtail: never.has(m.id),
+        refusedSleep: refused.has(m.id),
+      };
+    });
+  }
+
+  async function act(plan: Plan, miners: readonly ManagedMiner[], revision: number): Promise<void> {
+    const byId = new Map(miners.map((m) => [m.id, m]));
+    const opts = { confirmTimeoutMs: config.confirmTimeoutMs };
+    await Promise.all([
+      ...plan.sleep.map(async (id) => {
+        const m = byId.get(id);
+        if (!m?.driver) return;
+        const before = m.reading;
+        const result: ActionResult = await m.driver.sleep(opts).catch((err: Error) => ({ ok: false as const, reason: 'unreachable' as const, message: err.message, elapsedMs: 0 }));
+        if (result.ok || result.observedState === 'sleeping') {
+          repo.addCurtailed({
+            minerId: id,
+            previousState: before?.state ?? 'hashing',
+            previousPowerTargetW: before?.powerTargetW ?? null,
+            expectedKw: (m.lastHashing?.w ?? before?.powerW ?? 0) / 1000,
+            sleptAt: now(),
+            revision,
+          });
+          if (m.reading) m.reading = { ...m.reading, state: 'sleeping', powerW: result.observedPowerW ?? m.reading.powerW, hashrateThs: 0 };
+        } else {
+          refused.add(id);
+          log.warn({ minerId: id, reason: result.reason, message: result.message }, 'miner did not sleep; picking another');
+        }
+      }),
+      ...plan.wake.map(async (id) => {
+        const m = byId.get(id);
+        if (!m?.driver) {
+          log.warn({ minerId: id }, 'miner to wake is no longer configured; forgetting it');
+          repo.removeCurtailed(id);
+          return;
+        }
+        const result: ActionResult = await m.driver.wake(opts).catch((err: Error) => ({ ok: false as const, reason: 'unreachable' as const, message: err.message, elapsedMs: 0 }));
+        if (result.ok) {
+          repo.removeCurtailed(id);
+          if (m.reading) m.reading = { ...m.reading, state: result.observedState };
+        } else {
+          log.warn({ minerId: id, reason: result.reason, message: result.message }, 'miner did not wake; will retry');
+        }
+      }),
+    ]);
+  }
+
+  async function step(): Promise<void> {
+    const t = now();
+    const { target, why } = targetOf(control, t);
+    const revision = control?.revision ?? 0;
+    const m = options.measurement();
+    // After acting, decide again only on a poll that started afterwards.
+    if (lastActionEndAt > 0 && (!m || m.ts < lastActionEndAt)) return;
+    if (t < nextActionAt) return;
+    const miners = options.miners();
+    const measured = measuredKw(m);
+    if (target.kind === 'cap' && Number.isNaN(target.capKw)) {
+      status = 'failed';
+      send({ revision, status: 'failed', reason: 'no_measurement', detail: 'no baseline power was measured when the shed_kw control arrived' });
+      return;
+    }
+    const emergency = control?.priority === 'emergency';
+    const plan = planStep(target, candidates(miners), measured, {
+      strategy: control?.strategy ?? config.strategy,
+      batchSize: config.batchSize,
+      minSleepS: config.minSleepS,
+      emergency,
+      hysteresisKw: config.maxKwHysteresisKw,
+      tolerance: config.tolerance,
+      now: t,
+    });
+    targetKw = plan.targetKw ?? null;
+    const asleepBefore = repo.curtailed().length;
+    if (control && (why !== 'pending' || asleepBefore > 0)) {
+      if (plan.status === 'ramping') send({ revision, status: 'ramping', minersAsleep: asleepBefore, achievedKw: measured, targetKw });
+      if (plan.status === 'failed') send({ revision, status: 'failed', reason: plan.reason ?? 'internal', ...(plan.detail ? { detail: plan.detail } : {}), achievedKw: measured, minersAsleep: asleepBefore });
+    }
+    status = why === 'active' ? plan.status : plan.status === 'released' ? 'released' : why;
+    if (plan.sleep.length + plan.wake.length > 0) {
+      log.info({ revision, sleep: plan.sleep.length, wake: plan.wake.length, status: plan.status }, 'curtailment batch');
+      await act(plan, miners, revision);
+      lastActionEndAt = now();
+      const pauseS = control && control.rampSeconds > 0 ? Math.min(control.rampSeconds, config.batchPauseS || control.rampSeconds) : config.batchPauseS;
+      nextActionAt = lastActionEndAt + pauseS * 1000;
+      return;
+    }
+    if (!control) return;
+    if (plan.status === 'holding' && why === 'active') {
+      send({ revision, status: 'holding', achievedKw: measured, minersAsleep: asleepBefore, targetKw });
+    } else if (plan.status === 'released' && why !== 'pending') {
+      repo.setPhase('released');
+      send({ revision, status: 'released', achievedKw: measured, minersAsleep: 0 });
+    }
+  }
+
+  function tick(): Promise<void> {
+    if (stopped) return Promise.resolve();
+    if (busy) return busy;
+    busy = step()
+      .catch((err: Error) => log.error({ err }, 'reconciler step failed'))
+      .finally(() => {
+        busy = undefined;
+      });
+    return busy;
+  }
+
+  return {
+    start: load,
+    handleControl,
+    /** Called after every poll: the reconciler steps on fresh measurements. */
+    tick,
+    async stop(): Promise<void> {
+      stopped = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      await busy;
+    },
+    revisionInForce(): number | null {
+      if (!control || control.mode === 'none') return null;
+      const t = now();
+      return t >= control.validFrom && t < control.validUntil ? control.revision : null;
+    },
+    curtailedIds: (): Set<string> => new Set(repo.curtailed().map((x) => x.minerId)),
+    status(): ReconcilerStatus {
+      return {
+        revision: control?.revision ?? null,
+        mode: control?.mode ?? null,
+        validUntil: control?.validUntil ?? null,
+        status,
+        minersAsleep: repo.curtailed().length,
+        targetKw,
+      };
+    },
+  };
+}
+export type ControlReconciler = ReturnType<typeof createControlReconciler>;
