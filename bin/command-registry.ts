@@ -12,6 +12,8 @@ export interface CommandEntry {
  */
 export const COMMANDS: readonly CommandEntry[] = [
   { path: ['keys', 'generate'], summary: 'Generate an Ed25519 key pair for signing curtailment controls', load: () => import('../shared/signing/keys-command.js') },
+  { path: ['credentials', 'add-agent'], summary: 'Create an agent broker identity: password or client certificate, password-file line and ACL block', load: () => import('../shared/credentials/credentials-command.js').then((m) => ({ command: m.addAgentCommand })) },
+  { path: ['credentials', 'add-collector'], summary: 'Create the collector broker identity: password or client certificate', load: () => import('../shared/credentials/credentials-command.js').then((m) => ({ command: m.addCollectorCommand })) },
   { path: ['demo'], summary: 'Run the demo: collector, embedded broker, emulated fleet, dashboard', load: () => import('../server/cli/demo-command.js') },
   { path: ['sim'], summary: 'Emulate a fleet of miners (real miner APIs on loopback), a site meter and ground truth', load: () => import('../sim/cli/sim-command.js') },
   { path: ['agent'], summary: 'Run the edge agent (poll miners and meter, report, curtail)', load: () => import('../agent/cli/agent-command.js') },
