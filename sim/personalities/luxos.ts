@@ -162,7 +162,7 @@ function one(miner: EmulatedMiner, command: string, parameter: string): Record<s
   if (command === 'logon') {
     const held = liveSession(m);
     if (held) return error(318, `Another session is active (SessionID: ${held.id})`);
-    m.session = { id: randomBytes(6).toString('base64url').slice(0, 8), lastUsed: Date.now() };
+    m.session = { id: sessionId(), lastUsed: Date.now() };
     return reply(316, 'Session created', { SESSION: [{ SessionID: m.session.id }] });
   }
   if (command === 'kill') {
@@ -186,3 +186,10 @@ export const luxosPersonality: Personality = {
     return JSON.stringify(one(miner, command, parameter));
   },
 };
+
+const ID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** Eight alphanumerics, like LuxOS's "yJN2nlj1". */
+function sessionId(): string {
+  return [...randomBytes(8)].map((b) => ID_CHARS[b % ID_CHARS.length]).join('');
+}

@@ -79,7 +79,7 @@ function isSessionProblem(message: string): boolean {
 /** Pulls the id out of messages like "Another session is active (SessionID: yJN2nlj1)" or "Session exists: yJN2nlj1". */
 export function sessionIdInMessage(message: string): string | undefined {
   if (!/session/i.test(message)) return undefined;
-  const candidates = [...message.matchAll(/[(:=]\s*"?([A-Za-z0-9]{4,64})"?/g)].map((m) => m[1]!).filter((t) => !/^session(id)?$/i.test(t));
+  const candidates = [...message.matchAll(/[(:=]\s*"?([A-Za-z0-9_-]{4,64})"?/g)].map((m) => m[1]!).filter((t) => !/^session(id)?$/i.test(t));
   return candidates.at(-1);
 }
 
