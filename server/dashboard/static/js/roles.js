@@ -1,0 +1,13 @@
+// Who is signed in and what the role may do. The collector enforces roles;
+// the dashboard only hides what would be refused anyway (a viewer sees no
+// curtail or cancel buttons).
+
+import { get } from './api.js';
+
+export async function whoAmI() {
+  const body = await get('/me');
+  const role = body.role ?? body.token?.role ?? 'viewer';
+  return { role, name: body.name ?? body.token?.name ?? '' };
+}
+
+export const canCurtail = (role) => role === 'operator' || role === 'grid';

@@ -1,0 +1,143 @@
+// One site: kW chart over a chosen range with the allocation line and
+// curtailment periods shaded, ASIC counts by state, and the per-miner table
+// sortable by efficiency, power, temperature and state.
+
+import { get, list } from '../api.js';
+import { powerChart } from '../chart.js';
+import { h, setChildren, setText } from '../dom.js';
+import * as f from '../format.js';
+import { COMPLIANCE_LABEL, STATES, eventOf, minerOf, siteOf } from '../model.js';
+import { keepFresh } from '../refresh.js';
+import { sortableTable } from '../sortable-table.js';
+
+const RANGES = [
+  { id: '15m', label: '15 min', seconds: 900 },
+  { id: '1h', label: '1 h', seconds: 3600 },
+  { id: '6h', label: '6 h', seconds: 6 * 3600 },
+  { id: '24h', label: '24 h', seconds: 86_400 },
+  { id: '7d', label: '7 days', seconds: 7 * 86_400 },
+];
+
+const STATE_ORDER = Object.fromEntries(STATES.map((s, i) => [s, i]));
+
+export function mount(container, ctx) {
+  const siteId = ctx.params[0];
+  let range = RANGES[0];
+  const title = h('h1', { 'data-testid': 'site-title' }, siteId);
+  const badges = h('div', { class: 'badges' });
+  const stats = h('dl', { class: 'stats', 'data-testid': 'site-stats' });
+  const counts = h('ul', { class: 'counts', 'data-testid': 'state-counts', 'aria-label': 'ASICs by state' });
+  const chartBox = h('div', { class: 'chart', 'data-testid': 'site-chart' });
+  const chartNote = h('p', { class: 'muted small' }, 'Shaded: curtailment in force. Dashed red: allocation.');
+  const rangeButtons = RANGES.map((r) => h('button', { type: 'button', class: 'seg', 'aria-pressed': String(r === range), 'data-range': r.id, onclick: () => {
+    range = r;
+    for (const b of rangeButtons) b.setAttribute('aria-pressed', String(b.dataset.range === r.id));
+    seriesFresh.now();
+  } }, r.label));
+
+  const table = sortableTable({
+    testid: 'miner-table',
+    caption: 'Miners',
+    rowKey: (m) => m.id,
+    initialSort: { key: 'jth', dir: 'desc' },
+    columns: [
+      { key: 'id', label: 'Miner', value: (m) => m.id, render: (m) => m.id },
+      { key: 'model', label: 'Model', value: (m) => m.model, render: (m) => m.model },
+      { key: 'firmware', label: 'Firmware', value: (m) => m.firmware, render: (m) => m.firmware },
+      { key: 'state', label: 'State', value: (m) => STATE_ORDER[m.state] ?? 9, render: (m) => h('span', { class: `state s-${m.state}` }, m.asleepByAgent && m.state === 'sleeping' ? 'sleeping (curtailed)' : m.state) },
+      { key: 'power', label: 'Power', numeric: true, value: (m) => m.powerW, render: (m) => `${f.watts(m.powerW)}${m.powerSource === 'estimated' ? ' (est.)' : ''}` },
+      { key: 'hashrate', label: 'Hashrate', numeric: true, value: (m) => m.hashrateThs, render: (m) => f.hashrate(m.hashrateThs) },
+      { key: 'jth', label: 'Efficiency', numeric: true, value: (m) => m.efficiencyJth, render: (m) => f.jth(m.efficiencyJth) },
+      { key: 'temp', label: 'Max temp', numeric: true, value: (m) => m.maxTempC, render: (m) => f.temp(m.maxTempC) },
+      { key: 'seen', label: 'Read', value: (m) => f.toMs(m.ts), render: (m) => f.ago(m.ts) },
+    ],
+  });
+
+  container.append(
+    h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/' }, 'Overview'), ' / ', siteId),
+    h('div', { class: 'page-head' }, title, badges),
+    stats,
+    h('section', { class: 'panel' },
+      h('div', { class: 'panel-head' }, h('h2', {}, 'Power'), h('div', { class: 'segmented', role: 'group', 'aria-label': 'Time range' }, rangeButtons)),
+      chartBox, chartNote),
+    h('section', { class: 'panel' }, h('h2', {}, 'ASICs by state'), counts),
+    h('section', { class: 'panel' }, h('h2', {}, 'Miners'), table.el),
+  );
+  const chart = powerChart(chartBox);
+  let site = null;
+
+  const loadSite = async () => {
+    const body = await get(`/sites/${encodeURIComponent(siteId)}`);
+    site = siteOf(body.site ?? body);
+    setText(title, site.name);
+    setChildren(badges,
+      h('span', { class: `chip c-${site.compliance}`, 'data-testid': 'site-compliance' }, COMPLIANCE_LABEL[site.compliance] ?? site.compliance),
+      h('span', { class: 'chip' }, site.registered ? `registered · tier ${site.tier ?? '—'}` : 'unregistered'),
+      site.region ? h('span', { class: 'chip' }, site.region) : null);
+    const rows = [
+      ['Draw now', f.power(site.kw), 'site-kw'],
+      ['Allocation', site.registered ? f.power(site.allocationKw) : 'none'],
+      ['Rolling average', f.power(site.averageKw)],
+      ['Meter', f.power(site.meterKw)],
+      ['Miners (sum)', f.power(site.minerKw)],
+      ['Hashrate', f.hashrate(site.hashrateThs)],
+      ['Agents online', `${site.agentsOnline} / ${site.agentsTotal}`],
+      ['Last sample', f.ago(site.lastSampleAt)],
+    ];
+    setChildren(stats, rows.map(([k, v, id]) => h('div', {}, h('dt', {}, k), h('dd', { 'data-testid': id ?? null, class: 'num' }, v))));
+    setChildren(counts, [...STATES, 'total'].map((s) => h('li', { class: `s-${s}`, 'data-state': s }, h('span', { class: 'count num' }, f.int(site.counts[s])), h('span', { class: 'label' }, s))));
+  };
+
+  const loadSeries = async () => {
+    const to = Math.floor(Date.now() / 1000);
+    const from = to - range.seconds;
+    const [seriesBody, eventsBody] = await Promise.all([
+      get(`/sites/${encodeURIComponent(siteId)}/series`, { from: from * 1000, to: to * 1000 }),
+      get('/events', { site: siteId }),
+    ]);
+    const points = seriesPoints(seriesBody).filter((p) => p.t >= from && p.t <= to);
+    chart.update(points, site?.registered ? site.allocationKw : null, curtailedPeriods(seriesBody, eventsBody, siteId, to), { from, to });
+  };
+
+  const loadMiners = async () => {
+    table.setRows(list(await get(`/sites/${encodeURIComponent(siteId)}/miners`), 'miners').map(minerOf));
+  };
+
+  const siteFresh = keepFresh(async () => {
+    await loadSite();
+  }, { minIntervalMs: 1000 });
+  const seriesFresh = keepFresh(loadSeries, { minIntervalMs: 2000 });
+  const minerFresh = keepFresh(loadMiners, { minIntervalMs: 5000 });
+  return () => {
+    siteFresh.stop();
+    seriesFresh.stop();
+    minerFresh.stop();
+    chart.destroy();
+  };
+}
+
+/** Accepts [{ts, kw, …}] rows or column arrays; returns [{t (s), kw, minerKw}]. */
+function seriesPoints(body) {
+  const rows = list(body, 'points', 'series', 'samples');
+  if (!rows.length && Array.isArray(body?.ts)) {
+    return body.ts.map((ts, i) => ({ t: f.toMs(ts) / 1000, kw: body.kw?.[i] ?? null, minerKw: body.minerKw?.[i] ?? null }));
+  }
+  return rows
+    .map((r) => ({ t: f.toMs(r.ts ?? r.t ?? r.bucket) / 1000, kw: r.kw ?? r.kwAvg ?? r.meterKw ?? r.minerKw ?? null, minerKw: r.minerKw ?? r.minerKwAvg ?? null, curtailed: r.curtailed }))
+    .filter((p) => Number.isFinite(p.t))
+    .sort((a, b) => a.t - b.t);
+}
+
+/** Periods in seconds when an event targeted this site. */
+function curtailedPeriods(seriesBody, eventsBody, siteId, now) {
+  const fromSeries = list(seriesBody?.curtailments ?? seriesBody?.periods ?? []).map((p) => ({ from: f.toMs(p.from ?? p.start) / 1000, to: (f.toMs(p.to ?? p.end) ?? now * 1000) / 1000 }));
+  if (fromSeries.length) return fromSeries;
+  return list(eventsBody, 'events').map(eventOf)
+    .filter((e) => e.targets.length === 0 || e.targets.some((t) => t.site === siteId))
+    .map((e) => {
+      const start = f.toMs(e.start) ?? f.toMs(e.createdAt);
+      const ended = f.toMs(e.end);
+      return { from: start / 1000, to: Math.min(now, (ended ?? now * 1000) / 1000) };
+    })
+    .filter((p) => Number.isFinite(p.from) && p.to > p.from);
+}
