@@ -99,19 +99,31 @@ function bareSummary(ep: FleetEndpoint): Promise<string | null> {
   });
 }
 
-async function startEmulator(): Promise<{ endpoints: FleetEndpoint[]; rssMb: () => number; stop: () => Promise<void> }> {
+interface Emulator {
+  endpoints: FleetEndpoint[];
+  rssMb: () => number;
+  connections: () => Promise<number>;
+  stop: () => Promise<void>;
+}
+
+async function startEmulator(): Promise<Emulator> {
   if (flags['in-process']) {
     const fleet: Fleet = await startFleet({ miners: MINERS, bind: flags.bind, mix: parseMixLoose(flags.mix) });
-    return { endpoints: fleet.endpoints(), rssMb: () => process.memoryUsage().rss / 2 ** 20, stop: () => fleet.stop() };
+    return {
+      endpoints: fleet.endpoints(),
+      rssMb: () => process.memoryUsage().rss / 2 ** 20,
+      connections: async () => fleet.connectionsAccepted(),
+      stop: () => fleet.stop(),
+    };
   }
   const dir = mkdtempSync(join(tmpdir(), 'hashwatt-bench-'));
   const file = join(dir, 'endpoints.json');
   const bin = new URL('../bin/hashwatt.js', import.meta.url).pathname;
-  const child: ChildProcess = spawn(process.execPath, [bin, 'sim', '--miners', String(MINERS), '--bind', flags.bind, '--mix', flags.mix, '--endpoints', file], {
+  const child: ChildProcess = spawn(process.execPath, [bin, 'sim', '--miners', String(MINERS), '--bind', flags.bind, '--mix', flags.mix, '--endpoints', file, '--admin-port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  let out = '';
   await new Promise<void>((resolve, reject) => {
-    let out = '';
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString();
       if (out.includes('Ctrl-C to stop')) resolve();
@@ -120,9 +132,11 @@ async function startEmulator(): Promise<{ endpoints: FleetEndpoint[]; rssMb: () 
   });
   const endpoints = JSON.parse(readFileSync(file, 'utf8')) as FleetEndpoint[];
   rmSync(dir, { recursive: true, force: true });
+  const adminUrl = /admin\s+(http:\S+)/.exec(out)?.[1];
   return {
     endpoints,
     rssMb: () => peakRssMb(child.pid as number),
+    connections: async () => ((await (await fetch(`${adminUrl}/stats`)).json()) as { connectionsAccepted: number }).connectionsAccepted,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve());
@@ -161,11 +175,22 @@ async function main(): Promise<void> {
     await pass('warm-up drivers', drivers.slice(0, 500), CONCURRENCY, readOnce);
     const bare = await pass('bare TCP summary', endpoints, CONCURRENCY, bareSummary);
     const rssAfterBare = process.memoryUsage().rss / 2 ** 20;
+    const connsBefore = await emulator.connections();
     const real = await pass('real drivers read()', drivers, CONCURRENCY, readOnce);
+    const connsPerRead = ((await emulator.connections()) - connsBefore) / drivers.length;
+    // Per firmware, to show where the drivers' time goes (requests per reading differ).
+    const perFirmware: Array<[string, PassResult, number]> = [];
+    for (const fw of [...new Set(endpoints.map((e) => e.firmware))]) {
+      const subset = drivers.filter((d) => d.firmware === fw);
+      const c0 = await emulator.connections();
+      const r = await pass(`  ${fw}`, subset, CONCURRENCY, readOnce);
+      perFirmware.push([fw, r, ((await emulator.connections()) - c0) / subset.length]);
+    }
     const peakPollerMb = process.resourceUsage().maxRSS / 1024;
     process.stdout.write(`\nconcurrency ${CONCURRENCY}, per-request deadline ${TIMEOUT_MS} ms, one poll of every miner\n`);
     process.stdout.write(`${row(bare)}\n${row(real)}\n`);
-    process.stdout.write(`ratio drivers / bare: ${(real.perSecond / bare.perSecond).toFixed(2)}\n`);
+    process.stdout.write(`ratio drivers / bare: ${(real.perSecond / bare.perSecond).toFixed(2)}; connections per reading: ${connsPerRead.toFixed(2)} (bare: 1)\n`);
+    process.stdout.write(`per firmware (each alone):\n${perFirmware.map(([, r, c]) => `${row(r)}  conns/read ${c.toFixed(2)}`).join('\n')}\n`);
     process.stdout.write(`poller RSS: ${rssAfterBare.toFixed(0)} MB after bare loop, peak ${peakPollerMb.toFixed(0)} MB; emulator peak RSS ${emulator.rssMb().toFixed(0)} MB\n`);
     const counts = new Map<string, number>();
     for (const ep of endpoints) counts.set(ep.firmware, (counts.get(ep.firmware) ?? 0) + 1);

@@ -12,6 +12,7 @@ import type { Fleet } from './fleet/fleet.js';
  *   GET  /miners                     per-miner truth
  *   GET  /miners/:id                 one miner
  *   GET  /site                       totals, overhead, count by phase, kWh
+ *   GET  /stats                      connections accepted (benchmarks: requests per poll)
  *   POST /faults                     {"miners":["miner-0001"]|"all","faults":{"hung":true}}
  *   POST /miners/:id/faults          {"hung":true,"slow":false}
  *   POST /miners/:id/sleep | /wake   act as if the firmware got the command
@@ -66,6 +67,7 @@ async function route(fleet: Fleet, req: IncomingMessage): Promise<[number, unkno
     if (path === '/healthz') return [200, { ok: true, miners: fleet.miners.length }];
     if (path === '/miners') return [200, fleet.groundTruth()];
     if (path === '/site') return [200, fleet.site()];
+    if (path === '/stats') return [200, { connectionsAccepted: fleet.connectionsAccepted() }];
     if (parts.length === 2 && parts[0] === 'miners') {
       const truth = fleet.groundTruth().find((m) => m.id === parts[1]);
       if (!truth) throw new AppError('NOT_FOUND', `no emulated miner '${parts[1]}'`);

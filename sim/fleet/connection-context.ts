@@ -11,6 +11,8 @@ import type { EmulatedMiner } from '../emulated-miner.js';
  */
 export class ConnectionContext {
   readonly sockets = new Set<Socket>();
+  /** Connections accepted since start, for benchmarks and the admin endpoint. */
+  accepted = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -22,6 +24,7 @@ export class ConnectionContext {
   ) {}
 
   track(socket: Socket): void {
+    this.accepted++;
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     socket.on('error', () => {
@@ -43,6 +46,7 @@ export class ConnectionContext {
     }
     if (faults.hung) {
       socket.on('data', () => {}); // accept and swallow, never answer
+      socket.on('end', () => socket.destroy()); // the client gave up: free the descriptor
       return true;
     }
     if (faults.garbage) {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { AppError } from '../../shared/errors.js';
 
@@ -38,4 +38,13 @@ export function ensureOpenFileLimit(needed: number): { soft: number; raised: boo
     `the emulator needs about ${needed} open files but this process may open only ${after?.soft ?? limit.soft}; ` +
       `raise it (ulimit -n ${needed}, or LimitNOFILE= in a systemd unit) or emulate fewer miners`,
   );
+}
+
+/** Descriptors this process holds now (0 where /proc is absent). */
+export function countOpenFiles(): number {
+  try {
+    return readdirSync('/proc/self/fd').length;
+  } catch {
+    return 0;
+  }
 }

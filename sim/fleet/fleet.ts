@@ -4,7 +4,7 @@ import { AppError } from '../../shared/errors.js';
 import { createSilentLogger, type Logger } from '../../shared/log/logger.js';
 import { ConnectionContext } from './connection-context.js';
 import { EnergyCounter } from './energy-counter.js';
-import { ensureOpenFileLimit } from './fd-limit.js';
+import { countOpenFiles, ensureOpenFileLimit } from './fd-limit.js';
 import { DEFAULT_MIX, type FaultRates, type FirmwareMix } from './fleet-spec.js';
 import { planFleet, type AddressingOptions } from './fleet-layout.js';
 import { HttpPorts } from './http-port.js';
@@ -164,6 +164,11 @@ export class Fleet {
     return this.minerPowerW() + this.currentOverheadW();
   }
 
+  /** Connections the miners accepted since start (all ports). */
+  connectionsAccepted(): number {
+    return this.ctx.accepted;
+  }
+
   /** Cumulative kWh imported since the fleet started (the meter's energy register). */
   importKwh(): number {
     return this.energy.importKwh();
@@ -224,8 +229,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     return new MinerListeners(miner, personality, ctx, http, p.wantedPorts);
   });
   const sockets = listeners.reduce((n, l) => n + Object.keys(l.ports).length, 0);
-  // Listeners + a margin for connections in flight, the admin port, stdio, libuv.
-  ensureOpenFileLimit(sockets + 2048);
+  // Descriptors already open + listeners + a margin for connections in flight
+  // (a poller at concurrency 256 holds 256 of ours), admin, meter, libuv.
+  ensureOpenFileLimit(countOpenFiles() + sockets + 1024);
   const fleet = new Fleet(listeners, ctx, http, (options.overheadKw ?? 0) * 1000, seed);
   try {
     for (let i = 0; i < listeners.length; i += OPEN_BATCH) {
