@@ -18,4 +18,9 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: ['sim'], summary: 'Emulate a fleet of miners (real miner APIs on loopback), a site meter and ground truth', load: () => import('../sim/cli/sim-command.js') },
   { path: ['agent'], summary: 'Run the edge agent (poll miners and meter, report, curtail)', load: () => import('../agent/cli/agent-command.js') },
   { path: ['agent', 'status'], summary: "Show a running agent's last poll, broker link, outbox and control", load: () => import('../agent/cli/agent-status-command.js') },
+  { path: ['probe'], summary: 'Read one miner and print its normalized reading', load: () => import('../agent/cli/probe-command.js') },
+  { path: ['scan'], summary: 'Find and identify miners in address ranges', load: () => import('../agent/cli/scan-command.js') },
+  { path: ['miner', 'sleep'], summary: 'Put miners to sleep and confirm it from read-back', load: () => import('../agent/cli/miner-command.js').then((m) => ({ command: m.sleepCommand })) },
+  { path: ['miner', 'wake'], summary: 'Wake miners and confirm they hash again', load: () => import('../agent/cli/miner-command.js').then((m) => ({ command: m.wakeCommand })) },
+  { path: ['miner', 'power-target'], summary: 'Set a power target on miners and confirm the power settles', load: () => import('../agent/cli/miner-command.js').then((m) => ({ command: m.powerTargetCommand })) },
 ];
