@@ -57,7 +57,10 @@ function handle(raw: Buffer, miner: EmulatedMiner, personality: Personality, ctx
   } catch {
     return cgminerError(23, 'Invalid JSON');
   }
-  if (typeof request !== 'object' || request === null || Array.isArray(request) || typeof (request as { command?: unknown }).command !== 'string') {
+  // Whatsminer btminer sends its encrypted writes as {"enc":1,"data":"…"} and
+  // some builds use "cmd" instead of "command": the personality decides those.
+  const r = request as { command?: unknown; cmd?: unknown; enc?: unknown };
+  if (typeof request !== 'object' || request === null || Array.isArray(request) || (typeof r.command !== 'string' && typeof r.cmd !== 'string' && r.enc === undefined)) {
     return cgminerError(23, 'Invalid JSON: expected {"command":"..."}');
   }
   try {
