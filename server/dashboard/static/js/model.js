@@ -8,46 +8,49 @@ export const STATES = ['hashing', 'idle', 'sleeping', 'offline', 'error'];
 const num = (...xs) => xs.find(isNum) ?? null;
 
 export function siteOf(s) {
-  const live = s.live ?? s.current ?? {};
-  const counts = s.counts ?? live.counts ?? s.asics ?? {};
+  const counts = s.counts ?? {};
   const compliance = s.compliance ?? {};
   return {
-    id: s.id ?? s.site,
-    name: s.name ?? s.id ?? s.site,
+    id: s.id,
+    name: s.name ?? s.id,
     region: s.region ?? '',
     company: s.company ?? '',
     registered: s.registered !== false,
     flagged: Boolean(s.flagged),
     tier: s.tier ?? null,
     tariffPerKwh: num(s.tariffPerKwh),
-    allocationKw: num(s.allocationKw, s.allocation_kw, 0),
+    allocationKw: num(s.allocationKw, 0),
     hardCapKw: num(s.hardCapKw),
-    kw: num(live.kw, s.kw, live.siteKw, s.siteKw, live.meterKw, s.meterKw, live.minerKw, s.minerKw),
-    meterKw: num(live.meterKw, s.meterKw),
-    minerKw: num(live.minerKw, s.minerKw),
-    averageKw: num(compliance.averageKw, compliance.avgKw, s.averageKw),
-    hashrateThs: num(live.hashrateThs, s.hashrateThs),
-    counts: Object.fromEntries([...STATES, 'total'].map((k) => [k, num(counts[k], s[k], 0)])),
+    kw: num(s.kw),
+    meterKw: num(s.meterKw),
+    minerKw: num(s.minerKw),
+    averageKw: num(compliance.averageKw),
+    thresholdKw: num(compliance.thresholdKw),
+    hashrateThs: num(s.hashrateThs),
+    counts: Object.fromEntries([...STATES, 'total'].map((k) => [k, num(counts[k], 0)])),
     compliance: complianceOf(s),
-    agentsOnline: num(s.agentsOnline, s.agents?.online, live.agentsOnline, 0),
-    agentsTotal: num(s.agentsTotal, s.agents?.total, Array.isArray(s.agents) ? s.agents.length : undefined, 0),
-    online: s.online ?? (num(s.agentsOnline, s.agents?.online, 0) > 0),
-    lastSampleAt: s.lastSampleAt ?? s.sampleTs ?? live.ts ?? s.ts ?? null,
-    revision: s.revision ?? live.revision ?? null,
-    openViolation: s.openViolation ?? s.violation ?? null,
-    control: s.control ?? null,
+    openViolation: compliance.openViolation ?? null,
+    agentsOnline: num(s.agentsOnline, 0),
+    agentsTotal: num(s.agentsTotal, 0),
+    online: Boolean(s.online),
+    lastSampleAt: s.lastSampleTs ?? null,
+    revision: s.controlRevision ?? null,
+    controlMode: s.controlMode ?? null,
+    agents: Array.isArray(s.agents) ? s.agents : [],
+    reports: Array.isArray(s.reports) ? s.reports : [],
   };
 }
 
 /** 'ok' | 'over' | 'violation' | 'unregistered' | 'unknown' */
 export function complianceOf(s) {
   const c = s.compliance;
-  const status = typeof c === 'string' ? c : c?.status ?? c?.state ?? s.complianceStatus;
+  const status = typeof c === 'string' ? c : c?.status;
   if (s.registered === false) return 'unregistered';
-  if (status === 'violation' || status === 'violating' || s.openViolation) return 'violation';
+  if (status === 'violation' || c?.openViolation) return 'violation';
   if (status === 'over' || status === 'warning' || status === 'at_risk') return 'over';
-  if (status === 'ok' || status === 'compliant' || status === 'under') return 'ok';
-  return status ?? 'unknown';
+  if (status === 'ok') return 'ok';
+  if (status === 'no_allocation') return 'no_allocation';
+  return status ?? 'no_data';
 }
 
 export const COMPLIANCE_LABEL = {
@@ -55,13 +58,14 @@ export const COMPLIANCE_LABEL = {
   over: 'over allocation',
   violation: 'violation',
   unregistered: 'unregistered',
-  unknown: 'no data',
   no_data: 'no data',
+  no_allocation: 'no allocation',
 };
 
 export function minerOf(m) {
   return {
-    id: m.id ?? m.miner,
+    id: m.miner ?? m.id,
+    agent: m.agent ?? '',
     model: m.model ?? '',
     firmware: m.firmware ?? '',
     state: m.state ?? 'offline',
@@ -77,17 +81,18 @@ export function minerOf(m) {
 
 export function eventOf(e) {
   const targets = (e.targets ?? e.sites ?? []).map((t) => ({
-    site: t.site ?? t.siteId ?? t.id,
-    name: t.name ?? t.siteName ?? t.site,
+    site: t.site,
+    name: t.name ?? t.site,
     registered: t.registered,
     state: t.state ?? t.status ?? 'pending',
     mode: t.mode ?? null,
     value: num(t.value),
     targetKw: num(t.targetKw),
-    baselineKw: num(t.baselineKw, t.currentKw),
+    baselineKw: num(t.baselineKw),
+    currentKw: num(t.currentKw),
+    group: t.group ?? null,
     shedKw: num(t.shedKw, t.requestedKw),
     achievedKw: num(t.achievedKw),
-    measuredKw: num(t.measuredKw, t.kw),
     detail: t.detail ?? t.reason ?? null,
   }));
   return {
@@ -98,15 +103,18 @@ export function eventOf(e) {
     priority: e.priority ?? 'normal',
     reason: e.reason ?? '',
     status: e.status ?? 'pending',
-    start: e.start ?? e.startTs ?? e.startsAt ?? null,
-    end: e.end ?? e.endTs ?? e.endsAt ?? null,
-    requestedKw: num(e.requestedKw, e.requested_kw, sum(targets, 'shedKw')),
-    achievedKw: num(e.achievedKw, e.achieved?.kw, sum(targets, 'achievedKw')),
+    start: e.startTs ?? e.start ?? null,
+    end: e.endTs ?? e.end ?? null,
+    endedAt: e.endedAt ?? null,
+    requestedKw: num(e.requestedKw, sum(targets, 'shedKw')),
+    plannedShedKw: num(e.plannedShedKw),
+    scopeKw: num(e.scopeKw),
+    achievedKw: num(e.achievedKw, sum(targets, 'achievedKw')),
     createdBy: e.createdBy ?? '',
     createdAt: e.createdAt ?? null,
     targets,
-    warnings: e.warnings ?? e.plan?.warnings ?? [],
-    shortfallKw: num(e.shortfallKw, e.plan?.shortfallKw),
+    warnings: e.warnings ?? [],
+    shortfallKw: num(e.shortfallKw),
   };
 }
 
@@ -115,4 +123,4 @@ function sum(items, key) {
   return values.length ? values.reduce((a, b) => a + b, 0) : null;
 }
 
-export const ACTIVE_EVENT = new Set(['pending', 'scheduled', 'active', 'running', 'sent', 'holding']);
+export const ACTIVE_EVENT = new Set(['scheduled', 'active']);

@@ -20,11 +20,19 @@ export function mount(container, ctx) {
 
   let sites = [];
   const form = ctx.canCurtail ? buildForm(formBox, () => sites, () => fresh.now()) : null;
+  const named = (plan) => {
+    const byId = new Map(sites.map((s) => [s.id, s]));
+    for (const t of plan.targets) Object.assign(t, { name: byId.get(t.site)?.name ?? t.site, registered: byId.get(t.site)?.registered });
+    return plan;
+  };
+  form?.setNamer(named);
   const load = async () => {
-    const [sitesBody, eventsBody] = await Promise.all([get('/sites'), get('/events')]);
+    const [sitesBody, eventsBody] = await Promise.all([get('/sites'), get('/events', { limit: 50 })]);
     sites = list(sitesBody, 'sites').map(siteOf);
     form?.setSites(sites);
     const events = list(eventsBody, 'events').map(eventOf).sort((a, b) => (f.toMs(b.createdAt ?? b.start) ?? 0) - (f.toMs(a.createdAt ?? a.start) ?? 0));
+    const names = new Map(sites.map((s) => [s.id, s]));
+    for (const e of events) for (const t of e.targets) Object.assign(t, { name: names.get(t.site)?.name ?? t.site, registered: names.get(t.site)?.registered });
     renderEvents(eventsEl, events, ctx, () => fresh.now());
   };
   const fresh = keepFresh(load, { minIntervalMs: 1000 });
@@ -62,12 +70,13 @@ function buildForm(box, getSites, onCreated) {
   };
 
   let previewSeq = 0;
+  let namer = (plan) => plan;
   const refreshPreview = debounce(async () => {
     const seq = ++previewSeq;
     const body = eventBody(read());
     if (body.error) return setChildren(preview, h('p', { class: 'form-error' }, body.error));
     try {
-      const plan = eventOf(await post('/events', body.value, { dryRun: true }));
+      const plan = namer(eventOf(await post('/events', body.value, { dryRun: true })));
       if (seq === previewSeq) renderPlan(preview, plan);
     } catch (err) {
       if (seq === previewSeq) setChildren(preview, h('p', { class: 'form-error' }, `The collector refused this plan: ${err.message}`));
@@ -102,6 +111,9 @@ function buildForm(box, getSites, onCreated) {
 
   let known = '';
   return {
+    setNamer(fn) {
+      namer = fn;
+    },
     setSites(sites) {
       const key = sites.map((s) => `${s.id}:${s.region}`).join(',');
       if (key === known) return;
@@ -119,7 +131,9 @@ function buildForm(box, getSites, onCreated) {
 function renderPlan(el, plan) {
   const rows = plan.targets;
   setChildren(el,
-    h('p', {}, 'Requested: ', h('strong', { class: 'num', 'data-testid': 'plan-requested' }, f.mw(plan.requestedKw)), ` across ${rows.length} site${rows.length === 1 ? '' : 's'}.`,
+    h('p', {}, 'Requested ', h('strong', { class: 'num', 'data-testid': 'plan-requested' }, f.power(plan.requestedKw)),
+      ', planned ', h('strong', { class: 'num', 'data-testid': 'plan-shed' }, f.power(plan.plannedShedKw ?? plan.requestedKw)),
+      ` across ${rows.length} site${rows.length === 1 ? '' : 's'}`, f.isNum(plan.scopeKw) ? ` drawing ${f.power(plan.scopeKw)} now.` : '.',
       plan.shortfallKw > 0 ? h('span', { class: 'warn' }, ` Short by ${f.power(plan.shortfallKw)}: not enough load in scope.`) : null),
     plan.warnings.length ? h('ul', { class: 'warn' }, plan.warnings.map((w) => h('li', {}, typeof w === 'string' ? w : w.message ?? JSON.stringify(w)))) : null,
     targetTable(rows, false));
@@ -127,11 +141,12 @@ function renderPlan(el, plan) {
 
 function targetTable(rows, withProgress) {
   return h('table', { class: 'data' },
-    h('thead', {}, h('tr', {}, ['Site', 'Mode', 'Now / baseline', 'Shed', 'Target', ...(withProgress ? ['Achieved', 'State'] : [])].map((t) => h('th', { scope: 'col' }, t)))),
+    h('thead', {}, h('tr', {}, ['Site', withProgress ? 'Mode' : 'Shed order', 'Baseline', ...(withProgress ? ['Now'] : []), 'Shed', 'Target', ...(withProgress ? ['Achieved', 'State'] : [])].map((t) => h('th', { scope: 'col', class: t === 'Site' || t === 'Mode' || t === 'State' || t === 'Shed order' ? '' : 'num' }, t)))),
     h('tbody', {}, rows.map((t) => h('tr', { 'data-site': t.site, 'data-testid': 'target-row' },
       h('td', {}, h('a', { href: `#/site/${encodeURIComponent(t.site)}` }, t.name ?? t.site), t.registered === false ? h('span', { class: 'chip c-unregistered' }, 'unregistered') : null),
-      h('td', {}, t.mode ?? '—'),
+      h('td', {}, withProgress ? t.mode ?? '—' : `${t.group ?? ''} · ${t.mode ?? ''}`),
       h('td', { class: 'num' }, f.power(t.baselineKw)),
+      ...(withProgress ? [h('td', { class: 'num', 'data-testid': 'target-now' }, f.power(t.currentKw))] : []),
       h('td', { class: 'num' }, f.power(t.shedKw)),
       h('td', { class: 'num' }, t.mode === 'sleep_count' ? `${f.int(t.value)} asleep` : f.power(t.targetKw)),
       ...(withProgress ? [h('td', { class: 'num', 'data-testid': 'target-achieved' }, f.power(t.achievedKw)), h('td', {}, h('span', { class: `chip t-${t.state}`, title: t.detail ?? '' }, t.state))] : [])))));
@@ -147,7 +162,7 @@ function renderEvents(el, events, ctx, refresh) {
         h('h3', {}, `${kindLabel(e.kind)}${f.isNum(e.value) ? ` ${e.kind === 'sleep_count' ? f.int(e.value) : f.power(e.value)}` : ''}`),
         h('span', { class: `chip p-${e.priority}` }, e.priority),
         h('span', { class: `chip e-${e.status}`, 'data-testid': 'event-status' }, e.status),
-        h('span', { class: 'muted' }, `${f.dateTime(e.start)} → ${f.time(e.end)}`),
+        h('span', { class: 'muted' }, `${f.dateTime(e.start)} → ${f.time(e.endedAt ?? e.end)}`),
         active && ctx.canCurtail ? h('button', { type: 'button', class: 'danger', 'data-testid': 'cancel-event', onclick: async (ev) => {
           ev.currentTarget.disabled = true;
           try {

@@ -25,7 +25,7 @@ export function mount(container) {
       { key: 'registered', label: 'Registered', value: (r) => (r.registered === false ? 0 : 1), render: (r) => (r.registered === false ? 'no' : 'yes') },
       { key: 'kwh', label: 'Energy', numeric: true, value: (r) => r.kwh, render: (r) => f.kwh(r.kwh) },
       { key: 'tariff', label: 'Tariff', numeric: true, value: (r) => r.tariffPerKwh, render: (r) => (f.isNum(r.tariffPerKwh) ? `${r.tariffPerKwh} / kWh` : '—') },
-      { key: 'fee', label: 'Fee', numeric: true, value: (r) => r.fee, render: (r) => f.money(r.fee, r.currency) },
+      { key: 'fee', label: 'Fee', numeric: true, value: (r) => r.fee, render: (r) => f.money(r.fee) },
       { key: 'source', label: 'Source', value: (r) => r.source, render: (r) => r.source ?? '—' },
     ],
   });
@@ -50,21 +50,23 @@ export function mount(container) {
   const load = async () => {
     if (from.value > to.value) return setText(error, 'From must be on or before To.');
     setText(error, '');
-    const body = await get('/energy', range());
-    const rows = list(body, 'sites', 'rows').map((r) => ({
-      site: r.site ?? r.siteId ?? r.id,
-      name: r.name ?? r.siteName ?? r.site ?? r.id,
-      registered: r.registered,
-      kwh: r.kwh ?? r.energyKwh ?? null,
-      tariffPerKwh: r.tariffPerKwh ?? r.tariff ?? null,
-      fee: r.fee ?? r.feeAmount ?? null,
-      currency: r.currency ?? body.currency ?? 'USD',
-      source: r.source ?? null,
-    }));
+    const [body, sitesBody] = await Promise.all([get('/energy', range()), get('/sites')]);
+    const names = new Map(list(sitesBody, 'sites').map((x) => [x.id, x.name]));
+    // The API answers per site per day; the table shows per site over the range.
+    const bySite = new Map();
+    for (const r of list(body, 'rows')) {
+      const row = bySite.get(r.site) ?? { site: r.site, name: names.get(r.site) ?? r.site, registered: r.registered, kwh: 0, fee: 0, tariffPerKwh: r.tariffPerKwh, currency: 'USD', sources: new Set(), days: 0 };
+      row.kwh += r.kwh ?? 0;
+      row.fee += r.fee ?? 0;
+      row.days++;
+      if (r.source) row.sources.add(r.source);
+      bySite.set(r.site, row);
+    }
+    const rows = [...bySite.values()].map((r) => ({ ...r, source: [...r.sources].join(' + ') || null }));
     table.setRows(rows);
-    const kwh = rows.reduce((s, r) => s + (r.kwh ?? 0), 0);
-    const fee = rows.reduce((s, r) => s + (r.fee ?? 0), 0);
-    setChildren(totals, 'Total ', h('strong', { class: 'num' }, f.kwh(kwh)), ' · fees ', h('strong', { class: 'num' }, f.money(fee, rows[0]?.currency ?? 'USD')));
+    const kwh = body.totals?.kwh ?? rows.reduce((s, r) => s + r.kwh, 0);
+    const fee = body.totals?.fee ?? rows.reduce((s, r) => s + r.fee, 0);
+    setChildren(totals, 'Total ', h('strong', { class: 'num' }, f.kwh(kwh)), ' · fees ', h('strong', { class: 'num' }, f.money(fee)), rows.length ? '' : h('span', { class: 'muted' }, ' — no energy recorded in this range yet (daily totals build up as samples arrive).'));
   };
   const fresh = keepFresh(load, { minIntervalMs: 5000, types: [], pollMs: 30_000 });
   return () => fresh.stop();

@@ -42,9 +42,9 @@ export function mount(container, ctx) {
   );
 
   const load = async () => {
-    const [sitesBody, violBody, eventsBody] = await Promise.all([get('/sites'), get('/violations', { open: true }), get('/events')]);
+    const [sitesBody, violBody, eventsBody] = await Promise.all([get('/sites'), get('/violations', { open: true }), get('/events', { limit: 50 })]);
     const sites = list(sitesBody, 'sites').map(siteOf);
-    const openViolations = list(violBody, 'violations').filter((v) => v.closedAt == null && v.closed_at == null);
+    const openViolations = list(violBody, 'violations').filter((v) => v.closedAt == null);
     const activeEvents = list(eventsBody, 'events').map(eventOf).filter((e) => ACTIVE_EVENT.has(e.status));
     render(sites, openViolations, activeEvents);
     setText(updated, `updated ${f.time(Date.now())}`);
@@ -124,13 +124,13 @@ function renderViolations(el, violations, sites) {
   setChildren(el, h('table', { class: 'data' },
     h('thead', {}, h('tr', {}, ['Site', 'Since', 'Allocation', 'Peak', 'Energy over'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, violations.map((v) => {
-      const site = v.site ?? v.siteId;
+      const site = v.site;
       return h('tr', { 'data-testid': 'violation-row', 'data-site': site },
         h('td', {}, h('a', { href: `#/site/${encodeURIComponent(site)}` }, names.get(site) ?? site)),
-        h('td', {}, f.ago(v.openedAt ?? v.opened_at)),
-        h('td', { class: 'num' }, f.power(v.allocationKw ?? v.allocation_kw)),
-        h('td', { class: 'num' }, f.power(v.peakKw ?? v.peak_kw)),
-        h('td', { class: 'num' }, f.kwh(v.energyOverKwh ?? v.energy_over_kwh)));
+        h('td', {}, f.ago(v.openedAt)),
+        h('td', { class: 'num' }, f.power(v.allocationKw)),
+        h('td', { class: 'num' }, f.power(v.peakKw)),
+        h('td', { class: 'num' }, f.kwh(v.energyOverKwh)));
     }))));
 }
 

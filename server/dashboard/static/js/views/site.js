@@ -93,14 +93,14 @@ export function mount(container, ctx) {
     const from = to - range.seconds;
     const [seriesBody, eventsBody] = await Promise.all([
       get(`/sites/${encodeURIComponent(siteId)}/series`, { from: from * 1000, to: to * 1000 }),
-      get('/events', { site: siteId }),
+      get('/events', { limit: 200 }),
     ]);
     const points = seriesPoints(seriesBody).filter((p) => p.t >= from && p.t <= to);
     chart.update(points, site?.registered ? site.allocationKw : null, curtailedPeriods(seriesBody, eventsBody, siteId, to), { from, to });
   };
 
   const loadMiners = async () => {
-    table.setRows(list(await get(`/sites/${encodeURIComponent(siteId)}/miners`), 'miners').map(minerOf));
+    table.setRows(list(await get(`/sites/${encodeURIComponent(siteId)}/miners`, { limit: 5000 }), 'miners').map(minerOf));
   };
 
   const siteFresh = keepFresh(async () => {
@@ -116,28 +116,22 @@ export function mount(container, ctx) {
   };
 }
 
-/** Accepts [{ts, kw, …}] rows or column arrays; returns [{t (s), kw, minerKw}]. */
+/** {points: [{ts (ms), kw, minerKw}]} → [{t (s), kw, minerKw}] for uPlot. */
 function seriesPoints(body) {
-  const rows = list(body, 'points', 'series', 'samples');
-  if (!rows.length && Array.isArray(body?.ts)) {
-    return body.ts.map((ts, i) => ({ t: f.toMs(ts) / 1000, kw: body.kw?.[i] ?? null, minerKw: body.minerKw?.[i] ?? null }));
-  }
-  return rows
-    .map((r) => ({ t: f.toMs(r.ts ?? r.t ?? r.bucket) / 1000, kw: r.kw ?? r.kwAvg ?? r.meterKw ?? r.minerKw ?? null, minerKw: r.minerKw ?? r.minerKwAvg ?? null, curtailed: r.curtailed }))
+  return list(body, 'points')
+    .map((r) => ({ t: f.toMs(r.ts) / 1000, kw: r.kw ?? null, minerKw: r.minerKw ?? null }))
     .filter((p) => Number.isFinite(p.t))
     .sort((a, b) => a.t - b.t);
 }
 
 /** Periods in seconds when an event targeted this site. */
-function curtailedPeriods(seriesBody, eventsBody, siteId, now) {
-  const fromSeries = list(seriesBody?.curtailments ?? seriesBody?.periods ?? []).map((p) => ({ from: f.toMs(p.from ?? p.start) / 1000, to: (f.toMs(p.to ?? p.end) ?? now * 1000) / 1000 }));
-  if (fromSeries.length) return fromSeries;
+function curtailedPeriods(_seriesBody, eventsBody, siteId, now) {
   return list(eventsBody, 'events').map(eventOf)
-    .filter((e) => e.targets.length === 0 || e.targets.some((t) => t.site === siteId))
+    .filter((e) => e.targets.some((t) => t.site === siteId))
     .map((e) => {
       const start = f.toMs(e.start) ?? f.toMs(e.createdAt);
-      const ended = f.toMs(e.end);
-      return { from: start / 1000, to: Math.min(now, (ended ?? now * 1000) / 1000) };
+      const ended = Math.min(f.toMs(e.endedAt) ?? Infinity, f.toMs(e.end) ?? Infinity);
+      return { from: start / 1000, to: Math.min(now, ended / 1000) };
     })
     .filter((p) => Number.isFinite(p.from) && p.to > p.from);
 }
