@@ -28,7 +28,8 @@ export const command: Command = {
     const { values } = parseCommandArgs(argv, { config: { type: 'string', short: 'c' }, 'log-level': { type: 'string' } }, false);
     if (!values.config) throw new AppError('USAGE', 'missing --config <agent.yaml> (see hashwatt agent --help)');
     const config = loadConfigFile(values.config, AgentConfigSchema);
-    const log = createLogger({ name: 'hashwatt-agent', ...(values['log-level'] ? { level: values['log-level'] } : {}) });
+    const level = values['log-level'] ?? config.logLevel;
+    const log = createLogger({ name: 'hashwatt-agent', ...(level ? { level } : {}) });
     const agent = createAgent({ config, log });
     let stopping: Promise<void> | undefined;
     const done = new Promise<void>((resolve) => {
