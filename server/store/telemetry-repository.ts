@@ -68,3 +68,11 @@ export function createTelemetryRepository(db: Db) {
     },
   };
 }
+
+/** Seqs already stored above `acked` for one session: restores the ack tracker after a restart. */
+export function loggedSeqsAbove(db: import('./database.js').Db, agentId: number, session: number, acked: number, limit = 100_000): number[] {
+  return db
+    .prepare<[number, number, number, number], { seq: number }>('SELECT seq FROM telemetry_log WHERE agent_id = ? AND session = ? AND seq > ? ORDER BY seq LIMIT ?')
+    .all(agentId, session, acked, limit)
+    .map((r) => r.seq);
+}

@@ -1,0 +1,162 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { waitFor } from '../test/helpers/wait-for.js';
+import { startTestCollector, type TestCollector } from './testing/test-collector.js';
+import { counts, sample, startTestPublisher, type TestPublisher } from './testing/test-publisher.js';
+
+async function withCollector(fn: (tc: TestCollector, pubs: TestPublisher[]) => Promise<void>, overrides: Record<string, unknown> = {}) {
+  const pubs: TestPublisher[] = [];
+  const tc = await startTestCollector(overrides);
+  try {
+    await fn(tc, pubs);
+  } finally {
+    for (const p of pubs) {
+      await p.clearRetained().catch(() => undefined);
+      await p.close().catch(() => undefined);
+    }
+    await tc.stop();
+  }
+}
+
+const metric = (text: string, name: string, label: string) => {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${label}}`));
+  return line ? Number(line.split(' ').pop()) : NaN;
+};
+
+test('three sites show live kW, counts and online; an unknown site appears unregistered', async () => {
+  const prefix = `s${Math.random().toString(36).slice(2, 8)}`;
+  const sites = [1, 2, 3].map((i) => ({ id: `${prefix}-site-${i}`, name: `Site ${i}`, region: 'north', allocationKw: 1000 * i, tariffPerKwh: 0.01 }));
+  await withCollector(async (tc, pubs) => {
+    const grey = `${prefix}-grey`;
+    for (const [i, id] of [...sites.map((s) => s.id), grey].entries()) {
+      const p = await startTestPublisher(tc.broker.url, id);
+      pubs.push(p);
+      await p.online();
+      await p.telemetry(1, [sample(Date.now(), 100 * (i + 1), { counts: counts(10 + i, 2) })]);
+    }
+    const list = await waitFor('four sites with live kW', async () => {
+      const r = await tc.api('/api/v1/sites', { token: 'viewer' });
+      const mine = (r.body.sites as any[]).filter((s) => s.id.startsWith(prefix));
+      return mine.length === 4 && mine.every((s) => s.kw > 0 && s.online) ? mine : undefined;
+    });
+    const byId = Object.fromEntries(list.map((s: any) => [s.id, s]));
+    assert.equal(byId[`${prefix}-site-2`].kw, 200);
+    assert.equal(byId[`${prefix}-site-2`].allocationKw, 2000);
+    assert.deepEqual(byId[`${prefix}-site-3`].counts, { hashing: 12, idle: 0, sleeping: 2, offline: 0, error: 0, total: 14 });
+    assert.equal(byId[`${prefix}-site-1`].registered, true);
+    assert.equal(byId[`${prefix}-site-1`].agentsOnline, 1);
+    assert.equal(byId[grey].registered, false);
+    assert.equal(byId[grey].flagged, true);
+    assert.equal(byId[grey].kw, 400);
+    // The Will / an offline state takes the site offline.
+    await pubs[0]!.client.publishAsync(`hashwatt/v1/${sites[0]!.id}/a1/state`, JSON.stringify({ v: 1, site: sites[0]!.id, agent: 'a1', online: false, session: 1, ts: Date.now() }), { qos: 1, retain: true });
+    await waitFor('site 1 offline', async () => ((await tc.api(`/api/v1/sites/${sites[0]!.id}`)).body.online === false));
+  }, { sites });
+});
+
+test('acks only after commit, never past a gap, and redeliveries are stored once', async () => {
+  await withCollector(async (tc, pubs) => {
+    const site = `${tc.prefix}-acks`;
+    const p = await startTestPublisher(tc.broker.url, site, 'a1', 7);
+    pubs.push(p);
+    const t0 = Date.now() - 60_000;
+    await p.telemetry(1, [sample(t0, 10)]);
+    await p.telemetry(2, [sample(t0 + 1000, 11)]);
+    await p.telemetry(4, [sample(t0 + 3000, 13)]);
+    await waitFor('ack of 2', () => p.acks.some((a) => a.session === 7 && a.seq === 2));
+    assert.ok(!p.acks.some((a) => a.seq > 2), 'no ack past the gap at 3');
+    const rows = () => (tc.collector.db.prepare('SELECT COUNT(*) AS n FROM samples s JOIN sites x ON x.id = s.site_id WHERE x.site = ?').get(site) as { n: number }).n;
+    assert.equal(rows(), 3, 'seq 4 is stored even though it is not acked yet');
+    await p.telemetry(3, [sample(t0 + 2000, 12)]);
+    await waitFor('ack of 4 once the gap filled', () => p.acks.some((a) => a.seq === 4));
+    // Redelivery of everything: no duplicates, and the ack is repeated.
+    const before = p.acks.length;
+    for (let seq = 1; seq <= 4; seq++) await p.telemetry(seq, [sample(t0 + (seq - 1) * 1000, 10 + seq - 1)]);
+    await waitFor('re-ack after redelivery', () => p.acks.length > before && p.acks[p.acks.length - 1]!.seq === 4);
+    assert.equal(rows(), 4);
+    const m = await tc.api('/metrics', { token: null });
+    assert.ok(metric(m.text, 'hashwatt_ingest_duplicates_total', '') >= 4 || /hashwatt_ingest_duplicates_total [4-9]/.test(m.text));
+    // A gap that never fills is recorded and skipped after the (test: 2 s) timeout.
+    await p.telemetry(6, [sample(t0 + 5000, 15)]);
+    await waitFor('ack past an abandoned gap', () => p.acks.some((a) => a.seq === 6), { timeoutMs: 8000 });
+    const gaps = tc.collector.repos.telemetry.gaps();
+    assert.ok(gaps.some((g) => g.session === 7 && g.fromSeq === 5 && g.toSeq === 5));
+    // A historical replay does not overwrite the current view.
+    await p.telemetry(7, [sample(t0 - 600_000, 999)], { historical: true });
+    await waitFor('ack 7', () => p.acks.some((a) => a.seq === 7));
+    assert.equal((await tc.api(`/api/v1/sites/${site}`)).body.kw, 15);
+  });
+});
+
+const BAD: Array<{ name: string; topic?: string; kind?: 'telemetry' | 'state' | 'birth' | 'control/report'; payload: string | Buffer; reason: string }> = [
+  { name: 'not JSON', payload: '{"v":1,', reason: 'not_json' },
+  { name: 'JSON array', payload: '[1,2]', reason: 'not_json' },
+  { name: 'binary garbage', payload: Buffer.from([0xff, 0x00, 0x13, 0x37]), reason: 'not_json' },
+  { name: 'wrong version', payload: '{"v":2,"site":"X","agent":"a1"}', reason: 'wrong_version' },
+  { name: 'missing version', payload: '{"site":"X"}', reason: 'wrong_version' },
+  { name: 'oversize', payload: Buffer.alloc(70 * 1024, 0x20), reason: 'too_large' },
+  { name: 'wrong identity', payload: 'IDENTITY', reason: 'identity_mismatch' },
+  { name: 'NaN kW (as a string)', payload: 'TELEMETRY:{"meterKw":"NaN"}', reason: 'schema' },
+  { name: 'negative count', payload: 'TELEMETRY:{"counts":{"hashing":-1,"idle":0,"sleeping":0,"offline":0,"error":0,"total":-1}}', reason: 'schema' },
+  { name: 'counts not adding up', payload: 'TELEMETRY:{"counts":{"hashing":5,"idle":0,"sleeping":0,"offline":0,"error":0,"total":9}}', reason: 'schema' },
+  { name: 'negative kW', payload: 'TELEMETRY:{"minerKw":-5}', reason: 'schema' },
+  { name: 'fractional timestamp', payload: 'TELEMETRY:{"ts":1.5}', reason: 'schema' },
+  { name: 'seq zero', payload: 'SEQ0', reason: 'schema' },
+  { name: 'empty telemetry', payload: 'EMPTY', reason: 'schema' },
+  { name: 'state without online', kind: 'state', payload: 'STATE', reason: 'schema' },
+  { name: 'report with unknown status', kind: 'control/report', payload: 'REPORT', reason: 'schema' },
+  { name: 'bad site id in topic', topic: 'hashwatt/v1/BAD_SITE/a1/telemetry', payload: '{}', reason: 'bad_topic' },
+  { name: 'agent id starting with a dash', topic: 'hashwatt/v1/x/-a1/telemetry', payload: '{}', reason: 'bad_topic' },
+];
+
+test('malformed MQTT payloads are refused, counted by reason, and the collector keeps serving', async () => {
+  await withCollector(async (tc, pubs) => {
+    const site = `${tc.prefix}-bad`;
+    const p = await startTestPublisher(tc.broker.url, site);
+    pubs.push(p);
+    const good = { v: 1, site, agent: 'a1', session: 1, seq: 1, samples: [sample(Date.now(), 50)] };
+    const before = await tc.api('/metrics', { token: null });
+    const expected = new Map<string, number>();
+    for (const bad of BAD) {
+      let payload: string | Buffer = bad.payload;
+      if (payload === 'IDENTITY') payload = JSON.stringify({ ...good, site: 'someone-else' });
+      else if (payload === 'SEQ0') payload = JSON.stringify({ ...good, seq: 0 });
+      else if (payload === 'EMPTY') payload = JSON.stringify({ ...good, samples: [] });
+      else if (payload === 'STATE') payload = JSON.stringify({ v: 1, site, agent: 'a1', session: 1, ts: 1 });
+      else if (payload === 'REPORT') payload = JSON.stringify({ v: 1, site, agent: 'a1', revision: 1, status: 'exploded', ts: 1 });
+      else if (typeof payload === 'string' && payload.startsWith('TELEMETRY:')) {
+        const patch = JSON.parse(payload.slice('TELEMETRY:'.length)) as Record<string, unknown>;
+        payload = JSON.stringify({ ...good, samples: [{ ...good.samples[0], ...patch }] });
+      } else if (typeof payload === 'string') payload = payload.replace('"X"', JSON.stringify(site));
+      if (bad.topic) await p.client.publishAsync(bad.topic, payload, { qos: 1 });
+      else await p.raw(bad.kind ?? 'telemetry', payload);
+      expected.set(bad.reason, (expected.get(bad.reason) ?? 0) + 1);
+    }
+    assert.ok(BAD.length >= 15);
+    await waitFor('every refusal counted', async () => {
+      const m = (await tc.api('/metrics', { token: null })).text;
+      return [...expected].every(([reason, n]) => metric(m, 'hashwatt_ingest_rejects_total', `reason="${reason}"`) - (metric(before.text, 'hashwatt_ingest_rejects_total', `reason="${reason}"`) || 0) >= n);
+    });
+    // Still serving: a good message is stored and acked, the API answers.
+    await p.telemetry(1, good.samples);
+    await waitFor('good message acked', () => p.acks.some((a) => a.seq === 1));
+    assert.equal((await tc.api(`/api/v1/sites/${site}`)).body.kw, 50);
+    assert.equal((await tc.api('/healthz', { token: null })).status, 200);
+  });
+});
+
+test('promtool accepts /metrics', async (t) => {
+  const promtool = '/usr/bin/promtool';
+  if (!existsSync(promtool)) {
+    if (process.env.CI === 'true') assert.fail('promtool is missing (install the Debian package prometheus)');
+    t.skip('promtool not installed (Debian package prometheus)');
+    return;
+  }
+  await withCollector(async (tc) => {
+    const m = await tc.api('/metrics', { token: null });
+    const r = spawnSync(promtool, ['check', 'metrics'], { input: m.text, encoding: 'utf8' });
+    assert.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}`);
+  });
+});

@@ -1,0 +1,95 @@
+import type { Logger } from '../../shared/log/logger.js';
+import type { ComplianceConfig } from '../config/collector-config.js';
+import type { Repositories } from '../store/repositories.js';
+import type { SiteRow } from '../store/site-repository.js';
+import type { ViolationRow } from '../store/violation-repository.js';
+import { SiteCompliance, type ComplianceSnapshot } from './compliance-tracker.js';
+
+export interface ComplianceServiceOptions {
+  repos: Repositories;
+  config: ComplianceConfig;
+  log: Logger;
+  clock: () => number;
+  onViolation(change: 'opened' | 'closed', violation: ViolationRow): void;
+  /** Auto-enforcement: cap the site at its allocation. Returns the control revision, if one was issued. */
+  enforce(site: SiteRow): void;
+}
+
+/** Runs a SiteCompliance per site over live samples and keeps violations in the database. */
+export function createComplianceService(options: ComplianceServiceOptions) {
+  const { repos, config, clock } = options;
+  const log = options.log.child({ component: 'compliance' });
+  const params = {
+    windowMs: config.windowS * 1000, tolerance: config.tolerance, graceMs: config.graceS * 1000,
+    hysteresis: config.hysteresis, closeAfterMs: (config.closeAfterS ?? config.graceS) * 1000,
+  };
+  const trackers = new Map<number, SiteCompliance>();
+  const openIds = new Map<number, number>();
+  const sites = new Map<number, SiteRow>();
+
+  const siteOf = (siteId: number) => {
+    let s = sites.get(siteId);
+    if (!s) {
+      s = repos.sites.getById(siteId);
+      if (s) sites.set(siteId, s);
+    }
+    return s;
+  };
+  const trackerOf = (siteId: number) => {
+    let t = trackers.get(siteId);
+    if (!t) trackers.set(siteId, (t = new SiteCompliance(params)));
+    return t;
+  };
+
+  return {
+    load(): void {
+      for (const v of repos.violations.listOpen(clock())) {
+        trackerOf(v.siteId).restore({ openedAt: v.openedAt, allocationKw: v.allocationKw, thresholdKw: v.thresholdKw, peakKw: v.peakKw, energyOverKwh: v.energyOverKwh });
+        openIds.set(v.siteId, v.id);
+      }
+    },
+    /** A site's settings changed (allocation): read them again. */
+    forget(siteId: number): void {
+      sites.delete(siteId);
+    },
+    observe(siteId: number, ts: number, kw: number): void {
+      const site = siteOf(siteId);
+      if (!site) return;
+      const tracker = trackerOf(siteId);
+      const change = tracker.observe(ts, kw, site.registered ? site.allocationKw : 0);
+      const now = clock();
+      if (change?.type === 'opened') {
+        const v = change.violation;
+        const id = repos.violations.open({ siteId, openedAt: v.openedAt, allocationKw: v.allocationKw, thresholdKw: v.thresholdKw, peakKw: v.peakKw, energyOverKwh: v.energyOverKwh });
+        openIds.set(siteId, id);
+        log.warn({ site: site.site, allocationKw: v.allocationKw, averageKw: tracker.averageKw() }, 'allocation violation opened');
+        const row = repos.violations.list({ site: site.site, open: true, limit: 1 }, now)[0];
+        if (row) options.onViolation('opened', row);
+        if (site.autoEnforce ?? config.autoEnforce) options.enforce(site);
+      } else if (change?.type === 'closed') {
+        const id = openIds.get(siteId);
+        if (id !== undefined) {
+          repos.violations.update(id, { peakKw: change.violation.peakKw, energyOverKwh: change.violation.energyOverKwh, closedAt: change.closedAt });
+          openIds.delete(siteId);
+          log.info({ site: site.site, peakKw: change.violation.peakKw, energyOverKwh: change.violation.energyOverKwh }, 'allocation violation closed');
+          const row = repos.violations.list({ site: site.site, limit: 1 }, now).find((r) => r.id === id);
+          if (row) options.onViolation('closed', row);
+        }
+      } else {
+        const open = tracker.current();
+        const id = openIds.get(siteId);
+        if (open && id !== undefined) repos.violations.update(id, { peakKw: open.peakKw, energyOverKwh: open.energyOverKwh, closedAt: null });
+      }
+    },
+    snapshot(siteId: number): ComplianceSnapshot {
+      const site = siteOf(siteId);
+      const t = trackers.get(siteId);
+      if (!t) return { status: site && site.registered && site.allocationKw > 0 ? 'no_data' : 'no_allocation', averageKw: null, allocationKw: site?.allocationKw ?? 0, thresholdKw: (site?.allocationKw ?? 0) * (1 + config.tolerance), open: null };
+      return t.snapshot();
+    },
+    openCount(): number {
+      return openIds.size;
+    },
+  };
+}
+export type ComplianceService = ReturnType<typeof createComplianceService>;

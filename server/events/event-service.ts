@@ -1,0 +1,257 @@
+import { randomUUID, type KeyObject } from 'node:crypto';
+import type { MqttClient } from 'mqtt';
+import type { ControlReport } from '../../shared/protocol/index.js';
+import { AppError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log/logger.js';
+import type { CollectorConfig } from '../config/collector-config.js';
+import type { LiveState, SiteView } from '../live/live-state.js';
+import type { CollectorMetrics } from '../metrics/collector-metrics.js';
+import type { EventRow, TargetRow, TargetState } from '../store/event-repository.js';
+import type { Repositories } from '../store/repositories.js';
+import { buildSignedControls, publishControls } from './control-publisher.js';
+import { effectiveControl, sameControl, type EffectiveControl, type SiteWish } from './effective-control.js';
+import { planEvent, type Plan, type PlanSite } from './event-planner.js';
+import type { EventRequest } from './event-spec.js';
+
+export interface EventDetail extends EventRow {
+  achievedKw: number;
+  targets: Array<TargetRow & { currentKw: number | null }>;
+  counts: Record<TargetState, number>;
+}
+
+export interface EventServiceOptions {
+  repos: Repositories;
+  live: LiveState;
+  client: MqttClient;
+  keys: { privateKey: KeyObject; publicKey: KeyObject };
+  config: CollectorConfig['events'];
+  log: Logger;
+  clock: () => number;
+  metrics: CollectorMetrics;
+  /** An event's progress changed (throttled by the caller). */
+  notify(eventId: string): void;
+}
+
+const FROM_REPORT: Partial<Record<ControlReport['status'], TargetState>> = {
+  accepted: 'accepted', ramping: 'accepted', holding: 'holding', rejected: 'failed', failed: 'failed', released: 'released',
+};
+const ORDER: Record<TargetState, number> = { pending: 0, sent: 1, accepted: 2, holding: 3, confirmed: 4, failed: 5, released: 6 };
+const LIVE_TARGET: ReadonlySet<TargetState> = new Set(['sent', 'accepted', 'holding']);
+
+/**
+ * Curtailment events: planning, merging per site into one signed, revisioned,
+ * retained control, and following each site target from the agents' reports and
+ * from measured telemetry.
+ */
+export function createEventService(options: EventServiceOptions) {
+  const { repos, live, client, keys, config, clock, metrics } = options;
+  const log = options.log.child({ component: 'events' });
+  let timer: NodeJS.Timeout | undefined;
+  const inFlight = new Set<Promise<unknown>>();
+
+  function planSites(now: number): PlanSite[] {
+    return repos.sites.list().map((s) => {
+      const v = live.view(s.id, now);
+      return { siteId: s.id, site: s.site, region: s.region, registered: s.registered, tier: s.tier, kw: v.kw, hashing: v.counts.hashing };
+    });
+  }
+
+  function startOf(req: EventRequest, now: number): number {
+    if (req.start === undefined) return now;
+    return typeof req.start === 'number' ? req.start : Date.parse(req.start);
+  }
+
+  function wishesOf(siteId: number): SiteWish[] {
+    const events = new Map(repos.events.live().map((e) => [e.id, e]));
+    return repos.events.liveTargetsOfSite(siteId).flatMap((t) => {
+      const e = events.get(t.eventId);
+      if (!e) return [];
+      return [{ eventId: e.id, priority: e.priority, mode: t.mode, value: t.value, targetKw: t.targetKw ?? 0, startTs: e.startTs, endTs: e.endTs, reason: e.reason || e.kind }];
+    });
+  }
+
+  /** Publishes the site's effective control when it differs from the last one. */
+  function reconcileSite(siteId: number, now: number): void {
+    const site = repos.sites.getById(siteId);
+    if (!site) return;
+    const desired = effectiveControl(wishesOf(siteId), now);
+    const saved = repos.events.control(siteId);
+    const savedEffective = saved?.payload.effective as EffectiveControl | undefined;
+    if (savedEffective && sameControl(savedEffective, desired)) {
+      if (saved && saved.publishedAt === null) publishSaved(siteId, site.site, saved.revision, saved.payload);
+      return;
+    }
+    if (!saved && desired.mode === 'none') return; // nothing was ever asked of this site
+    const agents = live.agents(siteId).map((a) => ({ agent: a.agent, kw: a.meterKw ?? a.minerKw, hashing: a.counts?.hashing ?? 0 }));
+    const revision = repos.events.nextRevision();
+    const perAgent = agents.length ? buildSignedControls(site.site, agents, desired, revision, now, config.rampSeconds, keys) : {};
+    const payload = { effective: desired, perAgent };
+    repos.events.saveControl(siteId, revision, payload);
+    for (const t of repos.events.liveTargetsOfSite(siteId)) {
+      if (desired.eventIds.includes(t.eventId) && t.state !== 'failed') repos.events.updateTarget(t.eventId, siteId, { state: agents.length ? 'sent' : 'pending', revision }, now);
+    }
+    log.info({ site: site.site, revision, mode: desired.mode, value: desired.value, agents: agents.length }, 'control issued');
+    if (agents.length) publishSaved(siteId, site.site, revision, payload);
+  }
+
+  function publishSaved(siteId: number, site: string, revision: number, payload: Record<string, unknown>): void {
+    const perAgent = (payload.perAgent ?? {}) as Parameters<typeof publishControls>[2];
+    if (Object.keys(perAgent).length === 0) return;
+    const p = publishControls(client, site, perAgent).then(
+      () => {
+        repos.events.markPublished(siteId, revision, clock());
+        metrics.controls.inc();
+      },
+      (err: unknown) => log.warn({ err, site, revision }, 'control publish failed; retried on the next tick'),
+    );
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  }
+
+  function detail(e: EventRow, now: number): EventDetail {
+    const counts = Object.fromEntries(Object.keys(ORDER).map((k) => [k, 0])) as Record<TargetState, number>;
+    let achieved = 0;
+    const targets = repos.events.targets(e.id).map((t) => {
+      counts[t.state]++;
+      const liveEvent = e.status === 'active' || e.status === 'scheduled';
+      const currentKw = liveEvent ? live.view(t.siteId, now).kw : null;
+      const measured = currentKw ?? t.achievedKw;
+      if (measured !== null && (e.status !== 'scheduled')) achieved += Math.max(0, t.baselineKw - measured);
+      return { ...t, currentKw };
+    });
+    return { ...e, achievedKw: Math.round(achieved * 1000) / 1000, targets, counts };
+  }
+
+  function finish(e: EventRow, status: 'completed' | 'cancelled', now: number): void {
+    repos.events.setStatus(e.id, status, now);
+    for (const t of repos.events.targets(e.id)) {
+      repos.events.updateTarget(e.id, t.siteId, { state: 'released', achievedKw: live.view(t.siteId, now).kw }, now);
+    }
+    for (const t of repos.events.targets(e.id)) reconcileSite(t.siteId, now);
+    log.info({ eventId: e.id, status }, 'event ended');
+    options.notify(e.id);
+  }
+
+  function tick(): void {
+    const now = clock();
+    try {
+      for (const e of repos.events.live()) {
+        if (e.endTs <= now) finish(e, 'completed', now);
+        else if (e.status === 'scheduled' && e.startTs <= now) {
+          repos.events.setStatus(e.id, 'active', null);
+          for (const t of repos.events.targets(e.id)) reconcileSite(t.siteId, now);
+          options.notify(e.id);
+        }
+      }
+      // Retry controls whose publish did not reach the broker (crash, broker down).
+      for (const c of repos.events.controls()) {
+        if (c.publishedAt === null) {
+          const site = repos.sites.getById(c.siteId);
+          if (site) publishSaved(c.siteId, site.site, c.revision, c.payload);
+        }
+      }
+    } catch (err) {
+      log.error({ err }, 'event tick failed');
+    }
+  }
+
+  return {
+    preview(req: EventRequest): Plan {
+      return planEvent(req, planSites(clock()));
+    },
+
+    create(req: EventRequest, createdBy: string): { event: EventDetail; plan: Plan } {
+      const now = clock();
+      const startTs = startOf(req, now);
+      if (!Number.isFinite(startTs)) throw new AppError('USAGE', 'start is not a valid time');
+      const endTs = startTs + req.durationS * 1000;
+      if (endTs <= now) throw new AppError('USAGE', 'the event would already be over (start + durationS is in the past)');
+      const plan = planEvent(req, planSites(now));
+      const event: EventRow = {
+        id: randomUUID(), kind: req.kind, value: req.value ?? null, scope: req.scope, startTs, endTs, priority: req.priority, reason: req.reason,
+        status: startTs <= now ? 'active' : 'scheduled', requestedKw: plan.requestedKw, createdBy, createdAt: now, endedAt: null,
+      };
+      repos.events.insertEvent(event, plan.targets.map((t) => ({ siteId: t.siteId, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, shedKw: t.shedKw })), now);
+      for (const t of plan.targets) reconcileSite(t.siteId, now);
+      log.info({ eventId: event.id, kind: req.kind, value: req.value, sites: plan.targets.length, requestedKw: plan.requestedKw, createdBy }, 'event created');
+      options.notify(event.id);
+      return { event: detail(repos.events.get(event.id)!, now), plan };
+    },
+
+    cancel(id: string): EventDetail {
+      const e = repos.events.get(id);
+      if (!e) throw new AppError('NOT_FOUND', `no event ${id}`);
+      if (e.status === 'completed' || e.status === 'cancelled') throw new AppError('CONFLICT', `event ${id} is already ${e.status}`);
+      const now = clock();
+      finish(e, 'cancelled', now);
+      return detail(repos.events.get(id)!, now);
+    },
+
+    get(id: string): EventDetail | undefined {
+      const e = repos.events.get(id);
+      return e && detail(e, clock());
+    },
+
+    list(limit?: number): EventDetail[] {
+      const now = clock();
+      return repos.events.list(limit).map((e) => detail(e, now));
+    },
+
+    /** Agent reports, after their batch committed. */
+    onReports(reports: Array<{ siteId: number; report: ControlReport }>): void {
+      const now = clock();
+      const touched = new Set<string>();
+      for (const { siteId, report } of reports) {
+        const next = FROM_REPORT[report.status];
+        if (!next) continue;
+        for (const t of repos.events.liveTargetsOfSite(siteId)) {
+          if (t.revision !== report.revision) continue;
+          if (next !== 'failed' && next !== 'released' && ORDER[t.state] >= ORDER[next]) continue;
+          if (t.state === 'released') continue;
+          repos.events.updateTarget(t.eventId, siteId, { state: next, achievedKw: report.achievedKw ?? null, ...(report.reason ? { detail: `${report.reason}${report.detail ? `: ${report.detail}` : ''}` } : {}) }, now);
+          touched.add(t.eventId);
+        }
+      }
+      for (const id of touched) options.notify(id);
+    },
+
+    /** A site's measured power changed: confirm targets that hold. */
+    onSiteUpdate(siteId: number, view: SiteView): void {
+      const now = clock();
+      const control = repos.events.control(siteId);
+      if (!control) return;
+      for (const t of repos.events.liveTargetsOfSite(siteId)) {
+        if (!LIVE_TARGET.has(t.state) && t.state !== 'confirmed') continue;
+        const underRevision = t.state === 'accepted' || t.state === 'holding' || (view.revision ?? 0) >= (t.revision ?? Infinity);
+        const target = t.targetKw ?? 0;
+        const ok = view.kw <= target * (1 + config.confirmTolerance) + 1 || (t.mode === 'full' && view.counts.hashing === 0 && view.counts.total > 0);
+        if (t.state !== 'confirmed' && ok && underRevision && t.revision === control.revision) {
+          repos.events.updateTarget(t.eventId, siteId, { state: 'confirmed', achievedKw: view.kw }, now);
+          options.notify(t.eventId);
+        } else if (t.state === 'confirmed') {
+          repos.events.updateTarget(t.eventId, siteId, { state: 'confirmed', achievedKw: view.kw }, now);
+        }
+      }
+    },
+
+    /** An agent appeared (birth): publish the site's control if it has one waiting. */
+    onAgent(siteId: number): void {
+      if (repos.events.liveTargetsOfSite(siteId).some((t) => t.state === 'pending')) {
+        const saved = repos.events.control(siteId);
+        if (saved && Object.keys((saved.payload.perAgent ?? {}) as object).length === 0) repos.events.saveControl(siteId, saved.revision, { effective: { mode: 'none' } });
+        reconcileSite(siteId, clock());
+      }
+    },
+
+    start(): void {
+      tick();
+      timer = setInterval(tick, config.tickMs);
+    },
+    tick,
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+export type EventService = ReturnType<typeof createEventService>;

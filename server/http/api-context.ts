@@ -1,0 +1,57 @@
+import type { ComplianceService } from '../compliance/compliance-service.js';
+import type { CollectorConfig } from '../config/collector-config.js';
+import type { EventDetail, EventService } from '../events/event-service.js';
+import type { LiveState } from '../live/live-state.js';
+import type { StreamHub } from '../live/stream-hub.js';
+import type { CollectorMetrics } from '../metrics/collector-metrics.js';
+import type { Repositories } from '../store/repositories.js';
+import type { SiteRow } from '../store/site-repository.js';
+
+/** What the HTTP layer reads and calls; built by the composition root. */
+export interface ApiContext {
+  config: CollectorConfig;
+  repos: Repositories;
+  live: LiveState;
+  compliance: ComplianceService;
+  events: EventService;
+  hub: StreamHub;
+  metrics: CollectorMetrics;
+  clock: () => number;
+  /** Brings rollups and daily energy up to date with everything committed. */
+  refreshRollups(): void;
+  /** A site's settings changed through the API. */
+  siteChanged(site: SiteRow): void;
+  health(): { ok: boolean; mqtt: boolean; db: boolean };
+}
+
+export function siteSummary(ctx: ApiContext, s: SiteRow, now: number) {
+  const v = ctx.live.view(s.id, now);
+  const c = ctx.compliance.snapshot(s.id);
+  const control = ctx.repos.events.control(s.id);
+  const effective = control?.payload.effective as { mode?: string } | undefined;
+  return {
+    id: s.site, name: s.name, region: s.region, company: s.company, registered: s.registered, flagged: s.flagged,
+    allocationKw: s.allocationKw, hardCapKw: s.hardCapKw, tariffPerKwh: s.tariffPerKwh, tier: s.tier, autoEnforce: s.autoEnforce,
+    kw: round(v.kw), meterKw: v.meterKw === null ? null : round(v.meterKw), minerKw: round(v.minerKw), hashrateThs: round(v.hashrateThs),
+    counts: v.counts,
+    compliance: { status: c.status, averageKw: c.averageKw === null ? null : round(c.averageKw), thresholdKw: round(c.thresholdKw), openViolation: c.open && { openedAt: c.open.openedAt, peakKw: c.open.peakKw, energyOverKwh: round(c.open.energyOverKwh) } },
+    online: v.online, agentsOnline: v.agentsOnline, agentsTotal: v.agentsTotal, lastSampleTs: v.lastSampleTs,
+    controlRevision: control?.revision ?? null, controlMode: effective?.mode ?? null,
+  };
+}
+
+export function eventView(e: EventDetail) {
+  return {
+    id: e.id, kind: e.kind, value: e.value, scope: e.scope, startTs: e.startTs, endTs: e.endTs, priority: e.priority, reason: e.reason, status: e.status,
+    requestedKw: e.requestedKw, achievedKw: e.achievedKw, requestedMw: e.requestedKw / 1000, achievedMw: e.achievedKw / 1000,
+    createdBy: e.createdBy, createdAt: e.createdAt, endedAt: e.endedAt, counts: e.counts,
+    targets: e.targets.map((t) => ({
+      site: t.site, state: t.state, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, shedKw: t.shedKw, revision: t.revision,
+      achievedKw: t.achievedKw, currentKw: t.currentKw, detail: t.detail, updatedAt: t.updatedAt,
+    })),
+  };
+}
+
+export function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { IdSchema } from '../../shared/protocol/ids.js';
+import { SiteSettingsSchema } from '../config/collector-config.js';
+import { EventRequestSchema, EVENT_KINDS } from '../events/event-spec.js';
+import { EVENT_STATUSES, TARGET_STATES } from '../store/event-repository.js';
+
+/** Request and response shapes of the HTTP API; the OpenAPI document is generated from these. */
+
+export const SiteCreateSchema = SiteSettingsSchema;
+export const SiteUpdateSchema = SiteSettingsSchema.omit({ id: true }).partial();
+export const SiteParamsSchema = z.object({ id: IdSchema });
+export const EventParamsSchema = z.object({ id: z.string().min(1).max(64) });
+
+const msOrIso = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true })]);
+export const SeriesQuerySchema = z.object({
+  from: msOrIso.optional().describe('ms since the epoch or ISO 8601; default: to − 1 h'),
+  to: msOrIso.optional().describe('default: now'),
+  step: z.coerce.number().int().min(1000).max(86_400_000).optional().describe('bucket size in ms; ≥ 60000 reads 1-minute rollups, ≥ 3600000 hourly ones'),
+});
+export const MinersQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export const EventCreateQuerySchema = z.object({ dryRun: z.enum(['true', 'false']).optional() });
+export const EventListQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+export const ViolationQuerySchema = z.object({
+  site: IdSchema.optional(),
+  open: z.enum(['true', 'false']).optional(),
+  from: msOrIso.optional(),
+  to: msOrIso.optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+});
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day as YYYY-MM-DD');
+export const EnergyQuerySchema = z.object({
+  from: Day.describe('first day, UTC'),
+  to: Day.describe('last day, UTC, inclusive'),
+  site: IdSchema.optional(),
+  format: z.enum(['json', 'csv']).optional().describe('csv also with Accept: text/csv'),
+});
+export const StreamQuerySchema = z.object({ token: z.string().optional().describe('bearer token, for EventSource which cannot set headers') });
+
+export { EventRequestSchema };
+
+export const CountsSchema = z.object({ hashing: z.number(), idle: z.number(), sleeping: z.number(), offline: z.number(), error: z.number(), total: z.number() });
+export const ViolationSchema = z.object({
+  id: z.number(), site: z.string(), openedAt: z.number(), closedAt: z.number().nullable(), allocationKw: z.number(), thresholdKw: z.number(),
+  peakKw: z.number(), energyOverKwh: z.number(), durationS: z.number(),
+});
+export const ComplianceSchema = z.object({
+  status: z.enum(['no_data', 'no_allocation', 'ok', 'over', 'violation']),
+  averageKw: z.number().nullable(),
+  thresholdKw: z.number(),
+  openViolation: z.object({ openedAt: z.number(), peakKw: z.number(), energyOverKwh: z.number() }).nullable(),
+});
+export const SiteSummarySchema = z.object({
+  id: z.string(), name: z.string(), region: z.string(), company: z.string(), registered: z.boolean(),
+  flagged: z.boolean().describe('an unknown site that reported and was created unregistered'),
+  allocationKw: z.number(), hardCapKw: z.number().nullable(), tariffPerKwh: z.number(), tier: z.number(), autoEnforce: z.boolean().nullable(),
+  kw: z.number().describe('meter where present, else the miner sum'), meterKw: z.number().nullable(), minerKw: z.number(), hashrateThs: z.number(),
+  counts: CountsSchema, compliance: ComplianceSchema, online: z.boolean(), agentsOnline: z.number(), agentsTotal: z.number(),
+  lastSampleTs: z.number().nullable(), controlRevision: z.number().nullable(), controlMode: z.string().nullable(),
+});
+export const AgentSchema = z.object({
+  site: z.string(), agent: z.string(), online: z.boolean(), session: z.number().nullable(), lastSeen: z.number().nullable(),
+  sampleTs: z.number().nullable(), kw: z.number().nullable(), birth: z.unknown(),
+});
+export const SiteDetailSchema = SiteSummarySchema.extend({
+  agents: z.array(AgentSchema),
+  control: z.unknown().nullable(),
+  reports: z.array(z.object({ revision: z.number(), status: z.string(), reason: z.string().nullable(), detail: z.string().nullable(), achievedKw: z.number().nullable(), targetKw: z.number().nullable(), ts: z.number(), receivedAt: z.number() })),
+  violations: z.array(ViolationSchema),
+});
+export const SeriesSchema = z.object({
+  site: z.string(), from: z.number(), to: z.number(), step: z.number(), allocationKw: z.number(),
+  points: z.array(z.object({ ts: z.number(), kw: z.number(), kwMax: z.number(), minerKw: z.number(), hashrateThs: z.number() })),
+});
+export const MinerTableSchema = z.object({
+  site: z.string(), total: z.number(),
+  miners: z.array(z.object({ miner: z.string(), agent: z.string(), model: z.string(), firmware: z.string(), state: z.string(), w: z.number().nullable(), powerSource: z.string().nullable(), ths: z.number(), jth: z.number().nullable(), tempC: z.number().nullable(), asleepByAgent: z.boolean().nullable(), ts: z.number() })),
+});
+export const TargetSchema = z.object({
+  site: z.string(), state: z.enum(TARGET_STATES), mode: z.string(), value: z.number().nullable(), targetKw: z.number().nullable(), baselineKw: z.number(),
+  shedKw: z.number(), revision: z.number().nullable(), achievedKw: z.number().nullable(), currentKw: z.number().nullable(), detail: z.string().nullable(), updatedAt: z.number(),
+});
+export const EventSchema = z.object({
+  id: z.string(), kind: z.enum(EVENT_KINDS), value: z.number().nullable(), scope: z.unknown(), startTs: z.number(), endTs: z.number(),
+  priority: z.enum(['normal', 'high', 'emergency']), reason: z.string(), status: z.enum(EVENT_STATUSES),
+  requestedKw: z.number(), achievedKw: z.number().describe('baseline − measured, summed over the targets, live'),
+  requestedMw: z.number(), achievedMw: z.number(), createdBy: z.string(), createdAt: z.number(), endedAt: z.number().nullable(),
+  counts: z.record(z.string(), z.number()), targets: z.array(TargetSchema),
+});
+export const PlanSchema = z.object({
+  dryRun: z.literal(true), requestedKw: z.number(), plannedShedKw: z.number(), shortfallKw: z.number(), scopeKw: z.number(),
+  targets: z.array(z.object({ site: z.string(), mode: z.string(), value: z.number().nullable(), targetKw: z.number(), baselineKw: z.number(), shedKw: z.number(), group: z.string() })),
+});
+export const EnergySchema = z.object({
+  from: z.string(), to: z.string(),
+  rows: z.array(z.object({ site: z.string(), day: z.string(), kwh: z.number(), source: z.enum(['meter', 'integrated']), minutes: z.number(), tariffPerKwh: z.number(), fee: z.number(), registered: z.boolean() })),
+  totals: z.object({ kwh: z.number(), fee: z.number() }),
+});
+export const ErrorSchema = z.object({
+  error: z.string().describe('machine-readable code'),
+  message: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('one entry per bad field, path as where.field (body.allocationKw)'),
+});

@@ -1,0 +1,74 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
+import { z } from 'zod';
+import { isAppError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log/logger.js';
+import { StreamQuerySchema } from './api-schemas.js';
+import type { ApiContext } from './api-context.js';
+import { createAuthenticator } from './auth.js';
+import { buildOpenApi } from './openapi.js';
+import { BadRequest, createRouteTable } from './route-table.js';
+import { registerEventRoutes } from './routes/event-routes.js';
+import { registerReportRoutes } from './routes/report-routes.js';
+import { registerSiteRoutes } from './routes/site-routes.js';
+
+const STATUS_OF: Record<string, number> = { NOT_FOUND: 404, CONFLICT: 409, USAGE: 400, CONFIG_INVALID: 400, AUTH_FAILED: 401 };
+
+export interface HttpServerOptions {
+  ctx: ApiContext;
+  log: Logger;
+  version: string;
+  /** More routes on the same server (the dashboard's static files). */
+  extend?: (app: FastifyInstance) => void | Promise<void>;
+}
+
+/** The HTTP API (fastify): /api/v1, /api/v1/stream, /api/v1/openapi.json, /metrics, /healthz. */
+export async function createHttpServer({ ctx, log, version, extend }: HttpServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: log.child({ component: 'http' }) as unknown as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
+  const auth = createAuthenticator(ctx.config.tokens);
+  const routes = createRouteTable(app, auth);
+
+  app.setErrorHandler((err: FastifyError | Error, req, reply) => {
+    if (err instanceof BadRequest) return reply.code(400).send({ error: 'bad_request', message: err.message, issues: err.issues });
+    if (isAppError(err) && STATUS_OF[err.code]) return reply.code(STATUS_OF[err.code]!).send({ error: err.code.toLowerCase(), message: err.message });
+    const status = (err as FastifyError).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      // fastify's own refusals: malformed JSON, wrong content type, body too large
+      return reply.code(status).send({ error: (err as FastifyError).code ?? 'bad_request', message: err.message, issues: [{ path: 'body', message: err.message }] });
+    }
+    req.log.error({ err, url: req.url }, 'request failed');
+    return reply.code(500).send({ error: 'internal', message: 'internal error; see the collector log' });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+
+  app.get('/healthz', async (_req, reply) => {
+    const h = ctx.health();
+    return reply.code(h.ok ? 200 : 503).send(h);
+  });
+  app.get('/metrics', async (_req, reply) => {
+    const body = await ctx.metrics.registry.metrics();
+    return reply.header('content-type', ctx.metrics.registry.contentType).send(body);
+  });
+
+  registerSiteRoutes(routes, ctx);
+  registerEventRoutes(routes, ctx);
+  registerReportRoutes(routes, ctx);
+
+  routes.add(
+    {
+      method: 'GET', path: '/api/v1/stream', roles: ['viewer', 'operator', 'grid'], query: StreamQuerySchema, allowQueryToken: true, produces: ['text/event-stream'],
+      summary: 'Server-sent events: `site` (a site summary, as in GET /sites, coalesced ≤ 2/s per site), `event` (an event with progress, as GET /events/{id}), `violation` ({change: opened|closed, violation})',
+      response: z.string(),
+    },
+    ({ reply }) => {
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      ctx.hub.add(reply.raw);
+      return undefined;
+    },
+  );
+
+  const openapi = buildOpenApi(routes.specs, version);
+  app.get('/api/v1/openapi.json', async () => openapi);
+  if (extend) await extend(app);
+  return app;
+}

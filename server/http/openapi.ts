@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { ErrorSchema } from './api-schemas.js';
+import type { RouteSpec } from './route-table.js';
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'openapi-3.0' }) as Record<string, unknown>;
+  return rest;
+}
+
+/** OpenAPI 3 document built from the route table's zod schemas. */
+export function buildOpenApi(specs: ReadonlyArray<RouteSpec<z.ZodType, z.ZodType, z.ZodType>>, version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const error = { 'application/json': { schema: jsonSchema(ErrorSchema, 'output') } };
+  for (const spec of specs) {
+    const parameters: unknown[] = [];
+    for (const [where, schema] of [['path', spec.params], ['query', spec.query]] as const) {
+      if (!schema) continue;
+      const js = jsonSchema(schema, 'input') as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+      for (const [name, prop] of Object.entries(js.properties ?? {})) {
+        parameters.push({ name, in: where, required: where === 'path' || (js.required ?? []).includes(name), schema: prop, ...(prop.description ? { description: prop.description } : {}) });
+      }
+    }
+    const responses: Record<string, unknown> = {
+      [String(spec.status ?? 200)]: {
+        description: 'success',
+        content: Object.fromEntries((spec.produces ?? ['application/json']).map((type) => [type, type === 'application/json' && spec.response ? { schema: jsonSchema(spec.response, 'output') } : { schema: { type: 'string' } }])),
+      },
+      '400': { description: 'bad request: each bad field named in issues', content: error },
+    };
+    if (spec.roles.length) {
+      responses['401'] = { description: 'missing or unknown bearer token', content: error };
+      responses['403'] = { description: `role not allowed (allowed: ${spec.roles.join(', ')})`, content: error };
+    }
+    if (spec.path.includes('{')) responses['404'] = { description: 'not found', content: error };
+    const op: Record<string, unknown> = {
+      summary: spec.summary,
+      operationId: `${spec.method.toLowerCase()}${spec.path.replace(/\/api\/v1/, '').replace(/[{}]/g, '').split('/').map((s) => s.charAt(0).toUpperCase() + s.slice(1)).join('')}`,
+      parameters,
+      responses,
+      ...(spec.roles.length ? { security: [{ bearer: [] }], 'x-roles': spec.roles } : {}),
+    };
+    if (spec.body) op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } } };
+    (paths[spec.path] ??= {})[spec.method.toLowerCase()] = op;
+  }
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'hashwatt collector API', version,
+      description: 'Sites, live power, compliance, curtailment events, energy and fees. Bearer tokens with roles viewer (read), grid and operator (read, sites, events). Live updates: GET /api/v1/stream (server-sent events: site, event, violation).',
+    },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    paths,
+  };
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { AgentSchema, EnergyQuerySchema, EnergySchema, ViolationQuerySchema, ViolationSchema } from '../api-schemas.js';
+import type { ApiContext } from '../api-context.js';
+import { BadRequest, type RouteTable } from '../route-table.js';
+import { toMs } from './site-routes.js';
+
+const READ = ['viewer', 'operator', 'grid'] as const;
+
+function csvCell(v: unknown): string {
+  const s = String(v ?? '');
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function registerReportRoutes(routes: RouteTable, ctx: ApiContext): void {
+  routes.add({ method: 'GET', path: '/api/v1/violations', summary: 'Allocation violations: peak, duration, energy over allocation', roles: READ, query: ViolationQuerySchema, response: z.object({ violations: z.array(ViolationSchema) }) }, ({ query }) => ({
+    violations: ctx.repos.violations
+      .list({ ...(query.site ? { site: query.site } : {}), open: query.open === 'true', from: toMs(query.from, 0), to: toMs(query.to, Number.MAX_SAFE_INTEGER), limit: query.limit }, ctx.clock())
+      .map(({ siteId: _s, enforcedRevision: _e, ...v }) => v),
+  }));
+
+  routes.add({ method: 'GET', path: '/api/v1/energy', summary: 'Daily kWh per site (meter counters when present, else integrated from samples) and the fee at the site tariff; JSON or CSV', roles: READ, query: EnergyQuerySchema, response: EnergySchema, produces: ['application/json', 'text/csv'] }, ({ query, req, reply }) => {
+    if (query.from > query.to) throw new BadRequest([{ path: 'query.from', message: 'from must not be after to' }]);
+    ctx.refreshRollups();
+    const rows = ctx.repos.rollups.energy(query.from, query.to).filter((r) => !query.site || r.site === query.site).map((r) => ({ ...r, kwh: Math.round(r.kwh * 1000) / 1000, fee: Math.round(r.fee * 1e6) / 1e6 }));
+    const wantsCsv = query.format === 'csv' || (query.format === undefined && /text\/csv/.test(req.headers.accept ?? ''));
+    if (wantsCsv) {
+      const header = 'site,day,kwh,source,minutes,tariff_per_kwh,fee,registered';
+      const lines = rows.map((r) => [r.site, r.day, r.kwh, r.source, r.minutes, r.tariffPerKwh, r.fee, r.registered].map(csvCell).join(','));
+      void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="energy-${query.from}-${query.to}.csv"`);
+      return `${[header, ...lines].join('\n')}\n`;
+    }
+    return { from: query.from, to: query.to, rows, totals: { kwh: rows.reduce((a, r) => a + r.kwh, 0), fee: rows.reduce((a, r) => a + r.fee, 0) } };
+  });
+
+  routes.add({ method: 'GET', path: '/api/v1/agents', summary: 'Every agent: presence, session, last seen, birth (inventory and capabilities)', roles: READ, response: z.object({ agents: z.array(AgentSchema) }) }, () => {
+    const now = ctx.clock();
+    return {
+      agents: ctx.repos.agents.list().map((a) => {
+        const l = ctx.live.agents(a.siteId).find((x) => x.agentId === a.id);
+        return { site: a.site, agent: a.agent, online: l ? ctx.live.isOnline(l, now) : false, session: a.session, lastSeen: l?.lastSeen ?? a.lastSeen, sampleTs: l?.sampleTs ?? a.sampleTs, kw: l && l.sampleTs !== null ? (l.meterKw ?? l.minerKw) : null, birth: a.birth };
+      }),
+    };
+  });
+}

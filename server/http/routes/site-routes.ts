@@ -1,0 +1,80 @@
+import { AppError } from '../../../shared/errors.js';
+import { MinerTableSchema, MinersQuerySchema, SeriesQuerySchema, SeriesSchema, SiteCreateSchema, SiteDetailSchema, SiteParamsSchema, SiteSummarySchema, SiteUpdateSchema } from '../api-schemas.js';
+import { siteSummary, type ApiContext } from '../api-context.js';
+import { BadRequest, type RouteTable } from '../route-table.js';
+import { z } from 'zod';
+
+const READ = ['viewer', 'operator', 'grid'] as const;
+const WRITE = ['operator', 'grid'] as const;
+
+export function toMs(v: number | string | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  return typeof v === 'number' ? v : Date.parse(v);
+}
+
+export function registerSiteRoutes(routes: RouteTable, ctx: ApiContext): void {
+  const siteOr404 = (id: string) => {
+    const s = ctx.repos.sites.get(id);
+    if (!s) throw new AppError('NOT_FOUND', `no site ${id}`);
+    return s;
+  };
+
+  routes.add({ method: 'GET', path: '/api/v1/sites', summary: 'All sites with live kW, hashrate, miner counts by state, compliance and agents online', roles: READ, response: z.object({ sites: z.array(SiteSummarySchema) }) }, () => {
+    const now = ctx.clock();
+    return { sites: ctx.repos.sites.list().map((s) => siteSummary(ctx, s, now)) };
+  });
+
+  routes.add({ method: 'POST', path: '/api/v1/sites', summary: 'Register a site (or replace an unknown one that reported)', roles: WRITE, body: SiteCreateSchema, response: SiteSummarySchema, status: 201 }, ({ body, reply }) => {
+    const existing = ctx.repos.sites.get(body.id);
+    if (existing && !existing.flagged) throw new AppError('CONFLICT', `site ${body.id} exists; use PUT /api/v1/sites/${body.id}`);
+    const { row } = ctx.repos.sites.upsert(body, ctx.clock());
+    ctx.siteChanged(row);
+    void reply.code(201);
+    return siteSummary(ctx, row, ctx.clock());
+  });
+
+  routes.add({ method: 'PUT', path: '/api/v1/sites/{id}', summary: 'Update a site (fields left out keep their values); registers an unknown site', roles: WRITE, params: SiteParamsSchema, body: SiteUpdateSchema, response: SiteSummarySchema }, ({ params, body }) => {
+    const s = siteOr404(params.id);
+    const merged = {
+      id: s.site, name: body.name ?? s.name, region: body.region ?? s.region, company: body.company ?? s.company,
+      registered: body.registered ?? (s.flagged ? true : s.registered), allocationKw: body.allocationKw ?? s.allocationKw,
+      hardCapKw: body.hardCapKw === undefined ? s.hardCapKw : body.hardCapKw, tariffPerKwh: body.tariffPerKwh ?? s.tariffPerKwh, tier: body.tier ?? s.tier,
+      autoEnforce: body.autoEnforce === undefined ? s.autoEnforce : body.autoEnforce,
+    };
+    const { row } = ctx.repos.sites.upsert(merged, ctx.clock());
+    ctx.siteChanged(row);
+    return siteSummary(ctx, row, ctx.clock());
+  });
+
+  routes.add({ method: 'GET', path: '/api/v1/sites/{id}', summary: 'One site: summary, agents, effective control, recent control reports and violations', roles: READ, params: SiteParamsSchema, response: SiteDetailSchema }, ({ params }) => {
+    const s = siteOr404(params.id);
+    const now = ctx.clock();
+    const liveAgents = new Map(ctx.live.agents(s.id).map((a) => [a.agentId, a]));
+    return {
+      ...siteSummary(ctx, s, now),
+      agents: ctx.repos.agents.listBySite(s.id).map((a) => {
+        const l = liveAgents.get(a.id);
+        return { site: a.site, agent: a.agent, online: l ? ctx.live.isOnline(l, now) : false, session: a.session, lastSeen: l?.lastSeen ?? a.lastSeen, sampleTs: l?.sampleTs ?? a.sampleTs, kw: l && l.sampleTs !== null ? (l.meterKw ?? l.minerKw) : null, birth: a.birth };
+      }),
+      control: ctx.repos.events.control(s.id)?.payload.effective ?? null,
+      reports: ctx.repos.events.reports(s.id, 20),
+      violations: ctx.repos.violations.list({ site: s.site, limit: 20 }, now),
+    };
+  });
+
+  routes.add({ method: 'GET', path: '/api/v1/sites/{id}/series', summary: 'kW and hashrate over time, averaged per step (raw samples, 1-minute or 1-hour rollups by step)', roles: READ, params: SiteParamsSchema, query: SeriesQuerySchema, response: SeriesSchema }, ({ params, query }) => {
+    const s = siteOr404(params.id);
+    const to = toMs(query.to, ctx.clock());
+    const from = toMs(query.from, to - 3_600_000);
+    if (!(from < to)) throw new BadRequest([{ path: 'query.from', message: 'from must be before to' }]);
+    const step = query.step ?? Math.max(1000, Math.ceil((to - from) / 500 / 1000) * 1000);
+    if ((to - from) / step > 10_000) throw new BadRequest([{ path: 'query.step', message: `that asks for ${Math.ceil((to - from) / step)} points; at most 10000 (use a larger step)` }]);
+    if (step >= 60_000) ctx.refreshRollups();
+    return { site: s.site, from, to, step, allocationKw: s.allocationKw, points: ctx.repos.rollups.series(s.id, from, to, step) };
+  });
+
+  routes.add({ method: 'GET', path: '/api/v1/sites/{id}/miners', summary: 'Latest state of each miner of a site, least efficient (highest J/TH) first', roles: READ, params: SiteParamsSchema, query: MinersQuerySchema, response: MinerTableSchema }, ({ params, query }) => {
+    const s = siteOr404(params.id);
+    return { site: s.site, ...ctx.repos.telemetry.miners(s.id, query.limit, query.offset) };
+  });
+}

@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AckTracker } from './ack-tracker.js';
+
+test('acks the highest contiguous seq', () => {
+  const t = new AckTracker();
+  assert.equal(t.commit([1, 2, 3], 0), 3);
+  assert.equal(t.commit([4], 0), 4);
+});
+
+test('does not ack past a gap until it fills', () => {
+  const t = new AckTracker();
+  assert.equal(t.commit([1, 2, 4, 5], 0), 2);
+  assert.ok(t.hasGap());
+  assert.equal(t.commit([6], 10), 2);
+  assert.equal(t.commit([3], 20), 6);
+  assert.ok(!t.hasGap());
+});
+
+test('a gap that outlives the timeout is reported and skipped', () => {
+  const t = new AckTracker(0, [], 1000);
+  t.commit([1, 5, 6], 100);
+  assert.equal(t.expireGap(500), null);
+  assert.deepEqual(t.expireGap(1200), { fromSeq: 2, toSeq: 4 });
+  assert.equal(t.state.acked, 6);
+});
+
+test('duplicates of already acked seqs keep the ack where it is', () => {
+  const t = new AckTracker(10);
+  assert.equal(t.commit([3, 10], 0), 10);
+});
+
+test('resumes from a stored ack plus committed seqs found in the log', () => {
+  const t = new AckTracker(5, [6, 7, 9]);
+  assert.equal(t.state.acked, 7);
+  assert.equal(t.commit([8], 0), 9);
+});
+
+test('a session first seen mid-way waits on its missing start', () => {
+  const t = new AckTracker(0, [], 1000);
+  assert.equal(t.commit([40, 41], 0), 0);
+  assert.deepEqual(t.expireGap(2000), { fromSeq: 1, toSeq: 39 });
+  assert.equal(t.state.acked, 41);
+});

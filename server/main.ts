@@ -1,0 +1,231 @@
+import cron from 'node-cron';
+import type { FastifyInstance } from 'fastify';
+import { brokerClientOptions } from '../shared/config/broker-config.js';
+import type { Logger } from '../shared/log/logger.js';
+import { connectMqtt, type MqttClient } from '../shared/mqtt/connect.js';
+import { encodeCollectorState } from '../shared/protocol/index.js';
+import { loadPrivateKey, loadPublicKey } from '../shared/signing/key-files.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.js';
+import { createComplianceService } from './compliance/compliance-service.js';
+import type { CollectorConfig } from './config/collector-config.js';
+import { createEventService, type EventService } from './events/event-service.js';
+import { createHttpServer } from './http/http-server.js';
+import { eventView, siteSummary, type ApiContext } from './http/api-context.js';
+import { createIngest, type CommittedBatch, type Ingest } from './ingest/ingest.js';
+import { LiveState } from './live/live-state.js';
+import { createStreamHub } from './live/stream-hub.js';
+import { createCollectorMetrics } from './metrics/collector-metrics.js';
+import { databaseSizeBytes, openDatabase, type Db } from './store/database.js';
+import { createRepositories, type Repositories } from './store/repositories.js';
+import type { SiteRow } from './store/site-repository.js';
+
+export const COLLECTOR_VERSION = '0.1.0';
+
+export interface CreateCollectorOptions {
+  config: CollectorConfig;
+  log: Logger;
+  /** Wall clock in ms; tests may pass their own. */
+  clock?: () => number;
+  /** Extra HTTP routes on the API server (the dashboard). */
+  extendHttp?: (app: FastifyInstance) => void | Promise<void>;
+}
+
+export interface Collector {
+  start(): Promise<void>;
+  /** Stops taking messages, commits what is queued, publishes offline state, closes everything. */
+  stop(): Promise<void>;
+  readonly httpUrl: string;
+  readonly brokerUrl: string;
+  readonly db: Db;
+  readonly repos: Repositories;
+  readonly metrics: ReturnType<typeof createCollectorMetrics>;
+  /** Commits queued ingest messages now and refreshes rollups (tests). */
+  flush(): void;
+}
+
+/**
+ * The collector's composition root: config → logger → store → broker link →
+ * ingest, compliance, events → HTTP. No module state: several collectors can
+ * run in one process (tests).
+ */
+export function createCollector(options: CreateCollectorOptions): Collector {
+  const { config } = options;
+  const log = options.log.child({ component: 'collector' });
+  const clock = options.clock ?? Date.now;
+  const db = openDatabase(config.dataDir, log);
+  const repos = createRepositories(db);
+  const live = new LiveState(config.onlineAfterS * 1000);
+  const hub = createStreamHub();
+  const dirty = new Map<string, { siteId: number; bucket: number }>();
+  let gauges: Parameters<typeof createCollectorMetrics>[0] extends () => infer G ? G : never;
+  const metrics = createCollectorMetrics(() => gauges);
+  let client: MqttClient | undefined;
+  let broker: EmbeddedBroker | undefined;
+  let ingest: Ingest | undefined;
+  let events: EventService | undefined;
+  let http: FastifyInstance | undefined;
+  let httpUrl = '';
+  let brokerUrl = '';
+  const jobs: Array<{ stop(): unknown }> = [];
+  let started = false;
+  let stopping: Promise<void> | undefined;
+
+  const compliance = createComplianceService({
+    repos, config: config.compliance, log, clock,
+    onViolation: (change, violation) => hub.now('violation', { change, violation: { ...violation, siteId: undefined, enforcedRevision: undefined } }),
+    enforce: (site) => enforce(site),
+  });
+
+  function enforce(site: SiteRow): void {
+    if (!events) return;
+    const already = repos.events.liveTargetsOfSite(site.id).some((t) => repos.events.get(t.eventId)?.createdBy === 'compliance');
+    if (already) return;
+    try {
+      events.create({ scope: { sites: [site.site] }, kind: 'limit_to_kw', value: site.allocationKw, durationS: 3600, priority: 'high', reason: `auto-enforcement: ${site.site} over its allocation of ${site.allocationKw} kW` }, 'compliance');
+    } catch (err) {
+      log.warn({ err, site: site.site }, 'auto-enforcement failed');
+    }
+  }
+
+  function refreshRollups(): void {
+    if (dirty.size === 0) return;
+    const items = [...dirty.values()];
+    dirty.clear();
+    repos.rollups.refresh(items);
+  }
+
+  function publishSite(siteId: number): void {
+    hub.publish('site', String(siteId), () => {
+      const s = repos.sites.getById(siteId);
+      return s && siteSummary(ctx, s, clock());
+    });
+  }
+
+  function onCommitted(batch: CommittedBatch): void {
+    const now = clock();
+    for (const s of batch.newSites) log.warn({ site: s }, 'unknown site reported; created as unregistered');
+    for (const r of batch.seen) live.seen(r.siteId, r.agentId, r.agent, now);
+    for (const s of batch.states) {
+      live.state(s.siteId, s.agentId, s.agent, s.online, now);
+      publishSite(s.siteId);
+    }
+    for (const b of batch.births) events?.onAgent(b.siteId);
+    const sites = new Set<number>();
+    for (const l of batch.latest) if (live.sample(l.siteId, l.agentId, l.agent, l.sample, now)) sites.add(l.siteId);
+    for (const siteId of sites) {
+      const view = live.view(siteId, now);
+      if (view.lastSampleTs !== null) compliance.observe(siteId, view.lastSampleTs, view.kw);
+      events?.onSiteUpdate(siteId, view);
+      publishSite(siteId);
+    }
+    if (batch.reports.length) events?.onReports(batch.reports);
+    for (const d of batch.dirty) dirty.set(`${d.siteId}:${d.bucket}`, d);
+  }
+
+  const ctx: ApiContext = {
+    config, repos, live, compliance, hub, metrics, clock, refreshRollups,
+    get events() {
+      return events!;
+    },
+    siteChanged(site) {
+      ingest?.forgetSite(site.site);
+      compliance.forget(site.id);
+      publishSite(site.id);
+    },
+    health: () => ({ ok: started && !!client?.connected, mqtt: !!client?.connected, db: db.open }),
+  };
+
+  gauges = {
+    dbSizeBytes: () => databaseSizeBytes(db),
+    sitesTotal: () => repos.sites.list().length,
+    sitesOnline: () => live.siteIds().filter((id) => live.view(id, clock()).online).length,
+    agentsOnline: () => live.siteIds().reduce((a, id) => a + live.view(id, clock()).agentsOnline, 0),
+    fleetKw: () => live.siteIds().reduce((a, id) => a + live.view(id, clock()).kw, 0),
+    violationsOpen: () => compliance.openCount(),
+  };
+
+  async function connect(): Promise<MqttClient> {
+    if (config.broker) brokerUrl = config.broker.url;
+    else {
+      broker = await startEmbeddedBroker({ host: config.embeddedBroker.host, port: config.embeddedBroker.port, log });
+      brokerUrl = broker.url;
+    }
+    const base = config.broker ? brokerClientOptions(config.broker) : {};
+    const clientId = config.broker?.clientId ?? config.ingest.clientId;
+    const offline = encodeCollectorState({ v: 1, online: false, ts: clock(), instance: clientId });
+    const c = await connectMqtt({
+      ...base, url: brokerUrl, clientId, clean: false, reconnectPeriod: 1000,
+      properties: { sessionExpiryInterval: config.ingest.sessionExpiryS },
+      will: { topic: offline.topic, payload: offline.payload, qos: 1, retain: true },
+    });
+    const announce = () => {
+      const online = encodeCollectorState({ v: 1, online: true, ts: clock(), instance: clientId });
+      c.publish(online.topic, online.payload, { qos: 1, retain: true });
+    };
+    c.on('connect', announce);
+    c.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
+    c.on('offline', () => log.warn('mqtt offline; reconnecting'));
+    announce();
+    return c;
+  }
+
+  return {
+    get httpUrl() { return httpUrl; },
+    get brokerUrl() { return brokerUrl; },
+    db, repos, metrics,
+    flush() {
+      ingest?.flush();
+      refreshRollups();
+    },
+    async start() {
+      const [privateKey, publicKey] = await Promise.all([loadPrivateKey(config.signing.privateKeyFile), loadPublicKey(config.signing.publicKeyFile)]);
+      const now = clock();
+      db.transaction(() => { for (const s of config.sites) repos.sites.upsert(s, now); })();
+      live.load(repos.agents.list());
+      compliance.load();
+      client = await connect();
+      events = createEventService({ repos, live, client, keys: { privateKey, publicKey }, config: config.events, log, clock, metrics, notify: (id) => hub.publish('event', id, () => { const e = events?.get(id); return e && eventView(e); }) });
+      ingest = createIngest({ client, db, repos, metrics, log, config: config.ingest, clock, onCommitted });
+      await ingest.start();
+      events.start();
+      jobs.push(cron.schedule('0 * * * * *', () => { try { refreshRollups(); } catch (err) { log.error({ err }, 'rollup job failed'); } }, { name: 'rollups' }));
+      jobs.push(cron.schedule('0 17 3 * * *', () => {
+        try {
+          const t = clock();
+          const r = repos.rollups.applyRetention(repos.sites.list().map((s) => s.id), { raw: t - config.retention.rawDays * 86_400_000, m1: t - config.retention.rollup1mDays * 86_400_000, h1: t - config.retention.rollup1hDays * 86_400_000 });
+          log.info(r, 'retention applied');
+        } catch (err) { log.error({ err }, 'retention job failed'); }
+      }, { name: 'retention' }));
+      http = await createHttpServer({ ctx, log, version: COLLECTOR_VERSION, ...(options.extendHttp ? { extend: options.extendHttp } : {}) });
+      await http.listen({ host: config.http.host, port: config.http.port });
+      const addr = http.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
+      httpUrl = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
+      started = true;
+      log.info({ httpUrl, brokerUrl, sites: repos.sites.list().length }, 'collector started');
+    },
+    stop() {
+      stopping ??= (async () => {
+        hub.close();
+        if (http) await http.close();
+        ingest?.stop();
+        await events?.stop();
+        for (const j of jobs) j.stop();
+        try { refreshRollups(); } catch (err) { log.warn({ err }, 'final rollup failed'); }
+        if (client) {
+          if (client.connected) {
+            const offline = encodeCollectorState({ v: 1, online: false, ts: clock() });
+            await client.publishAsync(offline.topic, offline.payload, { qos: 1, retain: true }).catch(() => undefined);
+          }
+          await client.endAsync().catch(() => undefined);
+        }
+        if (broker) await broker.stop();
+        db.pragma('wal_checkpoint(TRUNCATE)');
+        db.close();
+        started = false;
+        log.info('collector stopped');
+      })();
+      return stopping;
+    },
+  };
+}

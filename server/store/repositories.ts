@@ -1,0 +1,19 @@
+import type { Db } from './database.js';
+import { createAgentRepository } from './agent-repository.js';
+import { createEventRepository } from './event-repository.js';
+import { createRollupRepository } from './rollup-repository.js';
+import { createSiteRepository } from './site-repository.js';
+import { createTelemetryRepository } from './telemetry-repository.js';
+import { createViolationRepository } from './violation-repository.js';
+
+export function createRepositories(db: Db) {
+  return {
+    sites: createSiteRepository(db),
+    agents: createAgentRepository(db),
+    telemetry: createTelemetryRepository(db),
+    rollups: createRollupRepository(db),
+    events: createEventRepository(db),
+    violations: createViolationRepository(db),
+  };
+}
+export type Repositories = ReturnType<typeof createRepositories>;

@@ -1,0 +1,63 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSilentLogger, type Logger } from '../../shared/log/logger.js';
+import { writeKeyPair } from '../../shared/signing/key-files.js';
+import { startTestBroker, uniqueId, type TestBroker } from '../../test/helpers/broker.js';
+import { CollectorConfigSchema, type CollectorConfig } from '../config/collector-config.js';
+import { hashToken } from '../http/auth.js';
+import { createCollector, type Collector } from '../main.js';
+
+export const TOKENS = { viewer: 'viewer-token-1234', operator: 'operator-token-1234', grid: 'grid-token-1234' } as const;
+
+export interface TestCollector {
+  collector: Collector;
+  broker: TestBroker;
+  config: CollectorConfig;
+  dataDir: string;
+  keysDir: string;
+  /** Prefix for site ids, unique to this run (Mosquitto keeps retained messages). */
+  prefix: string;
+  api(path: string, init?: { method?: string; body?: unknown; token?: keyof typeof TOKENS | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+  stop(): Promise<void>;
+}
+
+/** A collector on a temp data dir and a free HTTP port, over the run's test broker. */
+export async function startTestCollector(overrides: Record<string, unknown> = {}, options: { log?: Logger; broker?: TestBroker; dataDir?: string } = {}): Promise<TestCollector> {
+  const broker = options.broker ?? (await startTestBroker());
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'hashwatt-collector-')));
+  const keysDir = join(dataDir, 'keys');
+  const keys = await writeKeyPair(keysDir, { force: true });
+  const prefix = uniqueId('t');
+  const config = CollectorConfigSchema.parse({
+    broker: { url: broker.url },
+    dataDir,
+    signing: { privateKeyFile: keys.privateKeyPath, publicKeyFile: keys.publicKeyPath },
+    http: { host: '127.0.0.1', port: 0 },
+    tokens: Object.entries(TOKENS).map(([role, token]) => ({ name: role, sha256: hashToken(token), role })),
+    ingest: { clientId: `${prefix}-collector`, flushMs: 50, sessionExpiryS: 120, gapTimeoutS: 2 },
+    events: { tickMs: 200, rampSeconds: 0 },
+    ...overrides,
+  });
+  const collector = createCollector({ config, log: options.log ?? createSilentLogger() });
+  await collector.start();
+  return {
+    collector, broker, config, dataDir, keysDir, prefix,
+    async api(path, init = {}) {
+      const headers: Record<string, string> = { ...(init.headers ?? {}) };
+      const token = init.token === undefined ? 'operator' : init.token;
+      if (token) headers.authorization = `Bearer ${TOKENS[token]}`;
+      if (init.body !== undefined) headers['content-type'] ??= 'application/json';
+      const res = await fetch(`${collector.httpUrl}${path}`, { method: init.method ?? 'GET', headers, ...(init.body !== undefined ? { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) } : {}) });
+      const text = await res.text();
+      let body: unknown;
+      try { body = JSON.parse(text); } catch { body = undefined; }
+      return { status: res.status, body, text, headers: res.headers };
+    },
+    async stop() {
+      await collector.stop();
+      if (!options.broker) await broker.stop();
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
