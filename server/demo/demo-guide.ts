@@ -6,6 +6,9 @@ const kw = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} MW` : `${x.toFi
 export function demoGuide(demo: Pick<RunningDemo, 'dashboardUrl' | 'brokerUrl' | 'dataDir' | 'tokens' | 'sites' | 'moved'>): string {
   const over = demo.sites.find((s) => s.role === 'over-allocation');
   const grey = demo.sites.find((s) => s.role === 'unregistered');
+  const total = demo.sites.reduce((a, s) => a + s.drawKw, 0);
+  // A quarter of the fleet: more than the grey site alone, so registered sites shed too.
+  const suggestKw = Math.max(1, Math.round(total / 4 / 10) * 10);
   const lines = [
     '',
     `  Dashboard   ${demo.dashboardUrl}`,
@@ -28,7 +31,7 @@ export function demoGuide(demo: Pick<RunningDemo, 'dashboardUrl' | 'brokerUrl' |
     `       ${over ? `${over.name} turns red: an over-allocation violation opens by itself.` : 'a site over its allocation turns red.'}`,
     `    2. ${grey ? `${grey.name} is grey: its agent reports, but nobody registered it.` : 'Unregistered sites show in purple.'}`,
     '    3. Open a site: kW chart with the allocation line, miners sortable by J/TH, power, temperature.',
-    '    4. Curtailment: "Reduce by" 20 kW on all sites, read the plan preview (grey sites first),',
+    `    4. Curtailment: "Reduce by" ${suggestKw} kW on all sites, read the plan preview (grey sites first),`,
     '       start it, watch achieved MW rise as agents put the least efficient miners to sleep; then cancel.',
     '    5. Sign out and in with the viewer token: no curtail buttons. Energy & fees: CSV download.',
     '',

@@ -174,8 +174,8 @@ function renderEvents(el, events, ctx, refresh) {
         } }, 'Cancel event') : null),
       e.reason ? h('p', { class: 'muted' }, e.reason) : null,
       h('div', { class: 'progress-line' },
-        h('span', {}, 'Requested ', h('strong', { class: 'num', 'data-testid': 'event-requested' }, f.mw(e.requestedKw))),
-        h('span', {}, 'Achieved ', h('strong', { class: 'num', 'data-testid': 'event-achieved' }, f.mw(e.achievedKw))),
+        h('span', {}, 'Requested ', h('strong', { class: 'num', 'data-testid': 'event-requested' }, f.power(e.requestedKw))),
+        h('span', {}, 'Achieved ', h('strong', { class: 'num', 'data-testid': 'event-achieved' }, f.power(e.achievedKw))),
         h('div', { class: 'meter-bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(Math.round(ratio * 100)), 'aria-label': 'achieved of requested' }, h('div', { class: 'fill', style: { width: `${ratio * 100}%` } }))),
       targetTable(e.targets, true));
   }));

@@ -62,7 +62,7 @@ export function mount(container, ctx) {
     const total = sites.reduce((s, x) => s + x.counts.total, 0);
 
     setText(k.draw.value, f.mw(totalKw));
-    setText(k.draw.sub, `of ${f.mw(allocKw)} allocated (${allocKw > 0 ? f.percent(totalKw / allocKw) : '—'})`);
+    setText(k.draw.sub, `${allocKw > 0 ? f.percent(totalKw / allocKw) : '—'} of ${f.mw(allocKw)} allocated to registered sites`);
     const fill = drawBar.firstChild;
     fill.style.width = `${Math.min(100, allocKw > 0 ? (totalKw / allocKw) * 100 : 0)}%`;
     drawBar.dataset.over = String(allocKw > 0 && totalKw > allocKw);
@@ -139,5 +139,5 @@ function renderEvents(el, events) {
   setChildren(el, h('ul', { class: 'event-mini' }, events.map((e) =>
     h('li', {}, h('a', { href: '#/curtailment' }, `${e.kind} ${e.value ?? ''}`), ' ',
       h('span', { class: `chip p-${e.priority}` }, e.priority), ' ',
-      h('span', { class: 'num' }, `${f.mw(e.achievedKw)} of ${f.mw(e.requestedKw)}`), ' ', h('span', { class: 'muted' }, e.status)))));
+      h('span', { class: 'num' }, `${f.power(e.achievedKw)} of ${f.power(e.requestedKw)} achieved`), ' ', h('span', { class: 'muted' }, e.status)))));
 }
