@@ -4,6 +4,7 @@ import { AppError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log/logger.js';
 import { CollectorConfigSchema } from '../config/collector-config.js';
 import { createCollector } from '../main.js';
+import { registerDashboard } from '../dashboard/serve-dashboard.js';
 
 const HELP = `Usage: hashwatt collector --config FILE
 
@@ -33,7 +34,8 @@ export const command: Command = {
     if (!values.config) throw new AppError('USAGE', 'collector needs --config FILE');
     const config = loadConfigFile(values.config, CollectorConfigSchema);
     const log = createLogger({ name: 'collector' });
-    const collector = createCollector({ config, log });
+    // The operator dashboard at / (static files + uPlot; it reads only /api/v1 and the stream).
+    const collector = createCollector({ config, log, extendHttp: (app) => registerDashboard(app, { tokens: config.tokens }) });
     await collector.start();
     process.stdout.write(`collector: API ${collector.httpUrl}/api/v1, broker ${collector.brokerUrl}\n`);
     await new Promise<void>((resolve) => {
