@@ -111,11 +111,14 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     }
     for (const b of batch.births) events?.onAgent(b.siteId);
     const sites = new Set<number>();
-    for (const l of batch.latest) if (live.sample(l.siteId, l.agentId, l.agent, l.sample, now)) sites.add(l.siteId);
+    for (const l of batch.latest) {
+      if (!live.sample(l.siteId, l.agentId, l.agent, l.sample, now)) continue;
+      // Every sample in time order: the compliance window must see each one, not only a batch's last.
+      compliance.observe(l.siteId, l.sample.ts, live.view(l.siteId, now).kw);
+      sites.add(l.siteId);
+    }
     for (const siteId of sites) {
-      const view = live.view(siteId, now);
-      if (view.lastSampleTs !== null) compliance.observe(siteId, view.lastSampleTs, view.kw);
-      events?.onSiteUpdate(siteId, view);
+      events?.onSiteUpdate(siteId, live.view(siteId, now));
       publishSite(siteId);
     }
     if (batch.reports.length) events?.onReports(batch.reports);

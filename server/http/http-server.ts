@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
 import { z } from 'zod';
 import { isAppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log/logger.js';
@@ -23,7 +23,7 @@ export interface HttpServerOptions {
 
 /** The HTTP API (fastify): /api/v1, /api/v1/stream, /api/v1/openapi.json, /metrics, /healthz. */
 export async function createHttpServer({ ctx, log, version, extend }: HttpServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: log.child({ component: 'http' }) as unknown as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
+  const app = Fastify({ loggerInstance: log.child({ component: 'http' }) as unknown as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
   const auth = createAuthenticator(ctx.config.tokens);
   const routes = createRouteTable(app, auth);
 

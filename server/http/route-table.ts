@@ -68,9 +68,9 @@ export function createRouteTable(app: FastifyInstance, auth: Authenticator) {
           const params = parsePart(spec.params, req.params, 'params');
           const query = parsePart(spec.query, req.query, 'query');
           const body = parsePart(spec.body, req.body, 'body');
+          if (spec.status) void reply.code(spec.status); // the handler may still answer otherwise
           const result = await handler({ query, body, params, principal, req, reply });
           if (result === undefined) return reply;
-          if (spec.status) void reply.code(spec.status);
           return result;
         },
       });

@@ -20,7 +20,7 @@ export interface AgentRef {
 
 /** What one committed batch changed; the collector updates live views from it. */
 export interface CommittedBatch {
-  /** The newest non-historical sample of each agent in the batch. */
+  /** Every non-historical sample of the batch, oldest first. */
   latest: Array<AgentRef & { sample: Sample }>;
   states: Array<AgentRef & { online: boolean }>;
   births: AgentRef[];
@@ -134,7 +134,7 @@ export function createIngest(options: IngestOptions) {
   function write(batch: DecodedMessage[], now: number): { out: CommittedBatch; seqs: Map<string, { ref: AgentRef; session: number; seqs: number[] }> } {
     const out: CommittedBatch = { latest: [], states: [], births: [], reports: [], seen: [], dirty: [], newSites: [] };
     const seqs = new Map<string, { ref: AgentRef; session: number; seqs: number[] }>();
-    const latest = new Map<number, AgentRef & { sample: Sample }>();
+    const latest: Array<AgentRef & { sample: Sample }> = [];
     const seen = new Map<number, AgentRef>();
     const dirty = new Set<string>();
     for (const m of batch) {
@@ -169,8 +169,7 @@ export function createIngest(options: IngestOptions) {
           }
           if (newest && !historical) {
             repos.agents.setLatest(ref.agentId, newest, now);
-            const prev = latest.get(ref.agentId);
-            if (!prev || newest.ts > prev.sample.ts) latest.set(ref.agentId, { ...ref, sample: newest });
+            for (const sample of p.samples) latest.push({ ...ref, sample });
           }
           break;
         }
@@ -194,7 +193,7 @@ export function createIngest(options: IngestOptions) {
       }
     }
     for (const ref of seen.values()) repos.agents.touch(ref.agentId, now);
-    out.latest = [...latest.values()];
+    out.latest = latest.sort((a, b) => a.sample.ts - b.sample.ts);
     out.seen = [...seen.values()];
     out.dirty = [...dirty].map((d) => {
       const [siteId, bucket] = d.split(':');
