@@ -1,11 +1,11 @@
-// Keeps a view's data fresh: every stream event refetches (at most once per
-// `minIntervalMs`, trailing edge kept), and a slow poll covers a dropped
-// stream. Refetching the public API rather than patching state from event
+// Keeps a view's data fresh: stream events of the given types (and passing
+// `when`) refetch, at most once per `minIntervalMs` with the trailing edge
+// kept, and a slow poll covers a dropped stream. Refetching the public API rather than patching state from event
 // payloads keeps one source of truth: what the API says.
 
 import * as live from './live.js';
 
-export function keepFresh(load, { types = ['*'], minIntervalMs = 1000, pollMs = 15_000 } = {}) {
+export function keepFresh(load, { types = ['*'], when = () => true, minIntervalMs = 1000, pollMs = 15_000 } = {}) {
   let stopped = false;
   let running = false;
   let again = false;
@@ -42,7 +42,9 @@ export function keepFresh(load, { types = ['*'], minIntervalMs = 1000, pollMs = 
     }, wait);
   };
 
-  const offs = types.map((t) => live.on(t, () => schedule()));
+  const offs = types.map((t) => live.on(t, (data, type) => {
+    if (when(data, type)) schedule();
+  }));
   const poll = setInterval(schedule, pollMs);
   void run();
   return {

@@ -19,6 +19,8 @@ export function mount(container, ctx) {
   );
 
   let sites = [];
+  // Sites under an active event: their updates move achieved MW, others' do not.
+  let watched = new Set();
   const form = ctx.canCurtail ? buildForm(formBox, () => sites, () => fresh.now()) : null;
   const named = (plan) => {
     const byId = new Map(sites.map((s) => [s.id, s]));
@@ -33,9 +35,10 @@ export function mount(container, ctx) {
     const events = list(eventsBody, 'events').map(eventOf).sort((a, b) => (f.toMs(b.createdAt ?? b.start) ?? 0) - (f.toMs(a.createdAt ?? a.start) ?? 0));
     const names = new Map(sites.map((s) => [s.id, s]));
     for (const e of events) for (const t of e.targets) Object.assign(t, { name: names.get(t.site)?.name ?? t.site, registered: names.get(t.site)?.registered });
+    watched = new Set(events.filter((e) => ACTIVE_EVENT.has(e.status)).flatMap((e) => e.targets.map((t) => t.site)));
     renderEvents(eventsEl, events, ctx, () => fresh.now());
   };
-  const fresh = keepFresh(load, { minIntervalMs: 1000 });
+  const fresh = keepFresh(load, { types: ['event', 'site', 'open'], when: (data, type) => type !== 'site' || watched.has(data?.id), minIntervalMs: 1000, pollMs: 10_000 });
   return () => fresh.stop();
 }
 

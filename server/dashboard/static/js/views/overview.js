@@ -6,6 +6,7 @@ import { get, list } from '../api.js';
 import { h, setChildren, setText } from '../dom.js';
 import * as f from '../format.js';
 import { ACTIVE_EVENT, COMPLIANCE_LABEL, eventOf, siteOf } from '../model.js';
+import * as live from '../live.js';
 import { keepFresh } from '../refresh.js';
 
 function kpi(id, label) {
@@ -41,14 +42,36 @@ export function mount(container, ctx) {
       h('section', { class: 'panel' }, h('h2', {}, 'Curtailment events'), events)),
   );
 
-  const load = async () => {
-    const [sitesBody, violBody, eventsBody] = await Promise.all([get('/sites'), get('/violations', { open: true }), get('/events', { limit: 50 })]);
-    const sites = list(sitesBody, 'sites').map(siteOf);
-    const openViolations = list(violBody, 'violations').filter((v) => v.closedAt == null);
-    const activeEvents = list(eventsBody, 'events').map(eventOf).filter((e) => ACTIVE_EVENT.has(e.status));
-    render(sites, openViolations, activeEvents);
+  // Site summaries arrive on the stream (the same shape as GET /sites) and are
+  // patched in; the full lists are refetched when violations or events change
+  // and on a slow poll, so a large fleet does not refetch every site per update.
+  const sites = new Map();
+  let openViolations = [];
+  let activeEvents = [];
+  let frame = null;
+  const draw = () => {
+    frame = null;
+    render([...sites.values()], openViolations, activeEvents);
     setText(updated, `updated ${f.time(Date.now())}`);
   };
+  const redraw = () => {
+    frame ??= setTimeout(draw, 250);
+  };
+  const load = async () => {
+    const [sitesBody, violBody, eventsBody] = await Promise.all([get('/sites'), get('/violations', { open: true }), get('/events', { limit: 50 })]);
+    sites.clear();
+    for (const s of list(sitesBody, 'sites').map(siteOf)) sites.set(s.id, s);
+    openViolations = list(violBody, 'violations').filter((v) => v.closedAt == null);
+    activeEvents = list(eventsBody, 'events').map(eventOf).filter((e) => ACTIVE_EVENT.has(e.status));
+    draw();
+  };
+  const offSite = live.on('site', (data) => {
+    if (!data?.id) return;
+    const s = siteOf(data);
+    if (!sites.has(s.id)) fresh.now();
+    sites.set(s.id, s);
+    redraw();
+  });
 
   const render = (sites, openViolations, activeEvents) => {
     const totalKw = sites.reduce((s, x) => s + (x.kw ?? 0), 0);
@@ -90,8 +113,12 @@ export function mount(container, ctx) {
     renderEvents(events, activeEvents);
   };
 
-  const fresh = keepFresh(load, { minIntervalMs: 1000 });
-  return () => fresh.stop();
+  const fresh = keepFresh(load, { types: ['violation', 'event', 'open'], minIntervalMs: 1000 });
+  return () => {
+    offSite();
+    clearTimeout(frame);
+    fresh.stop();
+  };
 }
 
 function legend() {

@@ -103,11 +103,12 @@ export function mount(container, ctx) {
     table.setRows(list(await get(`/sites/${encodeURIComponent(siteId)}/miners`, { limit: 5000 }), 'miners').map(minerOf));
   };
 
-  const siteFresh = keepFresh(async () => {
-    await loadSite();
-  }, { minIntervalMs: 1000 });
-  const seriesFresh = keepFresh(loadSeries, { minIntervalMs: 2000 });
-  const minerFresh = keepFresh(loadMiners, { minIntervalMs: 5000 });
+  // Only this site's updates (and events, which may shade its chart) refetch.
+  const mine = (data, type) => type !== 'site' || data?.id === siteId;
+  const types = ['site', 'event', 'violation', 'open'];
+  const siteFresh = keepFresh(loadSite, { types, when: mine, minIntervalMs: 1000 });
+  const seriesFresh = keepFresh(loadSeries, { types, when: mine, minIntervalMs: 2000 });
+  const minerFresh = keepFresh(loadMiners, { types: ['site', 'open'], when: mine, minIntervalMs: 5000 });
   return () => {
     siteFresh.stop();
     seriesFresh.stop();
