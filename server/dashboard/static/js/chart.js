@@ -36,7 +36,7 @@ export function powerChart(container, { height = 320 } = {}) {
     axes: [axis, { ...axis, label: 'kW', size: 70, values: (_u, ticks) => ticks.map((t) => (t >= 1000 ? `${(t / 1000).toFixed(1)}k` : String(Math.round(t)))) }],
     series: [
       {},
-      { label: 'Site kW', stroke: css('--accent', '#f59e0b'), width: 2, fill: css('--accent-fill', 'rgba(245,158,11,0.08)'), value: (_u, v) => (v == null ? '—' : `${v.toFixed(1)} kW`) },
+      { label: 'Site kW', stroke: css('--accent', '#f59e0b'), width: 2, value: (_u, v) => (v == null ? '—' : `${v.toFixed(1)} kW`) },
       { label: 'Miners kW', stroke: css('--muted', '#94a3b8'), width: 1, dash: [4, 4], value: (_u, v) => (v == null ? '—' : `${v.toFixed(1)} kW`) },
       { label: 'Allocation', stroke: css('--bad', '#ef4444'), width: 2, dash: [10, 6], points: { show: false }, value: (_u, v) => (v == null ? '—' : `${v.toFixed(1)} kW`) },
     ],

@@ -49,7 +49,9 @@ export function kwh(value) {
 
 export function money(value, currency = 'USD') {
   if (!isNum(value)) return '—';
-  return `${new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(value)} ${currency}`;
+  // Grid fees are fractions of a cent per kWh: small sums keep four decimals.
+  const digits = Math.abs(value) < 10 && value !== 0 ? 4 : 2;
+  return `${new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value)} ${currency}`;
 }
 
 export function percent(ratio) {
