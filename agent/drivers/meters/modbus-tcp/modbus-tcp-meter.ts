@@ -5,7 +5,7 @@
  * transport failure, never two reads on the wire at once, and a reading with
  * nulls and a reason instead of an exception.
  */
-import ModbusRTU from 'modbus-serial';
+import modbusSerial from 'modbus-serial';
 import { describeError } from '../../../../shared/errors.js';
 import type { ModbusTcpMeterConfig } from '../meter-config.js';
 import type { MeterDriver, MeterDriverContext, MeterReading } from '../meter-driver.js';
@@ -13,6 +13,9 @@ import { presetMap } from '../presets.js';
 import { decodeRegisters, registerCount } from '../register-codec.js';
 import { METER_QUANTITIES, type MeterQuantity, type RegisterMap, type RegisterSpec } from '../register-map.js';
 
+// modbus-serial is CommonJS: under NodeNext the default import is module.exports,
+// whose typed `default` is the client class (index.js sets it to itself).
+const ModbusRTU = modbusSerial.default;
 type Client = InstanceType<typeof ModbusRTU>;
 
 /** Thrown inside a read when the deadline passes; the connection is then dropped. */
@@ -61,7 +64,8 @@ export function createModbusTcpMeter(config: ModbusTcpMeterConfig, context: Mete
 
   async function readQuantity(c: Client, spec: RegisterSpec, remainingMs: number): Promise<number[]> {
     c.setID(spec.unitId ?? config.unitId);
-    c.setTimeout(Math.max(1, remainingMs));
+    // Only a backstop: our own deadline fires first and gives the uniform reason.
+    c.setTimeout(Math.max(1, remainingMs) + 1000);
     const count = registerCount(spec.type);
     const result = spec.function === 4 ? await c.readInputRegisters(spec.register, count) : await c.readHoldingRegisters(spec.register, count);
     return result.data;
@@ -83,7 +87,7 @@ export function createModbusTcpMeter(config: ModbusTcpMeterConfig, context: Mete
         c = await Promise.race([connect(), expired]);
       } catch (err) {
         drop();
-        errors.push(err instanceof DeadlineError ? `cannot connect to ${endpoint}: ${err.message}` : `cannot connect to ${endpoint}: ${describeError(err)}`);
+        errors.push(err instanceof DeadlineError ? `cannot connect to ${endpoint}: ${err.message}` : `cannot connect to ${endpoint}: ${describe(err)}`);
         return reading(readAt, values, errors);
       }
       for (const { quantity, spec } of quantities) {
@@ -93,11 +97,11 @@ export function createModbusTcpMeter(config: ModbusTcpMeterConfig, context: Mete
         } catch (err) {
           if (isModbusException(err)) {
             // The meter answered, so the connection is fine: only this quantity is missing.
-            errors.push(`${quantity} (function ${spec.function} register ${spec.register}): ${describeError(err)}`);
+            errors.push(`${quantity} (function ${spec.function} register ${spec.register}): ${describe(err)}`);
             continue;
           }
           drop();
-          errors.push(`${quantity}: ${err instanceof DeadlineError ? err.message : describeError(err)}`);
+          errors.push(`${quantity}: ${err instanceof DeadlineError ? err.message : describe(err)}`);
           break;
         }
         const decoded = decodeRegisters(words, spec);
@@ -144,4 +148,12 @@ export function createModbusTcpMeter(config: ModbusTcpMeterConfig, context: Mete
 
 function isModbusException(err: unknown): boolean {
   return typeof err === 'object' && err !== null && typeof (err as { modbusCode?: unknown }).modbusCode === 'number';
+}
+
+/** modbus-serial rejects with plain objects ({ name, message, errno }) as well as Errors. */
+function describe(err: unknown): string {
+  if (!(err instanceof Error) && typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string') {
+    return (err as { message: string }).message;
+  }
+  return describeError(err);
 }
