@@ -61,6 +61,11 @@ export const command: Command = {
       ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}),
       ...(process.env.MQTT_URL ? { mqttUrl: process.env.MQTT_URL } : {}),
       log,
+    }).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new AppError('USAGE', `${(err as Error).message}: another program holds that port; pick another with --http-port/--mqtt-port, or leave the option out and the demo finds a free one`, { cause: err });
+      }
+      throw err;
     });
     process.stdout.write(demoGuide(demo));
 
