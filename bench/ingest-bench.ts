@@ -1,0 +1,158 @@
+import { fork } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
+import { createLogger } from '../shared/log/logger.js';
+import { writeKeyPair } from '../shared/signing/key-files.js';
+import { CollectorConfigSchema } from '../server/config/collector-config.js';
+import { createCollector, type Collector } from '../server/main.js';
+import { startEmbeddedBroker } from '../server/broker/embedded-broker.js';
+import type { PublisherOptions, PublisherResult } from './ingest-bench-publisher.js';
+
+/**
+ * npm run bench -- ingest [--sites 10000] [--miners 100] [--nominal-s 60] [--saturate-s 20] [--url mqtt://127.0.0.1:1883]
+ *
+ * 1. nominal: the DESIGN §9 load (10,000 sites, 1,000,000 miners: samples every
+ *    10 s, per-miner detail every 60 s) through the real Mosquitto into the
+ *    collector: sustained rate, p99 publish→ack (commit) latency, CPU, RSS.
+ * 2. saturation: publishers as fast as the broker takes it; the collector's
+ *    committed messages/s vs a bare mqtt.js subscriber that only counts the same
+ *    stream (the practical limit of one Node process on this broker).
+ */
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const SITES = Number(args.get('sites') ?? 10_000);
+const MINERS = Number(args.get('miners') ?? 100);
+const NOMINAL_S = Number(args.get('nominal-s') ?? 60);
+const SATURATE_S = Number(args.get('saturate-s') ?? 20);
+const publisherPath = fileURLToPath(new URL('./ingest-bench-publisher.js', import.meta.url));
+
+function reachable(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const s = connect({ host: hostname, port: Number(port || 1883) });
+    s.setTimeout(2000, () => { s.destroy(); resolve(false); });
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+function runPublisherChild(options: PublisherOptions): Promise<PublisherResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(publisherPath, ['--child', JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let result: PublisherResult | undefined;
+    child.on('message', (m) => { result = m as PublisherResult; });
+    child.on('exit', (code) => (result ? resolve(result) : reject(new Error(`publisher exited ${code}`))));
+  });
+}
+
+async function counterSum(c: Collector, name: 'messages' | 'minerRows' | 'samples'): Promise<number> {
+  return (await c.metrics[name].get()).values.reduce((a, v) => a + v.value, 0);
+}
+
+/** CPU share and peak RSS of this process over a phase. */
+function meter() {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let rss = process.memoryUsage.rss();
+  const timer = setInterval(() => { rss = Math.max(rss, process.memoryUsage.rss()); }, 500);
+  return () => {
+    clearInterval(timer);
+    const cpu = process.cpuUsage(cpu0);
+    return { cpuPct: ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100, rssMb: Math.max(rss, process.memoryUsage.rss()) / 2 ** 20 };
+  };
+}
+
+async function main(): Promise<void> {
+  let url = args.get('url') ?? 'mqtt://127.0.0.1:1883';
+  let embedded: Awaited<ReturnType<typeof startEmbeddedBroker>> | undefined;
+  if (!(await reachable(url))) {
+    embedded = await startEmbeddedBroker({ port: 0, log: createLogger({ level: 'warn' }) });
+    process.stdout.write(`Mosquitto not reachable at ${url}; using the embedded broker at ${embedded.url} (numbers are not comparable)\n`);
+    url = embedded.url;
+  }
+  const prefix = `b${Date.now().toString(36)}`;
+  const dir = await mkdtemp(join(tmpdir(), 'hashwatt-ingest-bench-'));
+  const keys = await writeKeyPair(join(dir, 'keys'));
+  const config = CollectorConfigSchema.parse({
+    broker: { url, clientId: `${prefix}-collector` },
+    dataDir: dir,
+    signing: { privateKeyFile: keys.privateKeyPath, publicKeyFile: keys.publicKeyPath },
+    http: { host: '127.0.0.1', port: 0 },
+    ingest: { clientId: `${prefix}-collector`, sessionExpiryS: 60 },
+    sites: Array.from({ length: SITES }, (_, i) => ({ id: `${prefix}-s${i}`, name: `Site ${i}`, allocationKw: 400, region: `r${i % 20}` })),
+  });
+  const collector = createCollector({ config, log: createLogger({ level: 'warn' }) });
+  await collector.start();
+  process.stdout.write(`ingest bench: ${SITES} sites × ${MINERS} miners = ${SITES * MINERS} miners, broker ${url}\n`);
+  process.stdout.write(`nominal load: ${SITES / 10} site samples/s + ${(SITES / 60).toFixed(0)} detail messages/s (${((SITES * MINERS) / 60).toFixed(0)} miner rows/s), ${NOMINAL_S} s\n`);
+
+  const base = { url, prefix, sites: SITES, minersPerSite: MINERS, connections: 4, session: 1 };
+  let stop = meter();
+  const m0 = await counterSum(collector, 'messages');
+  const r0 = await counterSum(collector, 'minerRows');
+  const nominal = await runPublisherChild({ ...base, durationS: NOMINAL_S, mode: 'nominal' });
+  const nominalMeter = stop();
+  const nominalMsgs = (await counterSum(collector, 'messages')) - m0;
+  const nominalRows = (await counterSum(collector, 'minerRows')) - r0;
+  const dbMb = (collector.db.pragma('page_count', { simple: true }) as number) * (collector.db.pragma('page_size', { simple: true }) as number) / 2 ** 20;
+
+  // Saturation through the collector: committed messages per second over the middle of the run.
+  stop = meter();
+  const satStart = counterSum(collector, 'messages');
+  const satPub = runPublisherChild({ ...base, session: 2, durationS: SATURATE_S, mode: 'saturate' });
+  await new Promise((r) => setTimeout(r, 3000));
+  const commitSum = async () => (await collector.metrics.commit.get()).values.find((v) => v.metricName === 'hashwatt_ingest_batch_commit_seconds_sum')?.value ?? 0;
+  const a = { n: await counterSum(collector, 'messages'), t: performance.now(), commit: await commitSum() };
+  await new Promise((r) => setTimeout(r, (SATURATE_S - 5) * 1000));
+  const b = { n: await counterSum(collector, 'messages'), t: performance.now(), commit: await commitSum() };
+  const sat = await satPub;
+  const satMeter = stop();
+  const collectorRate = ((b.n - a.n) / (b.t - a.t)) * 1000;
+  void satStart;
+  await collector.stop();
+
+  // The same stream to a bare subscriber that only counts.
+  const bare = await mqtt.connectAsync(url, { clientId: `${prefix}-bare`, protocolVersion: 5, clean: true });
+  let count = 0;
+  bare.on('message', () => { count++; });
+  await bare.subscribeAsync(`hashwatt/v1/+/+/telemetry`, { qos: 1 });
+  stop = meter();
+  const barePub = runPublisherChild({ ...base, session: 3, durationS: SATURATE_S, mode: 'saturate' });
+  await new Promise((r) => setTimeout(r, 3000));
+  const c = { n: count, t: performance.now() };
+  await new Promise((r) => setTimeout(r, (SATURATE_S - 5) * 1000));
+  const d = { n: count, t: performance.now() };
+  const bareSat = await barePub;
+  const bareMeter = stop();
+  await bare.endAsync();
+  const bareRate = ((d.n - c.n) / (d.t - c.t)) * 1000;
+
+  const fmt = (x: number, digits = 0) => x.toFixed(digits);
+  const lines = [
+    '',
+    '== nominal load (DESIGN §9) ==',
+    `published ${nominal.published} messages (${nominal.publishedMiners} miner rows) in ${fmt(nominal.elapsedS, 1)} s; collector accepted ${nominalMsgs} messages, ${nominalRows} miner rows`,
+    `sustained ingest: ${fmt(nominalMsgs / nominal.elapsedS)} messages/s, ${fmt(nominalRows / nominal.elapsedS)} miner rows/s`,
+    `publish→commit (ack) latency: p50 ${fmt(nominal.latencyMs?.p50 ?? NaN)} ms, p99 ${fmt(nominal.latencyMs?.p99 ?? NaN)} ms, max ${fmt(nominal.latencyMs?.max ?? NaN)} ms; acked ${nominal.acked}/${nominal.published}`,
+    `collector CPU ${fmt(nominalMeter.cpuPct)} % of one core, peak RSS ${fmt(nominalMeter.rssMb)} MB, database ${fmt(dbMb)} MB`,
+    '',
+    '== saturation ==',
+    `collector: ${fmt(collectorRate)} committed messages/s (publisher offered ${fmt(sat.published / sat.elapsedS)}/s), CPU ${fmt(satMeter.cpuPct)} %, peak RSS ${fmt(satMeter.rssMb)} MB, ${fmt(((b.commit - a.commit) * 1000) / (b.t - a.t) * 100)} % of the time in batch commits`,
+    `bare mqtt.js subscriber: ${fmt(bareRate)} messages/s (publisher offered ${fmt(bareSat.published / bareSat.elapsedS)}/s), CPU ${fmt(bareMeter.cpuPct)} %`,
+    `ratio collector / bare: ${fmt(collectorRate / bareRate, 2)}`,
+    '',
+    `targets: p99 ≤ 1000 ms: ${(nominal.latencyMs?.p99 ?? Infinity) <= 1000 ? 'met' : 'MISSED'}; keeps up (acked all): ${nominal.acked === nominal.published ? 'yes' : 'NO'}; ratio ≥ 0.8: ${collectorRate / bareRate >= 0.8 ? 'met' : 'MISSED'}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (embedded) await embedded.stop();
+  await rm(dir, { recursive: true, force: true });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`ingest bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
