@@ -111,8 +111,6 @@ export const AgentConfigSchema = z
     curtailment: CurtailmentConfigSchema.default(CurtailmentConfigSchema.parse({})),
     /** trace … error; HASHWATT_LOG_LEVEL lands here through the environment overrides too. */
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional(),
-    /** HASHWATT_DEBUG (stack traces in CLI errors) arrives as an override; the agent itself ignores it. */
-    debug: z.unknown().optional(),
   })
   .superRefine((c, ctx) => {
     const seen = new Map<string, number>();

@@ -69,3 +69,9 @@ test('loadConfigFile reads a real file', () => {
   const config = loadConfigFile(path, Schema, { env: {} });
   assert.equal(config.broker.password, 'hunter2');
 });
+
+test('program-wide HASHWATT_ variables that are not settings are not applied to a strict schema', () => {
+  const Strict = z.strictObject({ site: z.string() });
+  const config = parseConfig('site: s1\n', 'agent.yaml', Strict, { env: { HASHWATT_LOG_LEVEL: 'debug', HASHWATT_DEBUG: '1', HASHWATT_SITE: 's2' } });
+  assert.deepEqual(config, { site: 's2' });
+});

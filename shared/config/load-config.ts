@@ -20,12 +20,16 @@ function envSegmentToKey(segment: string): string {
  * Applies HASHWATT_* overrides: `__` separates levels, values are read as YAML
  * scalars so numbers and booleans keep their types (HASHWATT_HTTP__PORT=8081).
  */
-export function applyEnvOverrides(config: Record<string, unknown>, env: NodeJS.ProcessEnv, prefix: string): string[] {
+export function applyEnvOverrides(config: Record<string, unknown>, env: NodeJS.ProcessEnv, prefix: string, topLevelKeys?: ReadonlySet<string>): string[] {
   const applied: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(prefix) || value === undefined) continue;
     const path = name.slice(prefix.length).split('__').filter(Boolean).map(envSegmentToKey);
     if (path.length === 0) continue;
+    // Program-wide variables (HASHWATT_LOG_LEVEL, HASHWATT_DEBUG, miner
+    // credentials for the CLI) share the prefix; only settings the schema
+    // knows are overrides, so a strict schema never trips on them.
+    if (topLevelKeys && !topLevelKeys.has(path[0]!)) continue;
     let node: Record<string, unknown> = config;
     for (const key of path.slice(0, -1)) {
       const next = node[key];
@@ -44,6 +48,12 @@ export function applyEnvOverrides(config: Record<string, unknown>, env: NodeJS.P
   return applied;
 }
 
+/** The settings an object schema knows at its top level; undefined for other schema kinds. */
+function topLevelKeysOf(schema: z.ZodType): ReadonlySet<string> | undefined {
+  const shape = (schema as { shape?: unknown }).shape;
+  return shape && typeof shape === 'object' ? new Set(Object.keys(shape)) : undefined;
+}
+
 /** Parses YAML text (named `source` in errors), applies overrides and validates. */
 export function parseConfig<S extends z.ZodType>(text: string, source: string, schema: S, options: LoadConfigOptions = {}): z.infer<S> {
   const doc = parseDocument(text, { prettyErrors: true });
@@ -55,7 +65,7 @@ export function parseConfig<S extends z.ZodType>(text: string, source: string, s
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new AppError('CONFIG_INVALID', `${source}: expected a mapping of settings at the top level`);
   }
-  applyEnvOverrides(data as Record<string, unknown>, options.env ?? process.env, options.envPrefix ?? 'HASHWATT_');
+  applyEnvOverrides(data as Record<string, unknown>, options.env ?? process.env, options.envPrefix ?? 'HASHWATT_', topLevelKeysOf(schema));
   const result = schema.safeParse(data);
   if (!result.success) {
     const lines = formatIssues(result.error.issues).map((i) => `  - ${i.path}: ${i.message}`);
