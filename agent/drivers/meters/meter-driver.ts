@@ -30,6 +30,7 @@ export interface MeterDriver {
 }
 
 export interface MeterDriverContext {
+  /** The meter component's logger, e.g. `log.child({ component: 'meter' })`. */
   log: Logger;
   now?: () => number;
 }

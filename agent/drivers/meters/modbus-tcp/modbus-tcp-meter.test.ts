@@ -4,7 +4,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { createSilentLogger } from '../../../../shared/log/logger.js';
+import { createLogger, createSilentLogger } from '../../../../shared/log/logger.js';
 import { startModbusMeterServer, type MeterServer } from '../../../../sim/meter/meter-server.js';
 import { MeterConfigSchema, type MeterConfigInput } from '../meter-config.js';
 import type { MeterDriver } from '../meter-driver.js';
@@ -172,3 +172,23 @@ async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
 }
+
+test('logs one warn when the meter starts failing and one info when it recovers, not one per poll', async () => {
+  const lines: { level: number; msg: string; error?: string; endpoint?: string }[] = [];
+  const destination = { write: (line: string) => void lines.push(JSON.parse(line)) };
+  const s = await meter('eastron-sdm630');
+  const d = createMeterDriver(
+    MeterConfigSchema.parse({ driver: 'modbus-tcp', host: HOST, port: s.port, preset: 'eastron-sdm630', timeoutMs: 200 }),
+    { log: createLogger({ level: 'info', destination }).child({ component: 'meter' }) },
+  );
+  drivers.push(d);
+  assert.equal((await d.read()).error, undefined);
+  s.setFault('hang');
+  for (let i = 0; i < 3; i++) assert.ok((await d.read()).error);
+  s.setFault('none');
+  assert.equal((await d.read()).error, undefined);
+  assert.equal((await d.read()).error, undefined);
+  assert.deepEqual(lines.map((l) => [l.level, l.msg]), [[40, 'meter read failed'], [30, 'meter read recovered']]);
+  assert.equal(lines[0]!.error, 'powerKw: no answer within 200 ms');
+  assert.equal(lines[0]!.endpoint, `${HOST}:${s.port}`);
+});

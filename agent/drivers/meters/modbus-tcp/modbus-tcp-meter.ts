@@ -24,7 +24,8 @@ class DeadlineError extends Error {}
 export function createModbusTcpMeter(config: ModbusTcpMeterConfig, context: MeterDriverContext): MeterDriver {
   const now = context.now ?? Date.now;
   const endpoint = `${config.host}:${config.port}`;
-  const log = context.log.child({ component: 'meter', driver: 'modbus-tcp', endpoint });
+  // The caller's logger already names the component ({ component: 'meter' }).
+  const log = context.log.child({ driver: 'modbus-tcp', endpoint });
   const map: RegisterMap = config.preset ? presetMap(config.preset) : config.map!;
   const quantities = METER_QUANTITIES.flatMap((q) => (map[q] ? [{ quantity: q, spec: map[q]! }] : []));
 
