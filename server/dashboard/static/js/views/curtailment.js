@@ -144,7 +144,7 @@ function renderPlan(el, plan) {
 
 function targetTable(rows, withProgress) {
   return h('table', { class: 'data' },
-    h('thead', {}, h('tr', {}, ['Site', withProgress ? 'Mode' : 'Shed order', 'Baseline', ...(withProgress ? ['Now'] : []), 'Shed', 'Target', ...(withProgress ? ['Achieved', 'State'] : [])].map((t) => h('th', { scope: 'col', class: t === 'Site' || t === 'Mode' || t === 'State' || t === 'Shed order' ? '' : 'num' }, t)))),
+    h('thead', {}, h('tr', {}, ['Site', withProgress ? 'Mode' : 'Shed order', 'Baseline', ...(withProgress ? ['Now'] : []), withProgress ? 'To shed' : 'Shed', 'Target', ...(withProgress ? ['Shed now', 'State'] : [])].map((t) => h('th', { scope: 'col', class: t === 'Site' || t === 'Mode' || t === 'State' || t === 'Shed order' ? '' : 'num' }, t)))),
     h('tbody', {}, rows.map((t) => h('tr', { 'data-site': t.site, 'data-testid': 'target-row' },
       h('td', {}, h('a', { href: `#/site/${encodeURIComponent(t.site)}` }, t.name ?? t.site), t.registered === false ? h('span', { class: 'chip c-unregistered' }, 'unregistered') : null),
       h('td', {}, withProgress ? t.mode ?? '—' : `${t.group ?? ''} · ${t.mode ?? ''}`),
@@ -152,7 +152,8 @@ function targetTable(rows, withProgress) {
       ...(withProgress ? [h('td', { class: 'num', 'data-testid': 'target-now' }, f.power(t.currentKw))] : []),
       h('td', { class: 'num' }, f.power(t.shedKw)),
       h('td', { class: 'num' }, t.mode === 'sleep_count' ? `${f.int(t.value)} asleep` : f.power(t.targetKw)),
-      ...(withProgress ? [h('td', { class: 'num', 'data-testid': 'target-achieved' }, f.power(t.achievedKw)), h('td', {}, h('span', { class: `chip t-${t.state}`, title: t.detail ?? '' }, t.state))] : [])))));
+      // Shed now = baseline − measured: what this site gives back at the moment.
+      ...(withProgress ? [h('td', { class: 'num', 'data-testid': 'target-shed-now' }, f.isNum(t.baselineKw) && f.isNum(t.currentKw) ? f.power(t.baselineKw - t.currentKw) : '—'), h('td', {}, h('span', { class: `chip t-${t.state}`, title: t.detail ?? '' }, t.state), t.detail ? h('div', { class: 'muted small' }, t.detail) : null)] : [])))));
 }
 
 function renderEvents(el, events, ctx, refresh) {
