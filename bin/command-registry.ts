@@ -18,6 +18,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: ['sim'], summary: 'Emulate a fleet of miners (real miner APIs on loopback), a site meter and ground truth', load: () => import('../sim/cli/sim-command.js') },
   { path: ['agent'], summary: 'Run the edge agent (poll miners and meter, report, curtail)', load: () => import('../agent/cli/agent-command.js') },
   { path: ['agent', 'status'], summary: "Show a running agent's last poll, broker link, outbox and control", load: () => import('../agent/cli/agent-status-command.js') },
+  { path: ['meter', 'read'], summary: 'Read the site meter once (Modbus TCP) and print power and imported energy', load: () => import('../agent/drivers/meters/meter-read-command.js') },
   { path: ['probe'], summary: 'Read one miner and print its normalized reading', load: () => import('../agent/cli/probe-command.js') },
   { path: ['scan'], summary: 'Find and identify miners in address ranges', load: () => import('../agent/cli/scan-command.js') },
   { path: ['miner', 'sleep'], summary: 'Put miners to sleep and confirm it from read-back', load: () => import('../agent/cli/miner-command.js').then((m) => ({ command: m.sleepCommand })) },
