@@ -117,10 +117,12 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       compliance.observe(l.siteId, l.sample.ts, live.view(l.siteId, now).kw);
       sites.add(l.siteId);
     }
-    for (const siteId of sites) {
-      events?.onSiteUpdate(siteId, live.view(siteId, now));
-      publishSite(siteId);
-    }
+    repos.transaction(() => {
+      for (const siteId of sites) {
+        events?.onSiteUpdate(siteId, live.view(siteId, now));
+        publishSite(siteId);
+      }
+    });
     if (batch.reports.length) events?.onReports(batch.reports);
     for (const d of batch.dirty) dirty.set(`${d.siteId}:${d.bucket}`, d);
   }

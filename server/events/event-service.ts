@@ -48,6 +48,8 @@ export function createEventService(options: EventServiceOptions) {
   const log = options.log.child({ component: 'events' });
   let timer: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<unknown>>();
+  /** site:revision being published now: the retry in tick() must not pile a second copy on a slow broker. */
+  const publishing = new Set<string>();
 
   function planSites(now: number): PlanSite[] {
     return repos.sites.list().map((s) => {
@@ -62,9 +64,8 @@ export function createEventService(options: EventServiceOptions) {
   }
 
   function wishesOf(siteId: number): SiteWish[] {
-    const events = new Map(repos.events.live().map((e) => [e.id, e]));
     return repos.events.liveTargetsOfSite(siteId).flatMap((t) => {
-      const e = events.get(t.eventId);
+      const e = repos.events.get(t.eventId);
       if (!e) return [];
       return [{ eventId: e.id, priority: e.priority, mode: t.mode, value: t.value, targetKw: t.targetKw ?? 0, startTs: e.startTs, endTs: e.endTs, reason: e.reason || e.kind }];
     });
@@ -97,6 +98,9 @@ export function createEventService(options: EventServiceOptions) {
   function publishSaved(siteId: number, site: string, revision: number, payload: Record<string, unknown>): void {
     const perAgent = (payload.perAgent ?? {}) as Parameters<typeof publishControls>[2];
     if (Object.keys(perAgent).length === 0) return;
+    const key = `${siteId}:${revision}`;
+    if (publishing.has(key)) return;
+    publishing.add(key);
     const p = publishControls(client, site, perAgent).then(
       () => {
         repos.events.markPublished(siteId, revision, clock());
@@ -105,7 +109,10 @@ export function createEventService(options: EventServiceOptions) {
       (err: unknown) => log.warn({ err, site, revision }, 'control publish failed; retried on the next tick'),
     );
     inFlight.add(p);
-    void p.finally(() => inFlight.delete(p));
+    void p.finally(() => {
+      inFlight.delete(p);
+      publishing.delete(key);
+    });
   }
 
   function detail(e: EventRow, now: number): EventDetail {
@@ -124,10 +131,12 @@ export function createEventService(options: EventServiceOptions) {
 
   function finish(e: EventRow, status: 'completed' | 'cancelled', now: number): void {
     repos.events.setStatus(e.id, status, now);
-    for (const t of repos.events.targets(e.id)) {
-      repos.events.updateTarget(e.id, t.siteId, { state: 'released', achievedKw: live.view(t.siteId, now).kw }, now);
-    }
-    for (const t of repos.events.targets(e.id)) reconcileSite(t.siteId, now);
+    repos.transaction(() => {
+      for (const t of repos.events.targets(e.id)) {
+        repos.events.updateTarget(e.id, t.siteId, { state: 'released', achievedKw: live.view(t.siteId, now).kw }, now);
+      }
+      for (const t of repos.events.targets(e.id)) reconcileSite(t.siteId, now);
+    });
     log.info({ eventId: e.id, status }, 'event ended');
     options.notify(e.id);
   }
@@ -172,7 +181,8 @@ export function createEventService(options: EventServiceOptions) {
         status: startTs <= now ? 'active' : 'scheduled', requestedKw: plan.requestedKw, createdBy, createdAt: now, endedAt: null,
       };
       repos.events.insertEvent(event, plan.targets.map((t) => ({ siteId: t.siteId, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, shedKw: t.shedKw })), now);
-      for (const t of plan.targets) reconcileSite(t.siteId, now);
+      // One transaction for every site's revision, control and target rows: one commit, not thousands.
+      repos.transaction(() => { for (const t of plan.targets) reconcileSite(t.siteId, now); });
       log.info({ eventId: event.id, kind: req.kind, value: req.value, sites: plan.targets.length, requestedKw: plan.requestedKw, createdBy }, 'event created');
       options.notify(event.id);
       return { event: detail(repos.events.get(event.id)!, now), plan };
@@ -201,7 +211,7 @@ export function createEventService(options: EventServiceOptions) {
     onReports(reports: Array<{ siteId: number; report: ControlReport }>): void {
       const now = clock();
       const touched = new Set<string>();
-      for (const { siteId, report } of reports) {
+      repos.transaction(() => { for (const { siteId, report } of reports) {
         const next = FROM_REPORT[report.status];
         if (!next) continue;
         for (const t of repos.events.liveTargetsOfSite(siteId)) {
@@ -211,7 +221,7 @@ export function createEventService(options: EventServiceOptions) {
           repos.events.updateTarget(t.eventId, siteId, { state: next, achievedKw: report.achievedKw ?? null, ...(report.reason ? { detail: `${report.reason}${report.detail ? `: ${report.detail}` : ''}` } : {}) }, now);
           touched.add(t.eventId);
         }
-      }
+      } });
       for (const id of touched) options.notify(id);
     },
 

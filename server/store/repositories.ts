@@ -14,6 +14,10 @@ export function createRepositories(db: Db) {
     rollups: createRollupRepository(db),
     events: createEventRepository(db),
     violations: createViolationRepository(db),
+    /** Runs fn in one transaction (no await inside): many small writes become one commit. */
+    transaction<T>(fn: () => T): T {
+      return db.transaction(fn)();
+    },
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import mqtt, { type MqttClient } from 'mqtt';
+import { agentTopic, encode } from '../shared/protocol/index.js';
+import { verifyPayload } from '../shared/signing/control-signing.js';
+import { parsePublicKey } from '../shared/signing/key-files.js';
+
+/**
+ * Lightweight simulated agents for the fanout benchmark, in their own process:
+ * one MQTT connection per site; each reports a sample, then answers every
+ * control with `received` and, when the signature verifies, `accepted`.
+ */
+export interface AgentsOptions {
+  url: string;
+  prefix: string;
+  sites: number;
+  publicKeyFile: string;
+}
+
+async function main(o: AgentsOptions): Promise<void> {
+  const key = parsePublicKey(readFileSync(o.publicKeyFile, 'utf8'));
+  const clients: MqttClient[] = [];
+  let accepted = 0;
+  let rejected = 0;
+  for (let i = 0; i < o.sites; i += 50) {
+    // Connect in waves of 50 so the broker's accept queue is not flooded.
+    const wave = await Promise.all(
+      Array.from({ length: Math.min(50, o.sites - i) }, async (_, k) => {
+        const site = `${o.prefix}-s${i + k}`;
+        const c = await mqtt.connectAsync(o.url, { clientId: `${site}-a1`, protocolVersion: 5, clean: true, reconnectPeriod: 0 });
+        c.on('message', (_topic, payload) => {
+          if (payload.length === 0) return;
+          const control = JSON.parse(payload.toString()) as Record<string, unknown>;
+          const revision = control.revision as number;
+          const send = (status: 'received' | 'accepted' | 'rejected', extra: Record<string, unknown> = {}) => {
+            const m = encode('control/report', site, 'a1', { v: 1, site, agent: 'a1', revision, status, ts: Date.now(), ...extra } as never);
+            c.publish(m.topic, m.payload, { qos: 1 });
+          };
+          send('received');
+          if (verifyPayload(control, [key]).ok) {
+            send('accepted');
+            accepted++;
+          } else {
+            send('rejected', { reason: 'bad_signature' });
+            rejected++;
+          }
+        });
+        await c.subscribeAsync(agentTopic(site, 'a1', 'control'), { qos: 1 });
+        const t = encode('telemetry', site, 'a1', {
+          v: 1, site, agent: 'a1', session: 1, seq: 1,
+          samples: [{ ts: Date.now(), meterKw: 1000, meterKwh: null, minerKw: 980, counts: { hashing: 300, idle: 0, sleeping: 0, offline: 0, error: 0, total: 300 }, hashrateThs: 30000, revision: null }],
+        });
+        await c.publishAsync(t.topic, t.payload, { qos: 1 });
+        return c;
+      }),
+    );
+    clients.push(...wave);
+  }
+  process.send?.({ ready: clients.length });
+  process.on('message', async (m: { cmd: string }) => {
+    if (m.cmd !== 'stop') return;
+    // Clear the retained controls so the shared Mosquitto does not keep them.
+    await Promise.all(clients.map((c, i) => c.publishAsync(agentTopic(`${o.prefix}-s${i}`, 'a1', 'control'), Buffer.alloc(0), { qos: 1, retain: true })));
+    await Promise.all(clients.map((c) => c.endAsync()));
+    process.send?.({ stopped: true, accepted, rejected });
+    process.exit(0);
+  });
+}
+
+if (process.argv[2] === '--child') {
+  main(JSON.parse(process.argv[3]!) as AgentsOptions).catch((err: unknown) => {
+    process.stderr.write(`agents failed: ${String(err)}\n`);
+    process.exit(1);
+  });
+}

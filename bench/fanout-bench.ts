@@ -1,0 +1,115 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createLogger } from '../shared/log/logger.js';
+import { writeKeyPair } from '../shared/signing/key-files.js';
+import { CollectorConfigSchema } from '../server/config/collector-config.js';
+import { hashToken } from '../server/http/auth.js';
+import { createCollector } from '../server/main.js';
+import { startEmbeddedBroker } from '../server/broker/embedded-broker.js';
+
+/**
+ * npm run bench -- fanout [--sites 1000] [--url mqtt://127.0.0.1:1883]
+ *
+ * One curtailment event over every site with a connected (lightweight) agent:
+ * time from POST /api/v1/events to each site's `accepted` report committed at
+ * the collector; p50/p99/max. Target p99 ≤ 500 ms.
+ */
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const SITES = Number(args.get('sites') ?? 1000);
+const agentsPath = fileURLToPath(new URL('./fanout-bench-agents.js', import.meta.url));
+
+function reachable(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const s = connect({ host: hostname, port: Number(port || 1883) });
+    s.setTimeout(2000, () => { s.destroy(); resolve(false); });
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+function nextMessage<T>(child: ChildProcess, pick: (m: Record<string, unknown>) => boolean): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const on = (m: unknown) => {
+      if (pick(m as Record<string, unknown>)) {
+        child.off('message', on);
+        resolve(m as T);
+      }
+    };
+    child.on('message', on);
+    child.once('exit', (code) => reject(new Error(`agents process exited ${code}`)));
+  });
+}
+
+const pct = (s: number[], p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+
+async function main(): Promise<void> {
+  let url = args.get('url') ?? 'mqtt://127.0.0.1:1883';
+  let embedded: Awaited<ReturnType<typeof startEmbeddedBroker>> | undefined;
+  if (!(await reachable(url))) {
+    embedded = await startEmbeddedBroker({ port: 0, log: createLogger({ level: 'warn' }) });
+    process.stdout.write(`Mosquitto not reachable at ${url}; using the embedded broker at ${embedded.url}\n`);
+    url = embedded.url;
+  }
+  const prefix = `f${Date.now().toString(36)}`;
+  const dir = await mkdtemp(join(tmpdir(), 'hashwatt-fanout-bench-'));
+  const keys = await writeKeyPair(join(dir, 'keys'));
+  const token = 'fanout-bench-grid-token';
+  const config = CollectorConfigSchema.parse({
+    broker: { url, clientId: `${prefix}-collector` },
+    dataDir: dir,
+    signing: { privateKeyFile: keys.privateKeyPath, publicKeyFile: keys.publicKeyPath },
+    http: { host: '127.0.0.1', port: 0 },
+    tokens: [{ name: 'grid', role: 'grid', sha256: hashToken(token) }],
+    ingest: { clientId: `${prefix}-collector`, sessionExpiryS: 60, flushMs: 20 },
+    sites: Array.from({ length: SITES }, (_, i) => ({ id: `${prefix}-s${i}`, name: `Site ${i}`, allocationKw: 1200, tier: 1, registered: i % 10 !== 0 })),
+  });
+  const collector = createCollector({ config, log: createLogger({ level: 'warn' }) });
+  await collector.start();
+
+  const child = fork(agentsPath, ['--child', JSON.stringify({ url, prefix, sites: SITES, publicKeyFile: keys.publicKeyPath })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const t0c = performance.now();
+  await nextMessage(child, (m) => 'ready' in m);
+  process.stdout.write(`fanout bench: ${SITES} agents connected in ${((performance.now() - t0c) / 1000).toFixed(1)} s (broker ${url})\n`);
+  const siteCount = () => (collector.db.prepare("SELECT COUNT(*) AS n FROM agents WHERE sample_ts IS NOT NULL").get() as { n: number }).n;
+  for (let i = 0; i < 200 && siteCount() < SITES; i++) await new Promise((r) => setTimeout(r, 50));
+
+  const t0 = Date.now();
+  const res = await fetch(`${collector.httpUrl}/api/v1/events`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ scope: { all: true }, kind: 'reduce_by_kw', value: SITES * 1000 * 0.3, durationS: 600, priority: 'high', reason: 'fanout bench' }),
+  });
+  const postMs = Date.now() - t0;
+  const event = (await res.json()) as { id: string; targets: unknown[] };
+  if (res.status !== 201) throw new Error(`POST /events answered ${res.status}: ${JSON.stringify(event)}`);
+  const accepted = () => collector.db.prepare("SELECT site_id, MIN(received_at) AS t FROM control_reports WHERE status = 'accepted' AND received_at >= ? GROUP BY site_id").all(t0) as Array<{ t: number }>;
+  const targets = event.targets.length;
+  const deadline = Date.now() + 30_000;
+  let rows = accepted();
+  while (rows.length < targets && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    rows = accepted();
+  }
+  const lat = rows.map((r) => r.t - t0).sort((a, b) => a - b);
+  child.send({ cmd: 'stop' });
+  const stopped = await nextMessage<{ accepted: number; rejected: number }>(child, (m) => 'stopped' in m);
+  await collector.stop();
+  if (embedded) await embedded.stop();
+  await rm(dir, { recursive: true, force: true });
+  process.stdout.write([
+    `event over ${targets} site targets; POST answered in ${postMs} ms (plan, sign, persist, publish)`,
+    `accepted reports at the collector: ${lat.length}/${targets}; agents verified ${stopped.accepted}, refused ${stopped.rejected}`,
+    `POST → accepted: p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, max ${lat[lat.length - 1]} ms`,
+    `target p99 ≤ 500 ms: ${pct(lat, 99) <= 500 && lat.length === targets ? 'met' : 'MISSED'}`,
+  ].join('\n') + '\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`fanout bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
