@@ -25,7 +25,7 @@ export function adaptShippedConfig(text: string, { dir, plainPort, tlsPort }: { 
     [/^persistence_location \/var\/lib\/mosquitto\/$/m, `persistence_location ${dir}/data/`],
     [/^listener 1883 127\.0\.0\.1$/m, `listener ${plainPort} 127.0.0.1`],
     [/^listener 8883$/m, `listener ${tlsPort} 127.0.0.1`],
-    [/^log_dest syslog$/m, 'log_dest stderr'],
+    [/^log_dest stderr$/m, 'log_dest stderr'],
   ];
   let out = text;
   for (const [pattern, replacement] of rewrites) {
