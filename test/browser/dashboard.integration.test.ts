@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -156,7 +156,7 @@ test('curtailment: preview, create, achieved MW moves, cancel', { skip }, async 
   await page.context().close();
 });
 
-test('viewer: signs in with the form, sees events, no curtail or cancel buttons', { skip }, async () => {
+test('viewer: signs in with the form, sees events but no curtail or cancel buttons, downloads the energy CSV', { skip }, async () => {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   const page = await context.newPage();
   const errors = watchConsole(page);
@@ -172,6 +172,11 @@ test('viewer: signs in with the form, sees events, no curtail or cancel buttons'
 
   await page.goto(`${demo.dashboardUrl}#/energy`);
   await page.locator('[data-testid=energy-totals]').waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=energy-table] tbody tr').length >= 5, null, { timeout: 30_000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=energy-csv]').click()]);
+  const csv = await readFile(await download.path(), 'utf8');
+  assert.match(csv.split('\n')[0] ?? '', /^site,day,kwh/);
+  for (const s of demo.sites) assert.match(csv, new RegExp(`^${s.id},`, 'm'), `CSV has a row for ${s.id}`);
   await shot(page, 'energy');
   assert.deepEqual(errors, []);
   await context.close();
