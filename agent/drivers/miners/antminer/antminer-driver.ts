@@ -13,8 +13,8 @@ const NORMAL_MODE = 0;
 const HASHING_THS = 0.5;
 
 /**
- * Stock Bitmain firmware: reads over the cgminer API (`stats`, `summary`; no
- * joined commands on S19), power estimated from the model table, sleep/wake
+ * Stock Bitmain firmware: reads over the cgminer API (`stats` alone: one
+ * connection per reading; no joined commands on S19), power estimated from the model table, sleep/wake
  * through the web CGI `miner-mode`. No power target on stock firmware.
  */
 export function createAntminerDriver(endpoint: MinerEndpoint, context: DriverContext): MinerDriver {
@@ -45,14 +45,9 @@ export function createAntminerDriver(endpoint: MinerEndpoint, context: DriverCon
 
   async function read(): Promise<MinerReading> {
     try {
-      const stats = await cgminerCommand(api, 'stats');
-      let summary: unknown;
-      try {
-        summary = await cgminerCommand(api, 'summary');
-      } catch {
-        summary = undefined; // stats carries the same hashrate; summary only refines it
-      }
-      const parsed = parseStockStats(stats, summary);
+      // One round trip: bmminer's `stats` carries `GHS 5s`, temperatures, fans,
+      // `Elapsed` and `Type`; `summary` repeats the same hashrate, so it is not asked.
+      const parsed = parseStockStats(await cgminerCommand(api, 'stats'));
       const spec = lookupAntminerModel(parsed.type);
       let state: MinerReading['state'] = parsed.hashrateThs > HASHING_THS ? 'hashing' : 'idle';
       if (state === 'idle') {

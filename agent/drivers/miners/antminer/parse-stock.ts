@@ -51,6 +51,9 @@ function temps(v: unknown): number[] {
   return [];
 }
 
+const CHIP_TEMP_KEY = /^temp(_chip|2_)\d+$/;
+const FAN_KEY = /^fan(\d+)$/;
+
 export function parseStockStats(statsReply: unknown, summaryReply?: unknown): StockReading {
   const rows = section(statsReply, 'STATS', 'antminer stats');
   const info = rows.find((r) => typeof r.Type === 'string');
@@ -59,15 +62,17 @@ export function parseStockStats(statsReply: unknown, summaryReply?: unknown): St
 
   let maxTemp: number | null = null;
   const fans: Array<[number, number]> = [];
-  for (const [key, value] of Object.entries(detail)) {
-    // Chip temperatures: temp_chipN ("a-b-c-d" per sensor) and temp2_N; board/PCB
-    // temps (temp_pcb, tempN) run cooler and are not the limit operators watch.
-    if (/^temp_chip\d+$/.test(key) || /^temp2_\d+$/.test(key)) {
-      for (const t of temps(value)) if (t > 0 && (maxTemp === null || t > maxTemp)) maxTemp = t;
+  for (const key in detail) {
+    // ~50 keys per reply, every reading: only temp*/fan* keys reach a regex.
+    if (key.startsWith('temp')) {
+      // Chip temperatures: temp_chipN ("a-b-c-d" per sensor) and temp2_N; board/PCB
+      // temps (temp_pcb, tempN) run cooler and are not the limit operators watch.
+      if (CHIP_TEMP_KEY.test(key)) for (const t of temps(detail[key])) if (t > 0 && (maxTemp === null || t > maxTemp)) maxTemp = t;
+    } else if (key.startsWith('fan')) {
+      const fan = FAN_KEY.exec(key);
+      const rpm = num(detail[key]);
+      if (fan && rpm !== null) fans.push([Number(fan[1]), rpm]);
     }
-    const fan = /^fan(\d+)$/.exec(key);
-    const rpm = num(value);
-    if (fan && rpm !== null) fans.push([Number(fan[1]), rpm]);
   }
   const fanNum = num(detail.fan_num);
   fans.sort((a, b) => a[0] - b[0]);

@@ -193,6 +193,25 @@ export function bosminerReading(parts: BosminerParts, endpoint: MinerEndpoint, n
   return reading;
 }
 
+/**
+ * A REST miner read through its BOSminer API (power, power limit, hashrate,
+ * uptime, temperatures, fans) with REST `miner/details` for what that API
+ * lacks or only guesses: model, BOS version, sticker hashrate, and the paused
+ * status (the cgminer API has no pause flag).
+ */
+export function braiinsApiWithDetailsReading(parts: BosminerParts, detailsBody: unknown, endpoint: MinerEndpoint, now: number): MinerReading {
+  const reading = bosminerReading(parts, endpoint, now);
+  const details = parseBraiinsRestDetails(detailsBody);
+  return {
+    ...reading,
+    make: makeFromModel(details.model),
+    model: details.model,
+    firmwareVersion: details.firmwareVersion || reading.firmwareVersion,
+    state: restState(details.status, reading.hashrateThs),
+    nominalThs: details.nominalThs,
+  };
+}
+
 /** Model from BOSminer `version`/`devdetails` is optional; fills make/model when present. */
 export function withBosminerModel(reading: MinerReading, version: CgminerResponse | undefined): MinerReading {
   const v = first(version, 'VERSION');

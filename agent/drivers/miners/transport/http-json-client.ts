@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest, type Agent, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
 import { AppError } from '../../../../shared/errors.js';
 import { digestAuthorization, parseDigestChallenge } from './http-digest.js';
 
@@ -10,12 +10,17 @@ import { digestAuthorization, parseDigestChallenge } from './http-digest.js';
  * for thousands of miners means thousands of idle sockets held open; and
  * (2) `agent: false` gives one fresh connection per request that is destroyed
  * when done, matching the one-request-per-connection habit of the cgminer API.
+ * A driver that makes several requests per reading (Braiins REST) passes its
+ * own keep-alive agent (transport/keep-alive-agent.ts) instead, so they share
+ * one connection, which the driver closes when the reading is done.
  */
 
 export interface HttpTarget {
   host: string;
   port?: number;
   timeoutMs: number;
+  /** A per-miner keep-alive agent; without one every request has its own connection. */
+  agent?: Agent;
 }
 
 export interface HttpJsonRequest {
@@ -42,19 +47,36 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** One request; never throws on HTTP status (callers decide), throws AppError TIMEOUT / UNREACHABLE / PROTOCOL on transport failures. */
 export async function httpJson(target: HttpTarget, req: HttpJsonRequest): Promise<HttpJsonResponse> {
   const deadline = Date.now() + target.timeoutMs;
-  const first = await httpOnce(target, req, undefined, target.timeoutMs);
+  const first = await httpOnceOrStale(target, req, undefined, deadline);
   if (first.status !== 401 || !req.digest) return first;
   const challenge = parseDigestChallenge(first.headers['www-authenticate']);
   if (!challenge) return first;
   const authorization = digestAuthorization(challenge, { ...req.digest, method: req.method ?? 'GET', uri: req.path });
-  return httpOnce(target, req, authorization, Math.max(1, deadline - Date.now()));
+  return httpOnceOrStale(target, req, authorization, deadline);
 }
+
+/**
+ * A reused keep-alive socket may have been closed by the server just before we
+ * wrote on it; that reset says nothing about the miner, so the request is sent
+ * once more on a fresh connection, inside the same deadline (Node's documented
+ * `request.reusedSocket` retry).
+ */
+async function httpOnceOrStale(target: HttpTarget, req: HttpJsonRequest, authorization: string | undefined, deadline: number): Promise<HttpJsonResponse> {
+  try {
+    return await httpOnce(target, req, authorization, Math.max(1, deadline - Date.now()));
+  } catch (err) {
+    if (!(err instanceof StaleSocketError)) throw err;
+    return httpOnce(target, req, authorization, Math.max(1, deadline - Date.now()));
+  }
+}
+
+class StaleSocketError extends AppError {}
 
 function httpOnce(target: HttpTarget, req: HttpJsonRequest, authorization: string | undefined, timeoutMs: number): Promise<HttpJsonResponse> {
   const port = target.port ?? 80;
   const where = `http://${target.host}:${port}${req.path}`;
   const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
-  const headers: Record<string, string> = { accept: 'application/json', connection: 'close', ...req.headers };
+  const headers: Record<string, string> = { accept: 'application/json', ...(target.agent ? {} : { connection: 'close' }), ...req.headers };
   if (payload) {
     headers['content-type'] = 'application/json';
     headers['content-length'] = String(payload.length);
@@ -62,21 +84,28 @@ function httpOnce(target: HttpTarget, req: HttpJsonRequest, authorization: strin
   if (authorization) headers.authorization = authorization;
   return new Promise<HttpJsonResponse>((resolve, reject) => {
     let settled = false;
+    let responded = false;
     const finish = (err: Error | undefined, value?: HttpJsonResponse) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      request.destroy();
+      // A complete response on a keep-alive agent leaves its socket to the agent for the next request.
+      if (err || !target.agent) request.destroy();
       if (err) reject(err);
       else resolve(value!);
     };
-    const request = httpRequest({ host: target.host, port, method: req.method ?? 'GET', path: req.path, headers, agent: false });
+    const request: ClientRequest = httpRequest({ host: target.host, port, method: req.method ?? 'GET', path: req.path, headers, agent: target.agent ?? false });
     const timer = setTimeout(() => finish(new AppError('TIMEOUT', `${where}: no complete response within ${timeoutMs} ms`)), timeoutMs);
     request.once('error', (err: NodeJS.ErrnoException) => {
+      if (request.reusedSocket && !responded && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+        finish(new StaleSocketError('UNREACHABLE', `${where}: kept-alive connection closed by the server`, { cause: err }));
+        return;
+      }
       const code = err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'ECONNRESET' ? 'UNREACHABLE' : 'PROTOCOL';
       finish(new AppError(code, `${where}: ${err.message}`, { cause: err, details: { errno: err.code } }));
     });
     request.once('response', (res) => {
+      responded = true;
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {

@@ -3,7 +3,8 @@ import { cgminerCommand, type CgminerTarget } from '../transport/cgminer-client.
 import { DEFAULT_CONFIRM_TIMEOUT_MS, EXPECT, performAction } from '../confirm-action.js';
 import type { ActionOptions, DriverContext, MinerDriver, MinerEndpoint, MinerReading } from '../miner-driver.js';
 import { parseV2Model, parseV2Status, parseV2Summary } from './parse-v2.js';
-import { parseV3DeviceInfo, parseV3Summary, v3Msg } from './parse-v3.js';
+import { parseV3DeviceInfo, parseV3Summary, v3Msg, type V3DeviceInfo } from './parse-v3.js';
+import { SlowFacts } from '../slow-facts.js';
 import { v2Read, v2Write } from './v2-client.js';
 import { signV3Command } from './v3-auth.js';
 import { v3Request, WHATSMINER_V3_PORT, type V3Target } from './v3-transport.js';
@@ -24,6 +25,13 @@ export function createWhatsminerDriver(endpoint: MinerEndpoint, context: DriverC
   /** undefined until probed; re-probed after a failure so a firmware upgrade is noticed. */
   let api: 'v2' | 'v3' | undefined;
   let v2Model: string | undefined;
+  const deviceInfo = new SlowFacts<V3DeviceInfo>();
+  const v2Status = new SlowFacts<ReturnType<typeof parseV2Status>>();
+  /** After a failure or one of our writes the cached state facts are stale. */
+  const forgetFacts = () => {
+    deviceInfo.invalidate();
+    v2Status.invalidate();
+  };
 
   const base = (): Omit<MinerReading, 'state'> => ({
     id: endpoint.id,
@@ -53,9 +61,17 @@ export function createWhatsminerDriver(endpoint: MinerEndpoint, context: DriverC
     return r;
   }
 
+  /**
+   * Steady state is one connection: `get.miner.status summary` carries power,
+   * hashrate, temperatures, fans, power limit and uptime. `get.device.info`
+   * (model, firmware, `working`) is cached; it is asked again when the summary
+   * alone cannot tell the state (no hashrate, or the cached info says the
+   * service is stopped), every few reads, after a failure and after our writes.
+   */
   async function readV3(): Promise<MinerReading> {
-    const info = parseV3DeviceInfo(await v3Request(v3, { cmd: 'get.device.info' }));
     const s = parseV3Summary(await v3Request(v3, { cmd: 'get.miner.status', param: 'summary' }));
+    const cached = deviceInfo.current(s.hashrateThs <= HASHING_THS || deviceInfo.peek()?.working === false);
+    const info = cached ?? deviceInfo.remember(parseV3DeviceInfo(await v3Request(v3, { cmd: 'get.device.info' })), now());
     return finish({
       state: stateOf(info.working, s.hashrateThs),
       model: info.model || 'WhatsMiner',
@@ -72,7 +88,8 @@ export function createWhatsminerDriver(endpoint: MinerEndpoint, context: DriverC
 
   async function readV2(): Promise<MinerReading> {
     const s = parseV2Summary(await cgminerCommand(v2, 'summary'));
-    const status = parseV2Status(await v2Read(v2, 'status'));
+    // `status` only adds btmineroff (and the firmware version): same rule as v3's device info.
+    const status = v2Status.current(s.hashrateThs <= HASHING_THS || v2Status.peek()?.mining === false) ?? v2Status.remember(parseV2Status(await v2Read(v2, 'status')), now());
     if (v2Model === undefined) {
       try {
         v2Model = parseV2Model(await cgminerCommand(v2, 'devdetails')) ?? 'WhatsMiner';
@@ -97,8 +114,14 @@ export function createWhatsminerDriver(endpoint: MinerEndpoint, context: DriverC
   async function chooseApi(): Promise<'v2' | 'v3'> {
     if (api) return api;
     try {
-      await v3Request(v3, { cmd: 'get.device.info', param: 'miner' });
+      // Any v3 reply means v3; the probe asks for the whole device info so the first read can use it.
+      const reply = await v3Request(v3, { cmd: 'get.device.info' });
       api = 'v3';
+      try {
+        deviceInfo.remember(parseV3DeviceInfo(reply), now());
+      } catch {
+        /* the read asks again and reports the refusal */
+      }
     } catch {
       api = 'v2';
     }
@@ -110,19 +133,31 @@ export function createWhatsminerDriver(endpoint: MinerEndpoint, context: DriverC
       return (await chooseApi()) === 'v3' ? await readV3() : await readV2();
     } catch (err) {
       api = undefined;
+      forgetFacts();
       const offline = isAppError(err, 'UNREACHABLE') || isAppError(err, 'TIMEOUT');
       return { ...base(), state: offline ? 'offline' : 'error', error: describeError(err) };
     }
   }
 
   async function v3Set(cmd: string, param: unknown): Promise<void> {
-    const info = parseV3DeviceInfo(await v3Request(v3, { cmd: 'get.device.info', param: 'salt' }));
-    if (!info.salt) throw new AppError('PROTOCOL', `${endpoint.host}: get.device.info returned no salt`);
-    const auth = { password: endpoint.password ?? 'super', salt: info.salt, ts: Math.floor(now() / 1000), account: endpoint.username ?? 'super' };
-    v3Msg(await v3Request(v3, signV3Command(cmd, param, auth)), cmd);
+    try {
+      const info = parseV3DeviceInfo(await v3Request(v3, { cmd: 'get.device.info', param: 'salt' }));
+      if (!info.salt) throw new AppError('PROTOCOL', `${endpoint.host}: get.device.info returned no salt`);
+      const auth = { password: endpoint.password ?? 'super', salt: info.salt, ts: Math.floor(now() / 1000), account: endpoint.username ?? 'super' };
+      v3Msg(await v3Request(v3, signV3Command(cmd, param, auth)), cmd);
+    } finally {
+      forgetFacts(); // whatever the reply, the next read asks for the state again
+    }
   }
 
   const v2Password = () => endpoint.password ?? 'admin';
+  const v2WriteFresh = async (command: Parameters<typeof v2Write>[2]): Promise<void> => {
+    try {
+      await v2Write(v2, v2Password(), command);
+    } finally {
+      forgetFacts();
+    }
+  };
   const timeout = (o?: ActionOptions) => o?.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS;
 
   return {
@@ -135,7 +170,7 @@ export function createWhatsminerDriver(endpoint: MinerEndpoint, context: DriverC
         ...EXPECT.sleep, read, now, confirmTimeoutMs: timeout(o),
         send: async () => {
           if ((await chooseApi()) === 'v3') await v3Set('set.miner.service', 'stop');
-          else await v2Write(v2, v2Password(), { cmd: 'power_off', respbefore: 'true' });
+          else await v2WriteFresh({ cmd: 'power_off', respbefore: 'true' });
         },
       }),
     wake: (o) =>
@@ -143,7 +178,7 @@ export function createWhatsminerDriver(endpoint: MinerEndpoint, context: DriverC
         ...EXPECT.wake, read, now, confirmTimeoutMs: timeout(o),
         send: async () => {
           if ((await chooseApi()) === 'v3') await v3Set('set.miner.service', 'start');
-          else await v2Write(v2, v2Password(), { cmd: 'power_on' });
+          else await v2WriteFresh({ cmd: 'power_on' });
         },
       }),
     setPowerTarget: async (watts, o) => {
@@ -156,7 +191,7 @@ export function createWhatsminerDriver(endpoint: MinerEndpoint, context: DriverC
         ...EXPECT.powerTarget(target, before.powerW), read, now, confirmTimeoutMs: timeout(o),
         send: async () => {
           if ((await chooseApi()) === 'v3') await v3Set('set.miner.power_limit', target);
-          else await v2Write(v2, v2Password(), { cmd: 'adjust_power_limit', power_limit: String(target) });
+          else await v2WriteFresh({ cmd: 'adjust_power_limit', power_limit: String(target) });
         },
       });
     },
