@@ -6,6 +6,7 @@ import { readFixtureOrSkip, readTestdata } from '../transport/test-fixtures.js';
 import {
   bosminerReading,
   bosminerVersion,
+  braiinsApiWithDetailsReading,
   braiinsRestReading,
   braiinsStatus,
   parseBosminerFans,
@@ -113,6 +114,23 @@ test('braiins testdata: REST paused is sleeping with its power target', () => {
   assert.equal(r.hashrateThs, 0);
   assert.equal(r.powerTargetW, 2800);
   assert.equal(r.model, 'Antminer S19j Pro');
+});
+
+test('braiins testdata: BOSminer telemetry with REST details takes identity and pause status from REST', () => {
+  const rest = json(readTestdata('agent/drivers/miners/braiins/testdata/rest-paused.json')) as Record<string, unknown>;
+  const hashing = braiinsApiWithDetailsReading(joined('bosminer-hashing-joined.json'), { ...(rest.details as object), status: 2 }, endpoint, 1);
+  assert.equal(hashing.state, 'hashing');
+  assert.equal(hashing.model, 'Antminer S19j Pro');
+  assert.equal(hashing.make, 'Antminer');
+  assert.equal(hashing.powerW, 2085, 'power from tunerstatus');
+  assert.equal(hashing.powerTargetW, 2100, 'power limit from tunerstatus');
+  assert.equal(hashing.hashrateThs, 56.012);
+  assert.equal(hashing.maxTempC, 80.5);
+  assert.deepEqual(hashing.fanRpm, [4800, 4750]);
+  assert.notEqual(hashing.firmwareVersion, '0.6.0-fe72abe5', 'the BOS version from REST, not the bosminer build');
+  // REST says paused while the boards still report some hashrate (ramping down): sleeping, as over REST alone.
+  const paused = braiinsApiWithDetailsReading(joined('bosminer-hashing-joined.json'), rest.details, endpoint, 1);
+  assert.equal(paused.state, 'sleeping');
 });
 
 test('braiins: a non-object body is a PARSE error', () => {
