@@ -7,11 +7,13 @@ import { waitFor } from '../test/helpers/wait-for.js';
 import { startTestCollector, TOKENS, type TestCollector } from './testing/test-collector.js';
 import { counts, sample, startTestPublisher, type TestPublisher } from './testing/test-publisher.js';
 
+/** Every site a test here uses is `${prefix}-<suffix>`; the collector serves only those. */
+const SUFFIXES = ['new', 'grey', 'over', 'a', 'b', 'e'];
+
 async function withCollector(fn: (tc: TestCollector, pubs: TestPublisher[]) => Promise<void>, overrides: (prefix: string) => Record<string, unknown> = () => ({})) {
   const pubs: TestPublisher[] = [];
   const prefix = `p${Math.random().toString(36).slice(2, 8)}`;
-  const tc = await startTestCollector({ ...overrides(prefix) });
-  (tc as { prefix: string }).prefix = prefix;
+  const tc = await startTestCollector({ ...overrides(prefix) }, { prefix, serveSites: SUFFIXES.map((x) => `${prefix}-${x}`) });
   try {
     await fn(tc, pubs);
   } finally {

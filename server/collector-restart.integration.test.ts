@@ -70,7 +70,8 @@ test('SIGKILL mid-event: events, targets and retained controls survive; no telem
     http: { host: '127.0.0.1', port },
     tokens: [{ name: 'ops', role: 'operator', sha256: hashToken(TOKEN) }],
     sites: sites.map((id) => ({ id, name: id, allocationKw: 2000 })),
-    ingest: { clientId: `${prefix}-collector`, flushMs: 50, sessionExpiryS: 120 },
+    // Only our sites: on a shared Mosquitto no other test's collector may ack these agents (nor this one theirs).
+    ingest: { clientId: `${prefix}-collector`, flushMs: 50, sessionExpiryS: 120, sites },
     events: { tickMs: 200, rampSeconds: 0 },
   }));
   const api = async (path: string, init: { method?: string; body?: unknown } = {}) => {
@@ -99,7 +100,7 @@ test('SIGKILL mid-event: events, targets and retained controls survive; no telem
     }
     const flow = setInterval(() => outboxes.forEach((o, i) => o.send(1000 + i * 500)), 40);
     try {
-      await waitFor('sites live', async () => (await api('/api/v1/sites')).body?.sites?.filter((s: { kw: number }) => s.kw > 0).length === 2);
+      await waitFor('sites live', async () => (await api('/api/v1/sites')).body?.sites?.filter((s: { id: string; kw: number }) => sites.includes(s.id) && s.kw > 0).length === 2);
       const created = await api('/api/v1/events', { method: 'POST', body: { scope: { sites }, kind: 'reduce_by_kw', value: 500, durationS: 600, reason: 'restart test' } });
       assert.equal(created.status, 201);
       const id = created.body.id as string;

@@ -69,6 +69,13 @@ export const CollectorConfigSchema = z.object({
       /** MQTT session expiry: how long the broker keeps our subscriptions and queued messages while we are away. */
       sessionExpiryS: z.number().int().positive().default(3600),
       clientId: z.string().max(128).default('hashwatt-collector'),
+      /**
+       * Serve only these sites (one subscription per site) instead of every site on the
+       * broker: a collector per partition of a fleet, or tests sharing one broker. The
+       * agent deletes what any collector acks, so two collectors with separate databases
+       * must never both serve a site.
+       */
+      sites: z.array(IdSchema).max(100_000).optional(),
     })
     .default({ batchSize: 2000, flushMs: 200, gapTimeoutS: 60, sessionExpiryS: 3600, clientId: 'hashwatt-collector' }),
   events: z

@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log/logger.js';
-import { decode, encode, topicFilters, type DecodedMessage } from '../../shared/protocol/index.js';
+import { decode, encode, topicFilters, TOPIC_ROOT, type DecodedMessage } from '../../shared/protocol/index.js';
 import type { ControlReport, Sample } from '../../shared/protocol/index.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
@@ -259,7 +259,10 @@ export function createIngest(options: IngestOptions) {
   return {
     async start(): Promise<void> {
       client.on('message', onMessage);
-      await client.subscribeAsync(SUBSCRIBED_KINDS.map((k) => topicFilters.allAgents(k)), { qos: 1 });
+      const filters = config.sites
+        ? config.sites.flatMap((site) => SUBSCRIBED_KINDS.map((k) => `${TOPIC_ROOT}/${site}/+/${k}`))
+        : SUBSCRIBED_KINDS.map((k) => topicFilters.allAgents(k));
+      for (let i = 0; i < filters.length; i += 500) await client.subscribeAsync(filters.slice(i, i + 500), { qos: 1 });
       gapTimer = setInterval(expireGaps, Math.min(1000, config.gapTimeoutS * 250));
       gapTimer.unref();
     },

@@ -23,19 +23,20 @@ export interface TestCollector {
 }
 
 /** A collector on a temp data dir and a free HTTP port, over the run's test broker. */
-export async function startTestCollector(overrides: Record<string, unknown> = {}, options: { log?: Logger; broker?: TestBroker; dataDir?: string } = {}): Promise<TestCollector> {
+export async function startTestCollector(overrides: Record<string, unknown> = {}, options: { log?: Logger; broker?: TestBroker; dataDir?: string; prefix?: string; serveSites?: string[] } = {}): Promise<TestCollector> {
   const broker = options.broker ?? (await startTestBroker());
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'hashwatt-collector-')));
   const keysDir = join(dataDir, 'keys');
   const keys = await writeKeyPair(keysDir, { force: true });
-  const prefix = uniqueId('t');
+  const prefix = options.prefix ?? uniqueId('t');
   const config = CollectorConfigSchema.parse({
     broker: { url: broker.url },
     dataDir,
     signing: { privateKeyFile: keys.privateKeyPath, publicKeyFile: keys.publicKeyPath },
     http: { host: '127.0.0.1', port: 0 },
     tokens: Object.entries(TOKENS).map(([role, token]) => ({ name: role, sha256: hashToken(token), role })),
-    ingest: { clientId: `${prefix}-collector`, flushMs: 50, sessionExpiryS: 120, gapTimeoutS: 2 },
+    // Only this test's sites: on a shared Mosquitto another test's collector must not ack our agents, nor we theirs.
+    ingest: { clientId: `${prefix}-collector`, flushMs: 50, sessionExpiryS: 120, gapTimeoutS: 2, ...(options.serveSites ? { sites: options.serveSites } : {}) },
     events: { tickMs: 200, rampSeconds: 0 },
     ...overrides,
   });
