@@ -38,10 +38,18 @@ export const SLEEP_W_ESTIMATE = 60;
 
 const normalize = (name: string) => name.toLowerCase().replace(/^\s*(bitmain\s+)?antminer\s+/, '').replace(/\s+/g, ' ').trim();
 
+const BY_NORMALIZED_MODEL = new Map(ANTMINER_MODELS.map((row) => [normalize(row.model), row]));
+/** Every reading looks its Type up; a farm has a handful of distinct Types, so remember the answer per string. */
+const byType = new Map<string, AntminerModel | null>();
+
 /** The row for a `stats` Type such as "Antminer S19 Pro", or undefined for a model we have no figures for. */
 export function lookupAntminerModel(type: string): AntminerModel | undefined {
-  const key = normalize(type);
-  return ANTMINER_MODELS.find((row) => normalize(row.model) === key);
+  let row = byType.get(type);
+  if (row === undefined) {
+    row = BY_NORMALIZED_MODEL.get(normalize(type)) ?? null;
+    if (byType.size < 1024) byType.set(type, row); // bounded: Types come from the network
+  }
+  return row ?? undefined;
 }
 
 /**
