@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import { createLogger } from '../shared/log/logger.js';
 import { writeKeyPair } from '../shared/signing/key-files.js';
@@ -55,6 +56,8 @@ async function counterSum(c: Collector, name: 'messages' | 'minerRows' | 'sample
 
 /** CPU share and peak RSS of this process over a phase. */
 function meter() {
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let rss = process.memoryUsage.rss();
@@ -62,7 +65,8 @@ function meter() {
   return () => {
     clearInterval(timer);
     const cpu = process.cpuUsage(cpu0);
-    return { cpuPct: ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100, rssMb: Math.max(rss, process.memoryUsage.rss()) / 2 ** 20 };
+    loop.disable();
+    return { cpuPct: ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100, rssMb: Math.max(rss, process.memoryUsage.rss()) / 2 ** 20, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6 };
   };
 }
 
@@ -100,49 +104,53 @@ async function main(): Promise<void> {
   const nominalRows = (await counterSum(collector, 'minerRows')) - r0;
   const dbMb = (collector.db.pragma('page_count', { simple: true }) as number) * (collector.db.pragma('page_size', { simple: true }) as number) / 2 ** 20;
 
-  // Saturation through the collector: committed messages per second over the middle of the run.
-  stop = meter();
-  const satStart = counterSum(collector, 'messages');
-  const satPub = runPublisherChild({ ...base, session: 2, durationS: SATURATE_S, mode: 'saturate' });
-  await new Promise((r) => setTimeout(r, 3000));
-  const commitSum = async () => (await collector.metrics.commit.get()).values.find((v) => v.metricName === 'hashwatt_ingest_batch_commit_seconds_sum')?.value ?? 0;
-  const a = { n: await counterSum(collector, 'messages'), t: performance.now(), commit: await commitSum() };
-  await new Promise((r) => setTimeout(r, (SATURATE_S - 5) * 1000));
-  const b = { n: await counterSum(collector, 'messages'), t: performance.now(), commit: await commitSum() };
-  const sat = await satPub;
-  const satMeter = stop();
-  const collectorRate = ((b.n - a.n) / (b.t - a.t)) * 1000;
-  void satStart;
-  await collector.stop();
-
-  // The same stream to a bare subscriber that only counts.
-  const bare = await mqtt.connectAsync(url, { clientId: `${prefix}-bare`, protocolVersion: 5, clean: true });
-  let count = 0;
-  bare.on('message', () => { count++; });
-  await bare.subscribeAsync(`hashwatt/v1/+/+/telemetry`, { qos: 1 });
-  stop = meter();
-  const barePub = runPublisherChild({ ...base, session: 3, durationS: SATURATE_S, mode: 'saturate' });
-  await new Promise((r) => setTimeout(r, 3000));
-  const c = { n: count, t: performance.now() };
-  await new Promise((r) => setTimeout(r, (SATURATE_S - 5) * 1000));
-  const d = { n: count, t: performance.now() };
-  const bareSat = await barePub;
-  const bareMeter = stop();
-  await bare.endAsync();
-  const bareRate = ((d.n - c.n) / (d.t - c.t)) * 1000;
-
   const fmt = (x: number, digits = 0) => x.toFixed(digits);
+  let collectorRate = NaN, bareRate = NaN;
+  let satLine = 'collector: skipped (--saturate-s 0)', bareLine = 'bare mqtt.js subscriber: skipped';
+  if (SATURATE_S > 0) {
+    // Saturation through the collector: committed messages per second over the middle of the run.
+    stop = meter();
+    const satPub = runPublisherChild({ ...base, session: 2, durationS: SATURATE_S, mode: 'saturate' });
+    await new Promise((r) => setTimeout(r, 3000));
+    const commitSum = async () => (await collector.metrics.commit.get()).values.find((v) => v.metricName === 'hashwatt_ingest_batch_commit_seconds_sum')?.value ?? 0;
+    const a = { n: await counterSum(collector, 'messages'), t: performance.now(), commit: await commitSum() };
+    await new Promise((r) => setTimeout(r, (SATURATE_S - 5) * 1000));
+    const b = { n: await counterSum(collector, 'messages'), t: performance.now(), commit: await commitSum() };
+    const sat = await satPub;
+    const satMeter = stop();
+    collectorRate = ((b.n - a.n) / (b.t - a.t)) * 1000;
+    await collector.stop();
+
+    // The same stream to a bare subscriber that only counts.
+    const bare = await mqtt.connectAsync(url, { clientId: `${prefix}-bare`, protocolVersion: 5, clean: true });
+    let count = 0;
+    bare.on('message', () => { count++; });
+    await bare.subscribeAsync(`hashwatt/v1/+/+/telemetry`, { qos: 1 });
+    stop = meter();
+    const barePub = runPublisherChild({ ...base, session: 3, durationS: SATURATE_S, mode: 'saturate' });
+    await new Promise((r) => setTimeout(r, 3000));
+    const c = { n: count, t: performance.now() };
+    await new Promise((r) => setTimeout(r, (SATURATE_S - 5) * 1000));
+    const d = { n: count, t: performance.now() };
+    const bareSat = await barePub;
+    const bareMeter = stop();
+    await bare.endAsync();
+    bareRate = ((d.n - c.n) / (d.t - c.t)) * 1000;
+    satLine = `collector: ${fmt(collectorRate)} committed messages/s (publisher offered ${fmt(sat.published / sat.elapsedS)}/s), CPU ${fmt(satMeter.cpuPct)} %, peak RSS ${fmt(satMeter.rssMb)} MB, ${fmt(((b.commit - a.commit) * 1000) / (b.t - a.t) * 100)} % of the time in batch commits, event-loop delay max ${fmt(satMeter.loopMaxMs)} ms`;
+    bareLine = `bare mqtt.js subscriber: ${fmt(bareRate)} messages/s (publisher offered ${fmt(bareSat.published / bareSat.elapsedS)}/s), CPU ${fmt(bareMeter.cpuPct)} %`;
+  }
+  if (SATURATE_S === 0) await collector.stop();
   const lines = [
     '',
     '== nominal load (DESIGN §9) ==',
     `published ${nominal.published} messages (${nominal.publishedMiners} miner rows) in ${fmt(nominal.elapsedS, 1)} s; collector accepted ${nominalMsgs} messages, ${nominalRows} miner rows`,
     `sustained ingest: ${fmt(nominalMsgs / nominal.elapsedS)} messages/s, ${fmt(nominalRows / nominal.elapsedS)} miner rows/s`,
     `publish→commit (ack) latency: p50 ${fmt(nominal.latencyMs?.p50 ?? NaN)} ms, p99 ${fmt(nominal.latencyMs?.p99 ?? NaN)} ms, max ${fmt(nominal.latencyMs?.max ?? NaN)} ms; acked ${nominal.acked}/${nominal.published}`,
-    `collector CPU ${fmt(nominalMeter.cpuPct)} % of one core, peak RSS ${fmt(nominalMeter.rssMb)} MB, database ${fmt(dbMb)} MB`,
+    `collector CPU ${fmt(nominalMeter.cpuPct)} % of one core, peak RSS ${fmt(nominalMeter.rssMb)} MB, database ${fmt(dbMb)} MB; event-loop delay p99 ${fmt(nominalMeter.loopP99Ms)} ms, max ${fmt(nominalMeter.loopMaxMs)} ms`,
     '',
     '== saturation ==',
-    `collector: ${fmt(collectorRate)} committed messages/s (publisher offered ${fmt(sat.published / sat.elapsedS)}/s), CPU ${fmt(satMeter.cpuPct)} %, peak RSS ${fmt(satMeter.rssMb)} MB, ${fmt(((b.commit - a.commit) * 1000) / (b.t - a.t) * 100)} % of the time in batch commits`,
-    `bare mqtt.js subscriber: ${fmt(bareRate)} messages/s (publisher offered ${fmt(bareSat.published / bareSat.elapsedS)}/s), CPU ${fmt(bareMeter.cpuPct)} %`,
+    satLine,
+    bareLine,
     `ratio collector / bare: ${fmt(collectorRate / bareRate, 2)}`,
     '',
     `targets: p99 ≤ 1000 ms: ${(nominal.latencyMs?.p99 ?? Infinity) <= 1000 ? 'met' : 'MISSED'}; keeps up (acked all): ${nominal.acked === nominal.published ? 'yes' : 'NO'}; ratio ≥ 0.8: ${collectorRate / bareRate >= 0.8 ? 'met' : 'MISSED'}`,

@@ -87,11 +87,22 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     }
   }
 
-  function refreshRollups(): void {
-    if (dirty.size === 0) return;
+  function takeDirty(): Array<{ siteId: number; bucket: number }> {
     const items = [...dirty.values()];
     dirty.clear();
-    repos.rollups.refresh(items);
+    return items;
+  }
+  /** Synchronous: an API read (energy, series) sees everything committed. */
+  function refreshRollups(): void {
+    if (dirty.size) repos.rollups.refreshNow(takeDirty());
+  }
+  let rollupJob: Promise<unknown> | undefined;
+  /** The minute job: in chunks, yielding to ingest between them. */
+  function rollupTick(): void {
+    if (rollupJob || dirty.size === 0) return;
+    rollupJob = repos.rollups.refresh(takeDirty())
+      .catch((err: unknown) => log.error({ err }, 'rollup job failed'))
+      .finally(() => { rollupJob = undefined; });
   }
 
   function publishSite(siteId: number): void {
@@ -193,7 +204,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       ingest = createIngest({ client, db, repos, metrics, log, config: config.ingest, clock, onCommitted });
       await ingest.start();
       events.start();
-      jobs.push(cron.schedule('0 * * * * *', () => { try { refreshRollups(); } catch (err) { log.error({ err }, 'rollup job failed'); } }, { name: 'rollups' }));
+      jobs.push(cron.schedule('0 * * * * *', rollupTick, { name: 'rollups' }));
       jobs.push(cron.schedule('0 17 3 * * *', () => {
         try {
           const t = clock();
@@ -216,6 +227,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
         ingest?.stop();
         await events?.stop();
         for (const j of jobs) j.stop();
+        await rollupJob;
         try { refreshRollups(); } catch (err) { log.warn({ err }, 'final rollup failed'); }
         if (client) {
           if (client.connected) {

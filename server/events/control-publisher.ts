@@ -2,7 +2,8 @@ import type { KeyObject } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { encode } from '../../shared/protocol/index.js';
 import type { Control, UnsignedControl } from '../../shared/protocol/index.js';
-import { signPayload } from '../../shared/signing/control-signing.js';
+import { sign } from 'node:crypto';
+import { keyIdOf, signedBytes } from '../../shared/signing/control-signing.js';
 import type { EffectiveControl } from './effective-control.js';
 
 export interface AgentShare {
@@ -22,6 +23,13 @@ function shareOf(control: EffectiveControl, agent: AgentShare, all: AgentShare[]
   return total > 0 ? Math.round(((control.value * agent.kw) / total) * 1000) / 1000 : control.value / all.length;
 }
 
+const keyIds = new WeakMap<KeyObject, string>();
+function keyIdCached(key: KeyObject): string {
+  let id = keyIds.get(key);
+  if (!id) keyIds.set(key, (id = keyIdOf(key)));
+  return id;
+}
+
 /** Builds the signed control of each agent of a site for one revision. */
 export function buildSignedControls(
   site: string,
@@ -39,7 +47,10 @@ export function buildSignedControls(
       mode: control.mode, value: shareOf(control, a, agents), level: 'sleep', strategy: 'least_efficient_first',
       rampSeconds: control.priority === 'emergency' ? 0 : rampSeconds, priority: control.priority, reason: control.reason, eventIds: control.eventIds,
     };
-    out[a.agent] = signPayload(unsigned as unknown as Record<string, unknown>, keys.privateKey, keys.publicKey) as unknown as Control;
+    // signPayload's algorithm, with the key id computed once per key instead of per control
+    // (exporting the key is a third of the cost of signing 1,000 controls).
+    const withKey = { ...unsigned, keyId: keyIdCached(keys.publicKey) };
+    out[a.agent] = { ...withKey, sig: sign(null, signedBytes(withKey as Record<string, unknown>), keys.privateKey).toString('base64') } as Control;
   }
   return out;
 }

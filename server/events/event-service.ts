@@ -50,6 +50,45 @@ export function createEventService(options: EventServiceOptions) {
   const inFlight = new Set<Promise<unknown>>();
   /** site:revision being published now: the retry in tick() must not pile a second copy on a slow broker. */
   const publishing = new Set<string>();
+  /** Sites whose effective control must be recomputed; worked off in chunks so controls start flowing at once. */
+  const queue = new Set<number>();
+  let draining: NodeJS.Immediate | undefined;
+  const published: Array<[number, number]> = [];
+  let markTimer: NodeJS.Immediate | undefined;
+
+  function enqueue(siteIds: Iterable<number>): void {
+    for (const id of siteIds) queue.add(id);
+    draining ??= setImmediate(drainChunk);
+  }
+
+  function drainChunk(): void {
+    draining = undefined;
+    const ids = [...queue].slice(0, 100);
+    for (const id of ids) queue.delete(id);
+    const now = clock();
+    try {
+      const events = new Map<string, EventRow | undefined>(); // one read of each event per chunk, not per site
+      repos.transaction(() => { for (const id of ids) reconcileSite(id, now, events); });
+    } catch (err) {
+      log.error({ err }, 'control reconcile failed; retried on the next tick');
+    }
+    if (queue.size) draining = setImmediate(drainChunk);
+  }
+
+  /** Records broker acknowledgements of controls in one transaction per turn of the event loop. */
+  function markPublished(siteId: number, revision: number): void {
+    published.push([siteId, revision]);
+    markTimer ??= setImmediate(() => {
+      markTimer = undefined;
+      const batch = published.splice(0);
+      const now = clock();
+      try {
+        repos.transaction(() => { for (const [id, rev] of batch) repos.events.markPublished(id, rev, now); });
+      } catch (err) {
+        log.warn({ err }, 'could not record published controls');
+      }
+    });
+  }
 
   function planSites(now: number): PlanSite[] {
     return repos.sites.list().map((s) => {
@@ -63,19 +102,21 @@ export function createEventService(options: EventServiceOptions) {
     return typeof req.start === 'number' ? req.start : Date.parse(req.start);
   }
 
-  function wishesOf(siteId: number): SiteWish[] {
-    return repos.events.liveTargetsOfSite(siteId).flatMap((t) => {
-      const e = repos.events.get(t.eventId);
+  function wishesOf(targets: TargetRow[], events: Map<string, EventRow | undefined>): SiteWish[] {
+    return targets.flatMap((t) => {
+      if (!events.has(t.eventId)) events.set(t.eventId, repos.events.get(t.eventId));
+      const e = events.get(t.eventId);
       if (!e) return [];
       return [{ eventId: e.id, priority: e.priority, mode: t.mode, value: t.value, targetKw: t.targetKw ?? 0, startTs: e.startTs, endTs: e.endTs, reason: e.reason || e.kind }];
     });
   }
 
   /** Publishes the site's effective control when it differs from the last one. */
-  function reconcileSite(siteId: number, now: number): void {
+  function reconcileSite(siteId: number, now: number, events = new Map<string, EventRow | undefined>()): void {
     const site = repos.sites.getById(siteId);
     if (!site) return;
-    const desired = effectiveControl(wishesOf(siteId), now);
+    const targets = repos.events.liveTargetsOfSite(siteId);
+    const desired = effectiveControl(wishesOf(targets, events), now);
     const saved = repos.events.control(siteId);
     const savedEffective = saved?.payload.effective as EffectiveControl | undefined;
     if (savedEffective && sameControl(savedEffective, desired)) {
@@ -88,10 +129,10 @@ export function createEventService(options: EventServiceOptions) {
     const perAgent = agents.length ? buildSignedControls(site.site, agents, desired, revision, now, config.rampSeconds, keys) : {};
     const payload = { effective: desired, perAgent };
     repos.events.saveControl(siteId, revision, payload);
-    for (const t of repos.events.liveTargetsOfSite(siteId)) {
+    for (const t of targets) {
       if (desired.eventIds.includes(t.eventId) && t.state !== 'failed') repos.events.updateTarget(t.eventId, siteId, { state: agents.length ? 'sent' : 'pending', revision }, now);
     }
-    log.info({ site: site.site, revision, mode: desired.mode, value: desired.value, agents: agents.length }, 'control issued');
+    log.debug({ site: site.site, revision, mode: desired.mode, value: desired.value, agents: agents.length }, 'control issued');
     if (agents.length) publishSaved(siteId, site.site, revision, payload);
   }
 
@@ -103,7 +144,7 @@ export function createEventService(options: EventServiceOptions) {
     publishing.add(key);
     const p = publishControls(client, site, perAgent).then(
       () => {
-        repos.events.markPublished(siteId, revision, clock());
+        markPublished(siteId, revision);
         metrics.controls.inc();
       },
       (err: unknown) => log.warn({ err, site, revision }, 'control publish failed; retried on the next tick'),
@@ -135,8 +176,8 @@ export function createEventService(options: EventServiceOptions) {
       for (const t of repos.events.targets(e.id)) {
         repos.events.updateTarget(e.id, t.siteId, { state: 'released', achievedKw: live.view(t.siteId, now).kw }, now);
       }
-      for (const t of repos.events.targets(e.id)) reconcileSite(t.siteId, now);
     });
+    enqueue(repos.events.targets(e.id).map((t) => t.siteId));
     log.info({ eventId: e.id, status }, 'event ended');
     options.notify(e.id);
   }
@@ -148,9 +189,15 @@ export function createEventService(options: EventServiceOptions) {
         if (e.endTs <= now) finish(e, 'completed', now);
         else if (e.status === 'scheduled' && e.startTs <= now) {
           repos.events.setStatus(e.id, 'active', null);
-          for (const t of repos.events.targets(e.id)) reconcileSite(t.siteId, now);
+          enqueue(repos.events.targets(e.id).map((t) => t.siteId));
           options.notify(e.id);
         }
+      }
+      // Targets stored but never turned into a control (the collector stopped in between).
+      for (const e of repos.events.live()) {
+        if (e.status !== 'active' && e.status !== 'scheduled') continue;
+        const pending = repos.events.targets(e.id).filter((t) => t.state === 'pending' && t.revision === null).map((t) => t.siteId);
+        if (pending.length) enqueue(pending);
       }
       // Retry controls whose publish did not reach the broker (crash, broker down).
       for (const c of repos.events.controls()) {
@@ -181,8 +228,9 @@ export function createEventService(options: EventServiceOptions) {
         status: startTs <= now ? 'active' : 'scheduled', requestedKw: plan.requestedKw, createdBy, createdAt: now, endedAt: null,
       };
       repos.events.insertEvent(event, plan.targets.map((t) => ({ siteId: t.siteId, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, shedKw: t.shedKw })), now);
-      // One transaction for every site's revision, control and target rows: one commit, not thousands.
-      repos.transaction(() => { for (const t of plan.targets) reconcileSite(t.siteId, now); });
+      // Targets are stored (pending) before the answer; the controls follow in chunks of one
+      // transaction each, so the first agents act while later sites are still being signed.
+      enqueue(plan.targets.map((t) => t.siteId));
       log.info({ eventId: event.id, kind: req.kind, value: req.value, sites: plan.targets.length, requestedKw: plan.requestedKw, createdBy }, 'event created');
       options.notify(event.id);
       return { event: detail(repos.events.get(event.id)!, now), plan };
@@ -249,7 +297,7 @@ export function createEventService(options: EventServiceOptions) {
       if (repos.events.liveTargetsOfSite(siteId).some((t) => t.state === 'pending')) {
         const saved = repos.events.control(siteId);
         if (saved && Object.keys((saved.payload.perAgent ?? {}) as object).length === 0) repos.events.saveControl(siteId, saved.revision, { effective: { mode: 'none' } });
-        reconcileSite(siteId, clock());
+        enqueue([siteId]);
       }
     },
 
@@ -260,6 +308,8 @@ export function createEventService(options: EventServiceOptions) {
     tick,
     async stop(): Promise<void> {
       if (timer) clearInterval(timer);
+      if (draining) clearImmediate(draining);
+      while (queue.size) drainChunk();
       await Promise.allSettled([...inFlight]);
     },
   };

@@ -188,4 +188,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX violations_site ON violations (site_id, opened_at);
   `,
+  /* 2: hourly rollups carry their energy, so a day sums 24 rows instead of 1,440 */ `
+  ALTER TABLE rollup_1h ADD COLUMN kwh REAL NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_1h ADD COLUMN minutes INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_1h ADD COLUMN metered_minutes INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

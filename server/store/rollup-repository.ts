@@ -39,18 +39,19 @@ export function createRollupRepository(db: Db) {
       SELECT AVG(COALESCE(meter_kw, miner_kw)) AS kw, MAX(COALESCE(meter_kw, miner_kw)) AS kw_max, AVG(miner_kw) AS mkw,
              AVG(hashrate_ths) AS ths, MIN(meter_kwh) AS kmin, MAX(meter_kwh) AS kmax, COUNT(*) AS n
       FROM samples WHERE site_id = @siteId AND ts >= @bucket AND ts < @bucket + ${MINUTE} GROUP BY agent_id)
-    WHERE (SELECT COUNT(*) FROM samples WHERE site_id = @siteId AND ts >= @bucket AND ts < @bucket + ${MINUTE}) > 0`);
-  const hour = db.prepare(`INSERT OR REPLACE INTO rollup_1h (site_id, bucket, kw_avg, kw_max, miner_kw_avg, ths_avg, meter_kwh_min, meter_kwh_max, n)
-    SELECT site_id, @bucket, AVG(kw_avg), MAX(kw_max), AVG(miner_kw_avg), AVG(ths_avg), MIN(meter_kwh_min), MAX(meter_kwh_max), SUM(n)
+    HAVING COUNT(*) > 0`);
+  const hour = db.prepare(`INSERT OR REPLACE INTO rollup_1h (site_id, bucket, kw_avg, kw_max, miner_kw_avg, ths_avg, meter_kwh_min, meter_kwh_max, n, kwh, minutes, metered_minutes)
+    SELECT site_id, @bucket, AVG(kw_avg), MAX(kw_max), AVG(miner_kw_avg), AVG(ths_avg), MIN(meter_kwh_min), MAX(meter_kwh_max), SUM(n),
+           SUM(kw_avg) / 60.0, COUNT(*), COUNT(meter_kwh_max)
     FROM rollup_1m WHERE site_id = @siteId AND bucket >= @bucket AND bucket < @bucket + ${HOUR} GROUP BY site_id`);
   // Meter counters when every covered minute had them (difference of the counter over the
   // day), else the integral of the minute averages (a minute with samples counts in full).
   const energy = db.prepare(`INSERT OR REPLACE INTO energy_daily (site_id, day, kwh, source, minutes)
     SELECT site_id, @day,
-      CASE WHEN COUNT(meter_kwh_max) = COUNT(*) THEN MAX(meter_kwh_max) - MIN(meter_kwh_min) ELSE SUM(kw_avg) / 60.0 END,
-      CASE WHEN COUNT(meter_kwh_max) = COUNT(*) THEN 'meter' ELSE 'integrated' END,
-      COUNT(*)
-    FROM rollup_1m WHERE site_id = @siteId AND bucket >= @from AND bucket < @from + ${DAY} GROUP BY site_id`);
+      CASE WHEN SUM(metered_minutes) = SUM(minutes) THEN MAX(meter_kwh_max) - MIN(meter_kwh_min) ELSE SUM(kwh) END,
+      CASE WHEN SUM(metered_minutes) = SUM(minutes) THEN 'meter' ELSE 'integrated' END,
+      SUM(minutes)
+    FROM rollup_1h WHERE site_id = @siteId AND bucket >= @from AND bucket < @from + ${DAY} GROUP BY site_id`);
   const energyRange = db.prepare<[string, string], { site: string; day: string; kwh: number; source: 'meter' | 'integrated'; minutes: number; tariff_per_kwh: number; registered: number }>(
     `SELECT s.site, e.day, e.kwh, e.source, e.minutes, s.tariff_per_kwh, s.registered FROM energy_daily e JOIN sites s ON s.id = e.site_id
      WHERE e.day >= ? AND e.day <= ? ORDER BY e.day, s.site`);
@@ -69,8 +70,20 @@ export function createRollupRepository(db: Db) {
   const series1h = rollupSeries('rollup_1h');
 
   return {
-    /** Recomputes the given minute buckets, then the hours and days they fall in. */
-    refresh(dirty: Iterable<{ siteId: number; bucket: number }>): number {
+    /**
+     * Recomputes the given minute buckets, then the hours and days they fall in, in
+     * transactions of at most `chunk` minutes with a yield to the event loop between
+     * them: 10,000 sites' worth of minutes must not stall ingest for seconds.
+     */
+    async refresh(dirty: Array<{ siteId: number; bucket: number }>, chunk = 500): Promise<number> {
+      for (let i = 0; i < dirty.length; i += chunk) {
+        this.refreshNow(dirty.slice(i, i + chunk));
+        if (i + chunk < dirty.length) await new Promise((r) => setImmediate(r));
+      }
+      return dirty.length;
+    },
+    /** The same, synchronously (an API read that must see everything committed). */
+    refreshNow(dirty: Iterable<{ siteId: number; bucket: number }>): number {
       let n = 0;
       const hours = new Map<string, { siteId: number; bucket: number }>();
       const days = new Map<string, { siteId: number; from: number }>();

@@ -68,9 +68,12 @@ export function createTelemetryRepository(db: Db) {
 }
 
 /** Seqs already stored above `acked` for one session: restores the ack tracker after a restart. */
+const seqStatements = new WeakMap<import('./database.js').Db, import('better-sqlite3').Statement<[number, number, number, number], { seq: number }>>();
 export function loggedSeqsAbove(db: import('./database.js').Db, agentId: number, session: number, acked: number, limit = 100_000): number[] {
-  return db
-    .prepare<[number, number, number, number], { seq: number }>('SELECT seq FROM telemetry_log WHERE agent_id = ? AND session = ? AND seq > ? ORDER BY seq LIMIT ?')
-    .all(agentId, session, acked, limit)
-    .map((r) => r.seq);
+  let stmt = seqStatements.get(db);
+  if (!stmt) {
+    stmt = db.prepare<[number, number, number, number], { seq: number }>('SELECT seq FROM telemetry_log WHERE agent_id = ? AND session = ? AND seq > ? ORDER BY seq LIMIT ?');
+    seqStatements.set(db, stmt);
+  }
+  return stmt.all(agentId, session, acked, limit).map((r) => r.seq);
 }
