@@ -110,13 +110,18 @@ test('a site over its allocation opens a violation after the grace period and cl
       assert.equal(open.peakKw, 1300);
       assert.equal(open.allocationKw, 1000);
       assert.equal(open.closedAt, null);
+      // Auto-enforcement (on for this site): a max_kw control at the allocation, as an event by 'compliance'.
+      await waitFor('enforcement control', () => p.controls.some((c) => c.mode === 'max_kw' && c.value === 1000));
+      const enforced = (await tc.api('/api/v1/events')).body.events.find((e: { createdBy: string }) => e.createdBy === 'compliance');
+      assert.equal(enforced.kind, 'limit_to_kw');
+      assert.equal(enforced.value, 1000);
       await send(800, 8);
       const closed = await waitFor('violation closed', async () => (await tc.api(`/api/v1/violations?site=${site}`)).body.violations.find((v: { closedAt: number | null }) => v.closedAt !== null));
       assert.ok(closed.durationS >= 5, `duration ${closed.durationS}`);
       assert.ok(closed.energyOverKwh > 0);
       assert.equal((await tc.api(`/api/v1/sites/${site}`)).body.compliance.status, 'ok');
     },
-    (prefix) => ({ sites: [{ id: `${prefix}-over`, name: 'Over', allocationKw: 1000 }], compliance: { windowS: 2, graceS: 4, closeAfterS: 3, tolerance: 0.05, hysteresis: 0.02 } }),
+    (prefix) => ({ sites: [{ id: `${prefix}-over`, name: 'Over', allocationKw: 1000, autoEnforce: true }], compliance: { windowS: 2, graceS: 4, closeAfterS: 3, tolerance: 0.05, hysteresis: 0.02 } }),
   );
 });
 
@@ -171,6 +176,13 @@ test('events: dry-run plan, signed retained controls, target states from reports
       assert.ok((pubs[0]!.controls.at(-1)!.revision as number) > (pubs[0]!.controls[0]!.revision as number));
       assert.ok(cancelled.body.targets.every((t: { state: string }) => t.state === 'released'));
       assert.equal((await tc.api(`/api/v1/events/${id}`, { method: 'DELETE' })).status, 409);
+
+      // An event ends by itself at its end time and the site is restored.
+      const short = await tc.api('/api/v1/events', { method: 'POST', body: { scope: { sites: [ids[0]] }, kind: 'full', durationS: 1, reason: 'short' } });
+      assert.equal(short.status, 201);
+      await waitFor('full control', () => pubs[0]!.controls.at(-1)!.mode === 'full');
+      await waitFor('event completed', async () => (await tc.api(`/api/v1/events/${short.body.id}`)).body.status === 'completed', { timeoutMs: 5000 });
+      await waitFor('restored after the end', () => pubs[0]!.controls.at(-1)!.mode === 'none');
     },
     (prefix) => ({ sites: [{ id: `${prefix}-a`, name: 'A', allocationKw: 2000 }, { id: `${prefix}-b`, name: 'B', allocationKw: 4000 }] }),
   );

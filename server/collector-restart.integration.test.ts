@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { writeKeyPair } from '../shared/signing/key-files.js';
 import { connectMqtt } from '../shared/mqtt/connect.js';
-import { agentTopic } from '../shared/protocol/index.js';
+import { agentTopic, COLLECTOR_STATE_TOPIC } from '../shared/protocol/index.js';
 import { startTestBroker, uniqueId } from '../test/helpers/broker.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 import { hashToken } from './http/auth.js';
@@ -55,7 +55,7 @@ function withOutbox(p: TestPublisher) {
   };
 }
 
-test('SIGKILL mid-event: events, targets and retained controls survive; no telemetry lost or duplicated', async () => {
+test('SIGKILL mid-event: events, targets and retained controls survive; no telemetry lost or duplicated', { timeout: 55_000 }, async () => {
   const broker = await startTestBroker();
   const dir = await mkdtemp(join(tmpdir(), 'hashwatt-restart-'));
   const keys = await writeKeyPair(join(dir, 'keys'));
@@ -75,7 +75,7 @@ test('SIGKILL mid-event: events, targets and retained controls survive; no telem
     events: { tickMs: 200, rampSeconds: 0 },
   }));
   const api = async (path: string, init: { method?: string; body?: unknown } = {}) => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: init.method ?? 'GET', headers: { authorization: `Bearer ${TOKEN}`, ...(init.body ? { 'content-type': 'application/json' } : {}) }, ...(init.body ? { body: JSON.stringify(init.body) } : {}) });
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5000), method: init.method ?? 'GET', headers: { authorization: `Bearer ${TOKEN}`, ...(init.body ? { 'content-type': 'application/json' } : {}) }, ...(init.body ? { body: JSON.stringify(init.body) } : {}) });
     return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
   };
   let child: ChildProcess | undefined;
@@ -85,7 +85,7 @@ test('SIGKILL mid-event: events, targets and retained controls survive; no telem
     child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
     await waitFor('collector healthy', async () => {
       if (child!.exitCode !== null) throw new Error(`collector exited ${child!.exitCode}: ${stderr}`);
-      return (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200;
+      return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.status === 200;
     }, { timeoutMs: 15_000 });
   };
   const pubs: TestPublisher[] = [];
@@ -109,8 +109,26 @@ test('SIGKILL mid-event: events, targets and retained controls survive; no telem
       for (const [i, p] of pubs.entries()) await p.report(revisions[i]!, 'accepted');
       await waitFor('targets accepted', async () => (await api(`/api/v1/events/${id}`)).body.targets.every((t: { state: string }) => t.state === 'accepted' || t.state === 'confirmed'));
 
+      // The collector's own retained presence, and its Will when it dies.
+      const watcher = await connectMqtt({ url: broker.url, clientId: `${prefix}-watch` });
+      const presence: Array<{ online: boolean; instance?: string }> = [];
+      watcher.on('message', (_t, payload) => { if (payload.length) presence.push(JSON.parse(payload.toString())); });
+      await watcher.subscribeAsync(COLLECTOR_STATE_TOPIC, { qos: 1 });
+      const mine = () => presence.filter((x) => x.instance === `${prefix}-collector`);
+      await waitFor('collector online', () => mine().at(-1)?.online === true);
+
+      // An online backup while it runs.
+      const backup = join(dir, 'backup.db');
+      const b = spawnSync(process.execPath, [BIN, 'collector', 'backup', backup, '--config', configFile], { encoding: 'utf8' });
+      assert.equal(b.status, 0, b.stderr);
+      const copy = new Database(backup, { readonly: true });
+      assert.equal((copy.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n, 1);
+      copy.close();
+
       child!.kill('SIGKILL');
       await new Promise((r) => child!.once('exit', r));
+      await waitFor('the Will says offline', () => mine().at(-1)?.online === false);
+      await watcher.endAsync();
       await new Promise((r) => setTimeout(r, 300)); // telemetry keeps flowing into the broker while the collector is dead
       await startChild();
 
