@@ -8,7 +8,9 @@
 export const FIRMWARES = ['antminer', 'luxos', 'braiins', 'whatsminer'] as const;
 export type FirmwareName = (typeof FIRMWARES)[number];
 
-export const MINER_STATES = ['hashing', 'idle', 'sleeping', 'offline', 'error'] as const;
+// The states a reading can have are the wire protocol's, so they are defined once there.
+export { MINER_STATES } from '../../../shared/protocol/schemas/common.js';
+import type { MINER_STATES } from '../../../shared/protocol/schemas/common.js';
 export type MinerState = (typeof MINER_STATES)[number];
 
 export type PowerSource = 'reported' | 'estimated' | 'none';

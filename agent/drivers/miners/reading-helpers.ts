@@ -59,20 +59,15 @@ export function makeFromModel(model: string): string {
   return /^(antminer|whatsminer|avalon)/i.test(word) ? word : 'unknown';
 }
 
-/**
- * A reading for a miner that could not be read: `offline` when it did not
- * answer (refused, timeout), `error` when it answered something we cannot use.
- */
-export function failedReading(endpoint: MinerEndpoint, firmware: FirmwareName, err: unknown, now: number): MinerReading {
-  const offline = isAppError(err, 'UNREACHABLE') || isAppError(err, 'TIMEOUT');
+/** The fields of a reading before anything is known about the miner; drivers fill in what they read. */
+export function blankReading(endpoint: MinerEndpoint, firmware: FirmwareName, identity: { make: string; model: string }, now: number): Omit<MinerReading, 'state'> {
   return {
     id: endpoint.id,
     host: hostLabel(endpoint),
-    make: 'unknown',
-    model: 'unknown',
+    make: identity.make,
+    model: identity.model,
     firmware,
     firmwareVersion: '',
-    state: offline ? 'offline' : 'error',
     powerW: null,
     powerSource: 'none',
     hashrateThs: 0,
@@ -81,7 +76,21 @@ export function failedReading(endpoint: MinerEndpoint, firmware: FirmwareName, e
     maxTempC: null,
     fanRpm: [],
     uptimeS: null,
-    error: describeError(err),
     readAt: now,
   };
+}
+
+/**
+ * A reading for a miner that could not be read: `offline` when it did not
+ * answer (refused, timeout), `error` when it answered something we cannot use.
+ */
+export function failedReading(
+  endpoint: MinerEndpoint,
+  firmware: FirmwareName,
+  err: unknown,
+  now: number,
+  identity: { make: string; model: string } = { make: 'unknown', model: 'unknown' },
+): MinerReading {
+  const offline = isAppError(err, 'UNREACHABLE') || isAppError(err, 'TIMEOUT');
+  return { ...blankReading(endpoint, firmware, identity, now), state: offline ? 'offline' : 'error', error: describeError(err) };
 }

@@ -1,4 +1,4 @@
-import { describeError, isAppError } from '../../../../shared/errors.js';
+import { blankReading, failedReading } from '../reading-helpers.js';
 import { cgminerCommand, type CgminerTarget } from '../transport/cgminer-client.js';
 import type { HttpTarget } from '../transport/http-json-client.js';
 import { DEFAULT_CONFIRM_TIMEOUT_MS, EXPECT, performAction } from '../confirm-action.js';
@@ -25,23 +25,8 @@ export function createAntminerDriver(endpoint: MinerEndpoint, context: DriverCon
   /** The work mode before we slept it (normal 0, or a low-power mode 3), so wake restores it. */
   let modeBeforeSleep: number | undefined;
 
-  const base = (): Omit<MinerReading, 'state'> => ({
-    id: endpoint.id,
-    host: endpoint.port ? `${endpoint.host}:${endpoint.port}` : endpoint.host,
-    make: 'Bitmain',
-    model: 'Antminer',
-    firmware: 'antminer',
-    firmwareVersion: '',
-    powerW: null,
-    powerSource: 'none',
-    hashrateThs: 0,
-    nominalThs: null,
-    efficiencyJth: null,
-    maxTempC: null,
-    fanRpm: [],
-    uptimeS: null,
-    readAt: now(),
-  });
+  const identity = { make: 'Bitmain', model: 'Antminer' };
+  const base = (): Omit<MinerReading, 'state'> => blankReading(endpoint, 'antminer', identity, now());
 
   async function read(): Promise<MinerReading> {
     try {
@@ -74,8 +59,7 @@ export function createAntminerDriver(endpoint: MinerEndpoint, context: DriverCon
         uptimeS: parsed.uptimeS,
       };
     } catch (err) {
-      const offline = isAppError(err, 'UNREACHABLE') || isAppError(err, 'TIMEOUT');
-      return { ...base(), state: offline ? 'offline' : 'error', error: describeError(err) };
+      return failedReading(endpoint, 'antminer', err, now(), identity);
     }
   }
 

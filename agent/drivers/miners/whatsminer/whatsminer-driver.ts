@@ -1,4 +1,5 @@
-import { AppError, describeError, isAppError } from '../../../../shared/errors.js';
+import { AppError } from '../../../../shared/errors.js';
+import { blankReading, failedReading } from '../reading-helpers.js';
 import { cgminerCommand, type CgminerTarget } from '../transport/cgminer-client.js';
 import { DEFAULT_CONFIRM_TIMEOUT_MS, EXPECT, performAction } from '../confirm-action.js';
 import type { ActionOptions, DriverContext, MinerDriver, MinerEndpoint, MinerReading } from '../miner-driver.js';
@@ -33,23 +34,8 @@ export function createWhatsminerDriver(endpoint: MinerEndpoint, context: DriverC
     v2Status.invalidate();
   };
 
-  const base = (): Omit<MinerReading, 'state'> => ({
-    id: endpoint.id,
-    host: endpoint.port ? `${endpoint.host}:${endpoint.port}` : endpoint.host,
-    make: 'MicroBT',
-    model: 'WhatsMiner',
-    firmware: 'whatsminer',
-    firmwareVersion: '',
-    powerW: null,
-    powerSource: 'none',
-    hashrateThs: 0,
-    nominalThs: null,
-    efficiencyJth: null,
-    maxTempC: null,
-    fanRpm: [],
-    uptimeS: null,
-    readAt: now(),
-  });
+  const identity = { make: 'MicroBT', model: 'WhatsMiner' };
+  const base = (): Omit<MinerReading, 'state'> => blankReading(endpoint, 'whatsminer', identity, now());
 
   const stateOf = (mining: boolean | null, ths: number): MinerReading['state'] =>
     mining === false ? 'sleeping' : ths > HASHING_THS ? 'hashing' : 'idle';
@@ -134,8 +120,7 @@ export function createWhatsminerDriver(endpoint: MinerEndpoint, context: DriverC
     } catch (err) {
       api = undefined;
       forgetFacts();
-      const offline = isAppError(err, 'UNREACHABLE') || isAppError(err, 'TIMEOUT');
-      return { ...base(), state: offline ? 'offline' : 'error', error: describeError(err) };
+      return failedReading(endpoint, 'whatsminer', err, now(), identity);
     }
   }
 
