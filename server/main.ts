@@ -53,7 +53,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
   const log = options.log.child({ component: 'collector' });
   const clock = options.clock ?? Date.now;
   const db = openDatabase(config.dataDir, log);
-  const repos = createRepositories(db);
+  const repos = createRepositories(db, { greyTariffPerKwh: config.registry.greyTariffPerKwh });
   const live = new LiveState(config.onlineAfterS * 1000);
   const hub = createStreamHub();
   const dirty = new Map<string, { siteId: number; bucket: number }>();

@@ -44,6 +44,26 @@ export const ComplianceConfigSchema = z.object({
   autoEnforce: z.boolean().default(false),
 });
 
+/** Alert thresholds (DESIGN §5); alerts are rows in the database, SSE `alert` events and hashwatt_alerts_open{kind}. */
+export const AlertsConfigSchema = z.object({
+  /** How often the evaluator looks at every site and agent. */
+  evaluateEveryS: z.number().positive().default(10),
+  /** An agent is offline when its retained state says so, or no telemetry came for this many poll intervals. */
+  offlineAfterPolls: z.number().positive().default(6),
+  /** Poll interval assumed for an agent whose birth does not say. */
+  defaultPollIntervalS: z.number().positive().default(10),
+  /** A site target sent this long ago and not confirmed from telemetry opens control_unconfirmed. */
+  controlConfirmTimeoutS: z.number().positive().default(300),
+  /** An agent with a telemetry gap recorded within this many seconds has a telemetry_gap alert open. */
+  telemetryGapWindowS: z.number().positive().default(3600),
+  /** Meter vs miner sum: open when |meter − miners| / max(meter, miners) exceeds divergenceRatio for divergenceForS. */
+  divergenceRatio: z.number().positive().max(10).default(0.2),
+  divergenceForS: z.number().nonnegative().default(600),
+  /** Below this draw (both readings) the comparison is noise and is skipped. */
+  divergenceMinKw: z.number().nonnegative().default(5),
+});
+export type AlertsConfig = z.infer<typeof AlertsConfigSchema>;
+
 export const CollectorConfigSchema = z.object({
   /** External broker; leave out to run the embedded one. */
   broker: BrokerConfigSchema.optional(),
@@ -90,6 +110,13 @@ export const CollectorConfigSchema = z.object({
   retention: z
     .object({ rawDays: z.number().positive().default(14), rollup1mDays: z.number().positive().default(90), rollup1hDays: z.number().positive().default(1825) })
     .default({ rawDays: 14, rollup1mDays: 90, rollup1hDays: 1825 }),
+  alerts: AlertsConfigSchema.default(AlertsConfigSchema.parse({})),
+  registry: z
+    .object({
+      /** Tariff given to an unknown (grey) site when it first reports; DESIGN §5's example rate. */
+      greyTariffPerKwh: z.number().finite().nonnegative().default(0.0023),
+    })
+    .default({ greyTariffPerKwh: 0.0023 }),
   /** A site counts as online when an agent reported within this many seconds. */
   onlineAfterS: z.number().positive().default(60),
 });

@@ -2,13 +2,13 @@ import type { Db } from './database.js';
 import { createAgentRepository } from './agent-repository.js';
 import { createEventRepository } from './event-repository.js';
 import { createRollupRepository } from './rollup-repository.js';
-import { createSiteRepository } from './site-repository.js';
+import { createSiteRepository, type SiteDefaults } from './site-repository.js';
 import { createTelemetryRepository } from './telemetry-repository.js';
 import { createViolationRepository } from './violation-repository.js';
 
-export function createRepositories(db: Db) {
+export function createRepositories(db: Db, siteDefaults?: SiteDefaults) {
   return {
-    sites: createSiteRepository(db),
+    sites: createSiteRepository(db, siteDefaults),
     agents: createAgentRepository(db),
     telemetry: createTelemetryRepository(db),
     rollups: createRollupRepository(db),

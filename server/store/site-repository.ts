@@ -35,8 +35,13 @@ function toRow(r: RawSite): SiteRow {
 
 export type SiteRepository = ReturnType<typeof createSiteRepository>;
 
+export interface SiteDefaults {
+  /** Tariff of a site created because an unknown site reported (grey miners pay it too). */
+  greyTariffPerKwh: number;
+}
+
 /** All SQL about the site registry. */
-export function createSiteRepository(db: Db) {
+export function createSiteRepository(db: Db, defaults: SiteDefaults = { greyTariffPerKwh: 0 }) {
   const byKey = db.prepare<[string], RawSite>('SELECT * FROM sites WHERE site = ?');
   const byId = db.prepare<[number], RawSite>('SELECT * FROM sites WHERE id = ?');
   const all = db.prepare<[], RawSite>('SELECT * FROM sites ORDER BY site');
@@ -72,7 +77,7 @@ export function createSiteRepository(db: Db) {
     },
     /** An unknown site that reported: created unregistered and flagged. */
     createUnknown(site: string, now: number): SiteRow {
-      insert.run(bind({ id: site, name: site, region: 'unknown', company: '', registered: false, allocationKw: 0, hardCapKw: null, tariffPerKwh: 0, tier: 1, autoEnforce: null }, true, now));
+      insert.run(bind({ id: site, name: site, region: 'unknown', company: '', registered: false, allocationKw: 0, hardCapKw: null, tariffPerKwh: defaults.greyTariffPerKwh, tier: 1, autoEnforce: null }, true, now));
       return toRow(byKey.get(site)!);
     },
   };
