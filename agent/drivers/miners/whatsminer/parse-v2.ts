@@ -1,4 +1,5 @@
 import { AppError } from '../../../../shared/errors.js';
+import type { V3Summary } from './parse-v3.js';
 
 /**
  * Pure parsers for the Whatsminer API v2 (btminer, TCP 4028). Shapes:
@@ -19,14 +20,8 @@ function num(v: unknown): number | null {
 /** btminer quotes its firmware version: "'20210322.22.REL'". */
 const unquote = (v: unknown) => (typeof v === 'string' ? v.replace(/^'+|'+$/g, '') : '');
 
-export interface V2Summary {
-  powerW: number | null;
-  hashrateThs: number;
-  nominalThs: number | null;
-  powerLimitW: number | null;
-  maxTempC: number | null;
-  fanRpm: number[];
-  uptimeS: number | null;
+/** API v2's summary carries what v3's does, plus the version, MAC and fault codes. */
+export interface V2Summary extends V3Summary {
   firmwareVersion: string;
   mac: string | null;
   /** `Error Code N` values: btminer's hardware fault codes (e.g. 110 fan, 600 environment temperature). */

@@ -4,7 +4,7 @@ import { cgminerCommand, type CgminerTarget } from '../transport/cgminer-client.
 import { DEFAULT_CONFIRM_TIMEOUT_MS, EXPECT, performAction } from '../confirm-action.js';
 import type { ActionOptions, DriverContext, MinerDriver, MinerEndpoint, MinerReading } from '../miner-driver.js';
 import { parseV2Model, parseV2Status, parseV2Summary } from './parse-v2.js';
-import { parseV3DeviceInfo, parseV3Summary, v3Msg, type V3DeviceInfo } from './parse-v3.js';
+import { parseV3DeviceInfo, parseV3Summary, v3Msg, type V3DeviceInfo, type V3Summary } from './parse-v3.js';
 import { SlowFacts } from '../slow-facts.js';
 import { v2Read, v2Write } from './v2-client.js';
 import { signV3Command } from './v3-auth.js';
@@ -54,6 +54,17 @@ export function createWhatsminerDriver(endpoint: MinerEndpoint, context: DriverC
    * alone cannot tell the state (no hashrate, or the cached info says the
    * service is stopped), every few reads, after a failure and after our writes.
    */
+  /** The live figures both API versions report the same way. */
+  const summaryFields = (s: V3Summary) => ({
+    powerW: s.powerW,
+    hashrateThs: s.hashrateThs,
+    nominalThs: s.nominalThs,
+    maxTempC: s.maxTempC,
+    fanRpm: s.fanRpm,
+    uptimeS: s.uptimeS,
+    ...(s.powerLimitW !== null ? { powerTargetW: s.powerLimitW } : {}),
+  });
+
   async function readV3(): Promise<MinerReading> {
     const s = parseV3Summary(await v3Request(v3, { cmd: 'get.miner.status', param: 'summary' }));
     const cached = deviceInfo.current(s.hashrateThs <= HASHING_THS || deviceInfo.peek()?.working === false);
@@ -62,13 +73,7 @@ export function createWhatsminerDriver(endpoint: MinerEndpoint, context: DriverC
       state: stateOf(info.working, s.hashrateThs),
       model: info.model || 'WhatsMiner',
       firmwareVersion: info.firmwareVersion,
-      powerW: s.powerW,
-      hashrateThs: s.hashrateThs,
-      nominalThs: s.nominalThs,
-      maxTempC: s.maxTempC,
-      fanRpm: s.fanRpm,
-      uptimeS: s.uptimeS,
-      ...(s.powerLimitW !== null ? { powerTargetW: s.powerLimitW } : {}),
+      ...summaryFields(s),
     });
   }
 
@@ -87,13 +92,7 @@ export function createWhatsminerDriver(endpoint: MinerEndpoint, context: DriverC
       state: stateOf(status.mining, s.hashrateThs),
       model: v2Model,
       firmwareVersion: s.firmwareVersion || status.firmwareVersion,
-      powerW: s.powerW,
-      hashrateThs: s.hashrateThs,
-      nominalThs: s.nominalThs,
-      maxTempC: s.maxTempC,
-      fanRpm: s.fanRpm,
-      uptimeS: s.uptimeS,
-      ...(s.powerLimitW !== null ? { powerTargetW: s.powerLimitW } : {}),
+      ...summaryFields(s),
     });
   }
 
