@@ -11,8 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ROLES, type CollectorConfig } from '../config/collector-config.js';
-import { createAuthenticator } from '../http/auth.js';
+import type { CollectorConfig } from '../config/collector-config.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -57,10 +56,8 @@ export interface DashboardOptions {
   /** Override where the static files are (tests). */
   staticDir?: string;
   /**
-   * The collector's tokens. With them, and only when the API has no such
-   * route of its own, `GET /api/v1/me` answers `{name, role}` for the bearer
-   * token, so the dashboard can hide what a role may not do without probing
-   * with requests that would be refused.
+   * No longer used: `GET /api/v1/me` is a route of the API itself
+   * (server/http/routes/me-route.ts). Accepted so existing callers compile.
    */
   tokens?: CollectorConfig['tokens'];
 }
@@ -88,15 +85,6 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
       .header('referrer-policy', 'no-referrer')
       .send(body);
   };
-
-  if (options.tokens && !app.hasRoute({ method: 'GET', url: '/api/v1/me' })) {
-    const auth = createAuthenticator(options.tokens);
-    app.get('/api/v1/me', async (req, reply) => {
-      const principal = auth.check(req, reply, ROLES);
-      if (!principal) return reply;
-      return { name: principal.name, role: principal.role };
-    });
-  }
 
   app.get('/', async (_req, reply) => send(reply, join(staticDir, 'index.html'), 'no-cache'));
   app.get('/favicon.ico', async (_req, reply) => send(reply, join(staticDir, 'favicon.svg'), 'max-age=86400'));

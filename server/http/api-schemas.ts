@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IdSchema } from '../../shared/protocol/ids.js';
-import { SiteSettingsSchema } from '../config/collector-config.js';
+import { RoleSchema, SiteSettingsSchema } from '../config/collector-config.js';
 import { EventRequestSchema, EVENT_KINDS } from '../events/event-spec.js';
 import { EVENT_STATUSES, TARGET_STATES } from '../store/event-repository.js';
 
@@ -98,6 +98,7 @@ export const EnergySchema = z.object({
   rows: z.array(z.object({ site: z.string(), day: z.string(), kwh: z.number(), source: z.enum(['meter', 'integrated']), minutes: z.number(), tariffPerKwh: z.number(), fee: z.number(), registered: z.boolean() })),
   totals: z.object({ kwh: z.number(), fee: z.number() }),
 });
+export const MeSchema = z.object({ name: z.string().describe('the token\'s name in the collector config'), role: RoleSchema });
 export const ErrorSchema = z.object({
   error: z.string().describe('machine-readable code'),
   message: z.string(),

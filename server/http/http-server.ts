@@ -8,6 +8,7 @@ import { createAuthenticator } from './auth.js';
 import { buildOpenApi } from './openapi.js';
 import { BadRequest, createRouteTable } from './route-table.js';
 import { registerEventRoutes } from './routes/event-routes.js';
+import { registerMeRoute } from './routes/me-route.js';
 import { registerReportRoutes } from './routes/report-routes.js';
 import { registerSiteRoutes } from './routes/site-routes.js';
 
@@ -49,6 +50,7 @@ export async function createHttpServer({ ctx, log, version, extend }: HttpServer
     return reply.header('content-type', ctx.metrics.registry.contentType).send(body);
   });
 
+  registerMeRoute(routes);
   registerSiteRoutes(routes, ctx);
   registerEventRoutes(routes, ctx);
   registerReportRoutes(routes, ctx);
