@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { agentTopic, encode } from '../shared/protocol/index.js';
 import { verifyPayload } from '../shared/signing/control-signing.js';
@@ -60,9 +62,22 @@ async function main(o: AgentsOptions): Promise<void> {
   }
   const cpu0 = process.cpuUsage();
   process.send?.({ ready: clients.length });
-  process.on('message', async (m: { cmd: string }) => {
+  let session: Session | undefined;
+  process.on('message', async (m: { cmd: string; profileDir?: string }) => {
+    if (m.cmd === 'profile') {
+      session = new Session();
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: 200 });
+      await session.post('Profiler.start');
+      return;
+    }
     if (m.cmd !== 'stop') return;
     const cpu = process.cpuUsage(cpu0);
+    if (session && m.profileDir) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(join(m.profileDir, 'fanout-agents.cpuprofile'), JSON.stringify(profile));
+    }
     // Clear the retained controls so the shared Mosquitto does not keep them.
     await Promise.all(clients.map((c, i) => c.publishAsync(agentTopic(`${o.prefix}-s${i}`, 'a1', 'control'), Buffer.alloc(0), { qos: 1, retain: true })));
     await Promise.all(clients.map((c) => c.endAsync()));

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { createCollector } from '../server/main.js';
 import { startEmbeddedBroker } from '../server/broker/embedded-broker.js';
 
 /**
- * npm run bench -- fanout [--sites 1000] [--url mqtt://127.0.0.1:1883]
+ * npm run bench -- fanout [--sites 1000] [--url mqtt://127.0.0.1:1883] [--profile DIR]
  *
  * One curtailment event over every site with a connected (lightweight) agent:
  * time from POST /api/v1/events to each site's `accepted` report committed at
@@ -60,13 +61,16 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'hashwatt-fanout-bench-'));
   const keys = await writeKeyPair(join(dir, 'keys'));
   const token = 'fanout-bench-grid-token';
+  const siteIds = Array.from({ length: SITES }, (_, i) => `${prefix}-s${i}`);
   const config = CollectorConfigSchema.parse({
     broker: { url, clientId: `${prefix}-collector` },
     dataDir: dir,
     signing: { privateKeyFile: keys.privateKeyPath, publicKeyFile: keys.publicKeyPath },
     http: { host: '127.0.0.1', port: 0 },
     tokens: [{ name: 'grid', role: 'grid', sha256: hashToken(token) }],
-    ingest: { clientId: `${prefix}-collector`, sessionExpiryS: 60, flushMs: 20 },
+    // Only our sites: the shared Mosquitto carries other engineers' tests and benches, whose
+    // agents would otherwise become (unregistered) sites of this event.
+    ingest: { clientId: `${prefix}-collector`, sessionExpiryS: 60, flushMs: 20, sites: siteIds },
     sites: Array.from({ length: SITES }, (_, i) => ({ id: `${prefix}-s${i}`, name: `Site ${i}`, allocationKw: 1200, tier: 1, registered: i % 10 !== 0 })),
   });
   const collector = createCollector({ config, log: createLogger({ level: 'warn' }) });
@@ -79,6 +83,16 @@ async function main(): Promise<void> {
   const siteCount = () => (collector.db.prepare("SELECT COUNT(*) AS n FROM agents WHERE sample_ts IS NOT NULL").get() as { n: number }).n;
   for (let i = 0; i < 200 && siteCount() < SITES; i++) await new Promise((r) => setTimeout(r, 50));
 
+  // --profile DIR: CPU profiles of the measured window only (collector and agents), for DevTools.
+  const profileDir = args.get('profile');
+  const session = profileDir ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await session.post('Profiler.start');
+    child.send({ cmd: 'profile' });
+  }
   const cpu0 = process.cpuUsage();
   const t0 = Date.now();
   const res = await fetch(`${collector.httpUrl}/api/v1/events`, {
@@ -99,7 +113,12 @@ async function main(): Promise<void> {
   const lat = rows.map((r) => r.t - t0).sort((a, b) => a - b);
   const cpu = process.cpuUsage(cpu0);
   const collectorCpuMs = (cpu.user + cpu.system) / 1000;
-  child.send({ cmd: 'stop' });
+  if (session && profileDir) {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(join(profileDir, 'fanout-collector.cpuprofile'), JSON.stringify(profile));
+    session.disconnect();
+  }
+  child.send({ cmd: 'stop', ...(profileDir ? { profileDir } : {}) });
   const stopped = await nextMessage<{ accepted: number; rejected: number; arrivals: number[]; cpuMs: number }>(child, (m) => 'stopped' in m);
   const delivered = stopped.arrivals.map((t) => t - t0).sort((x, y) => x - y);
   await collector.stop();
