@@ -7,9 +7,14 @@ export function signedBytes(payload: Record<string, unknown>): Buffer {
   return Buffer.from(canonicalJson(body), 'utf8');
 }
 
+const keyIds = new WeakMap<KeyObject, string>();
+
 /** First 16 hex digits of SHA-256 over the public key's DER form: names a key during rotation. */
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  // Memoized per key object: exporting the key costs more than an Ed25519 verify.
+  let id = keyIds.get(publicKey);
+  if (id === undefined) keyIds.set(publicKey, (id = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16)));
+  return id;
 }
 
 /** Returns a copy of the payload with `keyId` and `sig` (Ed25519, base64) set. */
