@@ -8,6 +8,7 @@ import type { LiveState, SiteView } from '../live/live-state.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { EventRow, TargetRow, TargetState } from '../store/event-repository.js';
 import type { Repositories } from '../store/repositories.js';
+import { judgeTarget } from '../compliance/target-confirmation.js';
 import { buildSignedControls, publishControls } from './control-publisher.js';
 import { effectiveControl, sameControl, type EffectiveControl, type SiteWish } from './effective-control.js';
 import { planEvent, type Plan, type PlanSite } from './event-planner.js';
@@ -36,7 +37,6 @@ const FROM_REPORT: Partial<Record<ControlReport['status'], TargetState>> = {
   accepted: 'accepted', ramping: 'accepted', holding: 'holding', rejected: 'failed', failed: 'failed', released: 'released',
 };
 const ORDER: Record<TargetState, number> = { pending: 0, sent: 1, accepted: 2, holding: 3, confirmed: 4, failed: 5, released: 6 };
-const LIVE_TARGET: ReadonlySet<TargetState> = new Set(['sent', 'accepted', 'holding']);
 
 /**
  * Curtailment events: planning, merging per site into one signed, revisioned,
@@ -279,16 +279,10 @@ export function createEventService(options: EventServiceOptions) {
       const control = repos.events.control(siteId);
       if (!control) return;
       for (const t of repos.events.liveTargetsOfSite(siteId)) {
-        if (!LIVE_TARGET.has(t.state) && t.state !== 'confirmed') continue;
-        const underRevision = t.state === 'accepted' || t.state === 'holding' || (view.revision ?? 0) >= (t.revision ?? Infinity);
-        const target = t.targetKw ?? 0;
-        const ok = view.kw <= target * (1 + config.confirmTolerance) + 1 || (t.mode === 'full' && view.counts.hashing === 0 && view.counts.total > 0);
-        if (t.state !== 'confirmed' && ok && underRevision && t.revision === control.revision) {
-          repos.events.updateTarget(t.eventId, siteId, { state: 'confirmed', achievedKw: view.kw }, now);
-          options.notify(t.eventId);
-        } else if (t.state === 'confirmed') {
-          repos.events.updateTarget(t.eventId, siteId, { state: 'confirmed', achievedKw: view.kw }, now);
-        }
+        const verdict = judgeTarget(t, view, control.revision, config.confirmTolerance);
+        if (verdict) repos.events.updateTarget(t.eventId, siteId, { state: verdict.state, achievedKw: verdict.achievedKw }, now);
+        // Every live target: the event's achieved MW follows the measured draw (the stream coalesces these).
+        options.notify(t.eventId);
       }
     },
 

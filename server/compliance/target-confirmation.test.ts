@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { judgeTarget, type MeasuredSite } from './target-confirmation.js';
+
+const site = (kw: number, revision: number | null = 7, hashing = 10): MeasuredSite => ({ kw, counts: { hashing, total: 10 }, revision });
+const target = (state: 'sent' | 'accepted' | 'holding' | 'confirmed' | 'failed' | 'released' | 'pending', over: Partial<{ mode: 'max_kw' | 'full' | 'sleep_count'; targetKw: number; revision: number }> = {}) =>
+  ({ state, mode: 'max_kw' as const, targetKw: 1000, revision: 7, ...over });
+
+test('a sent target confirms only once telemetry runs under its revision and measures within tolerance', () => {
+  assert.equal(judgeTarget(target('sent'), site(900, 6), 7, 0.05), null, 'older revision in telemetry');
+  assert.deepEqual(judgeTarget(target('sent'), site(900, 7), 7, 0.05), { state: 'confirmed', achievedKw: 900, changed: true });
+  assert.equal(judgeTarget(target('sent'), site(1100, 7), 7, 0.05), null, 'above 1000 × 1.05 + 1');
+  assert.deepEqual(judgeTarget(target('holding'), site(1050, null), 7, 0.05)?.state, 'confirmed', 'a holding report stands for the revision; 1050 ≤ 1051');
+  assert.equal(judgeTarget(target('holding'), site(900), 8, 0.05), null, 'a newer control superseded this target');
+});
+
+test('a confirmed target regresses to holding when draw rises beyond tolerance, and confirms again when it falls back', () => {
+  const stays = judgeTarget(target('confirmed'), site(1040), 7, 0.05);
+  assert.deepEqual(stays, { state: 'confirmed', achievedKw: 1040, changed: false }, 'within tolerance: stays, achieved follows');
+  const regressed = judgeTarget(target('confirmed'), site(1300), 7, 0.05);
+  assert.deepEqual(regressed, { state: 'holding', achievedKw: 1300, changed: true });
+  assert.equal(judgeTarget(target('holding'), site(1300), 7, 0.05), null, 'still above: nothing to write');
+  assert.deepEqual(judgeTarget(target('holding'), site(950), 7, 0.05), { state: 'confirmed', achievedKw: 950, changed: true });
+});
+
+test('full curtailment holds once nothing hashes, whatever the meter shows', () => {
+  assert.equal(judgeTarget(target('accepted', { mode: 'full', targetKw: 0 }), site(40, 7, 0), 7, 0.05)?.state, 'confirmed');
+  assert.equal(judgeTarget(target('confirmed', { mode: 'full', targetKw: 0 }), site(40, 7, 3), 7, 0.05)?.state, 'holding', 'miners woke up');
+});
+
+test('pending, failed and released targets are not judged from telemetry', () => {
+  for (const s of ['pending', 'failed', 'released'] as const) assert.equal(judgeTarget(target(s), site(0), 7, 0.05), null, s);
+});
