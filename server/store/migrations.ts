@@ -193,4 +193,19 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE rollup_1h ADD COLUMN minutes INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE rollup_1h ADD COLUMN metered_minutes INTEGER NOT NULL DEFAULT 0;
   `,
+  /* 3: alerts as data (server/alerts); at most one open alert per kind, site and agent */ `
+  CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    site_id INTEGER NOT NULL REFERENCES sites(id),
+    agent_id INTEGER REFERENCES agents(id),
+    opened_at INTEGER NOT NULL,
+    closed_at INTEGER,
+    details TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX alerts_open ON alerts (kind, site_id, COALESCE(agent_id, 0)) WHERE closed_at IS NULL;
+  CREATE INDEX alerts_opened ON alerts (opened_at);
+  -- the telemetry_gap rule reads the gaps of the last hour
+  CREATE INDEX telemetry_gaps_detected ON telemetry_gaps (detected_at);
+  `,
 ];
