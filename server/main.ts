@@ -224,7 +224,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       stopping ??= (async () => {
         hub.close();
         if (http) await http.close();
-        ingest?.stop();
+        await ingest?.stop();
         await events?.stop();
         for (const j of jobs) j.stop();
         await rollupJob;
