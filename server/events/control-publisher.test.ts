@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { ControlSchema, decode } from '../../shared/protocol/index.js';
+import { verifyPayload } from '../../shared/signing/control-signing.js';
+import { buildSignedControls, controlMessage } from './control-publisher.js';
+import { effectiveControl, type SiteWish } from './effective-control.js';
+
+const keys = generateKeyPairSync('ed25519');
+const now = 1_700_000_000_000;
+const wish = (over: Partial<SiteWish>): SiteWish => ({
+  eventId: 'e1', priority: 'normal', mode: 'max_kw', value: 800, targetKw: 800, startTs: now, endTs: now + 600_000, reason: 'x'.repeat(500), ...over,
+});
+const agents = [{ agent: 'a1', kw: 600, hashing: 200 }, { agent: 'a2', kw: 400, hashing: 100 }];
+
+// The fan-out does not run each control through the schema: every shape it can build must pass it.
+const cases: Array<[string, SiteWish[]]> = [
+  ['max_kw', [wish({})]],
+  ['sleep_count', [wish({ mode: 'sleep_count', value: 150, priority: 'high' })]],
+  ['full, emergency', [wish({ mode: 'full', value: null, targetKw: 0, priority: 'emergency' })]],
+  ['none (restore)', []],
+  ['scheduled ahead', [wish({ startTs: now + 60_000, endTs: now + 120_000 })]],
+  ['120 overlapping events', Array.from({ length: 120 }, (_, i) => wish({ eventId: `e${String(i).padStart(3, '0')}`, value: 800 - i }))],
+];
+
+for (const [name, wishes] of cases) {
+  test(`built controls pass the wire schema, decode on their topic and verify: ${name}`, () => {
+    const controls = buildSignedControls('site-1', agents, effectiveControl(wishes, now), 7, now, 60, keys);
+    assert.deepEqual(Object.keys(controls), ['a1', 'a2']);
+    for (const [agent, control] of Object.entries(controls)) {
+      const parsed = ControlSchema.safeParse(control);
+      assert.ok(parsed.success, parsed.success ? '' : JSON.stringify(parsed.error.issues));
+      const msg = controlMessage('site-1', agent, control);
+      const decoded = decode(msg.topic, msg.payload);
+      assert.ok(decoded.ok, decoded.ok ? '' : decoded.error.message);
+      assert.equal(decoded.message.kind, 'control');
+      assert.deepEqual(verifyPayload(decoded.message.raw, [keys.publicKey]).ok, true);
+    }
+  });
+}
+
+test('a site control is split over its agents pro rata to their draw', () => {
+  const controls = buildSignedControls('site-1', agents, effectiveControl([wish({ value: 1000 })], now), 7, now, 60, keys);
+  assert.equal(controls.a1!.value, 600);
+  assert.equal(controls.a2!.value, 400);
+});
+
+test('controlMessage refuses a bad agent id with a clear error', () => {
+  const [control] = Object.values(buildSignedControls('site-1', [agents[0]!], effectiveControl([], now), 1, now, 60, keys));
+  assert.throws(() => controlMessage('site-1', 'bad/agent', control!), /agent id "bad\/agent"/);
+});
