@@ -5,12 +5,13 @@ import type { Logger } from '../shared/log/logger.js';
 import { connectMqtt, type MqttClient } from '../shared/mqtt/connect.js';
 import { encodeCollectorState } from '../shared/protocol/index.js';
 import { loadPrivateKey, loadPublicKey } from '../shared/signing/key-files.js';
+import { createAlertService } from './alerts/alert-service.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.js';
 import { createComplianceService } from './compliance/compliance-service.js';
 import type { CollectorConfig } from './config/collector-config.js';
 import { createEventService, type EventService } from './events/event-service.js';
 import { createHttpServer } from './http/http-server.js';
-import { eventView, siteSummary, type ApiContext } from './http/api-context.js';
+import { alertView, eventView, siteSummary, type ApiContext } from './http/api-context.js';
 import { createIngest, type CommittedBatch, type Ingest } from './ingest/ingest.js';
 import { LiveState } from './live/live-state.js';
 import { createStreamHub } from './live/stream-hub.js';
@@ -74,14 +75,17 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     repos, config: config.compliance, log, clock,
     onViolation: (change, violation) => hub.now('violation', { change, violation: { ...violation, siteId: undefined, enforcedRevision: undefined } }),
     enforce: (site) => enforce(site),
+    onHardCap: (_change, site) => alerts.evaluateSite(site.id),
   });
+  const alerts = createAlertService({ db, repos, live, compliance, config: config.alerts, metrics, log, clock, onChange: (change, alert) => hub.now('alert', { change, alert: alertView(alert) }) });
 
   function enforce(site: SiteRow): void {
     if (!events) return;
     const already = repos.events.liveTargetsOfSite(site.id).some((t) => repos.events.get(t.eventId)?.createdBy === 'compliance');
     if (already) return;
     try {
-      events.create({ scope: { sites: [site.site] }, kind: 'limit_to_kw', value: site.allocationKw, durationS: 3600, priority: 'high', reason: `auto-enforcement: ${site.site} over its allocation of ${site.allocationKw} kW` }, 'compliance');
+      const why = compliance.hardCap(site.id) ? `over its hard cap of ${site.hardCapKw} kW` : `over its allocation of ${site.allocationKw} kW`;
+      events.create({ scope: { sites: [site.site] }, kind: 'limit_to_kw', value: site.allocationKw, durationS: 3600, priority: 'high', reason: `auto-enforcement: ${site.site} ${why}` }, 'compliance');
     } catch (err) {
       log.warn({ err, site: site.site }, 'auto-enforcement failed');
     }
@@ -139,7 +143,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
   }
 
   const ctx: ApiContext = {
-    config, repos, live, compliance, hub, metrics, clock, refreshRollups,
+    config, repos, live, compliance, alerts, hub, metrics, clock, refreshRollups,
     get events() {
       return events!;
     },
@@ -199,11 +203,13 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       db.transaction(() => { for (const s of config.sites) repos.sites.upsert(s, now); })();
       live.load(repos.agents.list());
       compliance.load();
+      alerts.load();
       client = await connect();
       events = createEventService({ repos, live, client, keys: { privateKey, publicKey }, config: config.events, log, clock, metrics, notify: (id) => hub.publish('event', id, () => { const e = events?.get(id); return e && eventView(e); }) });
       ingest = createIngest({ client, db, repos, metrics, log, config: config.ingest, clock, onCommitted });
       await ingest.start();
       events.start();
+      alerts.start();
       jobs.push(cron.schedule('0 * * * * *', rollupTick, { name: 'rollups' }));
       jobs.push(cron.schedule('0 17 3 * * *', () => {
         try {
@@ -225,6 +231,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
         hub.close();
         if (http) await http.close();
         await ingest?.stop();
+        alerts.stop();
         await events?.stop();
         for (const j of jobs) j.stop();
         await rollupJob;

@@ -4,6 +4,7 @@ import type { Repositories } from '../store/repositories.js';
 import type { SiteRow } from '../store/site-repository.js';
 import type { ViolationRow } from '../store/violation-repository.js';
 import { SiteCompliance, type ComplianceSnapshot } from './compliance-tracker.js';
+import { hardCapTransition } from './hard-cap.js';
 
 export interface ComplianceServiceOptions {
   repos: Repositories;
@@ -13,6 +14,8 @@ export interface ComplianceServiceOptions {
   onViolation(change: 'opened' | 'closed', violation: ViolationRow): void;
   /** Auto-enforcement: cap the site at its allocation. Returns the control revision, if one was issued. */
   enforce(site: SiteRow): void;
+  /** The rolling average crossed the site's hard cap (or fell back under it): alert at once. */
+  onHardCap?(change: 'exceeded' | 'cleared', site: SiteRow, averageKw: number | null): void;
 }
 
 /** Runs a SiteCompliance per site over live samples and keeps violations in the database. */
@@ -26,6 +29,8 @@ export function createComplianceService(options: ComplianceServiceOptions) {
   const trackers = new Map<number, SiteCompliance>();
   const openIds = new Map<number, number>();
   const sites = new Map<number, SiteRow>();
+  /** Sites whose rolling average is above their hard cap now. */
+  const overCap = new Map<number, number>();
 
   const siteOf = (siteId: number) => {
     let s = sites.get(siteId);
@@ -40,6 +45,26 @@ export function createComplianceService(options: ComplianceServiceOptions) {
     if (!t) trackers.set(siteId, (t = new SiteCompliance(params)));
     return t;
   };
+
+  /**
+   * The hard cap has no grace period: crossing it enforces at once (when
+   * auto-enforcement is on), through the same path as a violation.
+   */
+  function checkHardCap(site: SiteRow, averageKw: number | null): void {
+    const t = hardCapTransition(overCap.has(site.id), averageKw, site.hardCapKw, config.hysteresis);
+    if (t === 'exceeded') {
+      overCap.set(site.id, averageKw!);
+      log.warn({ site: site.site, hardCapKw: site.hardCapKw, averageKw }, 'hard cap exceeded');
+      options.onHardCap?.('exceeded', site, averageKw);
+      if (site.autoEnforce ?? config.autoEnforce) options.enforce(site);
+    } else if (t === 'cleared') {
+      overCap.delete(site.id);
+      log.info({ site: site.site, hardCapKw: site.hardCapKw, averageKw }, 'hard cap no longer exceeded');
+      options.onHardCap?.('cleared', site, averageKw);
+    } else if (averageKw !== null && overCap.has(site.id)) {
+      overCap.set(site.id, averageKw);
+    }
+  }
 
   return {
     load(): void {
@@ -58,6 +83,7 @@ export function createComplianceService(options: ComplianceServiceOptions) {
       const tracker = trackerOf(siteId);
       const change = tracker.observe(ts, kw, site.registered ? site.allocationKw : 0);
       const now = clock();
+      checkHardCap(site, tracker.averageKw());
       if (change?.type === 'opened') {
         const v = change.violation;
         const id = repos.violations.open({ siteId, openedAt: v.openedAt, allocationKw: v.allocationKw, thresholdKw: v.thresholdKw, peakKw: v.peakKw, energyOverKwh: v.energyOverKwh });
@@ -86,6 +112,12 @@ export function createComplianceService(options: ComplianceServiceOptions) {
       const t = trackers.get(siteId);
       if (!t) return { status: site && site.registered && site.allocationKw > 0 ? 'no_data' : 'no_allocation', averageKw: null, allocationKw: site?.allocationKw ?? 0, thresholdKw: (site?.allocationKw ?? 0) * (1 + config.tolerance), open: null };
       return t.snapshot();
+    },
+    /** The site's rolling average and hard cap while the average is above the cap; null otherwise. */
+    hardCap(siteId: number): { averageKw: number; hardCapKw: number } | null {
+      const avg = overCap.get(siteId);
+      const cap = siteOf(siteId)?.hardCapKw;
+      return avg === undefined || cap === null || cap === undefined ? null : { averageKw: avg, hardCapKw: cap };
     },
     openCount(): number {
       return openIds.size;

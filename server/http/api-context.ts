@@ -1,3 +1,5 @@
+import type { AlertRow } from '../alerts/alert-repository.js';
+import type { AlertService } from '../alerts/alert-service.js';
 import type { ComplianceService } from '../compliance/compliance-service.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import type { EventDetail, EventService } from '../events/event-service.js';
@@ -13,6 +15,7 @@ export interface ApiContext {
   repos: Repositories;
   live: LiveState;
   compliance: ComplianceService;
+  alerts: AlertService;
   events: EventService;
   hub: StreamHub;
   metrics: CollectorMetrics;
@@ -50,6 +53,10 @@ export function eventView(e: EventDetail) {
       achievedKw: t.achievedKw, currentKw: t.currentKw, detail: t.detail, updatedAt: t.updatedAt,
     })),
   };
+}
+
+export function alertView(a: AlertRow) {
+  return { id: a.id, kind: a.kind, site: a.site, agent: a.agent, openedAt: a.openedAt, closedAt: a.closedAt, details: a.details };
 }
 
 export function round(x: number): number {

@@ -3,6 +3,7 @@ import { IdSchema } from '../../shared/protocol/ids.js';
 import { RoleSchema, SiteSettingsSchema } from '../config/collector-config.js';
 import { EventRequestSchema, EVENT_KINDS } from '../events/event-spec.js';
 import { EVENT_STATUSES, TARGET_STATES } from '../store/event-repository.js';
+import { ALERT_KINDS } from '../alerts/alert-rules.js';
 
 /** Request and response shapes of the HTTP API; the OpenAPI document is generated from these. */
 
@@ -28,6 +29,12 @@ export const ViolationQuerySchema = z.object({
   open: z.enum(['true', 'false']).optional(),
   from: msOrIso.optional(),
   to: msOrIso.optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+});
+export const AlertQuerySchema = z.object({
+  open: z.enum(['true', 'false']).optional().describe('true: only alerts still open'),
+  site: IdSchema.optional(),
+  kind: z.enum(ALERT_KINDS).optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(500),
 });
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day as YYYY-MM-DD');
@@ -97,6 +104,13 @@ export const EnergySchema = z.object({
   from: z.string(), to: z.string(),
   rows: z.array(z.object({ site: z.string(), day: z.string(), kwh: z.number(), source: z.enum(['meter', 'integrated']), minutes: z.number(), tariffPerKwh: z.number(), fee: z.number(), registered: z.boolean() })),
   totals: z.object({ kwh: z.number(), fee: z.number() }),
+});
+export const AlertSchema = z.object({
+  id: z.number(),
+  kind: z.enum(ALERT_KINDS).describe('agent_offline, over_allocation (an open violation), control_unconfirmed (a target not confirmed in time after it was sent), telemetry_gap, meter_divergence (meter vs miner sum), hard_cap_exceeded'),
+  site: z.string(), agent: z.string().nullable().describe('for agent_offline, telemetry_gap and meter_divergence'),
+  openedAt: z.number(), closedAt: z.number().nullable(),
+  details: z.record(z.string(), z.unknown()).describe('what the rule saw when the alert opened (kW, thresholds, event ids, missing seqs)'),
 });
 export const MeSchema = z.object({ name: z.string().describe('the token\'s name in the collector config'), role: RoleSchema });
 export const ErrorSchema = z.object({

@@ -46,7 +46,7 @@ export function buildOpenApi(specs: ReadonlyArray<RouteSpec<z.ZodType, z.ZodType
     openapi: '3.0.3',
     info: {
       title: 'hashwatt collector API', version,
-      description: 'Sites, live power, compliance, curtailment events, energy and fees. Bearer tokens with roles viewer (read), grid and operator (read, sites, events). Live updates: GET /api/v1/stream (server-sent events: site, event, violation).',
+      description: 'Sites, live power, compliance, curtailment events, energy and fees. Bearer tokens with roles viewer (read), grid and operator (read, sites, events). Live updates: GET /api/v1/stream (server-sent events: site, event, violation, alert).',
     },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     paths,

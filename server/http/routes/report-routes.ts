@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AgentSchema, EnergyQuerySchema, EnergySchema, ViolationQuerySchema, ViolationSchema } from '../api-schemas.js';
-import type { ApiContext } from '../api-context.js';
+import { AgentSchema, AlertQuerySchema, AlertSchema, EnergyQuerySchema, EnergySchema, ViolationQuerySchema, ViolationSchema } from '../api-schemas.js';
+import { alertView, type ApiContext } from '../api-context.js';
 import { BadRequest, type RouteTable } from '../route-table.js';
 import { toMs } from './site-routes.js';
 
@@ -16,6 +16,10 @@ export function registerReportRoutes(routes: RouteTable, ctx: ApiContext): void 
     violations: ctx.repos.violations
       .list({ ...(query.site ? { site: query.site } : {}), open: query.open === 'true', from: toMs(query.from, 0), to: toMs(query.to, Number.MAX_SAFE_INTEGER), limit: query.limit }, ctx.clock())
       .map(({ siteId: _s, enforcedRevision: _e, ...v }) => v),
+  }));
+
+  routes.add({ method: 'GET', path: '/api/v1/alerts', summary: 'Alerts, newest first: agent offline, over allocation, control not confirmed in time, telemetry gap, meter vs miner-sum divergence, hard cap exceeded. ?open=true for the open ones', roles: READ, query: AlertQuerySchema, response: z.object({ alerts: z.array(AlertSchema) }) }, ({ query }) => ({
+    alerts: ctx.alerts.list({ open: query.open === 'true', ...(query.site ? { site: query.site } : {}), ...(query.kind ? { kind: query.kind } : {}), limit: query.limit }).map(alertView),
   }));
 
   routes.add({ method: 'GET', path: '/api/v1/energy', summary: 'Daily kWh per site (meter counters when present, else integrated from samples) and the fee at the site tariff; JSON or CSV', roles: READ, query: EnergyQuerySchema, response: EnergySchema, produces: ['application/json', 'text/csv'] }, ({ query, req, reply }) => {

@@ -1,0 +1,147 @@
+import { Gauge } from 'prom-client';
+import type { Logger } from '../../shared/log/logger.js';
+import type { ComplianceService } from '../compliance/compliance-service.js';
+import type { AlertsConfig } from '../config/collector-config.js';
+import type { LiveState } from '../live/live-state.js';
+import type { CollectorMetrics } from '../metrics/collector-metrics.js';
+import type { Db } from '../store/database.js';
+import type { Repositories } from '../store/repositories.js';
+import { createAlertRepository, type AlertRow } from './alert-repository.js';
+import { ALERT_KINDS, AlertEvaluator, alertCandidates, alertKey, type AlertInputs, type AlertKind } from './alert-rules.js';
+
+export interface AlertServiceOptions {
+  db: Db;
+  repos: Repositories;
+  live: LiveState;
+  compliance: ComplianceService;
+  config: AlertsConfig;
+  metrics: CollectorMetrics;
+  log: Logger;
+  clock: () => number;
+  onChange(change: 'opened' | 'closed', alert: AlertRow): void;
+}
+
+const UNCONFIRMED = new Set(['sent', 'accepted', 'holding']);
+
+/**
+ * Alerts as data (DESIGN §5): a periodic job gathers the collector's state,
+ * the pure rules decide, and alerts are opened and closed in the database,
+ * announced (SSE) and counted (hashwatt_alerts_open{kind}).
+ */
+export function createAlertService(options: AlertServiceOptions) {
+  const { repos, live, compliance, config, clock } = options;
+  const log = options.log.child({ component: 'alerts' });
+  const store = createAlertRepository(options.db);
+  const evaluator = new AlertEvaluator();
+  const open = new Map<string, AlertRow>();
+  const pollIntervals = new Map<number, number | null>();
+  let timer: NodeJS.Timeout | undefined;
+
+  new Gauge({
+    name: 'hashwatt_alerts_open', help: 'Open alerts by kind', labelNames: ['kind'], registers: [options.metrics.registry],
+    collect() {
+      const counts = Object.fromEntries(ALERT_KINDS.map((k) => [k, 0])) as Record<AlertKind, number>;
+      for (const a of open.values()) counts[a.kind]++;
+      for (const k of ALERT_KINDS) this.set({ kind: k }, counts[k]);
+    },
+  });
+
+  function pollIntervalOf(agentId: number): number | null {
+    if (!pollIntervals.has(agentId)) {
+      for (const a of repos.agents.list()) {
+        const s = (a.birth as { pollIntervalS?: unknown } | null)?.pollIntervalS;
+        pollIntervals.set(a.id, typeof s === 'number' && s > 0 ? s : null);
+      }
+      if (!pollIntervals.has(agentId)) pollIntervals.set(agentId, null);
+    }
+    return pollIntervals.get(agentId)!;
+  }
+
+  function gather(now: number, siteId?: number): AlertInputs {
+    const siteIds = siteId === undefined ? repos.sites.list().map((s) => s.id) : [siteId];
+    const inputs: AlertInputs = { agents: [], sites: [], targets: [], gaps: [] };
+    for (const id of siteIds) {
+      for (const a of live.agents(id)) {
+        inputs.agents.push({ siteId: id, agentId: a.agentId, agent: a.agent, stateOnline: a.stateOnline, lastSeen: a.lastSeen, pollIntervalS: pollIntervalOf(a.agentId), sampleTs: a.sampleTs, meterKw: a.meterKw, minerKw: a.minerKw });
+      }
+      const c = compliance.snapshot(id);
+      inputs.sites.push({
+        siteId: id, hardCap: compliance.hardCap(id),
+        openViolation: c.open && { openedAt: c.open.openedAt, allocationKw: c.open.allocationKw, peakKw: c.open.peakKw },
+      });
+    }
+    const wanted = new Set(siteIds);
+    for (const e of repos.events.live()) {
+      if (e.status !== 'active') continue;
+      for (const t of repos.events.targets(e.id)) {
+        if (!wanted.has(t.siteId) || !UNCONFIRMED.has(t.state)) continue;
+        const control = repos.events.control(t.siteId);
+        const sentAt = control && control.revision === t.revision && control.publishedAt !== null ? control.publishedAt : t.updatedAt;
+        inputs.targets.push({ siteId: t.siteId, eventId: e.id, state: t.state, targetKw: t.targetKw, revision: t.revision, sentAt });
+      }
+    }
+    inputs.gaps = store.gapsSince(now - config.telemetryGapWindowS * 1000).filter((g) => wanted.has(g.siteId));
+    return inputs;
+  }
+
+  /** One pass of the rules over every site, or over one site (a hard-cap transition wants its alert now). */
+  function evaluate(siteId?: number): number {
+    const now = clock();
+    const candidates = alertCandidates(gather(now, siteId), config, now);
+    const scope = siteId === undefined ? undefined : (key: string) => key.split(':')[1] === String(siteId);
+    const decision = evaluator.decide(candidates, open.keys(), now, scope);
+    const changes: Array<['opened' | 'closed', AlertRow]> = [];
+    repos.transaction(() => {
+      for (const key of decision.close) {
+        const row = open.get(key);
+        open.delete(key);
+        const closed = row && store.close(row.id, now);
+        if (closed) changes.push(['closed', closed]);
+      }
+      for (const c of decision.open) {
+        const row = store.open({ kind: c.kind, siteId: c.siteId, agentId: c.agentId, openedAt: now, details: c.details });
+        open.set(alertKey(c), row);
+        changes.push(['opened', row]);
+      }
+    });
+    for (const [change, row] of changes) {
+      log[change === 'opened' ? 'warn' : 'info']({ kind: row.kind, site: row.site, agent: row.agent, details: row.details }, change === 'opened' ? 'alert opened' : 'alert closed');
+      options.onChange(change, row);
+    }
+    return changes.length;
+  }
+
+  function safeEvaluate(siteId?: number): void {
+    try {
+      evaluate(siteId);
+    } catch (err) {
+      log.error({ err }, 'alert evaluation failed; retried on the next pass');
+    }
+  }
+
+  return {
+    load(): void {
+      for (const a of store.listOpen()) open.set(alertKey(a), a);
+    },
+    evaluate,
+    /** Evaluates one site now (outside the periodic pass); errors are logged, never thrown into ingest. */
+    evaluateSite(siteId: number): void {
+      safeEvaluate(siteId);
+    },
+    list(q: { open?: boolean; site?: string; kind?: string; limit?: number }): AlertRow[] {
+      return store.list(q);
+    },
+    openCount(): number {
+      return open.size;
+    },
+    start(): void {
+      safeEvaluate();
+      timer = setInterval(() => safeEvaluate(), config.evaluateEveryS * 1000);
+    },
+    stop(): void {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}
+export type AlertService = ReturnType<typeof createAlertService>;
