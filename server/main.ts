@@ -2,6 +2,7 @@ import cron from 'node-cron';
 import type { FastifyInstance } from 'fastify';
 import { brokerClientOptions } from '../shared/config/broker-config.js';
 import type { Logger } from '../shared/log/logger.js';
+import { coalesceWrites } from '../shared/mqtt/coalesce-writes.js';
 import { connectMqtt, type MqttClient } from '../shared/mqtt/connect.js';
 import { encodeCollectorState } from '../shared/protocol/index.js';
 import { loadPrivateKey, loadPublicKey } from '../shared/signing/key-files.js';
@@ -182,6 +183,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       const online = encodeCollectorState({ v: 1, online: true, ts: clock(), instance: clientId });
       c.publish(online.topic, online.payload, { qos: 1, retain: true });
     };
+    coalesceWrites(c); // one PUBACK syscall per burst of reports, not per report
     c.on('connect', announce);
     c.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
     c.on('offline', () => log.warn('mqtt offline; reconnecting'));
