@@ -38,6 +38,14 @@ const FROM_REPORT: Partial<Record<ControlReport['status'], TargetState>> = {
 };
 const ORDER: Record<TargetState, number> = { pending: 0, sent: 1, accepted: 2, holding: 3, confirmed: 4, failed: 5, released: 6 };
 
+/** A stored control to put on the broker. */
+interface ToPublish {
+  siteId: number;
+  site: string;
+  revision: number;
+  payload: Record<string, unknown>;
+}
+
 /**
  * Curtailment events: planning, merging per site into one signed, revisioned,
  * retained control, and following each site target from the agents' reports and
@@ -66,12 +74,14 @@ export function createEventService(options: EventServiceOptions) {
     const ids = [...queue].slice(0, 100);
     for (const id of ids) queue.delete(id);
     const now = clock();
+    let out: ToPublish[] = [];
     try {
-      const events = new Map<string, EventRow | undefined>(); // one read of each event per chunk, not per site
-      repos.transaction(() => { for (const id of ids) reconcileSite(id, now, events); });
+      out = repos.transaction(() => reconcileSites(ids, now));
     } catch (err) {
       log.error({ err }, 'control reconcile failed; retried on the next tick');
     }
+    // After the commit: a control the broker has is always one the store has.
+    for (const p of out) publishSaved(p.siteId, p.site, p.revision, p.payload);
     if (queue.size) draining = setImmediate(drainChunk);
   }
 
@@ -111,29 +121,50 @@ export function createEventService(options: EventServiceOptions) {
     });
   }
 
-  /** Publishes the site's effective control when it differs from the last one. */
-  function reconcileSite(siteId: number, now: number, events = new Map<string, EventRow | undefined>()): void {
-    const site = repos.sites.getById(siteId);
-    if (!site) return;
-    const targets = repos.events.liveTargetsOfSite(siteId);
-    const desired = effectiveControl(wishesOf(targets, events), now);
-    const saved = repos.events.control(siteId);
-    const savedEffective = saved?.payload.effective as EffectiveControl | undefined;
-    if (savedEffective && sameControl(savedEffective, desired)) {
-      if (saved && saved.publishedAt === null) publishSaved(siteId, site.site, saved.revision, saved.payload);
-      return;
+  /**
+   * Recomputes the effective control of these sites (call inside a transaction); a
+   * changed one is signed under a new revision and stored, its targets marked sent.
+   * Returns what to publish once committed: new controls and stored ones the broker
+   * never acknowledged. Reads are one query per chunk, not per site.
+   */
+  function reconcileSites(siteIds: readonly number[], now: number): ToPublish[] {
+    const events = new Map<string, EventRow | undefined>(); // one read of each event per chunk, not per site
+    const targetsBySite = repos.events.liveTargetsOfSites(siteIds);
+    const savedBySite = repos.events.controlsOfSites(siteIds);
+    const out: ToPublish[] = [];
+    const changed: Array<{ siteId: number; site: string; desired: EffectiveControl; targets: TargetRow[] }> = [];
+    const siteKey = (siteId: number, targets: TargetRow[]) => targets[0]?.site ?? repos.sites.getById(siteId)?.site;
+    for (const siteId of siteIds) {
+      const targets = targetsBySite.get(siteId) ?? [];
+      const desired = effectiveControl(wishesOf(targets, events), now);
+      const saved = savedBySite.get(siteId);
+      if (saved) {
+        const payload = saved.payload();
+        const savedEffective = payload.effective as EffectiveControl | undefined;
+        if (savedEffective && sameControl(savedEffective, desired)) {
+          const site = saved.publishedAt === null ? siteKey(siteId, targets) : undefined;
+          if (site) out.push({ siteId, site, revision: saved.revision, payload });
+          continue;
+        }
+      } else if (desired.mode === 'none') continue; // nothing was ever asked of this site
+      const site = siteKey(siteId, targets);
+      if (site) changed.push({ siteId, site, desired, targets });
     }
-    if (!saved && desired.mode === 'none') return; // nothing was ever asked of this site
-    const agents = live.agents(siteId).map((a) => ({ agent: a.agent, kw: a.meterKw ?? a.minerKw, hashing: a.counts?.hashing ?? 0 }));
-    const revision = repos.events.nextRevision();
-    const perAgent = agents.length ? buildSignedControls(site.site, agents, desired, revision, now, config.rampSeconds, keys) : {};
-    const payload = { effective: desired, perAgent };
-    repos.events.saveControl(siteId, revision, payload);
-    for (const t of targets) {
-      if (desired.eventIds.includes(t.eventId) && t.state !== 'failed') repos.events.updateTarget(t.eventId, siteId, { state: agents.length ? 'sent' : 'pending', revision }, now);
+    if (changed.length === 0) return out;
+    let revision = repos.events.reserveRevisions(changed.length);
+    for (const { siteId, site, desired, targets } of changed) {
+      const agents = live.agents(siteId).map((a) => ({ agent: a.agent, kw: a.meterKw ?? a.minerKw, hashing: a.counts?.hashing ?? 0 }));
+      const perAgent = agents.length ? buildSignedControls(site, agents, desired, revision, now, config.rampSeconds, keys) : {};
+      const payload = { effective: desired, perAgent };
+      repos.events.saveControl(siteId, revision, payload);
+      for (const t of targets) {
+        if (desired.eventIds.includes(t.eventId) && t.state !== 'failed') repos.events.updateTarget(t.eventId, siteId, { state: agents.length ? 'sent' : 'pending', revision }, now);
+      }
+      log.debug({ site, revision, mode: desired.mode, value: desired.value, agents: agents.length }, 'control issued');
+      if (agents.length) out.push({ siteId, site, revision, payload });
+      revision++;
     }
-    log.debug({ site: site.site, revision, mode: desired.mode, value: desired.value, agents: agents.length }, 'control issued');
-    if (agents.length) publishSaved(siteId, site.site, revision, payload);
+    return out;
   }
 
   function publishSaved(siteId: number, site: string, revision: number, payload: Record<string, unknown>): void {
@@ -200,11 +231,9 @@ export function createEventService(options: EventServiceOptions) {
         if (pending.length) enqueue(pending);
       }
       // Retry controls whose publish did not reach the broker (crash, broker down).
-      for (const c of repos.events.controls()) {
-        if (c.publishedAt === null) {
-          const site = repos.sites.getById(c.siteId);
-          if (site) publishSaved(c.siteId, site.site, c.revision, c.payload);
-        }
+      for (const c of repos.events.unpublishedControls()) {
+        const site = repos.sites.getById(c.siteId);
+        if (site) publishSaved(c.siteId, site.site, c.revision, c.payload);
       }
     } catch (err) {
       log.error({ err }, 'event tick failed');
@@ -259,17 +288,23 @@ export function createEventService(options: EventServiceOptions) {
     onReports(reports: Array<{ siteId: number; report: ControlReport }>): void {
       const now = clock();
       const touched = new Set<string>();
-      repos.transaction(() => { for (const { siteId, report } of reports) {
-        const next = FROM_REPORT[report.status];
-        if (!next) continue;
-        for (const t of repos.events.liveTargetsOfSite(siteId)) {
-          if (t.revision !== report.revision) continue;
-          if (next !== 'failed' && next !== 'released' && ORDER[t.state] >= ORDER[next]) continue;
-          if (t.state === 'released') continue;
-          repos.events.updateTarget(t.eventId, siteId, { state: next, achievedKw: report.achievedKw ?? null, ...(report.reason ? { detail: `${report.reason}${report.detail ? `: ${report.detail}` : ''}` } : {}) }, now);
-          touched.add(t.eventId);
+      // `received` moves no target: only the reports that do are looked up, all sites in one query.
+      const moving = reports.filter((r) => FROM_REPORT[r.report.status] !== undefined);
+      if (moving.length === 0) return;
+      repos.transaction(() => {
+        const targetsBySite = repos.events.liveTargetsOfSites([...new Set(moving.map((r) => r.siteId))]);
+        for (const { siteId, report } of moving) {
+          const next = FROM_REPORT[report.status]!;
+          for (const t of targetsBySite.get(siteId) ?? []) {
+            if (t.revision !== report.revision) continue;
+            if (next !== 'failed' && next !== 'released' && ORDER[t.state] >= ORDER[next]) continue;
+            if (t.state === 'released') continue;
+            repos.events.updateTarget(t.eventId, siteId, { state: next, achievedKw: report.achievedKw ?? null, ...(report.reason ? { detail: `${report.reason}${report.detail ? `: ${report.detail}` : ''}` } : {}) }, now);
+            t.state = next; // a later report of the same batch sees this one's state
+            touched.add(t.eventId);
+          }
         }
-      } });
+      });
       for (const id of touched) options.notify(id);
     },
 

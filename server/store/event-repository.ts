@@ -65,10 +65,16 @@ export function createEventRepository(db: Db) {
   const setStatus = db.prepare<[EventStatus, number | null, string]>('UPDATE events SET status = ?, ended_at = ? WHERE id = ?');
   const targetsOf = db.prepare<[string], RawTarget>(`${TARGET_SELECT} WHERE t.event_id = ? ORDER BY s.site`);
   const targetsOfSite = db.prepare<[number], RawTarget>(`${TARGET_SELECT} JOIN events e ON e.id = t.event_id WHERE t.site_id = ? AND e.status IN ('scheduled', 'active')`);
+  // Many sites in one statement (a chunk of the fan-out, a batch of reports): ids as a JSON array.
+  const targetsOfSites = db.prepare<[string], RawTarget>(`${TARGET_SELECT} JOIN events e ON e.id = t.event_id
+    WHERE t.site_id IN (SELECT value FROM json_each(?)) AND e.status IN ('scheduled', 'active')`);
   const updateTarget = db.prepare('UPDATE event_targets SET state = @state, revision = COALESCE(@revision, revision), achieved_kw = COALESCE(@achievedKw, achieved_kw), detail = COALESCE(@detail, detail), updated_at = @now WHERE event_id = @eventId AND site_id = @siteId');
   const metaGet = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
   const metaSet = db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const controlGet = db.prepare<[number], { revision: number; payload: string; published_at: number | null }>('SELECT * FROM controls WHERE site_id = ?');
+  const controlsOfSites = db.prepare<[string], { site_id: number; revision: number; payload: string; published_at: number | null }>(
+    'SELECT * FROM controls WHERE site_id IN (SELECT value FROM json_each(?))');
+  const controlUnpublished = db.prepare<[], { site_id: number; revision: number; payload: string; published_at: number | null }>('SELECT * FROM controls WHERE published_at IS NULL');
   const controlAll = db.prepare<[], { site_id: number; revision: number; payload: string; published_at: number | null }>('SELECT * FROM controls');
   const controlSet = db.prepare<[number, number, string, number | null]>(`INSERT INTO controls (site_id, revision, payload, published_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (site_id) DO UPDATE SET revision = excluded.revision, payload = excluded.payload, published_at = excluded.published_at`);
@@ -105,6 +111,17 @@ export function createEventRepository(db: Db) {
     liveTargetsOfSite(siteId: number): TargetRow[] {
       return targetsOfSite.all(siteId).map(toTarget);
     },
+    /** liveTargetsOfSite for many sites in one query; sites without live targets are absent. */
+    liveTargetsOfSites(siteIds: readonly number[]): Map<number, TargetRow[]> {
+      const out = new Map<number, TargetRow[]>();
+      for (const r of targetsOfSites.all(JSON.stringify(siteIds))) {
+        const t = toTarget(r);
+        const list = out.get(t.siteId);
+        if (list) list.push(t);
+        else out.set(t.siteId, [t]);
+      }
+      return out;
+    },
     updateTarget(eventId: string, siteId: number, change: { state: TargetState; revision?: number; achievedKw?: number | null; detail?: string }, now: number): void {
       updateTarget.run({ eventId, siteId, state: change.state, revision: change.revision ?? null, achievedKw: change.achievedKw ?? null, detail: change.detail ?? null, now });
     },
@@ -116,6 +133,22 @@ export function createEventRepository(db: Db) {
         metaSet.run('control_revision', String(next));
         return next;
       })();
+    },
+    /** Reserves `count` consecutive revisions in one write; returns the first. */
+    reserveRevisions(count: number): number {
+      return db.transaction(() => {
+        const first = Number(metaGet.get('control_revision')?.value ?? '0') + 1;
+        metaSet.run('control_revision', String(first + count - 1));
+        return first;
+      })();
+    },
+    /** control() for many sites in one query; the payload is parsed only if asked for (it can be large). */
+    controlsOfSites(siteIds: readonly number[]): Map<number, { revision: number; payload: () => Record<string, unknown>; publishedAt: number | null }> {
+      return new Map(controlsOfSites.all(JSON.stringify(siteIds)).map((r) => [r.site_id, { revision: r.revision, payload: () => JSON.parse(r.payload) as Record<string, unknown>, publishedAt: r.published_at }]));
+    },
+    /** Controls the broker has not acknowledged yet (retried by the event tick). */
+    unpublishedControls(): Array<{ siteId: number; revision: number; payload: Record<string, unknown> }> {
+      return controlUnpublished.all().map((r) => ({ siteId: r.site_id, revision: r.revision, payload: JSON.parse(r.payload) as Record<string, unknown> }));
     },
     control(siteId: number): { revision: number; payload: Record<string, unknown>; publishedAt: number | null } | undefined {
       const r = controlGet.get(siteId);
