@@ -68,7 +68,7 @@ async function main(o: AgentsOptions): Promise<void> {
       session = new Session();
       session.connect();
       await session.post('Profiler.enable');
-      await session.post('Profiler.setSamplingInterval', { interval: 200 });
+      await session.post('Profiler.setSamplingInterval', { interval: 500 });
       await session.post('Profiler.start');
       return;
     }
