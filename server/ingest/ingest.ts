@@ -1,14 +1,16 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log/logger.js';
 import { decode, encode, topicFilters, TOPIC_ROOT, type DecodedMessage } from '../../shared/protocol/index.js';
-import type { ControlReport, Sample } from '../../shared/protocol/index.js';
+import type { ControlReport, Sample, Telemetry } from '../../shared/protocol/index.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { Db } from '../store/database.js';
 import type { Repositories } from '../store/repositories.js';
 import { loggedSeqsAbove } from '../store/telemetry-repository.js';
+import type { TelemetryRow } from '../store/telemetry-writer.js';
 import { MINUTE } from '../store/rollup-repository.js';
 import { AckTracker } from './ack-tracker.js';
+import { startIngestWriter, type WriteResult } from './ingest-writer.js';
 import { createRejectLog } from './reject-log.js';
 
 export interface AgentRef {
@@ -51,10 +53,16 @@ const SUBSCRIBED_KINDS = ['telemetry', 'state', 'birth', 'control/report'] as co
  * are written in one transaction per batch (by size or after flushMs); acks go
  * out only after the commit.
  *
+ * Telemetry is committed by a writer thread on its own connection (one batch in
+ * flight; what arrives meanwhile becomes the next batch), so this thread keeps
+ * reading and decoding while SQLite works. WAL keeps the file consistent if the
+ * process is killed mid-batch; the uncommitted batch is simply not acked.
+ *
  * The broker-level PUBACK is sent on receipt (MQTT.js handles packets one at a
  * time, so holding PUBACK until the commit would serialize ingest); durability
  * comes from the application-level `telemetry/ack`: the agent keeps a message
- * in its outbox until an ack covers it.
+ * in its outbox until an ack covers it. Only when the queue is far behind the
+ * writer is the PUBACK held (backpressure: the broker stops sending to us).
  */
 export function createIngest(options: IngestOptions) {
   const { client, db, repos, metrics, config, clock } = options;
@@ -67,6 +75,22 @@ export function createIngest(options: IngestOptions) {
   let timer: NodeJS.Timeout | undefined;
   let gapTimer: NodeJS.Timeout | undefined;
   let stopped = false;
+  const writer = startIngestWriter(db.name);
+  let running: Promise<void> | undefined;
+  /** agentId, session, seq triples acked but not yet persisted: they ride with the next batch. */
+  let pendingAcks: number[] = [];
+  /** agentId, session, fromSeq, toSeq of gaps given up on, written with the next batch. */
+  let pendingGaps: number[] = [];
+  /** Acks past a given-up gap: sent once the gap row is committed. */
+  let gapAcks: Array<{ ref: AgentRef; session: number; seq: number }> = [];
+  /** PUBACKs held while the queue is over the high-water mark. */
+  const heldAcks: Array<() => void> = [];
+  const highWater = config.batchSize * 2;
+  const baseHandleMessage = client.handleMessage;
+  const handleMessage: typeof client.handleMessage = (packet, callback) => {
+    if (queue.length < highWater) baseHandleMessage.call(client, packet, callback);
+    else heldAcks.push(() => baseHandleMessage.call(client, packet, callback));
+  };
 
   const onMessage = (topic: string, payload: Buffer) => {
     try {
@@ -82,7 +106,7 @@ export function createIngest(options: IngestOptions) {
       metrics.messages.inc({ kind: result.message.kind });
       queue.push(result.message);
       metrics.queueDepth.set(queue.length);
-      if (queue.length >= config.batchSize) flush();
+      if (queue.length >= config.batchSize) void flush();
       else timer ??= setTimeout(flush, config.flushMs);
     } catch (err) {
       log.error({ err }, 'ingest handler failed');
@@ -131,48 +155,31 @@ export function createIngest(options: IngestOptions) {
     client.publish(msg.topic, msg.payload, { qos: msg.qos, retain: msg.retain }, () => {});
   }
 
-  function write(batch: DecodedMessage[], now: number): { out: CommittedBatch; seqs: Map<string, { ref: AgentRef; session: number; seqs: number[] }> } {
-    const out: CommittedBatch = { latest: [], states: [], births: [], reports: [], seen: [], dirty: [], newSites: [] };
-    const seqs = new Map<string, { ref: AgentRef; session: number; seqs: number[] }>();
-    const latest: Array<AgentRef & { sample: Sample }> = [];
-    const seen = new Map<number, AgentRef>();
-    const dirty = new Set<string>();
-    for (const m of batch) {
-      if (m.kind === 'collector/state') continue;
-      const ref = refOf(m, now, out.newSites);
-      seen.set(ref.agentId, ref);
+  /** Telemetry flattened for the writer thread; everything else (rare) is written here after it. */
+  function toRow(ref: AgentRef, p: Telemetry, now: number): TelemetryRow {
+    const historical = p.historical === true;
+    const samples: Array<number | null> = [];
+    let newest = -1;
+    for (let i = 0; i < p.samples.length; i++) {
+      const s = p.samples[i]!;
+      const c = s.counts;
+      samples.push(s.ts, s.meterKw, s.meterKwh, s.minerKw, s.estimatedKw ?? null, c.hashing, c.idle, c.sleeping, c.offline, c.error, c.total, s.hashrateThs, s.revision);
+      if (newest < 0 || s.ts > p.samples[newest]!.ts) newest = i;
+    }
+    // Miner detail carries no timestamp of its own: it belongs to the message's newest
+    // sample, or to now for a live detail-only part (a historical one without samples is skipped).
+    const detailTs = p.miners?.length ? (newest >= 0 ? p.samples[newest]!.ts : historical ? null : now) : null;
+    const miners: Array<string | number | null> = [];
+    if (detailTs !== null) {
+      for (const m of p.miners!) miners.push(m.id, m.model, m.firmware, m.state, m.w, m.powerSource ?? null, m.ths, m.jth, m.tempC, m.asleepByAgent === undefined ? null : m.asleepByAgent ? 1 : 0);
+    }
+    return { siteId: ref.siteId, agentId: ref.agentId, session: p.session, seq: p.seq, historical, samples, latest: historical ? -1 : newest, detailTs, miners };
+  }
+
+  /** State, birth and control reports: a few per agent per day, written on the main connection. */
+  function writeOthers(others: Array<{ ref: AgentRef; m: DecodedMessage }>, out: CommittedBatch, now: number): void {
+    for (const { ref, m } of others) {
       switch (m.kind) {
-        case 'telemetry': {
-          const p = m.payload;
-          const key = `${ref.agentId}:${p.session}`;
-          let s = seqs.get(key);
-          if (!s) seqs.set(key, (s = { ref, session: p.session, seqs: [] }));
-          s.seqs.push(p.seq);
-          if (!repos.telemetry.logMessage(ref.agentId, p.session, p.seq, now)) {
-            metrics.duplicates.inc();
-            break;
-          }
-          const historical = p.historical === true;
-          let newest: Sample | undefined;
-          for (const sample of p.samples) {
-            repos.telemetry.insertSample(ref.siteId, ref.agentId, sample, historical);
-            dirty.add(`${ref.siteId}:${Math.floor(sample.ts / MINUTE) * MINUTE}`);
-            if (!newest || sample.ts > newest.ts) newest = sample;
-          }
-          metrics.samples.inc(p.samples.length);
-          if (p.miners?.length) {
-            // Miner detail carries no timestamp of its own: it belongs to the message's newest
-            // sample, or to now for a live detail-only part (a historical one without samples is skipped).
-            const ts = newest?.ts ?? (historical ? null : now);
-            if (ts !== null) for (const miner of p.miners) repos.telemetry.upsertMiner(ref.siteId, ref.agentId, miner, ts);
-            metrics.minerRows.inc(p.miners.length);
-          }
-          if (newest && !historical) {
-            repos.agents.setLatest(ref.agentId, newest, now);
-            for (const sample of p.samples) latest.push({ ...ref, sample });
-          }
-          break;
-        }
         case 'state':
           repos.agents.setState(ref.agentId, m.payload.online, m.payload.session, m.payload.ts, now);
           out.states.push({ ...ref, online: m.payload.online });
@@ -184,6 +191,7 @@ export function createIngest(options: IngestOptions) {
         case 'control/report': {
           const r = m.payload;
           repos.events.insertReport({ siteId: ref.siteId, agentId: ref.agentId, revision: r.revision, status: r.status, reason: r.reason ?? null, detail: r.detail ?? null, achievedKw: r.achievedKw ?? null, targetKw: r.targetKw ?? null, ts: r.ts }, now);
+          repos.agents.touch(ref.agentId, now);
           out.reports.push({ ...ref, report: r });
           metrics.reports.inc({ status: r.status });
           break;
@@ -192,51 +200,129 @@ export function createIngest(options: IngestOptions) {
           break;
       }
     }
-    for (const ref of seen.values()) repos.agents.touch(ref.agentId, now);
-    out.latest = latest.sort((a, b) => a.sample.ts - b.sample.ts);
-    out.seen = [...seen.values()];
-    out.dirty = [...dirty].map((d) => {
-      const [siteId, bucket] = d.split(':');
-      return { siteId: Number(siteId), bucket: Number(bucket) };
-    });
-    return { out, seqs };
   }
 
-  /** Writes everything queued in one transaction, then acks and reports what changed. Synchronous. */
-  function flush(): void {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (queue.length === 0) return;
-    const batch = queue.splice(0, queue.length);
-    metrics.queueDepth.set(0);
+  /**
+   * One batch: telemetry committed by the writer thread in one transaction, then
+   * the rare kinds here, then acks and what changed. Nothing is acked before its commit.
+   */
+  async function commit(batch: DecodedMessage[]): Promise<boolean> {
     const now = clock();
-    const end = metrics.commit.startTimer();
-    let result: ReturnType<typeof write>;
-    try {
-      result = db.transaction(() => write(batch, now))();
-    } catch (err) {
+    const out: CommittedBatch = { latest: [], states: [], births: [], reports: [], seen: [], dirty: [], newSites: [] };
+    const rows: TelemetryRow[] = [];
+    const tele: Array<{ ref: AgentRef; p: Telemetry }> = [];
+    const others: Array<{ ref: AgentRef; m: DecodedMessage }> = [];
+    const seen = new Map<number, AgentRef>();
+    const acks = pendingAcks;
+    const gaps = pendingGaps;
+    const afterGaps = gapAcks;
+    pendingAcks = [];
+    pendingGaps = [];
+    gapAcks = [];
+    const failed = (err: unknown) => {
       // Nothing is acked, so the agents will send it again; the batch is not lost.
       siteIds.clear();
       agentIds.clear();
+      pendingAcks = acks.concat(pendingAcks);
+      pendingGaps = gaps.concat(pendingGaps);
+      gapAcks = afterGaps.concat(gapAcks);
       metrics.rejects.inc({ reason: 'store_error' }, batch.length);
       log.error({ err, messages: batch.length }, 'ingest batch failed to commit');
-      return;
+    };
+    let result: WriteResult;
+    try {
+      for (const m of batch) {
+        if (m.kind === 'collector/state') continue;
+        const ref = refOf(m, now, out.newSites);
+        seen.set(ref.agentId, ref);
+        if (m.kind === 'telemetry') {
+          rows.push(toRow(ref, m.payload, now));
+          tele.push({ ref, p: m.payload });
+        } else others.push({ ref, m });
+      }
+      result = await writer.write({ now, rows, acks, gaps });
+      if (others.length) db.transaction(() => writeOthers(others, out, now))();
+    } catch (err) {
+      failed(err);
+      return false;
     }
-    end();
+    for (const a of afterGaps) sendAck(a.ref, a.session, a.seq);
+    metrics.commit.observe(result.ms / 1000);
     metrics.batchSize.observe(batch.length);
-    const acks: Array<[number, number, number]> = [];
-    for (const s of result.seqs.values()) {
+
+    const seqs = new Map<string, { ref: AgentRef; session: number; seqs: number[] }>();
+    const latest: Array<AgentRef & { sample: Sample }> = [];
+    const dirty = new Set<number>();
+    const dirtyRefs: Array<{ siteId: number; bucket: number }> = [];
+    for (let i = 0; i < tele.length; i++) {
+      const { ref, p } = tele[i]!;
+      const key = `${ref.agentId}:${p.session}`;
+      let s = seqs.get(key);
+      if (!s) seqs.set(key, (s = { ref, session: p.session, seqs: [] }));
+      s.seqs.push(p.seq);
+      if (result.fresh[i] !== 1) {
+        metrics.duplicates.inc();
+        continue;
+      }
+      for (const sample of p.samples) {
+        const bucket = Math.floor(sample.ts / MINUTE) * MINUTE;
+        // siteId and minute bucket in one number: both are far below 2^53 / 2^20 apart.
+        const k = bucket * 1_048_576 + ref.siteId;
+        if (!dirty.has(k)) {
+          dirty.add(k);
+          dirtyRefs.push({ siteId: ref.siteId, bucket });
+        }
+      }
+      metrics.samples.inc(p.samples.length);
+      if (p.miners?.length) metrics.minerRows.inc(p.miners.length);
+      if (p.samples.length && p.historical !== true) for (const sample of p.samples) latest.push({ ...ref, sample });
+    }
+    out.latest = latest.sort((a, b) => a.sample.ts - b.sample.ts);
+    out.seen = [...seen.values()];
+    out.dirty = dirtyRefs;
+
+    for (const s of seqs.values()) {
       const t = trackerOf(s.ref, s.session, now);
       const ack = t.tracker.commit(s.seqs, now);
       sendAck(s.ref, s.session, ack);
-      if (ack > 0) acks.push([s.ref.agentId, s.session, ack]);
+      if (ack > 0) pendingAcks.push(s.ref.agentId, s.session, ack);
     }
-    if (acks.length) db.transaction(() => { for (const [a, s, q] of acks) repos.telemetry.setAckedSeq(a, s, q); })();
+    if (batch.length === 0) return true;
     try {
-      options.onCommitted(result.out);
+      options.onCommitted(out);
     } catch (err) {
       log.error({ err }, 'post-commit update failed');
     }
+    return true;
+  }
+
+  /**
+   * Commits everything queued (and whatever arrives meanwhile) one batch at a
+   * time; resolves when the queue is empty and every batch is committed.
+   */
+  function flush(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    running ??= (async () => {
+      // Acked seqs ride with the next batch; an acks-only batch persists them when traffic stops.
+      while (queue.length || pendingAcks.length || pendingGaps.length) {
+        const batch = queue.splice(0, queue.length);
+        metrics.queueDepth.set(0);
+        releaseHeld();
+        // After a failed commit, stop: the next message or flush tries again.
+        if (!(await commit(batch))) break;
+      }
+    })()
+      .catch((err: unknown) => log.error({ err }, 'ingest flush failed'))
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  }
+
+  function releaseHeld(): void {
+    const held = heldAcks.splice(0, heldAcks.length);
+    for (const release of held) release();
   }
 
   function expireGaps(): void {
@@ -250,15 +336,18 @@ export function createIngest(options: IngestOptions) {
       if (!gap) continue;
       metrics.gaps.inc();
       log.warn({ site: t.ref.site, agent: t.ref.agent, session: t.session, ...gap }, 'telemetry gap given up on');
-      repos.telemetry.recordGap(t.ref.agentId, t.session, gap.fromSeq, gap.toSeq, now);
-      repos.telemetry.setAckedSeq(t.ref.agentId, t.session, t.tracker.state.acked);
-      sendAck(t.ref, t.session, t.tracker.state.acked);
+      // Written by the writer thread with the next batch: every ingest write goes through one connection.
+      pendingGaps.push(t.ref.agentId, t.session, gap.fromSeq, gap.toSeq);
+      pendingAcks.push(t.ref.agentId, t.session, t.tracker.state.acked);
+      gapAcks.push({ ref: t.ref, session: t.session, seq: t.tracker.state.acked });
     }
+    if (pendingGaps.length && !stopped) timer ??= setTimeout(flush, config.flushMs);
   }
 
   return {
     async start(): Promise<void> {
       client.on('message', onMessage);
+      client.handleMessage = handleMessage;
       const filters = config.sites
         ? config.sites.flatMap((site) => SUBSCRIBED_KINDS.map((k) => `${TOPIC_ROOT}/${site}/+/${k}`))
         : SUBSCRIBED_KINDS.map((k) => topicFilters.allAgents(k));
@@ -272,13 +361,16 @@ export function createIngest(options: IngestOptions) {
     forgetSite(site: string): void {
       siteIds.delete(site);
     },
-    /** Stops taking messages and writes what is queued. */
-    stop(): void {
+    /** Stops taking messages, waits for the batch in flight and commits what is queued, then ends the writer thread. */
+    async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
       client.removeListener('message', onMessage);
+      if (client.handleMessage === handleMessage) client.handleMessage = baseHandleMessage;
+      releaseHeld();
       if (gapTimer) clearInterval(gapTimer);
-      flush();
+      await flush();
+      await writer.close();
     },
   };
 }
