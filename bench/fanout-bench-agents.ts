@@ -14,8 +14,12 @@ import { parsePublicKey } from '../shared/signing/key-files.js';
 export interface AgentsOptions {
   url: string;
   prefix: string;
-  sites: number;
+  /** This process simulates sites [from, to). */
+  from: number;
+  to: number;
   publicKeyFile: string;
+  /** Profile file name when asked to profile (one per process). */
+  name: string;
 }
 
 async function main(o: AgentsOptions): Promise<void> {
@@ -24,10 +28,10 @@ async function main(o: AgentsOptions): Promise<void> {
   let accepted = 0;
   let rejected = 0;
   const arrivals: number[] = [];
-  for (let i = 0; i < o.sites; i += 50) {
+  for (let i = o.from; i < o.to; i += 50) {
     // Connect in waves of 50 so the broker's accept queue is not flooded.
     const wave = await Promise.all(
-      Array.from({ length: Math.min(50, o.sites - i) }, async (_, k) => {
+      Array.from({ length: Math.min(50, o.to - i) }, async (_, k) => {
         const site = `${o.prefix}-s${i + k}`;
         const reportTopic = agentTopic(site, 'a1', 'control/report');
         const c = await mqtt.connectAsync(o.url, { clientId: `${site}-a1`, protocolVersion: 5, clean: true, reconnectPeriod: 0 });
@@ -76,10 +80,10 @@ async function main(o: AgentsOptions): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     if (session && m.profileDir) {
       const { profile } = await session.post('Profiler.stop');
-      writeFileSync(join(m.profileDir, 'fanout-agents.cpuprofile'), JSON.stringify(profile));
+      writeFileSync(join(m.profileDir, `fanout-${o.name}.cpuprofile`), JSON.stringify(profile));
     }
     // Clear the retained controls so the shared Mosquitto does not keep them.
-    await Promise.all(clients.map((c, i) => c.publishAsync(agentTopic(`${o.prefix}-s${i}`, 'a1', 'control'), Buffer.alloc(0), { qos: 1, retain: true })));
+    await Promise.all(clients.map((c, i) => c.publishAsync(agentTopic(`${o.prefix}-s${o.from + i}`, 'a1', 'control'), Buffer.alloc(0), { qos: 1, retain: true })));
     await Promise.all(clients.map((c) => c.endAsync()));
     process.send?.({ stopped: true, accepted, rejected, arrivals, cpuMs: (cpu.user + cpu.system) / 1000 });
     process.exit(0);
