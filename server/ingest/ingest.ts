@@ -252,7 +252,7 @@ export function createIngest(options: IngestOptions) {
 
     const seqs = new Map<string, { ref: AgentRef; session: number; seqs: number[] }>();
     const latest: Array<AgentRef & { sample: Sample }> = [];
-    const dirty = new Set<number>();
+    const dirty = new Set<string>();
     const dirtyRefs: Array<{ siteId: number; bucket: number }> = [];
     for (let i = 0; i < tele.length; i++) {
       const { ref, p } = tele[i]!;
@@ -266,8 +266,9 @@ export function createIngest(options: IngestOptions) {
       }
       for (const sample of p.samples) {
         const bucket = Math.floor(sample.ts / MINUTE) * MINUTE;
-        // siteId and minute bucket in one number: both are far below 2^53 / 2^20 apart.
-        const k = bucket * 1_048_576 + ref.siteId;
+        // A string key, not bucket * 2^20 + siteId: that product passes 2^53 and
+        // rounds, so sites sharing a minute collided and lost their rollups and energy.
+        const k = `${bucket}:${ref.siteId}`;
         if (!dirty.has(k)) {
           dirty.add(k);
           dirtyRefs.push({ siteId: ref.siteId, bucket });
