@@ -5,15 +5,25 @@ import { mapWithConcurrency, parseHostPort } from '../drivers/miners/cidr.js';
 import { createMinerDriver, isFirmwareName } from '../drivers/miners/registry.js';
 import { FIRMWARES, type ActionResult, type FirmwareName, type MinerDriver } from '../drivers/miners/miner-driver.js';
 import { DEFAULT_CONFIRM_TIMEOUT_MS } from '../drivers/miners/confirm-action.js';
+import { concurrencyWithinOpenFiles } from './open-file-budget.js';
 import { parseTimeout } from './probe-command.js';
 
 type Action = 'sleep' | 'wake' | 'power-target';
+
+/**
+ * Miners acted on at once when --concurrency is not given: 1,000 miners in one
+ * wave, so the command takes about one pause or wake ramp (at 16 it took ~63
+ * ramps). One socket per miner in flight; capped by the open-file limit. The
+ * agent's curtailment batches are the grid-safe path; this is an operator's tool.
+ */
+export const DEFAULT_CONCURRENCY = 1000;
 
 const COMMON = `Options:
   --firmware <name>        ${FIRMWARES.join(' | ')} (default: detect each miner)
   --user <name>            login (env HASHWATT_MINER_USER)
   --password <pw>          password (env HASHWATT_MINER_PASSWORD)
-  --concurrency <n>        miners acted on at once (default 16)
+  --concurrency <n>        miners acted on at once (default ${DEFAULT_CONCURRENCY}, fewer if the
+                           open-file limit is short); lower it to stagger a large wake
   --timeout <ms>           deadline per request (default 3000)
   --confirm-timeout <ms>   how long to read back before giving up (default ${DEFAULT_CONFIRM_TIMEOUT_MS})
   --http-port <n>          web/REST port when not 80
@@ -65,7 +75,11 @@ function makeCommand(action: Action, summary: string): Command {
       if (pinned !== undefined && !isFirmwareName(pinned)) throw new AppError('USAGE', `--firmware must be one of ${FIRMWARES.join(', ')}, got '${pinned}'`);
       const timeoutMs = parseTimeout(values.timeout, 3000);
       const confirmTimeoutMs = parseTimeout(values['confirm-timeout'], DEFAULT_CONFIRM_TIMEOUT_MS, '--confirm-timeout');
-      const concurrency = parseTimeout(values.concurrency, 16, '--concurrency');
+      const wanted = parseTimeout(values.concurrency, DEFAULT_CONCURRENCY, '--concurrency');
+      const { concurrency, softLimit } = concurrencyWithinOpenFiles(Math.min(wanted, targets.length));
+      if (softLimit !== undefined) {
+        process.stderr.write(`hashwatt: this process may open ${softLimit} files, enough for ${concurrency} miners at once (not ${Math.min(wanted, targets.length)}); raise 'ulimit -n' to act on more together\n`);
+      }
       const httpPort = values['http-port'] === undefined ? undefined : parseTimeout(values['http-port'], 80, '--http-port');
       const username = values.user ?? process.env.HASHWATT_MINER_USER;
       const password = values.password ?? process.env.HASHWATT_MINER_PASSWORD;

@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { AppError } from '../../shared/errors.js';
+import { readOpenFileLimit } from '../../shared/open-file-limit.js';
 
 /**
  * Every emulated port is one listening socket (we never bind 0.0.0.0, so one
@@ -10,18 +11,6 @@ import { AppError } from '../../shared/errors.js';
  * util-linux `prlimit` on our own pid (works as root / with CAP_SYS_RESOURCE)
  * and otherwise fail with what to do instead of dying on EMFILE halfway.
  */
-export function readOpenFileLimit(): { soft: number; hard: number } | null {
-  try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
-    const m = line ? /Max open files\s+(\S+)\s+(\S+)/.exec(line) : null;
-    if (!m) return null;
-    const parse = (s: string | undefined) => (s === 'unlimited' ? Number.POSITIVE_INFINITY : Number(s));
-    return { soft: parse(m[1]), hard: parse(m[2]) };
-  } catch {
-    return null; // not Linux: let listen() report EMFILE if it comes to that
-  }
-}
-
 export function ensureOpenFileLimit(needed: number): { soft: number; raised: boolean } {
   const limit = readOpenFileLimit();
   if (!limit || limit.soft >= needed) return { soft: limit?.soft ?? Number.NaN, raised: false };
