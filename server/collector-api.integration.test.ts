@@ -80,6 +80,8 @@ test('sites are registered and updated through the API; an unknown site can be r
     pubs.push(p);
     await p.telemetry(1, [sample(Date.now(), 80)], { miners: [{ id: 'm1', model: 'S19', firmware: 'stock', state: 'hashing', w: 3250, ths: 95, jth: 34.2, tempC: 70 }, { id: 'm2', model: 'S9', firmware: 'stock', state: 'hashing', w: 1400, ths: 13.5, jth: 98, tempC: 80 }] });
     await waitFor('grey site', async () => (await tc.api(`/api/v1/sites/${grey}`)).body?.flagged === true);
+    // The site row is created as the message is taken in; its miners land with the writer thread's commit.
+    await waitFor('grey site miners', async () => (await tc.api(`/api/v1/sites/${grey}/miners`)).body?.miners?.length === 2);
     const miners = await tc.api(`/api/v1/sites/${grey}/miners`);
     assert.deepEqual(miners.body.miners.map((m: { miner: string }) => m.miner), ['m2', 'm1'], 'least efficient first');
     const reg = await tc.api(`/api/v1/sites/${grey}`, { method: 'PUT', body: { allocationKw: 100 } });

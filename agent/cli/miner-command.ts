@@ -4,7 +4,7 @@ import { detectFirmware } from '../drivers/miners/detect.js';
 import { mapWithConcurrency, parseHostPort } from '../drivers/miners/cidr.js';
 import { createMinerDriver, isFirmwareName } from '../drivers/miners/registry.js';
 import { FIRMWARES, type ActionResult, type FirmwareName, type MinerDriver } from '../drivers/miners/miner-driver.js';
-import { DEFAULT_CONFIRM_TIMEOUT_MS } from '../drivers/miners/confirm-action.js';
+import { ASLEEP_MAX_W, DEFAULT_CONFIRM_TIMEOUT_MS } from '../drivers/miners/confirm-action.js';
 import { concurrencyWithinOpenFiles } from './open-file-budget.js';
 import { parseTimeout } from './probe-command.js';
 
@@ -31,7 +31,9 @@ const COMMON = `Options:
   -h, --help               this text
 
 Every outcome is confirmed by reading the miner back, not from the command's
-reply: a miner that answers success and keeps hashing is reported 'ignored'.
+reply: sleep when it reads sleeping, no hashrate and (if it reports power) at
+most ${ASLEEP_MAX_W} W; wake when it hashes above ${ASLEEP_MAX_W} W. A miner that answers
+success and keeps hashing is reported 'ignored'.
 Exit 0 when every miner is confirmed, 1 when any is not, 2 on bad usage.`;
 
 const HELP: Record<Action, string> = {

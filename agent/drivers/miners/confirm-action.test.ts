@@ -27,6 +27,22 @@ test('confirm: started but not finished → timeout; offline → unreachable', a
   assert.equal(gone.ok === false && gone.reason, 'unreachable');
 });
 
+test('confirm: a sleeping state with the boards still drawing is not yet asleep; a hashing state at sleep draw is not yet awake', async () => {
+  // Mid-pause firmwares already say "sleeping" at 0 TH/s while drawing kilowatts.
+  const rampingDown = [reading('sleeping', 0, 2700), reading('sleeping', 0, 1200), reading('sleeping', 0, 62)];
+  const slept = await performAction({ ...EXPECT.sleep, send: async () => undefined, read: async () => rampingDown.shift() ?? reading('sleeping', 0, 62), confirmTimeoutMs: 2000, intervalMs: 5 });
+  assert.deepEqual({ ok: slept.ok, w: slept.ok && slept.observedPowerW, left: rampingDown.length }, { ok: true, w: 62, left: 0 });
+  const stuck = await performAction({ ...EXPECT.sleep, send: async () => undefined, read: async () => reading('sleeping', 0, 2700), confirmTimeoutMs: 40, intervalMs: 10 });
+  assert.equal(stuck.ok === false && stuck.reason, 'timeout');
+  assert.match(stuck.ok === false ? stuck.message : '', /2700 W.*at or below 300 W/);
+  const wakingUp = [reading('hashing', 3, 170), reading('hashing', 60, 1800)];
+  const woke = await performAction({ ...EXPECT.wake, send: async () => undefined, read: async () => wakingUp.shift() ?? reading('hashing', 60, 1800), confirmTimeoutMs: 2000, intervalMs: 5 });
+  assert.deepEqual({ ok: woke.ok, w: woke.ok && woke.observedPowerW }, { ok: true, w: 1800 });
+  // Estimated power (stock Antminer) follows the hashrate, so state and hashrate decide alone.
+  const estimated = await performAction({ ...EXPECT.sleep, send: async () => undefined, read: async () => ({ ...reading('sleeping', 0, 3000), powerSource: 'estimated' as const }), confirmTimeoutMs: 2000, intervalMs: 5 });
+  assert.equal(estimated.ok, true);
+});
+
 test('confirm: send errors map to reasons without reading back', async () => {
   const cases: Array<[AppError, string]> = [
     [new AppError('AUTH_FAILED', 'no'), 'auth_failed'],

@@ -83,16 +83,29 @@ export async function confirmByReading(options: Omit<PerformActionOptions, 'send
 /** Hashrate at or below this counts as "not hashing" (fans-only sleep still reports stray TH/s on some firmwares). */
 const ASLEEP_THS = 0.5;
 
+/**
+ * Reported draw at or below this counts as asleep. A sleeping ASIC draws tens of
+ * watts (control board, idle fans); firmwares flip their state to sleeping and
+ * report zero hashrate while the boards are still ramping down from ~3 kW, and a
+ * grid operator counts watts, not states. Estimated power (stock Antminer) is
+ * derived from hashrate, so it adds nothing and is not checked.
+ */
+export const ASLEEP_MAX_W = 300;
+
+/** A measured draw that agrees with the state (sleep level or above it), or no measurement to contradict it. */
+const drawShows = (r: MinerReading, asleep: boolean): boolean =>
+  r.powerSource !== 'reported' || r.powerW === null || (asleep ? r.powerW <= ASLEEP_MAX_W : r.powerW > ASLEEP_MAX_W);
+
 /** Standard expectations, shared by every driver so "confirmed" means the same thing for all firmwares. */
 export const EXPECT = {
   sleep: {
-    expected: 'state sleeping with hashing stopped',
-    reached: (r: MinerReading) => r.state === 'sleeping' && r.hashrateThs <= ASLEEP_THS,
+    expected: `state sleeping with hashing stopped and reported draw at or below ${ASLEEP_MAX_W} W`,
+    reached: (r: MinerReading) => r.state === 'sleeping' && r.hashrateThs <= ASLEEP_THS && drawShows(r, true),
     unchanged: (r: MinerReading) => r.state === 'hashing' && r.hashrateThs > ASLEEP_THS,
   },
   wake: {
-    expected: 'state hashing with hashrate above zero',
-    reached: (r: MinerReading) => r.state === 'hashing' && r.hashrateThs > ASLEEP_THS,
+    expected: `state hashing with hashrate above zero and reported draw above ${ASLEEP_MAX_W} W`,
+    reached: (r: MinerReading) => r.state === 'hashing' && r.hashrateThs > ASLEEP_THS && drawShows(r, false),
     unchanged: (r: MinerReading) => r.state === 'sleeping',
   },
   /** Power at or under the target (5 % or 30 W slack for measurement noise) while still hashing. */
