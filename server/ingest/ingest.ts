@@ -178,6 +178,8 @@ export function createIngest(options: IngestOptions) {
 
   /** State, birth and control reports: a few per agent per day, written on the main connection. */
   function writeOthers(others: Array<{ ref: AgentRef; m: DecodedMessage }>, out: CommittedBatch, now: number): void {
+    // An agent's received + accepted reports usually share a batch: one last-seen write each.
+    const touched = new Set<number>();
     for (const { ref, m } of others) {
       switch (m.kind) {
         case 'state':
@@ -191,7 +193,7 @@ export function createIngest(options: IngestOptions) {
         case 'control/report': {
           const r = m.payload;
           repos.events.insertReport({ siteId: ref.siteId, agentId: ref.agentId, revision: r.revision, status: r.status, reason: r.reason ?? null, detail: r.detail ?? null, achievedKw: r.achievedKw ?? null, targetKw: r.targetKw ?? null, ts: r.ts }, now);
-          repos.agents.touch(ref.agentId, now);
+          touched.add(ref.agentId);
           out.reports.push({ ...ref, report: r });
           metrics.reports.inc({ status: r.status });
           break;
@@ -200,6 +202,7 @@ export function createIngest(options: IngestOptions) {
           break;
       }
     }
+    for (const id of touched) repos.agents.touch(id, now);
   }
 
   /**
@@ -240,14 +243,16 @@ export function createIngest(options: IngestOptions) {
           tele.push({ ref, p: m.payload });
         } else others.push({ ref, m });
       }
-      result = await writer.write({ now, rows, acks, gaps });
+      // A batch of only reports, states and births has nothing for the writer thread: skip
+      // the round trip (a curtailment event's 2,000 reports would each wait on it); ms -1 = no transaction.
+      result = rows.length || acks.length || gaps.length ? await writer.write({ now, rows, acks, gaps }) : { fresh: new Uint8Array(0), ms: -1 };
       if (others.length) db.transaction(() => writeOthers(others, out, now))();
     } catch (err) {
       failed(err);
       return false;
     }
     for (const a of afterGaps) sendAck(a.ref, a.session, a.seq);
-    metrics.commit.observe(result.ms / 1000);
+    if (result.ms >= 0) metrics.commit.observe(result.ms / 1000);
     metrics.batchSize.observe(batch.length);
 
     const seqs = new Map<string, { ref: AgentRef; session: number; seqs: number[] }>();
