@@ -78,12 +78,18 @@ test('sites are registered and updated through the API; an unknown site can be r
     const grey = `${tc.prefix}-grey`;
     const p = await startTestPublisher(tc.broker.url, grey);
     pubs.push(p);
-    await p.telemetry(1, [sample(Date.now(), 80)], { miners: [{ id: 'm1', model: 'S19', firmware: 'stock', state: 'hashing', w: 3250, ths: 95, jth: 34.2, tempC: 70 }, { id: 'm2', model: 'S9', firmware: 'stock', state: 'hashing', w: 1400, ths: 13.5, jth: 98, tempC: 80 }] });
+    const ts = Date.now();
+    await p.telemetry(1, [sample(ts, 80)], { miners: [{ id: 'm1', model: 'S19', firmware: 'stock', state: 'hashing', w: 3250, powerSource: 'reported', ths: 95, jth: 34.2, tempC: 70, asleepByAgent: false }, { id: 'm2', model: 'S9', firmware: 'stock', state: 'hashing', w: null, ths: 13.5, jth: 98, tempC: null }] });
     await waitFor('grey site', async () => (await tc.api(`/api/v1/sites/${grey}`)).body?.flagged === true);
     // The site row is created as the message is taken in; its miners land with the writer thread's commit.
     await waitFor('grey site miners', async () => (await tc.api(`/api/v1/sites/${grey}/miners`)).body?.miners?.length === 2);
     const miners = await tc.api(`/api/v1/sites/${grey}/miners`);
     assert.deepEqual(miners.body.miners.map((m: { miner: string }) => m.miner), ['m2', 'm1'], 'least efficient first');
+    // Every field as sent, the absent optional ones as null; stamped with the message's sample time.
+    assert.deepEqual(miners.body.miners.map(({ agent: _a, ...m }: Record<string, unknown>) => m), [
+      { miner: 'm2', model: 'S9', firmware: 'stock', state: 'hashing', w: null, powerSource: null, ths: 13.5, jth: 98, tempC: null, asleepByAgent: null, ts },
+      { miner: 'm1', model: 'S19', firmware: 'stock', state: 'hashing', w: 3250, powerSource: 'reported', ths: 95, jth: 34.2, tempC: 70, asleepByAgent: false, ts },
+    ]);
     const reg = await tc.api(`/api/v1/sites/${grey}`, { method: 'PUT', body: { allocationKw: 100 } });
     assert.equal(reg.body.registered, true);
     assert.equal(reg.body.flagged, false);
