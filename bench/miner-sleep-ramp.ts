@@ -11,7 +11,7 @@
  *   the slowest model's. No CLI can confirm earlier, so this is the floor the
  *   command's overhead is measured from. The personalities report a miner as
  *   paused from the command on (phase pausing or sleeping), and as hashing
- *   once it is waking.
+ *   once it is waking; the draw settles later, and confirmation waits for it.
  */
 import { EXPECT } from '../agent/drivers/miners/confirm-action.js';
 import { FIRMWARES, type MinerReading } from '../agent/drivers/miners/miner-driver.js';
@@ -26,18 +26,18 @@ export interface Ramp {
 
 const STEP_MS = 1;
 
-function asReading(miner: SimulatedMiner): MinerReading {
+function asReading(miner: SimulatedMiner, powerSource: MinerReading['powerSource']): MinerReading {
   const s = miner.snapshot();
   const paused = s.phase === 'pausing' || s.phase === 'sleeping';
-  // Only state and hashrate matter to EXPECT.sleep / EXPECT.wake.
-  return { state: paused ? 'sleeping' : 'hashing', hashrateThs: s.hashrateThs, powerW: s.powerW } as MinerReading;
+  // What EXPECT.sleep / EXPECT.wake look at: state, hashrate, and the draw where the firmware reports it.
+  return { state: paused ? 'sleeping' : 'hashing', hashrateThs: s.hashrateThs, powerW: s.powerW, powerSource } as MinerReading;
 }
 
 /** Virtual ms from the command until `reached`, for one model; Infinity if never within 10× the transition. */
-function firstReached(miner: SimulatedMiner, clock: { t: number }, reached: (r: MinerReading) => boolean, limitMs: number): number {
+function firstReached(miner: SimulatedMiner, powerSource: MinerReading['powerSource'], clock: { t: number }, reached: (r: MinerReading) => boolean, limitMs: number): number {
   const start = clock.t;
   while (clock.t - start <= limitMs) {
-    if (reached(asReading(miner))) return clock.t - start;
+    if (reached(asReading(miner, powerSource))) return clock.t - start;
     clock.t += STEP_MS;
   }
   return Number.POSITIVE_INFINITY;
@@ -49,6 +49,8 @@ export function emulatedRamps(timeFactor: number): { sleep: Ramp; wake: Ramp } {
   const pause = REAL_TIMING_MS.pause * timeFactor;
   const wake = REAL_TIMING_MS.wake * timeFactor;
   for (const firmware of FIRMWARES) {
+    // Stock Antminer firmware reports no power (the driver estimates it from hashrate).
+    const powerSource = firmware === 'antminer' ? 'estimated' : 'reported';
     for (const [index, { spec }] of MODELS_BY_FIRMWARE[firmware].entries()) {
       const clock = { t: 1_000_000 };
       const miner = new SimulatedMiner({
@@ -56,10 +58,10 @@ export function emulatedRamps(timeFactor: number): { sleep: Ramp; wake: Ramp } {
         faults: noFaults(), seed: 1, timeFactor, powerSpread: 1, hashSpread: 1, bootAt: 0, now: () => clock.t,
       });
       miner.requestSleep();
-      sleepMs = Math.max(sleepMs, firstReached(miner, clock, EXPECT.sleep.reached, 10 * pause));
+      sleepMs = Math.max(sleepMs, firstReached(miner, powerSource, clock, EXPECT.sleep.reached, 10 * pause));
       clock.t += pause; // surely asleep now: wake from rest, as the bench does
       miner.requestWake();
-      wakeMs = Math.max(wakeMs, firstReached(miner, clock, EXPECT.wake.reached, 10 * wake));
+      wakeMs = Math.max(wakeMs, firstReached(miner, powerSource, clock, EXPECT.wake.reached, 10 * wake));
     }
   }
   return { sleep: { transitionMs: pause, confirmableMs: sleepMs }, wake: { transitionMs: wake, confirmableMs: wakeMs } };
