@@ -243,8 +243,8 @@ export function createIngest(options: IngestOptions) {
           tele.push({ ref, p: m.payload });
         } else others.push({ ref, m });
       }
-      // A batch of only reports, states and births has nothing for the writer thread: skip
-      // the round trip (a curtailment event's 2,000 reports would each wait on it); ms -1 = no transaction.
+      // A batch of only reports, states and births has nothing for the writer thread: skip the
+      // round trip (every batch of a curtailment event's reports waited on it); ms -1 = no transaction.
       result = rows.length || acks.length || gaps.length ? await writer.write({ now, rows, acks, gaps }) : { fresh: new Uint8Array(0), ms: -1 };
       if (others.length) db.transaction(() => writeOthers(others, out, now))();
     } catch (err) {
