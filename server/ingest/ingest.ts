@@ -34,6 +34,13 @@ export interface CommittedBatch {
   newSites: string[];
 }
 
+/** A decoded message waiting for its batch. */
+interface Queued {
+  message: DecodedMessage;
+  /** The payload text of telemetry with miner detail: stored as is (one row per agent and part). */
+  detailText: string | null;
+}
+
 export interface IngestOptions {
   client: MqttClient;
   db: Db;
@@ -68,7 +75,7 @@ export function createIngest(options: IngestOptions) {
   const { client, db, repos, metrics, config, clock } = options;
   const log = options.log.child({ component: 'ingest' });
   const logReject = createRejectLog(log);
-  const queue: DecodedMessage[] = [];
+  const queue: Queued[] = [];
   const siteIds = new Map<string, number>();
   const agentIds = new Map<string, number>();
   const trackers = new Map<string, { tracker: AckTracker; ref: AgentRef; session: number; used: number }>();
@@ -104,7 +111,8 @@ export function createIngest(options: IngestOptions) {
       }
       if (result.message.kind === 'collector/state' || result.message.kind === 'control' || result.message.kind === 'telemetry/ack') return;
       metrics.messages.inc({ kind: result.message.kind });
-      queue.push(result.message);
+      const m = result.message;
+      queue.push({ message: m, detailText: m.kind === 'telemetry' && m.payload.miners?.length ? payload.toString('utf8') : null });
       metrics.queueDepth.set(queue.length);
       if (queue.length >= config.batchSize) void flush();
       else timer ??= setTimeout(flush, config.flushMs);
@@ -156,7 +164,7 @@ export function createIngest(options: IngestOptions) {
   }
 
   /** Telemetry flattened for the writer thread; everything else (rare) is written here after it. */
-  function toRow(ref: AgentRef, p: Telemetry, now: number): TelemetryRow {
+  function toRow(ref: AgentRef, p: Telemetry, detailText: string | null, now: number): TelemetryRow {
     const historical = p.historical === true;
     const samples: Array<number | null> = [];
     let newest = -1;
@@ -168,12 +176,11 @@ export function createIngest(options: IngestOptions) {
     }
     // Miner detail carries no timestamp of its own: it belongs to the message's newest
     // sample, or to now for a live detail-only part (a historical one without samples is skipped).
-    const detailTs = p.miners?.length ? (newest >= 0 ? p.samples[newest]!.ts : historical ? null : now) : null;
-    const miners: Array<string | number | null> = [];
-    if (detailTs !== null) {
-      for (const m of p.miners!) miners.push(m.id, m.model, m.firmware, m.state, m.w, m.powerSource ?? null, m.ths, m.jth, m.tempC, m.asleepByAgent === undefined ? null : m.asleepByAgent ? 1 : 0);
-    }
-    return { siteId: ref.siteId, agentId: ref.agentId, session: p.session, seq: p.seq, historical, samples, latest: historical ? -1 : newest, detailTs, miners };
+    const detailTs = detailText !== null ? (newest >= 0 ? p.samples[newest]!.ts : historical ? null : now) : null;
+    return {
+      siteId: ref.siteId, agentId: ref.agentId, session: p.session, seq: p.seq, historical, samples, latest: historical ? -1 : newest,
+      detailTs, detailPart: p.part?.index ?? 0, detailBody: detailTs === null ? null : detailText,
+    };
   }
 
   /** State, birth and control reports: a few per agent per day, written on the main connection. */
@@ -209,7 +216,7 @@ export function createIngest(options: IngestOptions) {
    * One batch: telemetry committed by the writer thread in one transaction, then
    * the rare kinds here, then acks and what changed. Nothing is acked before its commit.
    */
-  async function commit(batch: DecodedMessage[]): Promise<boolean> {
+  async function commit(batch: Queued[]): Promise<boolean> {
     const now = clock();
     const out: CommittedBatch = { latest: [], states: [], births: [], reports: [], seen: [], dirty: [], newSites: [] };
     const rows: TelemetryRow[] = [];
@@ -234,12 +241,12 @@ export function createIngest(options: IngestOptions) {
     };
     let result: WriteResult;
     try {
-      for (const m of batch) {
+      for (const { message: m, detailText } of batch) {
         if (m.kind === 'collector/state') continue;
         const ref = refOf(m, now, out.newSites);
         seen.set(ref.agentId, ref);
         if (m.kind === 'telemetry') {
-          rows.push(toRow(ref, m.payload, now));
+          rows.push(toRow(ref, m.payload, detailText, now));
           tele.push({ ref, p: m.payload });
         } else others.push({ ref, m });
       }

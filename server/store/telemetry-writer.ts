@@ -2,15 +2,14 @@ import type { Db } from './database.js';
 
 /**
  * The hot telemetry write path as flat rows: what the ingest writer thread runs
- * inside one transaction per batch. Rows are positional arrays (built by the
- * main thread, copied to the worker as plain data); binding by position is
- * ~1.5× cheaper per row than by name.
+ * inside one transaction per batch. Samples are positional arrays (built by the
+ * main thread, copied to the worker as plain data; binding by position is
+ * ~1.5× cheaper per row than by name); miner detail is the message text, stored
+ * as one row per agent and part (migration 4).
  */
 
 /** Values per sample row: ts, meterKw, meterKwh, minerKw, estimatedKw, hashing, idle, sleeping, offline, error, total, hashrateThs, revision. */
 export const SAMPLE_WIDTH = 13;
-/** Values per miner row: id, model, firmware, state, w, powerSource, ths, jth, tempC, asleepByAgent (1/0/null). */
-export const MINER_WIDTH = 10;
 
 /** One telemetry message, flattened. */
 export interface TelemetryRow {
@@ -25,8 +24,10 @@ export interface TelemetryRow {
   latest: number;
   /** Timestamp the miner detail belongs to; null: not stored. */
   detailTs: number | null;
-  /** MINER_WIDTH values per miner. */
-  miners: Array<string | number | null>;
+  /** Which part of a split detail round (0 when not split). */
+  detailPart: number;
+  /** The validated message text whose `miners` array is the detail; null: none. */
+  detailBody: string | null;
 }
 
 export interface WriteBatch {
@@ -44,13 +45,9 @@ export function createTelemetryWriter(db: Db) {
   const logInsert = db.prepare('INSERT OR IGNORE INTO telemetry_log (agent_id, session, seq, received_at) VALUES (?, ?, ?, ?)');
   const sampleInsert = db.prepare(`INSERT OR IGNORE INTO samples (site_id, agent_id, historical, ts, meter_kw, meter_kwh, miner_kw, estimated_kw, hashing, idle, sleeping, offline, error, total, hashrate_ths, revision)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  // Older detail (a replay) never overwrites newer detail: the WHERE keeps the latest.
-  const minerUpsert = db.prepare(`INSERT INTO miners (site_id, agent_id, ts, miner, model, firmware, state, w, power_source, ths, jth, temp_c, asleep_by_agent)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (site_id, miner) DO UPDATE SET agent_id=excluded.agent_id, model=excluded.model, firmware=excluded.firmware, state=excluded.state,
-      w=excluded.w, power_source=excluded.power_source, ths=excluded.ths, jth=excluded.jth, temp_c=excluded.temp_c,
-      asleep_by_agent=excluded.asleep_by_agent, ts=excluded.ts
-    WHERE excluded.ts >= miners.ts`);
+  // Older detail (a replay) never overwrites newer detail of the same part: the WHERE keeps the latest.
+  const detailUpsert = db.prepare(`INSERT INTO miner_detail (site_id, agent_id, part, ts, body) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (site_id, agent_id, part) DO UPDATE SET ts = excluded.ts, body = excluded.body WHERE excluded.ts >= miner_detail.ts`);
   const latest = db.prepare(`UPDATE agents SET sample_ts=?, meter_kw=?, meter_kwh=?, miner_kw=?, hashrate_ths=?,
     hashing=?, idle=?, sleeping=?, offline=?, error=?, total=?, revision=?, last_seen=?
     WHERE id=? AND (sample_ts IS NULL OR sample_ts < ?)`);
@@ -61,7 +58,6 @@ export function createTelemetryWriter(db: Db) {
   const gapInsert = db.prepare('INSERT INTO telemetry_gaps (agent_id, session, from_seq, to_seq, detected_at) VALUES (?, ?, ?, ?, ?)');
 
   const sampleArgs: Array<number | null> = new Array(3 + SAMPLE_WIDTH);
-  const minerArgs: Array<string | number | null> = new Array(3 + MINER_WIDTH);
 
   function writeRow(r: TelemetryRow, now: number): boolean {
     if (logInsert.run(r.agentId, r.session, r.seq, now).changes !== 1) return false;
@@ -72,15 +68,7 @@ export function createTelemetryWriter(db: Db) {
       for (let k = 0; k < SAMPLE_WIDTH; k++) sampleArgs[3 + k] = r.samples[o + k]!;
       sampleInsert.run(sampleArgs);
     }
-    if (r.detailTs !== null) {
-      minerArgs[0] = r.siteId;
-      minerArgs[1] = r.agentId;
-      minerArgs[2] = r.detailTs;
-      for (let o = 0; o < r.miners.length; o += MINER_WIDTH) {
-        for (let k = 0; k < MINER_WIDTH; k++) minerArgs[3 + k] = r.miners[o + k]!;
-        minerUpsert.run(minerArgs);
-      }
-    }
+    if (r.detailTs !== null && r.detailBody !== null) detailUpsert.run(r.siteId, r.agentId, r.detailPart, r.detailTs, r.detailBody);
     if (r.latest >= 0) {
       const o = r.latest * SAMPLE_WIDTH;
       const s = r.samples;
