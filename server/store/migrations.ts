@@ -210,7 +210,7 @@ export const MIGRATIONS: readonly string[] = [
   `,
   /* 4: per-miner detail kept as received, one row per agent and detail part instead of one
      upsert per miner: at 1,000,000 miners the per-miner upserts were the largest cost of
-     ingest (the saturation rate rose from ~7,600 to ~9,600 messages/s). Readers merge a
+     ingest (the saturation rate rose from ~7,600 to ~10,000 messages/s). Readers merge a
      site's parts, newest per miner. Old rows move over grouped by their time, under
      negative part numbers that live parts (0, 1, …) never overwrite. */ `
   CREATE TABLE miner_detail (
