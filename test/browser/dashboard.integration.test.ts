@@ -96,6 +96,10 @@ test('overview: five sites, live numbers, a violation that opens by itself', { s
   const over = demo.sites.find((s) => s.role === 'over-allocation')!;
   await page.locator(`[data-testid=violation-row][data-site="${over.id}"]`).waitFor({ timeout: 45_000 });
   await page.locator(`[data-testid=site-row][data-site="${over.id}"][data-compliance=violation]`).waitFor({ timeout: 10_000 });
+  // The same condition as an alert, with what the rule saw (the alert opens on the next rule pass).
+  const alert = page.locator(`[data-testid=alert-row][data-kind=over_allocation][data-site="${over.id}"]`);
+  await alert.waitFor({ timeout: 30_000 });
+  assert.match((await alert.textContent()) ?? '', /Over allocation.*peak [\d.,]+ [kM]W against [\d.,]+ [kM]W/);
   await page.locator('#live-status[data-status=live]').waitFor();
   await shot(page, 'overview');
   // HASHWATT_DOCS_SCREENSHOT=1 refreshes the README's picture (from the embedded pass: plain site names).

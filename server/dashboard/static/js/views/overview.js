@@ -1,6 +1,6 @@
 // Fleet overview: total draw against total allocation, one bar per site
 // coloured by compliance, grey sites, agents online, hashrate, efficiency,
-// open violations and active curtailment events. Live via the stream.
+// open violations, active curtailment events and open alerts. Live via the stream.
 
 import { get, list } from '../api.js';
 import { h, setChildren, setText } from '../dom.js';
@@ -8,6 +8,7 @@ import * as f from '../format.js';
 import { ACTIVE_EVENT, COMPLIANCE_LABEL, eventOf, siteOf } from '../model.js';
 import * as live from '../live.js';
 import { keepFresh } from '../refresh.js';
+import { renderAlerts } from './alerts-panel.js';
 
 function kpi(id, label) {
   const value = h('div', { class: 'kpi-value', 'data-testid': `kpi-${id}` }, '—');
@@ -32,6 +33,7 @@ export function mount(container, ctx) {
   const siteList = h('ol', { class: 'site-bars', 'data-testid': 'site-list', 'aria-label': 'Sites by draw against allocation' });
   const violations = h('div', { 'data-testid': 'violations' });
   const events = h('div', { 'data-testid': 'active-events' });
+  const alertsEl = h('div', { 'data-testid': 'alerts' });
 
   container.append(
     h('div', { class: 'page-head' }, h('h1', {}, 'Fleet overview'), updated),
@@ -40,6 +42,7 @@ export function mount(container, ctx) {
     h('div', { class: 'two-col' },
       h('section', { class: 'panel' }, h('h2', {}, 'Open violations'), violations),
       h('section', { class: 'panel' }, h('h2', {}, 'Curtailment events'), events)),
+    h('section', { class: 'panel alerts-panel' }, h('h2', {}, 'Open alerts'), alertsEl),
   );
 
   // Site summaries arrive on the stream (the same shape as GET /sites) and are
@@ -48,21 +51,25 @@ export function mount(container, ctx) {
   const sites = new Map();
   let openViolations = [];
   let activeEvents = [];
+  let openAlerts = [];
   let frame = null;
   const draw = () => {
     frame = null;
-    render([...sites.values()], openViolations, activeEvents);
+    render([...sites.values()], openViolations, activeEvents, openAlerts);
     setText(updated, `updated ${f.time(Date.now())}`);
   };
   const redraw = () => {
     frame ??= setTimeout(draw, 250);
   };
   const load = async () => {
-    const [sitesBody, violBody, eventsBody] = await Promise.all([get('/sites'), get('/violations', { open: true }), get('/events', { limit: 50 })]);
+    const [sitesBody, violBody, eventsBody, alertsBody] = await Promise.all([
+      get('/sites'), get('/violations', { open: true }), get('/events', { limit: 50 }), get('/alerts', { open: true, limit: 100 }),
+    ]);
     sites.clear();
     for (const s of list(sitesBody, 'sites').map(siteOf)) sites.set(s.id, s);
     openViolations = list(violBody, 'violations').filter((v) => v.closedAt == null);
     activeEvents = list(eventsBody, 'events').map(eventOf).filter((e) => ACTIVE_EVENT.has(e.status));
+    openAlerts = list(alertsBody, 'alerts');
     draw();
   };
   const offSite = live.on('site', (data) => {
@@ -73,7 +80,7 @@ export function mount(container, ctx) {
     redraw();
   });
 
-  const render = (sites, openViolations, activeEvents) => {
+  const render = (sites, openViolations, activeEvents, openAlerts) => {
     const totalKw = sites.reduce((s, x) => s + (x.kw ?? 0), 0);
     const allocKw = sites.filter((x) => x.registered).reduce((s, x) => s + x.allocationKw, 0);
     const minerKw = sites.reduce((s, x) => s + (x.minerKw ?? x.kw ?? 0), 0);
@@ -111,9 +118,10 @@ export function mount(container, ctx) {
     renderSites(siteList, sites, ctx);
     renderViolations(violations, openViolations, sites);
     renderEvents(events, activeEvents);
+    renderAlerts(alertsEl, openAlerts, sites);
   };
 
-  const fresh = keepFresh(load, { types: ['violation', 'event', 'open'], minIntervalMs: 1000 });
+  const fresh = keepFresh(load, { types: ['violation', 'event', 'alert', 'open'], minIntervalMs: 1000 });
   return () => {
     offSite();
     clearTimeout(frame);
