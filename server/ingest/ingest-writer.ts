@@ -4,9 +4,11 @@ import type { WriteBatch } from '../store/telemetry-writer.js';
 export interface WriteResult {
   /** Per row: 1 new, 0 a redelivery already stored. */
   fresh: Uint8Array;
-  /** Time the writer thread spent on the transaction. */
-  ms: number;
+  /** Time the writer thread spent on the transaction; null when the batch held nothing to write. */
+  ms: number | null;
 }
+
+const NOTHING_WRITTEN: WriteResult = { fresh: new Uint8Array(0), ms: null };
 
 /**
  * Main-thread handle of the ingest writer thread (ingest-writer-worker.ts). One
@@ -36,6 +38,9 @@ export function startIngestWriter(dbPath: string) {
   return {
     write(batch: WriteBatch): Promise<WriteResult> {
       if (failure) return Promise.reject(failure);
+      // Batches of only control reports, states and births (a curtailment event's reports)
+      // skip the thread hop: every such batch used to wait on it before its reports were written.
+      if (batch.rows.length === 0 && batch.acks.length === 0 && batch.gaps.length === 0) return Promise.resolve(NOTHING_WRITTEN);
       const id = nextId++;
       return new Promise<WriteResult>((resolve, reject) => {
         pending.set(id, { resolve, reject });

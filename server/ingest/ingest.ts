@@ -250,16 +250,14 @@ export function createIngest(options: IngestOptions) {
           tele.push({ ref, p: m.payload });
         } else others.push({ ref, m });
       }
-      // A batch of only reports, states and births has nothing for the writer thread: skip the
-      // round trip (every batch of a curtailment event's reports waited on it); ms -1 = no transaction.
-      result = rows.length || acks.length || gaps.length ? await writer.write({ now, rows, acks, gaps }) : { fresh: new Uint8Array(0), ms: -1 };
+      result = await writer.write({ now, rows, acks, gaps });
       if (others.length) db.transaction(() => writeOthers(others, out, now))();
     } catch (err) {
       failed(err);
       return false;
     }
     for (const a of afterGaps) sendAck(a.ref, a.session, a.seq);
-    if (result.ms >= 0) metrics.commit.observe(result.ms / 1000);
+    if (result.ms !== null) metrics.commit.observe(result.ms / 1000);
     metrics.batchSize.observe(batch.length);
 
     const seqs = new Map<string, { ref: AgentRef; session: number; seqs: number[] }>();

@@ -4,7 +4,7 @@
 import { h, setChildren } from '../dom.js';
 import * as f from '../format.js';
 
-export const ALERT_LABEL = {
+const ALERT_LABEL = {
   agent_offline: 'Agent offline',
   over_allocation: 'Over allocation',
   control_unconfirmed: 'Control not confirmed',
@@ -18,7 +18,7 @@ function whatOf(a) {
   const d = a.details ?? {};
   switch (a.kind) {
     case 'agent_offline':
-      return d.reason === 'state_offline' ? 'reported offline (its Will)' : `silent since ${f.ago(d.lastSeen)}`;
+      return d.reason === 'state_offline' ? 'reported offline (its Will)' : `silent, last heard ${f.ago(d.lastSeen)}`;
     case 'over_allocation':
       return `peak ${f.power(d.peakKw)} against ${f.power(d.allocationKw)}`;
     case 'control_unconfirmed':
