@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import cron from 'node-cron';
 import type { FastifyInstance } from 'fastify';
 import { brokerClientOptions } from '../shared/config/broker-config.js';
@@ -7,11 +8,16 @@ import { connectMqtt, type MqttClient } from '../shared/mqtt/connect.js';
 import { encodeCollectorState } from '../shared/protocol/index.js';
 import { loadPrivateKey, loadPublicKey } from '../shared/signing/key-files.js';
 import { createAlertService } from './alerts/alert-service.js';
+import { COMPLIANCE_ACTOR, SYSTEM_ACTOR, createAuditLog } from './audit/audit-log.js';
+import { createSignInLimiter } from './auth/sign-in-limiter.js';
+import { createUserService } from './auth/user-service.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.js';
 import { createComplianceService } from './compliance/compliance-service.js';
 import type { CollectorConfig } from './config/collector-config.js';
 import { createEventService, type EventService } from './events/event-service.js';
 import { createHttpServer } from './http/http-server.js';
+import { auditedEvent } from './http/routes/event-routes.js';
+import { auditedSite } from './http/routes/site-routes.js';
 import { alertView, eventView, siteSummary, type ApiContext } from './http/api-context.js';
 import { createIngest, type CommittedBatch, type Ingest } from './ingest/ingest.js';
 import { LiveState } from './live/live-state.js';
@@ -56,6 +62,9 @@ export function createCollector(options: CreateCollectorOptions): Collector {
   const clock = options.clock ?? Date.now;
   const db = openDatabase(config.dataDir, log);
   const repos = createRepositories(db, { greyTariffPerKwh: config.registry.greyTariffPerKwh });
+  const audit = createAuditLog(repos.audit, clock);
+  const users = createUserService({ users: repos.users, audit, clock, transaction: repos.transaction });
+  const signIns = createSignInLimiter({ maxFailures: config.auth.maxFailedSignIns, windowMs: config.auth.signInWindowS * 1000 }, clock);
   const live = new LiveState(config.onlineAfterS * 1000);
   const hub = createStreamHub();
   const dirty = new Map<string, { siteId: number; bucket: number }>();
@@ -86,7 +95,8 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     if (already) return;
     try {
       const why = compliance.hardCap(site.id) ? `over its hard cap of ${site.hardCapKw} kW` : `over its allocation of ${site.allocationKw} kW`;
-      events.create({ scope: { sites: [site.site] }, kind: 'limit_to_kw', value: site.allocationKw, durationS: 3600, priority: 'high', reason: `auto-enforcement: ${site.site} ${why}` }, 'compliance');
+      const { event } = events.create({ scope: { sites: [site.site] }, kind: 'limit_to_kw', value: site.allocationKw, durationS: 3600, priority: 'high', reason: `auto-enforcement: ${site.site} ${why}` }, 'compliance');
+      audit.record(COMPLIANCE_ACTOR, 'event.create', { site: site.site, target: event.id, after: auditedEvent(eventView(event)) });
     } catch (err) {
       log.warn({ err, site: site.site }, 'auto-enforcement failed');
     }
@@ -119,7 +129,11 @@ export function createCollector(options: CreateCollectorOptions): Collector {
 
   function onCommitted(batch: CommittedBatch): void {
     const now = clock();
-    for (const s of batch.newSites) log.warn({ site: s }, 'unknown site reported; created as unregistered');
+    for (const s of batch.newSites) {
+      log.warn({ site: s }, 'unknown site reported; created as unregistered');
+      const row = repos.sites.get(s);
+      audit.record(SYSTEM_ACTOR, 'site.flagged', { site: s, target: s, after: row ? auditedSite(row) : null });
+    }
     for (const r of batch.seen) live.seen(r.siteId, r.agentId, r.agent, now);
     for (const s of batch.states) {
       live.state(s.siteId, s.agentId, s.agent, s.online, now);
@@ -144,7 +158,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
   }
 
   const ctx: ApiContext = {
-    config, repos, live, compliance, alerts, hub, metrics, clock, refreshRollups,
+    config, repos, live, compliance, alerts, hub, metrics, audit, users, signIns, clock, refreshRollups,
     get events() {
       return events!;
     },
@@ -220,11 +234,12 @@ export function createCollector(options: CreateCollectorOptions): Collector {
           log.info(r, 'retention applied');
         } catch (err) { log.error({ err }, 'retention job failed'); }
       }, { name: 'retention' }));
-      http = await createHttpServer({ ctx, log, version: COLLECTOR_VERSION, ...(options.extendHttp ? { extend: options.extendHttp } : {}) });
+      const tls = config.http.tls && { cert: await readFile(config.http.tls.certFile), key: await readFile(config.http.tls.keyFile) };
+      http = await createHttpServer({ ctx, log, version: COLLECTOR_VERSION, ...(options.extendHttp ? { extend: options.extendHttp } : {}), ...(tls ? { tls } : {}) });
       await http.listen({ host: config.http.host, port: config.http.port });
       const addr = http.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
-      httpUrl = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
+      httpUrl = `${tls ? 'https' : 'http'}://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
       started = true;
       log.info({ httpUrl, brokerUrl, sites: repos.sites.list().length }, 'collector started');
     },

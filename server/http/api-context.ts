@@ -1,5 +1,8 @@
 import type { AlertRow } from '../alerts/alert-repository.js';
 import type { AlertService } from '../alerts/alert-service.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { SignInLimiter } from '../auth/sign-in-limiter.js';
+import type { UserService } from '../auth/user-service.js';
 import type { ComplianceService } from '../compliance/compliance-service.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import type { EventDetail, EventService } from '../events/event-service.js';
@@ -19,6 +22,9 @@ export interface ApiContext {
   events: EventService;
   hub: StreamHub;
   metrics: CollectorMetrics;
+  audit: AuditLog;
+  users: UserService;
+  signIns: SignInLimiter;
   clock: () => number;
   /** Brings rollups and daily energy up to date with everything committed. */
   refreshRollups(): void;
@@ -56,7 +62,7 @@ export function eventView(e: EventDetail) {
 }
 
 export function alertView(a: AlertRow) {
-  return { id: a.id, kind: a.kind, site: a.site, agent: a.agent, openedAt: a.openedAt, closedAt: a.closedAt, details: a.details };
+  return { id: a.id, kind: a.kind, site: a.site, subject: a.subject, agent: a.agent, openedAt: a.openedAt, closedAt: a.closedAt, details: a.details };
 }
 
 export function round(x: number): number {

@@ -7,10 +7,13 @@ import type { ApiContext } from './api-context.js';
 import { createAuthenticator } from './auth.js';
 import { buildOpenApi } from './openapi.js';
 import { BadRequest, createRouteTable } from './route-table.js';
+import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerMeRoute } from './routes/me-route.js';
 import { registerReportRoutes } from './routes/report-routes.js';
+import { registerSessionRoutes } from './routes/session-routes.js';
 import { registerSiteRoutes } from './routes/site-routes.js';
+import { registerUserRoutes } from './routes/user-routes.js';
 
 const STATUS_OF: Record<string, number> = { NOT_FOUND: 404, CONFLICT: 409, USAGE: 400, CONFIG_INVALID: 400, AUTH_FAILED: 401 };
 
@@ -20,12 +23,17 @@ export interface HttpServerOptions {
   version: string;
   /** More routes on the same server (the dashboard's static files). */
   extend?: (app: FastifyInstance) => void | Promise<void>;
+  /** PEM certificate and key: serve HTTPS. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 /** The HTTP API (fastify): /api/v1, /api/v1/stream, /api/v1/openapi.json, /metrics, /healthz. */
-export async function createHttpServer({ ctx, log, version, extend }: HttpServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: log.child({ component: 'http' }) as unknown as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
-  const auth = createAuthenticator(ctx.config.tokens);
+export async function createHttpServer({ ctx, log, version, extend, tls }: HttpServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: log.child({ component: 'http' }) as unknown as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1024 * 1024,
+    trustProxy: ctx.config.http.trustProxy, ...(tls ? { https: tls } : {}),
+  }) as unknown as FastifyInstance;
+  const auth = createAuthenticator(ctx.config.tokens, { users: ctx.repos.users, clock: ctx.clock });
   const routes = createRouteTable(app, auth);
 
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
@@ -54,6 +62,9 @@ export async function createHttpServer({ ctx, log, version, extend }: HttpServer
   registerSiteRoutes(routes, ctx);
   registerEventRoutes(routes, ctx);
   registerReportRoutes(routes, ctx);
+  registerSessionRoutes(routes, ctx);
+  registerUserRoutes(routes, ctx);
+  registerAuditRoutes(routes, ctx);
 
   routes.add(
     {

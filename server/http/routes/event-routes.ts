@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../../../shared/errors.js';
 import { EventCreateQuerySchema, EventListQuerySchema, EventParamsSchema, EventRequestSchema, EventSchema, PlanSchema } from '../api-schemas.js';
+import { actorOf } from '../../audit/audit-log.js';
 import { eventView, type ApiContext } from '../api-context.js';
 import { BadRequest, type RouteTable } from '../route-table.js';
 
@@ -23,7 +24,7 @@ export function registerEventRoutes(routes: RouteTable, ctx: ApiContext): void {
       method: 'POST', path: '/api/v1/events', roles: WRITE, query: EventCreateQuerySchema, body: EventRequestSchema, response: z.union([EventSchema, PlanSchema]), status: 201,
       summary: 'Create a curtailment event (grid or operator). With ?dryRun=true only the plan is returned (200, PlanSchema): unregistered sites first, then registered by tier, pro rata to draw',
     },
-    ({ query, body, principal, reply }) => {
+    ({ query, body, principal, req, reply }) => {
       if (body.start !== undefined && typeof body.start === 'string' && !Number.isFinite(Date.parse(body.start))) throw new BadRequest([{ path: 'body.start', message: 'not a valid time' }]);
       if (query.dryRun === 'true') {
         const plan = ctx.events.preview(body);
@@ -31,10 +32,22 @@ export function registerEventRoutes(routes: RouteTable, ctx: ApiContext): void {
         return { dryRun: true as const, ...plan, targets: plan.targets.map(({ siteId: _id, ...t }) => t) };
       }
       const { event } = ctx.events.create(body, principal?.name ?? 'unknown');
+      const view = eventView(event);
+      ctx.audit.record(actorOf(principal, req), 'event.create', { target: event.id, after: auditedEvent(view) });
       void reply.code(201);
-      return eventView(event);
+      return view;
     },
   );
 
-  routes.add({ method: 'DELETE', path: '/api/v1/events/{id}', summary: 'Cancel an event; every affected site gets its new effective control (none when nothing remains)', roles: WRITE, params: EventParamsSchema, response: EventSchema }, ({ params }) => eventView(ctx.events.cancel(params.id)));
+  routes.add({ method: 'DELETE', path: '/api/v1/events/{id}', summary: 'Cancel an event; every affected site gets its new effective control (none when nothing remains)', roles: WRITE, params: EventParamsSchema, response: EventSchema }, ({ params, principal, req }) => {
+    const before = ctx.events.get(params.id);
+    const view = eventView(ctx.events.cancel(params.id));
+    ctx.audit.record(actorOf(principal, req), 'event.cancel', { target: params.id, before: before && auditedEvent(eventView(before)), after: auditedEvent(view) });
+    return view;
+  });
+}
+
+/** What the audit log keeps of an event: the request and the sites it touched, not its live progress. */
+export function auditedEvent(e: ReturnType<typeof eventView>) {
+  return { id: e.id, kind: e.kind, value: e.value, scope: e.scope, startTs: e.startTs, endTs: e.endTs, priority: e.priority, reason: e.reason, status: e.status, requestedKw: e.requestedKw, createdBy: e.createdBy, sites: e.targets.map((t) => t.site) };
 }

@@ -1,5 +1,7 @@
 import { AppError } from '../../../shared/errors.js';
 import { MinerTableSchema, MinersQuerySchema, SeriesQuerySchema, SeriesSchema, SiteCreateSchema, SiteDetailSchema, SiteParamsSchema, SiteSummarySchema, SiteUpdateSchema } from '../api-schemas.js';
+import { actorOf } from '../../audit/audit-log.js';
+import type { SiteRow } from '../../store/site-repository.js';
 import { siteSummary, type ApiContext } from '../api-context.js';
 import { BadRequest, type RouteTable } from '../route-table.js';
 import { z } from 'zod';
@@ -24,16 +26,17 @@ export function registerSiteRoutes(routes: RouteTable, ctx: ApiContext): void {
     return { sites: ctx.repos.sites.list().map((s) => siteSummary(ctx, s, now)) };
   });
 
-  routes.add({ method: 'POST', path: '/api/v1/sites', summary: 'Register a site (or replace an unknown one that reported)', roles: WRITE, body: SiteCreateSchema, response: SiteSummarySchema, status: 201 }, ({ body, reply }) => {
+  routes.add({ method: 'POST', path: '/api/v1/sites', summary: 'Register a site (or replace an unknown one that reported)', roles: WRITE, body: SiteCreateSchema, response: SiteSummarySchema, status: 201 }, ({ body, reply, principal, req }) => {
     const existing = ctx.repos.sites.get(body.id);
     if (existing && !existing.flagged) throw new AppError('CONFLICT', `site ${body.id} exists; use PUT /api/v1/sites/${body.id}`);
     const { row } = ctx.repos.sites.upsert(body, ctx.clock());
+    ctx.audit.record(actorOf(principal, req), existing ? siteAction(existing, row) : 'site.create', { site: row.site, target: row.site, before: existing ? auditedSite(existing) : null, after: auditedSite(row) });
     ctx.siteChanged(row);
     void reply.code(201);
     return siteSummary(ctx, row, ctx.clock());
   });
 
-  routes.add({ method: 'PUT', path: '/api/v1/sites/{id}', summary: 'Update a site (fields left out keep their values); registers an unknown site', roles: WRITE, params: SiteParamsSchema, body: SiteUpdateSchema, response: SiteSummarySchema }, ({ params, body }) => {
+  routes.add({ method: 'PUT', path: '/api/v1/sites/{id}', summary: 'Update a site (fields left out keep their values); registers an unknown site', roles: WRITE, params: SiteParamsSchema, body: SiteUpdateSchema, response: SiteSummarySchema }, ({ params, body, principal, req }) => {
     const s = siteOr404(params.id);
     const merged = {
       id: s.site, name: body.name ?? s.name, region: body.region ?? s.region, company: body.company ?? s.company,
@@ -42,6 +45,7 @@ export function registerSiteRoutes(routes: RouteTable, ctx: ApiContext): void {
       autoEnforce: body.autoEnforce === undefined ? s.autoEnforce : body.autoEnforce,
     };
     const { row } = ctx.repos.sites.upsert(merged, ctx.clock());
+    ctx.audit.record(actorOf(principal, req), siteAction(s, row), { site: row.site, target: row.site, before: auditedSite(s), after: auditedSite(row) });
     ctx.siteChanged(row);
     return siteSummary(ctx, row, ctx.clock());
   });
@@ -77,4 +81,14 @@ export function registerSiteRoutes(routes: RouteTable, ctx: ApiContext): void {
     const s = siteOr404(params.id);
     return { site: s.site, ...ctx.repos.telemetry.miners(s.id, query.limit, query.offset) };
   });
+}
+
+/** A site's settings as the audit log keeps them (registration, allocation, tariff, tier…). */
+export function auditedSite(s: SiteRow) {
+  return { name: s.name, region: s.region, company: s.company, registered: s.registered, flagged: s.flagged, allocationKw: s.allocationKw, hardCapKw: s.hardCapKw, tariffPerKwh: s.tariffPerKwh, tier: s.tier, autoEnforce: s.autoEnforce };
+}
+
+/** site.register when a change registers a site (an unknown one that reported, or one marked unregistered), else site.update. */
+export function siteAction(before: SiteRow, after: SiteRow): 'site.register' | 'site.update' {
+  return (!before.registered || before.flagged) && after.registered && !after.flagged ? 'site.register' : 'site.update';
 }
