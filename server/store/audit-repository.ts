@@ -44,7 +44,7 @@ export function createAuditRepository(db: Db) {
   const insert = db.prepare('INSERT INTO audit_log (ts, actor_kind, actor, ip, action, site, target, before, after) VALUES (@ts, @actorKind, @actor, @ip, @action, @site, @target, @before, @after)');
   const query = db.prepare<Record<string, unknown>, Raw>(
     `SELECT * FROM audit_log
-     WHERE (@site IS NULL OR site = @site) AND (@actor IS NULL OR actor = @actor)
+     WHERE (@site IS NULL OR site = @site OR (site IS NULL AND action LIKE 'event.%' AND EXISTS (SELECT 1 FROM json_each(after, '$.sites') WHERE value = @site))) AND (@actor IS NULL OR actor = @actor)
        AND (@action IS NULL OR action = @action OR (substr(@action, -1) = '.' AND substr(action, 1, length(@action)) = @action))
        AND ts >= @from AND ts <= @to AND id < @beforeId
      ORDER BY id DESC LIMIT @limit`);

@@ -8,7 +8,7 @@ import { CollectorConfigSchema, type CollectorConfig } from '../config/collector
 import { hashToken } from '../http/auth.js';
 import { createCollector, type Collector } from '../main.js';
 
-export const TOKENS = { viewer: 'viewer-token-1234', operator: 'operator-token-1234', grid: 'grid-token-1234' } as const;
+export const TOKENS = { viewer: 'viewer-token-1234', operator: 'operator-token-1234', grid: 'grid-token-1234', admin: 'admin-token-1234' } as const;
 
 export interface TestCollector {
   collector: Collector;

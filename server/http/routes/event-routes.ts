@@ -33,7 +33,8 @@ export function registerEventRoutes(routes: RouteTable, ctx: ApiContext): void {
       }
       const { event } = ctx.events.create(body, principal?.name ?? 'unknown');
       const view = eventView(event);
-      ctx.audit.record(actorOf(principal, req), 'event.create', { target: event.id, after: auditedEvent(view) });
+      const after = auditedEvent(view);
+      ctx.audit.record(actorOf(principal, req), 'event.create', { site: after.sites.length === 1 ? after.sites[0] : null, target: event.id, after });
       void reply.code(201);
       return view;
     },
@@ -42,12 +43,19 @@ export function registerEventRoutes(routes: RouteTable, ctx: ApiContext): void {
   routes.add({ method: 'DELETE', path: '/api/v1/events/{id}', summary: 'Cancel an event; every affected site gets its new effective control (none when nothing remains)', roles: WRITE, params: EventParamsSchema, response: EventSchema }, ({ params, principal, req }) => {
     const before = ctx.events.get(params.id);
     const view = eventView(ctx.events.cancel(params.id));
-    ctx.audit.record(actorOf(principal, req), 'event.cancel', { target: params.id, before: before && auditedEvent(eventView(before)), after: auditedEvent(view) });
+    const after = auditedEvent(view);
+    ctx.audit.record(actorOf(principal, req), 'event.cancel', { site: after.sites.length === 1 ? after.sites[0] : null, target: params.id, before: before && auditedEvent(eventView(before)), after });
     return view;
   });
 }
 
 /** What the audit log keeps of an event: the request and the sites it touched, not its live progress. */
 export function auditedEvent(e: ReturnType<typeof eventView>) {
-  return { id: e.id, kind: e.kind, value: e.value, scope: e.scope, startTs: e.startTs, endTs: e.endTs, priority: e.priority, reason: e.reason, status: e.status, requestedKw: e.requestedKw, createdBy: e.createdBy, sites: e.targets.map((t) => t.site) };
+  return { id: e.id, kind: e.kind, value: e.value, scope: e.scope, startTs: e.startTs, endTs: e.endTs, priority: e.priority, reason: e.reason, status: e.status, requestedKw: e.requestedKw, createdBy: e.createdBy, sites: eventSites(e) };
+}
+
+/** The sites an event names or targets: the audit log's site filter finds the event under each. */
+function eventSites(e: ReturnType<typeof eventView>): string[] {
+  const named = (e.scope as { sites?: unknown } | null)?.sites;
+  return [...new Set([...(Array.isArray(named) ? named.filter((s): s is string => typeof s === 'string') : []), ...e.targets.map((t) => t.site)])].sort();
 }
