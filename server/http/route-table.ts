@@ -18,6 +18,8 @@ export interface RouteSpec<Q extends z.ZodType, B extends z.ZodType, P extends z
   status?: number;
   produces?: string[];
   allowQueryToken?: boolean;
+  /** Refusals beyond 400/401/403/404, by status, for the OpenAPI document. */
+  refusals?: Record<number, string>;
 }
 
 export interface Parsed<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType> {
