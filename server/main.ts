@@ -62,7 +62,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
   const clock = options.clock ?? Date.now;
   const db = openDatabase(config.dataDir, log);
   const repos = createRepositories(db, { greyTariffPerKwh: config.registry.greyTariffPerKwh });
-  const audit = createAuditLog(repos.audit, clock);
+  const audit = createAuditLog(repos.audit, clock, (entry) => hub.now('audit', entry));
   const users = createUserService({ users: repos.users, audit, clock, transaction: repos.transaction });
   const signIns = createSignInLimiter({ maxFailures: config.auth.maxFailedSignIns, windowMs: config.auth.signInWindowS * 1000 }, clock);
   const live = new LiveState(config.onlineAfterS * 1000);

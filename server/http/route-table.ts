@@ -18,6 +18,8 @@ export interface RouteSpec<Q extends z.ZodType, B extends z.ZodType, P extends z
   status?: number;
   produces?: string[];
   allowQueryToken?: boolean;
+  /** With no roles: still identify a caller if there is one (principal may be undefined). */
+  optionalAuth?: boolean;
   /** Refusals beyond 400/401/403/404, by status, for the OpenAPI document. */
   refusals?: Record<number, string>;
 }
@@ -66,7 +68,7 @@ export function createRouteTable(app: FastifyInstance, auth: Authenticator) {
           if (spec.roles.length > 0) {
             principal = auth.check(req, reply, spec.roles, spec.allowQueryToken);
             if (!principal) return reply;
-          }
+          } else if (spec.optionalAuth) principal = auth.identify(req, spec.allowQueryToken);
           const params = parsePart(spec.params, req.params, 'params');
           const query = parsePart(spec.query, req.query, 'query');
           const body = parsePart(spec.body, req.body, 'body');

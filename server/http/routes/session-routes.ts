@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { AppError } from '../../../shared/errors.js';
 import { actorOf } from '../../audit/audit-log.js';
 import { clearedSessionCookie, readSessionCookie, sessionCookie } from '../../auth/session-cookie.js';
@@ -30,6 +31,14 @@ export function registerSessionRoutes(routes: RouteTable, ctx: ApiContext): void
       void reply.header('set-cookie', sessionCookie(session.sessionId, { maxAgeS: ctx.config.auth.sessionHours * 3600, secure: req.protocol === 'https' }));
       return { name: session.user.username, role: session.user.role, kind: 'user' as const, via: 'session' as const };
     },
+  );
+
+  routes.add(
+    {
+      method: 'GET', path: '/api/v1/session', roles: [], optionalAuth: true, response: z.object({ signedIn: z.boolean(), me: MeSchema.nullable() }),
+      summary: 'Whether the caller is signed in (session cookie or token), without a 401 when not: the dashboard asks this on load',
+    },
+    ({ principal }) => ({ signedIn: !!principal, me: principal ? { name: principal.name, role: principal.role, kind: principal.kind, via: principal.via } : null }),
   );
 
   routes.add({ method: 'DELETE', path: '/api/v1/session', summary: 'Sign out: ends the session and clears its cookie', roles: ROLES, response: SignedOutSchema }, ({ req, reply, principal }) => {
