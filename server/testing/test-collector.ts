@@ -6,7 +6,7 @@ import { writeKeyPair } from '../../shared/signing/key-files.js';
 import { startTestBroker, uniqueId, type TestBroker } from '../../test/helpers/broker.js';
 import { CollectorConfigSchema, type CollectorConfig } from '../config/collector-config.js';
 import { hashToken } from '../http/auth.js';
-import { createCollector, type Collector } from '../main.js';
+import { createCollector, type Collector, type CreateCollectorOptions } from '../main.js';
 
 export const TOKENS = { viewer: 'viewer-token-1234', operator: 'operator-token-1234', grid: 'grid-token-1234', admin: 'admin-token-1234' } as const;
 
@@ -23,7 +23,7 @@ export interface TestCollector {
 }
 
 /** A collector on a temp data dir and a free HTTP port, over the run's test broker. */
-export async function startTestCollector(overrides: Record<string, unknown> = {}, options: { log?: Logger; broker?: TestBroker; dataDir?: string; prefix?: string; serveSites?: string[] } = {}): Promise<TestCollector> {
+export async function startTestCollector(overrides: Record<string, unknown> = {}, options: { log?: Logger; broker?: TestBroker; dataDir?: string; prefix?: string; serveSites?: string[]; extendHttp?: CreateCollectorOptions['extendHttp'] } = {}): Promise<TestCollector> {
   const broker = options.broker ?? (await startTestBroker());
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'hashwatt-collector-')));
   const keysDir = join(dataDir, 'keys');
@@ -40,7 +40,7 @@ export async function startTestCollector(overrides: Record<string, unknown> = {}
     events: { tickMs: 200, rampSeconds: 0 },
     ...overrides,
   });
-  const collector = createCollector({ config, log: options.log ?? createSilentLogger() });
+  const collector = createCollector({ config, log: options.log ?? createSilentLogger(), ...(options.extendHttp ? { extendHttp: options.extendHttp } : {}) });
   await collector.start();
   return {
     collector, broker, config, dataDir, keysDir, prefix,
