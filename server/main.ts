@@ -19,6 +19,7 @@ import { createHttpServer } from './http/http-server.js';
 import { auditedEvent } from './http/routes/event-routes.js';
 import { auditedSite } from './http/routes/site-routes.js';
 import { alertView, eventView, siteSummary, type ApiContext } from './http/api-context.js';
+import { createWebhookNotifier } from './notify/webhook-notifier.js';
 import { createIngest, type CommittedBatch, type Ingest } from './ingest/ingest.js';
 import { LiveState } from './live/live-state.js';
 import { createStreamHub } from './live/stream-hub.js';
@@ -62,7 +63,12 @@ export function createCollector(options: CreateCollectorOptions): Collector {
   const clock = options.clock ?? Date.now;
   const db = openDatabase(config.dataDir, log);
   const repos = createRepositories(db, { greyTariffPerKwh: config.registry.greyTariffPerKwh });
-  const audit = createAuditLog(repos.audit, clock, (entry) => hub.now('audit', entry));
+  const audit = createAuditLog(repos.audit, clock, (entry) => {
+    hub.now('audit', entry);
+    if (entry.action === 'event.create' || entry.action === 'event.cancel') {
+      notifier.notify(entry.action === 'event.create' ? 'event.created' : 'event.cancelled', { event: entry.after, actor: { kind: entry.actorKind, name: entry.actor } });
+    }
+  });
   const users = createUserService({ users: repos.users, audit, clock, transaction: repos.transaction });
   const signIns = createSignInLimiter({ maxFailures: config.auth.maxFailedSignIns, windowMs: config.auth.signInWindowS * 1000 }, clock);
   const live = new LiveState(config.onlineAfterS * 1000);
@@ -83,11 +89,23 @@ export function createCollector(options: CreateCollectorOptions): Collector {
 
   const compliance = createComplianceService({
     repos, config: config.compliance, log, clock,
-    onViolation: (change, violation) => hub.now('violation', { change, violation: { ...violation, siteId: undefined, enforcedRevision: undefined } }),
+    onViolation: (change, violation) => {
+      const v = { ...violation, siteId: undefined, enforcedRevision: undefined };
+      hub.now('violation', { change, violation: v });
+      notifier.notify(change === 'opened' ? 'violation.opened' : 'violation.closed', v);
+    },
     enforce: (site) => enforce(site),
     onHardCap: (_change, site) => alerts.evaluateSite(site.id),
   });
-  const alerts = createAlertService({ db, repos, live, compliance, config: config.alerts, metrics, log, clock, onChange: (change, alert) => hub.now('alert', { change, alert: alertView(alert) }) });
+  const alerts = createAlertService({ db, repos, live, compliance, config: config.alerts, metrics, log, clock, onChange: (change, alert) => {
+    hub.now('alert', { change, alert: alertView(alert) });
+    notifier.notify(change === 'opened' ? 'alert.opened' : 'alert.closed', alertView(alert), alert.kind);
+  } });
+  const notifier = createWebhookNotifier({
+    config: config.notifications, queue: repos.webhooks, metrics, log, clock,
+    onFailing: (target, details) => alerts.raise('webhook_failing', target, details),
+    onRecovered: (target) => alerts.resolve('webhook_failing', target),
+  });
 
   function enforce(site: SiteRow): void {
     if (!events) return;
@@ -226,6 +244,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       await ingest.start();
       events.start();
       alerts.start();
+      notifier.start();
       jobs.push(cron.schedule('0 * * * * *', rollupTick, { name: 'rollups' }));
       jobs.push(cron.schedule('0 17 3 * * *', () => {
         try {
@@ -250,6 +269,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
         await ingest?.stop();
         alerts.stop();
         await events?.stop();
+        await notifier.stop();
         for (const j of jobs) j.stop();
         await rollupJob;
         try { refreshRollups(); } catch (err) { log.warn({ err }, 'final rollup failed'); }
