@@ -195,6 +195,10 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     agentsOnline: () => live.siteIds().reduce((a, id) => a + live.view(id, clock()).agentsOnline, 0),
     fleetKw: () => live.siteIds().reduce((a, id) => a + live.view(id, clock()).kw, 0),
     violationsOpen: () => compliance.openCount(),
+    siteDraw: () => {
+      const now = clock();
+      return repos.sites.list().map((s) => ({ site: s.site, kw: live.view(s.id, now).kw, allocationKw: s.registered ? s.allocationKw : 0 }));
+    },
   };
 
   async function connect(): Promise<MqttClient> {
