@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../../../shared/errors.js';
 import { EventCreateQuerySchema, EventListQuerySchema, EventParamsSchema, EventRequestSchema, EventSchema, PlanSchema } from '../api-schemas.js';
 import { actorOf } from '../../audit/audit-log.js';
+import { auditedEvent } from '../../audit/audited-views.js';
 import { eventView, type ApiContext } from '../api-context.js';
 import { BadRequest, type RouteTable } from '../route-table.js';
 
@@ -49,13 +50,3 @@ export function registerEventRoutes(routes: RouteTable, ctx: ApiContext): void {
   });
 }
 
-/** What the audit log keeps of an event: the request and the sites it touched, not its live progress. */
-export function auditedEvent(e: ReturnType<typeof eventView>) {
-  return { id: e.id, kind: e.kind, value: e.value, scope: e.scope, startTs: e.startTs, endTs: e.endTs, priority: e.priority, reason: e.reason, status: e.status, requestedKw: e.requestedKw, createdBy: e.createdBy, sites: eventSites(e) };
-}
-
-/** The sites an event names or targets: the audit log's site filter finds the event under each. */
-function eventSites(e: ReturnType<typeof eventView>): string[] {
-  const named = (e.scope as { sites?: unknown } | null)?.sites;
-  return [...new Set([...(Array.isArray(named) ? named.filter((s): s is string => typeof s === 'string') : []), ...e.targets.map((t) => t.site)])].sort();
-}

@@ -1,7 +1,7 @@
 import { AppError } from '../../../shared/errors.js';
 import { MinerTableSchema, MinersQuerySchema, SeriesQuerySchema, SeriesSchema, SiteCreateSchema, SiteDetailSchema, SiteParamsSchema, SiteSummarySchema, SiteUpdateSchema } from '../api-schemas.js';
 import { actorOf } from '../../audit/audit-log.js';
-import type { SiteRow } from '../../store/site-repository.js';
+import { auditedSite, siteAction } from '../../audit/audited-views.js';
 import { siteSummary, type ApiContext } from '../api-context.js';
 import { BadRequest, type RouteTable } from '../route-table.js';
 import { z } from 'zod';
@@ -83,12 +83,3 @@ export function registerSiteRoutes(routes: RouteTable, ctx: ApiContext): void {
   });
 }
 
-/** A site's settings as the audit log keeps them (registration, allocation, tariff, tier…). */
-export function auditedSite(s: SiteRow) {
-  return { name: s.name, region: s.region, company: s.company, registered: s.registered, flagged: s.flagged, allocationKw: s.allocationKw, hardCapKw: s.hardCapKw, tariffPerKwh: s.tariffPerKwh, tier: s.tier, autoEnforce: s.autoEnforce };
-}
-
-/** site.register when a change registers a site (an unknown one that reported, or one marked unregistered), else site.update. */
-export function siteAction(before: SiteRow, after: SiteRow): 'site.register' | 'site.update' {
-  return (!before.registered || before.flagged) && after.registered && !after.flagged ? 'site.register' : 'site.update';
-}
