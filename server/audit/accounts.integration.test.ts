@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { waitFor } from '../../test/helpers/wait-for.js';
 import { DB_FILE } from '../store/database.js';
-import { startTestCollector, type TestCollector } from '../testing/test-collector.js';
+import { startTestCollector, TOKENS, type TestCollector } from '../testing/test-collector.js';
 import { sample, startTestPublisher } from '../testing/test-publisher.js';
 
 interface Entry { id: number; ts: number; actorKind: string; actor: string; ip: string | null; action: string; site: string | null; target: string | null; before: any; after: any }
@@ -189,4 +193,38 @@ test('audit log: registration, grey sites and auto-enforcement are attributed; f
     }
     assert.equal((await audit(tc)).length, all.length);
   });
+});
+
+test('over TLS (http.tls) the session cookie is Secure', { timeout: 60_000 }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hashwatt-tls-'));
+  try {
+    const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
+    if (gen.error) {
+      if (process.env.CI === 'true') assert.fail('openssl is missing');
+      t.skip('openssl not installed');
+      return;
+    }
+    assert.equal(gen.status, 0, gen.stderr);
+    await withCollector(() => ({ http: { host: '127.0.0.1', port: 0, tls: { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') } } }), async (tc) => {
+      assert.match(tc.collector.httpUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal((await tc.api('/api/v1/users', { method: 'POST', token: 'admin', body: { username: 'tess', role: 'viewer', password: 'tess-password-1' } }).catch(() => ({ status: 0 }))).status, 0, 'plain fetch refuses the self-signed certificate');
+      const ca = await readFile(join(dir, 'cert.pem'));
+      const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>((resolve, reject) => {
+        const req = httpsRequest(`${tc.collector.httpUrl}${path}`, { method, ca, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+        });
+        req.on('error', reject);
+        req.end(body ? JSON.stringify(body) : undefined);
+      });
+      assert.equal((await call('POST', '/api/v1/users', { username: 'tess', role: 'viewer', password: 'tess-password-1' }, { authorization: `Bearer ${TOKENS.admin}` })).status, 201);
+      const signIn = await call('POST', '/api/v1/session', { username: 'tess', password: 'tess-password-1' });
+      assert.equal(signIn.status, 200, signIn.text);
+      assert.match(String(signIn.headers['set-cookie']), /; HttpOnly; SameSite=Strict; Secure$/);
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -69,7 +69,7 @@ export async function createHttpServer({ ctx, log, version, extend, tls }: HttpS
   routes.add(
     {
       method: 'GET', path: '/api/v1/stream', roles: ['viewer', 'operator', 'grid'], query: StreamQuerySchema, allowQueryToken: true, produces: ['text/event-stream'],
-      summary: 'Server-sent events: `site` (a site summary, as in GET /sites, coalesced ≤ 2/s per site), `event` (an event with progress, as GET /events/{id}), `violation` ({change: opened|closed, violation}), `alert` ({change: opened|closed, alert}, as in GET /alerts)',
+      summary: 'Server-sent events: `site` (a site summary, as in GET /sites, coalesced ≤ 2/s per site), `event` (an event with progress, as GET /events/{id}), `violation` ({change: opened|closed, violation}), `alert` ({change: opened|closed, alert}, as in GET /alerts), `audit` (a new audit log entry, as in GET /audit)',
       response: z.string(),
     },
     ({ reply }) => {
