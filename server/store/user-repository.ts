@@ -45,7 +45,8 @@ export function createUserRepository(db: Db) {
   const byTokenHash = db.prepare<[string], RawUser & { token_id: number }>(
     `SELECT u.*, t.id AS token_id FROM user_tokens t JOIN users u ON u.id = t.user_id
      WHERE t.sha256 = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL`);
-  const touchToken = db.prepare<[number, number]>('UPDATE user_tokens SET last_used_at = ? WHERE id = ?');
+  // At most one write a minute per token: an API client polling every second must not write every second.
+  const touchToken = db.prepare<[number, number, number]>('UPDATE user_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)');
   const insertSession = db.prepare<[string, number, number, number, string | null]>('INSERT INTO user_sessions (sha256, user_id, created_at, expires_at, ip) VALUES (?, ?, ?, ?, ?)');
   const bySession = db.prepare<[string, number], RawUser>(
     'SELECT u.* FROM user_sessions s JOIN users u ON u.id = s.user_id WHERE s.sha256 = ? AND s.expires_at > ? AND u.disabled_at IS NULL');
@@ -107,7 +108,7 @@ export function createUserRepository(db: Db) {
     byToken(sha256: string, now: number): UserRow | undefined {
       const r = byTokenHash.get(sha256);
       if (!r) return undefined;
-      touchToken.run(now, r.token_id);
+      touchToken.run(now, r.token_id, now - 60_000);
       return toUser(r);
     },
     addSession(sha256: string, userId: number, now: number, expiresAt: number, ip: string | null): void {
