@@ -13,8 +13,10 @@ export const WebhookConfigSchema = z.object({
   types: z.array(z.enum(NOTIFICATION_TYPES)).min(1).default([...NOTIFICATION_TYPES]),
   /** For alert.* only these alert kinds; default all. */
   alertKinds: z.array(z.enum([...ALERT_KINDS, 'webhook_failing'])).min(1).optional(),
-  /** HMAC-SHA256 key: X-Hashwatt-Signature: sha256=<hex of HMAC(body)>. Set it from the environment (HASHWATT_NOTIFICATIONS__WEBHOOKS__0__SECRET) rather than the file. */
+  /** HMAC-SHA256 key: X-Hashwatt-Signature: sha256=<hex of HMAC(body)>. Prefer secretEnv, which keeps it out of the file. */
   secret: z.string().min(16, 'at least 16 characters').optional(),
+  /** Name of an environment variable holding the secret (read at start; the collector refuses to start without it). */
+  secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
   timeoutS: z.number().positive().max(120).default(10),
   /** Extra request headers (an API key the receiver wants). */
   headers: z.record(z.string(), z.string()).default({}),

@@ -1,4 +1,5 @@
 import { Counter, Gauge } from 'prom-client';
+import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log/logger.js';
 import type { AlertKind } from '../alerts/alert-rules.js';
 import type { NotificationsConfig, NotificationType, WebhookConfig } from '../config/notify-config.js';
@@ -15,6 +16,18 @@ export interface NotifierOptions {
   /** A target failed failingAfterAttempts times in a row / delivered again. */
   onFailing(target: string, details: Record<string, unknown>): void;
   onRecovered(target: string): void;
+  /** Where secretEnv is looked up (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Each target's HMAC key: `secret`, or the variable `secretEnv` names; a named variable that is unset is a config error. */
+function secretsOf(webhooks: readonly WebhookConfig[], env: NodeJS.ProcessEnv): Map<string, string | undefined> {
+  return new Map(webhooks.map((t, i) => {
+    if (!t.secretEnv) return [t.name, t.secret];
+    const v = env[t.secretEnv];
+    if (!v || v.length < 16) throw new AppError('CONFIG_INVALID', `notifications.webhooks.${i}.secretEnv: environment variable ${t.secretEnv} is ${v ? 'shorter than 16 characters' : 'not set'}`);
+    return [t.name, v];
+  }));
 }
 
 /**
@@ -28,6 +41,7 @@ export function createWebhookNotifier(o: NotifierOptions) {
   const { config, queue, clock } = o;
   const log = o.log.child({ component: 'webhooks' });
   const targets = new Map(config.webhooks.map((t) => [t.name, t]));
+  const secrets = secretsOf(config.webhooks, o.env ?? process.env);
   const inFlight = new Map<string, Promise<void>>();
   const failing = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
@@ -53,7 +67,7 @@ export function createWebhookNotifier(o: NotifierOptions) {
     const headers: Record<string, string> = {
       ...target.headers, 'content-type': 'application/json', 'user-agent': 'hashwatt-collector',
       'x-hashwatt-event': row.type, 'x-hashwatt-delivery': String(row.id),
-      ...(target.secret ? { 'x-hashwatt-signature': signBody(target.secret, row.body) } : {}),
+      ...(secrets.get(target.name) ? { 'x-hashwatt-signature': signBody(secrets.get(target.name)!, row.body) } : {}),
     };
     let error: string | undefined;
     try {

@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { startTestBroker } from '../../test/helpers/broker.js';
 import { waitFor } from '../../test/helpers/wait-for.js';
 import { startTestCollector, type TestCollector } from '../testing/test-collector.js';
 import { sample, startTestPublisher } from '../testing/test-publisher.js';
@@ -119,11 +120,21 @@ test('webhooks: a receiver that is down gets everything, in order, once it is ba
   const [down, watcher] = [await startReceiver(), await startReceiver()];
   const prefix = `wd${Math.random().toString(36).slice(2, 8)}`;
   const site = `${prefix}-a`;
+  // The secret from the environment (secretEnv); unset, the collector refuses to start and says which.
+  const variable = `HW_TEST_SECRET_${prefix.toUpperCase()}`;
+  const broker = await startTestBroker();
+  try {
+    await assert.rejects(startTestCollector({ notifications: { webhooks: [{ name: 'flaky', url: down.url, secretEnv: variable }] } }, { prefix, serveSites: [site], broker }),
+      new RegExp(`notifications\\.webhooks\\.0\\.secretEnv: environment variable ${variable} is not set`));
+  } finally {
+    await broker.stop();
+  }
+  process.env[variable] = SECRET;
   const tc = await startTestCollector({
     sites: [{ id: site, name: 'A', allocationKw: 1000 }],
     notifications: {
       webhooks: [
-        { name: 'flaky', url: down.url, secret: SECRET },
+        { name: 'flaky', url: down.url, secretEnv: variable },
         { name: 'watcher', url: watcher.url, types: ['alert.opened', 'alert.closed'], alertKinds: ['webhook_failing'] },
       ],
       initialBackoffS: 0.2, maxBackoffS: 1, failingAfterAttempts: 3, pollMs: 100,
