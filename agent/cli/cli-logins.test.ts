@@ -7,6 +7,7 @@ import { isAppError } from '../../shared/errors.js';
 import { addLoginFlag, withLogin } from '../drivers/miners/logins.js';
 import { endpointWithLogin, loginHint, readCliLogins } from './cli-logins.js';
 import { AgentConfigSchema } from '../config/agent-config.js';
+import { parseConfig } from '../../shared/config/load-config.js';
 
 const base = { id: '10.0.0.5', host: '10.0.0.5', port: 4029 };
 
@@ -54,6 +55,10 @@ test('agent config: logins per family, a miner\'s own login wins', () => {
   const entry = config.miners[0]!;
   const endpoint = withLogin({ id: '10.0.0.7', host: entry.host, ...(entry.password !== undefined ? { password: entry.password } : {}) }, 'braiins', config.logins);
   assert.deepEqual(endpoint, { id: '10.0.0.7', host: '10.0.0.7', username: 'root', password: 'mine' });
+  const yaml = "site: s1\nagent: a1\nbroker: { url: 'mqtt://127.0.0.1:1883' }\ncontrolPublicKeys: [k]\nlogins: { braiins: { username: root } }\n";
+  const fromEnv = parseConfig(yaml, 'agent.yaml', AgentConfigSchema, { env: { HASHWATT_LOGINS__BRAIINS__PASSWORD: 'env-pw', HASHWATT_LOGINS__LUXOS__PASSWORD: '1234' } });
+  assert.deepEqual(fromEnv.logins?.braiins, { username: 'root', password: 'env-pw' }, 'the password can live in the environment (agent.env)');
+  assert.deepEqual(fromEnv.logins?.luxos, { password: '1234' }, 'a password of digits is still text');
   const bad = AgentConfigSchema.safeParse({ site: 's1', agent: 'a1', broker: { url: 'mqtt://127.0.0.1:1883' }, controlPublicKeys: ['k'], logins: { bitmain: {} } });
   assert.equal(bad.success, false);
 });

@@ -11,9 +11,12 @@ import { FIRMWARES, type FirmwareName, type MinerEndpoint } from './miner-driver
  * default. Passwords never appear in output or errors: only user names do.
  */
 
+/** A YAML or environment value like `1234` arrives as a number; a password is text. */
+const Text = z.union([z.string(), z.number().transform(String)]);
+
 export const LoginSchema = z.strictObject({
-  username: z.string().min(1).optional(),
-  password: z.string().optional(),
+  username: Text.pipe(z.string().min(1)).optional(),
+  password: Text.optional(),
 });
 export type Login = z.infer<typeof LoginSchema>;
 
