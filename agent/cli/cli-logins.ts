@@ -44,8 +44,13 @@ export function endpointWithLogin(base: MinerEndpoint, firmware: FirmwareName, s
   return { ...base, ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}) };
 }
 
+/** Where to give a login, for this firmware and this miner. */
+export function loginAdvice(firmware: FirmwareName, endpoint: MinerEndpoint): string {
+  return `give it with --login ${firmware}=USER:PASSWORD (or --login ${endpoint.host}=USER:PASSWORD for this miner alone) or in --logins FILE`;
+}
+
 /** What to do about a refused or missing login, naming the firmware (never the password). */
 export function loginHint(firmware: FirmwareName, endpoint: MinerEndpoint): string {
   const who = endpoint.username !== undefined ? `the ${firmware} login (user '${endpoint.username}') was refused` : `no ${firmware} login was given and the factory default was refused`;
-  return `${who}; give it with --login ${firmware}=USER:PASSWORD (or --login ${endpoint.host}=USER:PASSWORD for this miner alone) or in --logins FILE`;
+  return `${who}; ${loginAdvice(firmware, endpoint)}`;
 }

@@ -4,7 +4,7 @@ import { identifyMiner } from '../drivers/miners/detect.js';
 import { parseHostPort } from '../drivers/miners/cidr.js';
 import { createMinerDriver, isFirmwareName } from '../drivers/miners/registry.js';
 import { FIRMWARES, type MinerReading } from '../drivers/miners/miner-driver.js';
-import { endpointWithLogin, LOGIN_HELP, LOGIN_OPTIONS, loginHint, readCliLogins } from './cli-logins.js';
+import { endpointWithLogin, LOGIN_HELP, LOGIN_OPTIONS, loginAdvice, readCliLogins } from './cli-logins.js';
 
 const HELP = `Usage: hashwatt probe <host[:port]> [options]
 
@@ -127,7 +127,7 @@ export const command: Command = {
       return EXIT.UNSUPPORTED;
     }
     if (reading.login) {
-      process.stderr.write(`hashwatt probe: ${label}: ${reading.login.message}\n  ${loginHint(firmware, endpoint)}\n`);
+      process.stderr.write(`hashwatt probe: ${label}: ${reading.login.message}\n  ${loginAdvice(firmware, endpoint)}\n`);
       return EXIT.FAILURE;
     }
     return EXIT.OK;
