@@ -15,7 +15,8 @@ import { defaultPools, poolRows } from './cgminer-pools.js';
 
 const B64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const salt8 = () => Array.from(randomBytes(8), (b) => B64[b % 64]).join('');
-const MAX_TOKENS = 8;
+/** API v2.0.5: "one IP can get 32 tokens"; older ones stop working. */
+const MAX_TOKENS = 32;
 
 interface WhatsminerMemory {
   v2Salt: string;
