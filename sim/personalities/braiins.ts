@@ -96,12 +96,15 @@ function cgminer(miner: EmulatedMiner, request: Record<string, unknown>): string
 const json = (status: number, body: unknown): HttpReply => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const gh = (ths: number) => ({ gigahash_per_second: round2(ths * 1000) });
 
+/** The best share since boot grows with the work done (a stand-in for luck). */
+const bestShare = (s: MinerSnapshot) => 262_144 * (1 + Math.floor(s.uptimeS / 60));
+
 const WINDOWS = ['last_15m', 'last_15s', 'last_1h', 'last_1m', 'last_24h', 'last_30m', 'last_30s', 'last_5m', 'last_5s', 'since_restart'] as const;
 
 /** The hashrate block miner/stats and each hashboard carry: every averaging window, nominal and error rates. */
 function hashStats(nominalThs: number, ths: number, s: MinerSnapshot): Record<string, unknown> {
   return {
-    best_share: 776342690,
+    best_share: bestShare(s),
     error_hashrate: { megahash_per_second: 0 },
     found_blocks: 0,
     nominal_hashrate: gh(nominalThs),
@@ -141,7 +144,7 @@ function http(miner: EmulatedMiner, request: HttpRequestLike): HttpReply {
       return json(200, {
         miner_stats: hashStats(miner.spec.nominalThs, s.hashrateThs, s),
         pool_stats: {
-          accepted_shares: Math.floor(s.uptimeS / 5), best_share: 776342690, generated_work: Math.floor(s.uptimeS * 255_000), last_difficulty: 262144,
+          accepted_shares: Math.floor(s.uptimeS / 5), best_share: bestShare(s), generated_work: Math.floor(s.uptimeS * 255_000), last_difficulty: 262144,
           last_share_time: { nanos: (s.now % 1000) * 1_000_000, seconds: Math.floor(s.now / 1000) - 1 }, rejected_shares: 0, stale_shares: 0,
         },
         power_stats: { approximated_consumption: { watt: Math.round(s.powerW) }, efficiency: { joule_per_terahash: s.hashrateThs > 0 ? s.powerW / s.hashrateThs : 0 } },

@@ -2,8 +2,8 @@ import type { EmulatedMiner, MinerSnapshot } from '../emulated-miner.js';
 
 /**
  * The cgminer `pools` rows of each firmware family, in the field names and
- * types each one really uses (captures in ../shared/fixtures: bmminer 49,
- * LUXminer 2025.4, btminer 2021). They differ in small ways clients trip on:
+ * types each one really uses (bmminer 49, LUXminer 2025.4, btminer 2021; held
+ * to real captures by sim/fidelity). They differ in small ways clients trip on:
  * bmminer's "Pool Stale%%" and "Diff", LuxOS's "Long Pool" and GROUP,
  * btminer's numeric "Last Share Time" and 1-based POOL.
  */

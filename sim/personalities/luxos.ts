@@ -76,7 +76,7 @@ function configRow(miner: EmulatedMiner, s: MinerSnapshot, m: LuxosMemory): Reco
   const profile = luxosProfiles(miner).find((p) => p.name === m.profile);
   return {
     'ASC Count': s.boardTempsC.length, BcastAddr: '', ControlBoardType: 'cvitek', Cooling: 'Air', CurtailMode: curtailed(s) ? 'Sleep' : 'None',
-    DHCP: true, 'DNS Servers': '', 'Device Code': '', FPGABuildIdHex: '0x18351835', FPGABuildIdStr: '2018-35-18 35:00', FeeStatus: 'Ok',
+    DHCP: true, 'DNS Servers': '', 'Device Code': '', FPGABuildIdHex: '0x20250408', FPGABuildIdStr: '2025-04-08 22:05', FeeStatus: 'Ok',
     Gateway: '', GreenLed: 'auto', Hostname: miner.id, Hotplug: 'None', IPAddr: miner.host, ImmersionMode: false, IsAtmEnabled: m.atm,
     IsPowerSupplyOn: s.phase !== 'sleeping', IsSingleVoltage: true, IsTuning: false, 'Log Interval': 0, LogFileLevel: 'info',
     MACAddr: miner.mac, Model: miner.spec.model, NameplateTHS: miner.spec.nominalThs, Netmask: '255.255.255.0', OS: 'LuxOS',
@@ -91,7 +91,7 @@ function devRow(miner: EmulatedMiner, s: MinerSnapshot, m: LuxosMemory, tempC: n
   const accepted = s.hashrateThs > 0 ? Math.floor(s.uptimeS / 7) : 0;
   const now = Math.floor(s.now / 1000);
   return {
-    ASC: i, Accepted: accepted, Board: 'BHB56903', Connector: `J${8 + i}`, ControllerIPVersionHex: '0x18351835', ControllerIPVersionStr: 'N/A',
+    ASC: i, Accepted: accepted, Board: 'BHB56903', Connector: `J${8 + i}`, ControllerIPVersionHex: '0x20250408', ControllerIPVersionStr: 'N/A',
     'Device Elapsed': s.uptimeS, 'Device Hardware%': 0, 'Device Rejected%': 0, 'Diff1 Work': accepted * 32768, 'Difficulty Accepted': accepted * 32768,
     'Difficulty Rejected': 0, Enabled: 'Y', 'Hardware Error MHS 15m': 0, 'Hardware Errors': 0, ID: i, IsRamping: s.phase === 'waking',
     IsUserShutdown: curtailed(s), 'Last Share Difficulty': 32768, 'Last Share Pool': 0, 'Last Share Time': now - 1, 'Last Valid Work': now - 1,
@@ -117,7 +117,7 @@ function read(miner: EmulatedMiner, command: string): Record<string, unknown> {
           'GHS 15m': ghs, 'GHS 1m': ghs, 'GHS 24h': ghs, 'GHS 30m': ghs, 'GHS 5m': ghs, 'GHS 5s': ghs, 'GHS av': ghs,
           'Get Failures': 0, Getworks: Math.floor(s.uptimeS / 5), 'Hardware Errors': 0, 'Last getwork': Math.floor(s.now / 1000) - 4,
           'Local Work': 0, 'Network Blocks': 0, 'Pool Rejected%': 0, 'Pool Stale%': 0, Rejected: 0, 'Remote Failures': 0, Stale: 0,
-          'Total MH': round2(s.hashrateThs * 1e6 * s.uptimeS), Utility: round2((accepted / Math.max(1, s.uptimeS)) * 60), 'Work Utility': 11.5,
+          'Total MH': round2(s.hashrateThs * 1e6 * s.uptimeS), Utility: round2((accepted / Math.max(1, s.uptimeS)) * 60), 'Work Utility': round2(s.hashrateThs / 10),
         }],
       });
     }

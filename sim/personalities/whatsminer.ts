@@ -57,7 +57,7 @@ function summaryRow(miner: EmulatedMiner, s: MinerSnapshot): Record<string, unkn
   const accepted = s.hashrateThs > 0 ? Math.floor(s.uptimeS / 4) : 0;
   const codes = errorCodes(miner);
   const row: Record<string, unknown> = {
-    Accepted: accepted, 'Best Share': 41127493, 'CB Platform': 'ALLWINNER_H3', 'CB Version': 'V8', 'Chip Data': 'HP5A01-19101436   BINV04-192101D',
+    Accepted: accepted, 'Best Share': accepted * 640, 'CB Platform': 'ALLWINNER_H3', 'CB Version': 'V8', 'Chip Data': `HP${miner.serial.slice(-6)}   BIN${miner.serial.slice(0, 6)}`,
     'Chip Temp Avg': Math.round((chipMax - 8) * 100) / 100, 'Chip Temp Max': chipMax, 'Chip Temp Min': Math.round(chipMax - 20),
     'Device Hardware%': 0, 'Device Rejected%': 0, 'Difficulty Accepted': accepted * 65536, 'Difficulty Rejected': 0, 'Difficulty Stale': 0,
     Discarded: accepted * 260, Elapsed: s.uptimeS, 'Error Code Count': codes.length,
@@ -67,13 +67,13 @@ function summaryRow(miner: EmulatedMiner, s: MinerSnapshot): Record<string, unkn
     'Factory Error Code Count': 0, 'Factory GHS': Math.round(miner.spec.nominalThs * 1000),
     'Fan Speed In': Math.round(s.fanRpm[0] ?? 0), 'Fan Speed Out': Math.round(s.fanRpm[1] ?? s.fanRpm[0] ?? 0),
     'Firmware Version': fw, 'Found Blocks': 0, 'Get Failures': 0, Getworks: Math.floor(s.uptimeS / 10), 'HS RT': mhs, 'Hardware Errors': 0,
-    'Hash Deviation%': 0.1, 'Hash Stable': s.phase === 'hashing', 'Hash Stable Cost Seconds': 1538, 'Last getwork': 0, 'Liquid Cooling': false,
+    'Hash Deviation%': 0.1, 'Hash Stable': s.phase === 'hashing', 'Hash Stable Cost Seconds': Math.min(s.uptimeS, 1200), 'Last getwork': 0, 'Liquid Cooling': false,
     'Local Work': accepted * 34000, MAC: miner.mac, 'MHS 15m': mhs, 'MHS 1m': mhs, 'MHS 5m': mhs, 'MHS 5s': mhs, 'MHS av': mhs,
     'Network Blocks': Math.floor(s.uptimeS / 600), 'Pool Rejected%': 0, 'Pool Stale%': 0, Power: Math.round(s.powerW),
     'Power Current': Math.round(s.powerW / 13), 'Power Fanspeed': s.powerW > 500 ? 9060 : 0, 'Power Limit': powerLimit(miner, s), 'Power Mode': 'Normal',
     Power_RT: Math.round(s.powerW), Rejected: 0, 'Remote Failures': 0, 'Security Mode': 0, Stale: 0, 'Target Freq': 625,
     'Target MHS': Math.round(miner.spec.nominalThs * 1e6 * 0.95), Temperature: Math.round(chipMax - 15), 'Total MH': Math.round(mhs * s.uptimeS),
-    Uptime: s.uptimeS + 600, Utility: Math.round((accepted / Math.max(1, s.uptimeS)) * 6000) / 100, Voltage: 1180, 'Work Utility': 3697.27,
+    Uptime: s.uptimeS + 600, Utility: Math.round((accepted / Math.max(1, s.uptimeS)) * 6000) / 100, Voltage: 1180, 'Work Utility': Math.round(s.hashrateThs * 3600) / 100,
     freq_avg: s.hashrateThs > 0 ? 648 : 0,
   });
   return row;
