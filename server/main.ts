@@ -8,8 +8,8 @@ import { connectMqtt, type MqttClient } from '../shared/mqtt/connect.js';
 import { encodeCollectorState } from '../shared/protocol/index.js';
 import { loadPrivateKey, loadPublicKey } from '../shared/signing/key-files.js';
 import { createAlertService } from './alerts/alert-service.js';
-import { COMPLIANCE_ACTOR, SYSTEM_ACTOR, createAuditLog } from './audit/audit-log.js';
-import { auditedEvent, auditedSite } from './audit/audited-views.js';
+import { COMPLIANCE_ACTOR, CONFIG_ACTOR, SYSTEM_ACTOR, createAuditLog } from './audit/audit-log.js';
+import { auditedEvent, auditedSite, siteAction } from './audit/audited-views.js';
 import { createSignInLimiter } from './auth/sign-in-limiter.js';
 import { createUserService } from './auth/user-service.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.js';
@@ -238,7 +238,15 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     async start() {
       const [privateKey, publicKey] = await Promise.all([loadPrivateKey(config.signing.privateKeyFile), loadPublicKey(config.signing.publicKeyFile)]);
       const now = clock();
-      db.transaction(() => { for (const s of config.sites) repos.sites.upsert(s, now); })();
+      db.transaction(() => {
+        for (const s of config.sites) {
+          const before = repos.sites.get(s.id);
+          const { row, created } = repos.sites.upsert(s, now);
+          // The YAML changed a site (allocation, tariff…): audited like an API change, by the config.
+          const [b, a] = [before && auditedSite(before), auditedSite(row)];
+          if (created || JSON.stringify(b) !== JSON.stringify(a)) audit.record(CONFIG_ACTOR, created ? 'site.create' : siteAction(before!, row), { site: row.site, target: row.site, before: b ?? null, after: a });
+        }
+      })();
       live.load(repos.agents.list());
       compliance.load();
       alerts.load();

@@ -71,7 +71,7 @@ test('users: an admin creates users and tokens; each user\'s actions are in the 
     assert.equal(cancel.before.status, 'active');
     assert.equal(cancel.after.status, 'cancelled');
     assert.deepEqual(events.map((e) => e.action), ['event.cancel', 'event.create'], 'newest first');
-    assert.deepEqual((await audit(tc, `?site=${site}`)).map((e) => e.action), ['event.cancel', 'event.create'], 'found by its site');
+    assert.deepEqual((await audit(tc, `?site=${site}`)).map((e) => e.action), ['event.cancel', 'event.create', 'site.create'], 'found by its site (the site itself came from the YAML)');
 
     // User changes are audited too, by the admin service token; no hash ever appears.
     const users = await audit(tc, '?action=user.');
@@ -226,5 +226,31 @@ test('over TLS (http.tls) the session cookie is Secure', { timeout: 60_000 }, as
     });
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('sites changed in the YAML are audited at start, by the config, only when something changed', { timeout: 60_000 }, async () => {
+  const prefix = `cf${Math.random().toString(36).slice(2, 8)}`;
+  const site = `${prefix}-a`;
+  const first = await startTestCollector({ sites: [{ id: site, name: 'A', allocationKw: 1000 }] }, { prefix, serveSites: [site] });
+  const dataDir = first.dataDir;
+  await first.collector.stop();
+  try {
+    for (const allocationKw of [1200, 1200]) {
+      const tc = await startTestCollector({ sites: [{ id: site, name: 'A', allocationKw }] }, { prefix, serveSites: [site], dataDir, broker: first.broker });
+      await tc.stop();
+    }
+    const last = await startTestCollector({ sites: [{ id: site, name: 'A', allocationKw: 1200 }] }, { prefix, serveSites: [site], dataDir, broker: first.broker });
+    try {
+      const entries = await audit(last, `?site=${site}`);
+      assert.deepEqual(entries.map((e) => [e.action, e.actorKind, e.actor, e.before?.allocationKw ?? null, e.after.allocationKw]), [
+        ['site.update', 'system', 'config', 1000, 1200],
+        ['site.create', 'system', 'config', null, 1000],
+      ]);
+    } finally {
+      await last.stop();
+    }
+  } finally {
+    await first.stop();
   }
 });

@@ -20,6 +20,8 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number] | `${string}.${string}`
 
 export const COMPLIANCE_ACTOR: Actor = { kind: 'compliance', name: 'compliance' };
 export const SYSTEM_ACTOR: Actor = { kind: 'system', name: 'collector' };
+/** Sites seeded from the collector YAML at start. */
+export const CONFIG_ACTOR: Actor = { kind: 'system', name: 'config' };
 
 /** The actor behind an API request. */
 export function actorOf(principal: Principal | undefined, req: FastifyRequest): Actor {
