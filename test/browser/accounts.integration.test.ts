@@ -72,6 +72,7 @@ test('two users sign in with their passwords; the audit log shows who started an
   const secret = await admin.locator('[data-testid=new-token]').textContent();
   assert.match(secret ?? '', /^hwt_/);
   await admin.locator('[data-testid=user-row][data-user=ana] [data-testid=token-row]').waitFor();
+  await admin.screenshot({ path: 'test-output/dashboard-users.png' }).catch(() => undefined);
 
   // Wrong password: refused with a message, no session.
   const stranger = await newPage();
