@@ -183,3 +183,35 @@ test('webhooks: a receiver that is down gets everything, in order, once it is ba
     await watcher.down().catch(() => undefined);
   }
 });
+
+test('webhooks: violations opened and closed, with what the compliance engine measured', { timeout: 60_000 }, async () => {
+  const rx = await startReceiver();
+  const prefix = `wv${Math.random().toString(36).slice(2, 8)}`;
+  const site = `${prefix}-a`;
+  const tc = await startTestCollector({
+    sites: [{ id: site, name: 'A', allocationKw: 1000 }], compliance: { windowS: 2, graceS: 2, closeAfterS: 2, tolerance: 0.05, hysteresis: 0.02 },
+    notifications: { webhooks: [{ name: 'compliance-desk', url: rx.url, types: ['violation.opened', 'violation.closed'] }], pollMs: 100 },
+  }, { prefix, serveSites: [site] });
+  const pub = await startTestPublisher(tc.broker.url, site);
+  try {
+    await pub.online();
+    let seq = 0;
+    let ts = Date.now() - 60_000;
+    const send = async (kw: number, n: number) => { for (let i = 0; i < n; i++) await pub.telemetry(++seq, [sample((ts += 1000), kw)]); };
+    await send(1400, 6);
+    const opened = await waitFor('violation.opened', () => rx.delivered().find((r) => r.type === 'violation.opened'));
+    assert.deepEqual([opened.body.data.site, opened.body.data.allocationKw, opened.body.data.closedAt], [site, 1000, null]);
+    assert.ok(opened.body.data.peakKw >= 1400);
+    assert.equal('siteId' in opened.body.data, false, 'internal ids stay inside');
+    await send(800, 8);
+    const closed = await waitFor('violation.closed', () => rx.delivered().find((r) => r.type === 'violation.closed'));
+    assert.equal(closed.body.data.id, opened.body.data.id);
+    assert.ok(closed.body.data.closedAt > closed.body.data.openedAt);
+    assert.deepEqual(rx.delivered().map((r) => r.type), ['violation.opened', 'violation.closed'], 'no alert or event types: the target did not ask for them');
+  } finally {
+    await pub.clearRetained().catch(() => undefined);
+    await pub.close().catch(() => undefined);
+    await tc.stop();
+    await rx.down().catch(() => undefined);
+  }
+});
