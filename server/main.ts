@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import cron from 'node-cron';
 import type { FastifyInstance } from 'fastify';
 import { brokerClientOptions } from '../shared/config/broker-config.js';
+import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/log/logger.js';
 import { coalesceWrites } from '../shared/mqtt/coalesce-writes.js';
 import { connectMqtt, type MqttClient } from '../shared/mqtt/connect.js';
@@ -266,7 +267,10 @@ export function createCollector(options: CreateCollectorOptions): Collector {
           log.info(r, 'retention applied');
         } catch (err) { log.error({ err }, 'retention job failed'); }
       }, { name: 'retention' }));
-      const tls = config.http.tls && { cert: await readFile(config.http.tls.certFile), key: await readFile(config.http.tls.keyFile) };
+      const pem = (field: 'certFile' | 'keyFile', path: string) => readFile(path).catch((err: Error) => {
+        throw new AppError('CONFIG_INVALID', `http.tls.${field}: cannot read ${path}: ${err.message}`, { cause: err });
+      });
+      const tls = config.http.tls && { cert: await pem('certFile', config.http.tls.certFile), key: await pem('keyFile', config.http.tls.keyFile) };
       http = await createHttpServer({ ctx, log, version: COLLECTOR_VERSION, ...(options.extendHttp ? { extend: options.extendHttp } : {}), ...(tls ? { tls } : {}) });
       await http.listen({ host: config.http.host, port: config.http.port });
       const addr = http.server.address();
