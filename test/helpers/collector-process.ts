@@ -55,10 +55,14 @@ export async function collectorProcess(dir: string, options: { brokerUrl: string
       child = c;
       let stderr = '';
       c.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-      await waitFor('collector healthy', async () => {
-        if (c.exitCode !== null) throw new Error(`collector exited ${c.exitCode}: ${stderr}`);
-        return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.status === 200;
-      }, { timeoutMs: 20_000 });
+      try {
+        await waitFor('collector healthy', async () => {
+          if (c.exitCode !== null) throw new Error(`collector exited ${c.exitCode}: ${stderr}`);
+          return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.status === 200;
+        }, { timeoutMs: 30_000 });
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\ncollector stderr:\n${stderr.slice(-2000)}`);
+      }
     },
     async kill(signal = 'SIGKILL') {
       const c = child;
