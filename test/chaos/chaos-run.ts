@@ -79,6 +79,13 @@ async function main(): Promise<number> {
     void p.finally(() => pending.delete(p));
   };
   let exitCode = 1;
+  // Ctrl-C mid-run: leave no broker, collector or agent behind.
+  const interrupted = () => {
+    log('interrupted; stopping everything');
+    void Promise.allSettled([...sites.map((s) => s.killAgent()), collector.kill('SIGKILL'), broker.kill()]).then(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     await collector.start();
     for (const s of sites) s.startAgent();
