@@ -42,7 +42,6 @@ interface Queued {
 }
 
 export interface IngestOptions {
-  client: MqttClient;
   db: Db;
   repos: Repositories;
   metrics: CollectorMetrics;
@@ -72,7 +71,10 @@ const SUBSCRIBED_KINDS = ['telemetry', 'state', 'birth', 'control/report'] as co
  * writer is the PUBACK held (backpressure: the broker stops sending to us).
  */
 export function createIngest(options: IngestOptions) {
-  const { client, db, repos, metrics, config, clock } = options;
+  const { db, repos, metrics, config, clock } = options;
+  let client: MqttClient | undefined;
+  /** Commits wait for start(): the services a commit updates exist only then. */
+  let started = false;
   const log = options.log.child({ component: 'ingest' });
   const logReject = createRejectLog(log);
   const queue: Queued[] = [];
@@ -93,10 +95,11 @@ export function createIngest(options: IngestOptions) {
   /** PUBACKs held while the queue is over the high-water mark. */
   const heldAcks: Array<() => void> = [];
   const highWater = config.batchSize * 2;
-  const baseHandleMessage = client.handleMessage;
-  const handleMessage: typeof client.handleMessage = (packet, callback) => {
-    if (queue.length < highWater) baseHandleMessage.call(client, packet, callback);
-    else heldAcks.push(() => baseHandleMessage.call(client, packet, callback));
+  let baseHandleMessage: MqttClient['handleMessage'] | undefined;
+  const handleMessage: MqttClient['handleMessage'] = (packet, callback) => {
+    const base = baseHandleMessage!;
+    if (queue.length < highWater) base.call(client!, packet, callback);
+    else heldAcks.push(() => base.call(client!, packet, callback));
   };
 
   const onMessage = (topic: string, payload: Buffer) => {
@@ -114,6 +117,7 @@ export function createIngest(options: IngestOptions) {
       const m = result.message;
       queue.push({ message: m, detailText: m.kind === 'telemetry' && m.payload.miners?.length ? payload.toString('utf8') : null });
       metrics.queueDepth.set(queue.length);
+      if (!started) return;
       if (queue.length >= config.batchSize) void flush();
       else timer ??= setTimeout(flush, config.flushMs);
     } catch (err) {
@@ -158,7 +162,7 @@ export function createIngest(options: IngestOptions) {
   }
 
   function sendAck(ref: AgentRef, session: number, seq: number): void {
-    if (seq <= 0 || !client.connected) return;
+    if (seq <= 0 || !client?.connected) return;
     const msg = encode('telemetry/ack', ref.site, ref.agent, { v: 1, session, seq });
     client.publish(msg.topic, msg.payload, { qos: msg.qos, retain: msg.retain }, () => {});
   }
@@ -355,10 +359,31 @@ export function createIngest(options: IngestOptions) {
     if (pendingGaps.length && !stopped) timer ??= setTimeout(flush, config.flushMs);
   }
 
+  function detach(): void {
+    if (!client) return;
+    client.removeListener('message', onMessage);
+    if (client.handleMessage === handleMessage && baseHandleMessage) client.handleMessage = baseHandleMessage;
+  }
+
   return {
+    /**
+     * Listens on a client before it connects. A persistent session (clean: false)
+     * gets what the broker queued while the collector was away right after
+     * CONNACK; a listener attached after connect() resolves missed those, and
+     * MQTT.js PUBACKed them anyway, so they were gone. They queue here until start().
+     */
+    attach(c: MqttClient): void {
+      detach();
+      client = c;
+      baseHandleMessage = c.handleMessage;
+      c.on('message', onMessage);
+      c.handleMessage = handleMessage;
+    },
+    /** Subscribes (a no-op for a resumed session) and starts committing, including what arrived since attach. */
     async start(): Promise<void> {
-      client.on('message', onMessage);
-      client.handleMessage = handleMessage;
+      if (!client) throw new Error('ingest.start() before attach()');
+      started = true;
+      if (queue.length) void flush();
       const filters = config.sites
         ? config.sites.flatMap((site) => SUBSCRIBED_KINDS.map((k) => `${TOPIC_ROOT}/${site}/+/${k}`))
         : SUBSCRIBED_KINDS.map((k) => topicFilters.allAgents(k));
@@ -376,8 +401,7 @@ export function createIngest(options: IngestOptions) {
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
-      client.removeListener('message', onMessage);
-      if (client.handleMessage === handleMessage) client.handleMessage = baseHandleMessage;
+      detach();
       releaseHeld();
       if (gapTimer) clearInterval(gapTimer);
       await flush();
