@@ -67,6 +67,7 @@ export const MESSAGE_CATALOG = {
       'validUntil > validFrom',
       'value is not null for max_kw, shed_kw and sleep_count',
       'revision greater than the one in force (stale); validUntil in the future (expired)',
+      'schedule steps: until > from, a value except for full, in time order without overlap, the first one asking what the top level asks; none has no schedule',
     ],
     section: 'control',
   },
