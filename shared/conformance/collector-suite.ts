@@ -38,13 +38,12 @@ export async function runCollectorSuite(options: CollectorSuiteOptions): Promise
   const ackOf = (s: Seen) => (s.topic === T.ack && s.result.ok && s.result.message.kind === 'telemetry/ack' ? s.result.message.payload : null);
   const waitAck = (sess: number, seq: number, from: number, ms = timeoutMs) => kit.waitFor((s) => { const a = ackOf(s); return a !== null && a.session === sess && a.seq >= seq; }, ms, from);
   const highestAck = (sess: number, from: number) => Math.max(0, ...kit.seen.slice(from).map(ackOf).filter((a) => a && a.session === sess).map((a) => a!.seq));
+  const sampleBody = (s: number, seq: number) => ({
+    v: 1 as const, site, agent, session: s, seq,
+    samples: [{ ts: Date.now(), meterKw: 12.5, meterKwh: 1000 + seq, minerKw: 12, counts: { hashing: 4, idle: 0, sleeping: 0, offline: 0, error: 0, total: 4 }, hashrateThs: 400, revision: null }],
+  });
   const telemetry = (s: number, seq: number, extra: Record<string, unknown> = {}) => {
-    const ts = Date.now();
-    const m = encode('telemetry', site, agent, {
-      v: 1, site, agent, session: s, seq,
-      samples: [{ ts, meterKw: 12.5, meterKwh: 1000 + seq, minerKw: 12, counts: { hashing: 4, idle: 0, sleeping: 0, offline: 0, error: 0, total: 4 }, hashrateThs: 400, revision: null }],
-      ...extra,
-    });
+    const m = encode('telemetry', site, agent, { ...sampleBody(s, seq), ...extra });
     return kit.publish(m.topic, m.payload, false);
   };
   const announce = async (s: number) => {
@@ -98,7 +97,9 @@ export async function runCollectorSuite(options: CollectorSuiteOptions): Promise
     mark = kit.mark;
     await kit.publish(T.telemetry, 'not json {', false);
     await kit.publish(T.telemetry, JSON.stringify({ v: 1, site, agent, session, seq: 7, samples: [{ ts: Date.now() }] }), false);
-    await kit.publish(T.telemetry, JSON.stringify({ v: 1, site: `${site.slice(0, 40)}-other`, agent, session, seq: 7, samples: [] }), false);
+    const otherSite = `${site.slice(0, 40)}-other`;
+    const foreign = encode('telemetry', otherSite, agent, { ...sampleBody(session, 7), site: otherSite });
+    await kit.publish(T.telemetry, foreign.payload, false);
     await telemetry(session, 7);
     const ack7 = await waitAck(session, 7, mark);
     const acked8 = highestAck(session, mark) > 7;
