@@ -52,12 +52,27 @@ export async function runAgentSuite(options: AgentSuiteOptions): Promise<Outcome
     if (!m) return;
     const top = Math.max(highest.get(m.session) ?? 0, m.seq);
     highest.set(m.session, top);
-    void kit.publish(T.ack, JSON.stringify({ v: 1, session: m.session, seq: top }), false).catch(() => undefined);
+    void publishAck(m.session, top).catch(() => undefined);
   });
   const sentRevisions: number[] = [];
+  const ownAcks = new Set<string>();
+  const publishAck = (session: number, seq: number) => {
+    const text = JSON.stringify({ v: 1, session, seq });
+    ownAcks.add(text);
+    return kit.publish(T.ack, text, false);
+  };
+  /** Highest seq of a session acknowledged by someone else (another collector on the broker), for the replay check. */
+  const foreignAck = (session: number, until = kit.mark) => {
+    let top = 0;
+    for (const s of kit.seen.slice(0, until)) {
+      if (s.topic !== T.ack || ownAcks.has(s.bytes.toString('utf8'))) continue;
+      if (s.json?.session === session && typeof s.json.seq === 'number') top = Math.max(top, s.json.seq);
+    }
+    return top;
+  };
 
   try {
-    await kit.subscribe([T.state, T.birth, T.telemetry, T.control, T.report]);
+    await kit.subscribe([T.state, T.birth, T.telemetry, T.ack, T.control, T.report]);
 
     // Presence and birth.
     say('waiting for the agent state and birth');
@@ -83,7 +98,12 @@ export async function runAgentSuite(options: AgentSuiteOptions): Promise<Outcome
     }
 
     // Outage 1: nothing acknowledged yet, so everything seen must come again.
-    const unacked = new Set(kit.on(T.telemetry).map(telemetryOf).filter((m): m is Telemetry => m !== null && m.session === session).map((m) => m.seq));
+    // Seqs another collector acknowledged are rightly not replayed; the kit should be alone, and says so when it is not.
+    const foreign = foreignAck(session);
+    const unacked = new Set(kit.on(T.telemetry).map(telemetryOf).filter((m): m is Telemetry => m !== null && m.session === session && m.seq > foreign).map((m) => m.seq));
+    if (unacked.size === 0) {
+      results.fail('AGENT-REPLAY', `another collector acknowledged session ${session} up to seq ${foreign} on ${T.ack}: run the kit as the agent's only collector`);
+    }
     say(`cutting the agent off the broker (client id ${options.agentClientId}); ${unacked.size} messages unacknowledged`);
     const cut1 = kit.mark;
     await takeOver(options.broker, options.agentClientId);
@@ -102,13 +122,13 @@ export async function runAgentSuite(options: AgentSuiteOptions): Promise<Outcome
     const got = replays(kit, cut1, session);
     const missing = [...unacked].filter((seq) => !got.has(seq));
     const unmarked = kit.seen.slice(cut1).map(telemetryOf).filter((m) => m && m.session === session && unacked.has(m.seq) && !m.historical);
-    if (replayed && unmarked.length === 0) results.pass('AGENT-REPLAY', `${unacked.size} unacknowledged messages sent again with historical: true`);
+    if (replayed && unmarked.length === 0) results.pass('AGENT-REPLAY', `${unacked.size} unacknowledged messages sent again with historical: true${foreign ? ` (seq ≤ ${foreign} acknowledged by another collector)` : ''}`);
     else if (unmarked.length > 0) results.fail('AGENT-REPLAY', `seq ${unmarked.map((m) => m!.seq).join(', ')} sent again without historical: true`);
-    else results.fail('AGENT-REPLAY', `within ${timeoutMs} ms after reconnecting, unacknowledged seq ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? '…' : ''} of session ${session} did not come again`);
+    else results.fail('AGENT-REPLAY', `within ${timeoutMs} ms after reconnecting, unacknowledged seq ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? '…' : ''} of session ${session} did not come again${foreignAck(session) > foreign ? ` (another collector acknowledged up to seq ${foreignAck(session)} meanwhile: run the kit as the agent's only collector)` : ''}`);
 
     // Acknowledge everything seen, then outage 2: nothing acknowledged may come again.
     const ackSeq = Math.max(...kit.on(T.telemetry).map(telemetryOf).filter((m): m is Telemetry => m !== null && m.session === session).map((m) => m.seq));
-    await kit.publish(T.ack, JSON.stringify({ v: 1, session, seq: ackSeq }), false);
+    await publishAck(session, ackSeq);
     autoAck = true;
     highest.set(session, ackSeq);
     say(`acknowledged seq ≤ ${ackSeq}; waiting for one more live message, then a second outage`);

@@ -5,6 +5,7 @@ import mqtt from 'mqtt';
 import { agentTopic } from '../../shared/protocol/index.js';
 import { COLLECTOR_REQUIREMENTS } from '../../shared/conformance/requirements.js';
 import { startTestCollector, type TestCollector } from '../../server/testing/test-collector.js';
+import { uniqueId } from '../helpers/broker.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { describeOutcomes, runKit } from './run-kit.js';
 
@@ -13,8 +14,10 @@ let tc: TestCollector;
 let site: string;
 
 before(async () => {
-  tc = await startTestCollector();
-  site = `${tc.prefix}-kit`;
+  // Serving only the kit's site: on a shared Mosquitto it must not ack other tests' agents (the agent kit notices foreign acks).
+  const prefix = uniqueId('t');
+  site = `${prefix}-kit`;
+  tc = await startTestCollector({}, { prefix, serveSites: [site] });
 });
 
 after(async () => {
