@@ -1,4 +1,5 @@
 import type { MqttClient } from 'mqtt';
+import { AppError } from '../errors.js';
 import { connectMqtt } from '../mqtt/connect.js';
 import { decode, type DecodeResult } from '../protocol/index.js';
 
@@ -40,6 +41,8 @@ export class Observer {
       ...(broker.password !== undefined ? { password: broker.password } : {}),
       ...extra,
       beforeConnect: (c) => c.on('message', (topic, bytes, packet) => (observer ? observer.record(topic, bytes, packet.retain) : pending.push([topic, bytes, packet.retain]))),
+    }).catch((err: Error) => {
+      throw new AppError('UNREACHABLE', `cannot connect to the broker at ${broker.url} as ${clientId}: ${err.message}`, { cause: err });
     });
     observer = new Observer(client);
     for (const [t, b, r] of pending) observer.record(t, b, r);
