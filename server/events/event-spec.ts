@@ -23,7 +23,8 @@ export const EventRequestSchema = z
     value: z.number().finite().nonnegative().optional(),
     /** Start, ms since the epoch or an ISO 8601 time; defaults to now. */
     start: z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).optional(),
-    durationS: z.number().positive().max(30 * 86_400),
+    /** Whole seconds: every time the collector signs is integer ms, and agents refuse anything else. */
+    durationS: z.number().int('durationS must be a whole number of seconds').positive().max(30 * 86_400),
     priority: PrioritySchema.default('normal'),
     // Signed into controls, and RFC 8785 cannot canonicalize a lone UTF-16 surrogate (docs/protocol.md#canonical-form-rfc-8785).
     reason: z.string().max(500).refine((r) => (r as unknown as { isWellFormed(): boolean }).isWellFormed(), 'reason holds a lone UTF-16 surrogate, which a signed control cannot carry').default(''),

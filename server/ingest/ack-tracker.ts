@@ -60,6 +60,13 @@ export class AckTracker {
     return gap;
   }
 
+  /** The highest seq known committed for the session (0: none). */
+  highest(): number {
+    let max = this.state.acked;
+    for (const seq of this.state.committed) if (seq > max) max = seq;
+    return max;
+  }
+
   hasGap(): boolean {
     return this.state.committed.size > 0;
   }

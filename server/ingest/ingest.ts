@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log/logger.js';
-import { decode, encode, topicFilters, TOPIC_ROOT, type DecodedMessage } from '../../shared/protocol/index.js';
+import { agentTopic, decode, encode, topicFilters, TOPIC_ROOT, type DecodedMessage } from '../../shared/protocol/index.js';
 import type { ControlReport, Sample, Telemetry } from '../../shared/protocol/index.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
@@ -12,6 +12,7 @@ import { MINUTE } from '../store/rollup-repository.js';
 import { AckTracker } from './ack-tracker.js';
 import { startIngestWriter, type WriteResult } from './ingest-writer.js';
 import { createRejectLog } from './reject-log.js';
+import { sampleProblem, seqProblem, type Implausible } from './plausibility.js';
 
 export interface AgentRef {
   siteId: number;
@@ -115,7 +116,9 @@ export function createIngest(options: IngestOptions) {
       if (result.message.kind === 'collector/state' || result.message.kind === 'control' || result.message.kind === 'telemetry/ack') return;
       metrics.messages.inc({ kind: result.message.kind });
       const m = result.message;
-      queue.push({ message: m, detailText: m.kind === 'telemetry' && m.payload.miners?.length ? payload.toString('utf8') : null });
+      let detailText = m.kind === 'telemetry' && m.payload.miners?.length ? payload.toString('utf8') : null;
+      if (m.kind === 'telemetry' && !keepPlausibleSamples(topic, m.payload)) detailText = null;
+      queue.push({ message: m, detailText });
       metrics.queueDepth.set(queue.length);
       if (!started) return;
       if (queue.length >= config.batchSize) void flush();
@@ -124,6 +127,31 @@ export function createIngest(options: IngestOptions) {
       log.error({ err }, 'ingest handler failed');
     }
   };
+
+  function refuse(topic: string, problem: Implausible): void {
+    metrics.rejects.inc({ reason: problem.reason });
+    logReject({ topic, reason: problem.reason, message: problem.message }, clock());
+  }
+
+  /**
+   * Drops the samples no agent could honestly send (each refused and counted);
+   * the message itself still counts for its seq, so the ack moves on. Returns
+   * false when nothing of it is left to believe (then its miner detail goes too).
+   */
+  function keepPlausibleSamples(topic: string, p: Telemetry): boolean {
+    const now = clock();
+    let kept: Sample[] | undefined;
+    for (let i = 0; i < p.samples.length; i++) {
+      const problem = sampleProblem(p.samples[i]!, i, now, config.bounds);
+      if (problem) {
+        refuse(topic, problem);
+        kept ??= p.samples.slice(0, i);
+      } else kept?.push(p.samples[i]!);
+    }
+    if (!kept) return true;
+    p.samples = kept;
+    return kept.length > 0;
+  }
 
   function siteIdOf(site: string, now: number, newSites: string[]): number {
     let id = siteIds.get(site);
@@ -250,6 +278,11 @@ export function createIngest(options: IngestOptions) {
         const ref = refOf(m, now, out.newSites);
         seen.set(ref.agentId, ref);
         if (m.kind === 'telemetry') {
+          const jump = seqProblem(m.payload.seq, trackerOf(ref, m.payload.session, now).tracker.highest(), config.bounds);
+          if (jump) {
+            refuse(agentTopic(ref.site, ref.agent, 'telemetry'), jump);
+            continue;
+          }
           rows.push(toRow(ref, m.payload, detailText, now));
           tele.push({ ref, p: m.payload });
         } else others.push({ ref, m });
