@@ -124,6 +124,7 @@ export async function runAgentSuite(options: AgentSuiteOptions): Promise<Outcome
     const got = replays(kit, cut1, session);
     const missing = owed().filter((seq) => !got.has(seq));
     const unmarked = kit.seen.slice(cut1).map(telemetryOf).filter((m) => m && m.session === session && unacked.has(m.seq) && !m.historical);
+    if (owed().length === 0) results.fail('AGENT-REPLAY', `another collector acknowledged session ${session} up to seq ${foreignAck(session)} on ${T.ack}, leaving nothing to replay: run the kit as the agent's only collector`);
     if (replayed && unmarked.length === 0) results.pass('AGENT-REPLAY', `${owed().length} unacknowledged messages sent again with historical: true${foreignAck(session) ? ` (seq ≤ ${foreignAck(session)} acknowledged by another collector)` : ''}`);
     else if (unmarked.length > 0) results.fail('AGENT-REPLAY', `seq ${unmarked.map((m) => m!.seq).join(', ')} sent again without historical: true`);
     else results.fail('AGENT-REPLAY', `within ${timeoutMs} ms after reconnecting, unacknowledged seq ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? '…' : ''} of session ${session} did not come again${foreignAck(session) > foreign ? ` (another collector acknowledged up to seq ${foreignAck(session)} meanwhile: run the kit as the agent's only collector)` : ''}`);

@@ -5,20 +5,23 @@ import mqtt from 'mqtt';
 import { agentTopic } from '../../shared/protocol/index.js';
 import { COLLECTOR_REQUIREMENTS } from '../../shared/conformance/requirements.js';
 import { startTestCollector, type TestCollector } from '../../server/testing/test-collector.js';
-import { uniqueId } from '../helpers/broker.js';
+import { uniqueId, type TestBroker } from '../helpers/broker.js';
+import { startKitBroker } from './kit-broker.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { describeOutcomes, runKit } from './run-kit.js';
 
 // Our collector (real SQLite file, real broker), checked by the kit playing an agent through its CLI.
 let tc: TestCollector;
 let site: string;
+let broker: TestBroker;
 
 before(async () => {
-  // Serving only the kit's site: on a shared Mosquitto it must not ack other tests' agents (the agent kit notices foreign acks).
+  // Serving only the kit's site, on a broker of its own: no other test's collector may ack the kit, nor this one theirs.
   const prefix = uniqueId('t');
   site = `${prefix}-kit`;
   // A gap timeout well past the kit's gap window (the test default of 2 s would race it).
-  tc = await startTestCollector({ ingest: { clientId: `${prefix}-collector`, flushMs: 50, sessionExpiryS: 120, gapTimeoutS: 60, sites: [site] } }, { prefix });
+  broker = await startKitBroker();
+  tc = await startTestCollector({ ingest: { clientId: `${prefix}-collector`, flushMs: 50, sessionExpiryS: 120, gapTimeoutS: 60, sites: [site] } }, { prefix, broker });
 });
 
 after(async () => {
@@ -27,6 +30,7 @@ after(async () => {
   for (const kind of ['state', 'birth', 'control'] as const) await client.publishAsync(agentTopic(site, 'gw-1', kind), '', { qos: 1, retain: true });
   await client.endAsync();
   await tc?.stop();
+  await broker?.stop();
 });
 
 test('hashwatt conformance collector passes against our collector', async () => {

@@ -17,7 +17,8 @@ import { AGENT_REQUIREMENTS } from '../../shared/conformance/requirements.js';
 import { renderTable } from '../../shared/conformance/results.js';
 import { agentTopic } from '../../shared/protocol/index.js';
 import { canonicalJson } from '../../shared/signing/canonical-json.js';
-import { startTestBroker, uniqueId, type TestBroker } from '../helpers/broker.js';
+import { uniqueId, type TestBroker } from '../helpers/broker.js';
+import { startKitBroker } from './kit-broker.js';
 import { describeOutcomes, runKit } from './run-kit.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -57,7 +58,7 @@ function startPythonAgent(agent: string, extra: string[] = []) {
 
 before(async () => {
   if (missing) return;
-  broker = await startTestBroker();
+  broker = await startKitBroker();
   dir = mkdtempSync(join(tmpdir(), 'hashwatt-pyagent-'));
   const keys = generateKeyPairSync('ed25519');
   keyPath = join(dir, 'kit.key.pem');
