@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { AppError } from '../errors.js';
-import { connectMqtt } from '../mqtt/connect.js';
+import { connectMqtt, type ConnectOptions } from '../mqtt/connect.js';
 import { decode, type DecodeResult } from '../protocol/index.js';
 
 export interface Seen {
@@ -30,7 +30,7 @@ export class Observer {
 
   private constructor(readonly client: MqttClient) {}
 
-  static async connect(broker: BrokerOptions, clientId: string, extra: Parameters<typeof connectMqtt>[0] extends infer O ? Partial<O> : never = {}): Promise<Observer> {
+  static async connect(broker: BrokerOptions, clientId: string, extra: Partial<ConnectOptions> = {}): Promise<Observer> {
     let observer: Observer | undefined;
     const pending: Array<[string, Buffer, boolean]> = [];
     const client = await connectMqtt({
