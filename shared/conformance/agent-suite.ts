@@ -97,56 +97,71 @@ export async function runAgentSuite(options: AgentSuiteOptions): Promise<Outcome
       throw new StopRun();
     }
 
-    // Outage 1: nothing acknowledged yet, so everything seen must come again.
-    // Seqs another collector acknowledged are rightly not replayed; the kit should be alone, and says so when it is not.
-    const foreign = foreignAck(session);
-    const unacked = new Set(kit.on(T.telemetry).map(telemetryOf).filter((m): m is Telemetry => m !== null && m.session === session && m.seq > foreign).map((m) => m.seq));
-    if (unacked.size === 0) {
-      results.fail('AGENT-REPLAY', `another collector acknowledged session ${session} up to seq ${foreign} on ${T.ack}: run the kit as the agent's only collector`);
-    }
-    say(`cutting the agent off the broker (client id ${options.agentClientId}); ${unacked.size} messages unacknowledged`);
-    const cut1 = kit.mark;
-    await takeOver(options.broker, options.agentClientId);
-    const will = await kit.waitFor((s) => s.topic === T.state && s.json?.online === false, timeoutMs, cut1);
-    if (will && will.result.ok && will.json!.session === session) results.pass('AGENT-WILL', 'state online: false published by the broker on the lost connection');
-    else if (will) results.fail('AGENT-WILL', `the Will is not a valid state of session ${session}: ${will.result.ok ? `session ${String(will.json!.session)}` : will.result.error.message}`);
-    else results.fail('AGENT-WILL', `no state online: false within ${timeoutMs} ms of the connection loss (is the Will set on ${T.state}, retained, QoS 1?)`);
-    const back = await kit.waitFor((s) => s.topic === T.state && s.json?.online === true, timeoutMs, cut1);
-    const reBirth = back ? await kit.waitFor((s) => s.topic === T.birth, timeoutMs, cut1) : null;
-    if (back && reBirth) results.pass('AGENT-RECONNECT', 'state online: true and birth republished');
-    else {
-      results.fail('AGENT-RECONNECT', back ? 'no birth after reconnecting' : `no state online: true within ${timeoutMs} ms after the outage`);
-      throw new StopRun();
-    }
-    // An ack from another collector that reached the agent while it was back online also, rightly, spares a seq.
-    const owed = () => [...unacked].filter((seq) => seq > foreignAck(session));
-    const replayed = await kit.waitFor(() => owed().every((seq) => replays(kit, cut1, session).has(seq)), timeoutMs, cut1);
-    const got = replays(kit, cut1, session);
-    const missing = owed().filter((seq) => !got.has(seq));
-    const unmarked = kit.seen.slice(cut1).map(telemetryOf).filter((m) => m && m.session === session && unacked.has(m.seq) && !m.historical);
-    if (owed().length === 0) results.fail('AGENT-REPLAY', `another collector acknowledged session ${session} up to seq ${foreignAck(session)} on ${T.ack}, leaving nothing to replay: run the kit as the agent's only collector`);
-    if (replayed && unmarked.length === 0) results.pass('AGENT-REPLAY', `${owed().length} unacknowledged messages sent again with historical: true${foreignAck(session) ? ` (seq ≤ ${foreignAck(session)} acknowledged by another collector)` : ''}`);
-    else if (unmarked.length > 0) results.fail('AGENT-REPLAY', `seq ${unmarked.map((m) => m!.seq).join(', ')} sent again without historical: true`);
-    else results.fail('AGENT-REPLAY', `within ${timeoutMs} ms after reconnecting, unacknowledged seq ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? '…' : ''} of session ${session} did not come again${foreignAck(session) > foreign ? ` (another collector acknowledged up to seq ${foreignAck(session)} meanwhile: run the kit as the agent's only collector)` : ''}`);
+    // The kit cuts the agent off by taking over its client id; a broker that forbids it leaves these four unchecked.
+    const cutOff = async (): Promise<boolean> => {
+      try {
+        await takeOver(options.broker, options.agentClientId);
+        return true;
+      } catch (err) {
+        const why = `could not cut the agent off: ${(err as Error).message} (the kit's broker identity must be allowed to use the agent's client id; see --agent-client-id)`;
+        for (const id of ['AGENT-WILL', 'AGENT-RECONNECT', 'AGENT-REPLAY', 'AGENT-ACK']) results.fail(id, why);
+        autoAck = true;
+        return false;
+      }
+    };
+    const outages = async (): Promise<void> => {
+      // Outage 1: nothing acknowledged yet, so everything seen must come again.
+      // Seqs another collector acknowledged are rightly not replayed; the kit should be alone, and says so when it is not.
+      const foreign = foreignAck(session);
+      const unacked = new Set(kit.on(T.telemetry).map(telemetryOf).filter((m): m is Telemetry => m !== null && m.session === session && m.seq > foreign).map((m) => m.seq));
+      if (unacked.size === 0) {
+        results.fail('AGENT-REPLAY', `another collector acknowledged session ${session} up to seq ${foreign} on ${T.ack}: run the kit as the agent's only collector`);
+      }
+      say(`cutting the agent off the broker (client id ${options.agentClientId}); ${unacked.size} messages unacknowledged`);
+      const cut1 = kit.mark;
+      if (!(await cutOff())) return;
+      const will = await kit.waitFor((s) => s.topic === T.state && s.json?.online === false, timeoutMs, cut1);
+      if (will && will.result.ok && will.json!.session === session) results.pass('AGENT-WILL', 'state online: false published by the broker on the lost connection');
+      else if (will) results.fail('AGENT-WILL', `the Will is not a valid state of session ${session}: ${will.result.ok ? `session ${String(will.json!.session)}` : will.result.error.message}`);
+      else results.fail('AGENT-WILL', `no state online: false within ${timeoutMs} ms of the connection loss (is the Will set on ${T.state}, retained, QoS 1?)`);
+      const back = await kit.waitFor((s) => s.topic === T.state && s.json?.online === true, timeoutMs, cut1);
+      const reBirth = back ? await kit.waitFor((s) => s.topic === T.birth, timeoutMs, cut1) : null;
+      if (back && reBirth) results.pass('AGENT-RECONNECT', 'state online: true and birth republished');
+      else {
+        results.fail('AGENT-RECONNECT', back ? 'no birth after reconnecting' : `no state online: true within ${timeoutMs} ms after the outage`);
+        throw new StopRun();
+      }
+      // An ack from another collector that reached the agent while it was back online also, rightly, spares a seq.
+      const owed = () => [...unacked].filter((seq) => seq > foreignAck(session));
+      const replayed = await kit.waitFor(() => owed().every((seq) => replays(kit, cut1, session).has(seq)), timeoutMs, cut1);
+      const got = replays(kit, cut1, session);
+      const missing = owed().filter((seq) => !got.has(seq));
+      const unmarked = kit.seen.slice(cut1).map(telemetryOf).filter((m) => m && m.session === session && unacked.has(m.seq) && !m.historical);
+      if (owed().length === 0) results.fail('AGENT-REPLAY', `another collector acknowledged session ${session} up to seq ${foreignAck(session)} on ${T.ack}, leaving nothing to replay: run the kit as the agent's only collector`);
+      if (replayed && unmarked.length === 0) results.pass('AGENT-REPLAY', `${owed().length} unacknowledged messages sent again with historical: true${foreignAck(session) ? ` (seq ≤ ${foreignAck(session)} acknowledged by another collector)` : ''}`);
+      else if (unmarked.length > 0) results.fail('AGENT-REPLAY', `seq ${unmarked.map((m) => m!.seq).join(', ')} sent again without historical: true`);
+      else results.fail('AGENT-REPLAY', `within ${timeoutMs} ms after reconnecting, unacknowledged seq ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? '…' : ''} of session ${session} did not come again${foreignAck(session) > foreign ? ` (another collector acknowledged up to seq ${foreignAck(session)} meanwhile: run the kit as the agent's only collector)` : ''}`);
 
-    // Acknowledge everything seen, then outage 2: nothing acknowledged may come again.
-    const ackSeq = Math.max(...kit.on(T.telemetry).map(telemetryOf).filter((m): m is Telemetry => m !== null && m.session === session).map((m) => m.seq));
-    await publishAck(session, ackSeq);
-    autoAck = true;
-    highest.set(session, ackSeq);
-    say(`acknowledged seq ≤ ${ackSeq}; waiting for one more live message, then a second outage`);
-    await waitCount(kit, (s) => isLive(s, session), 1, timeoutMs, kit.mark);
-    const cut2 = kit.mark;
-    await takeOver(options.broker, options.agentClientId);
-    const back2 = await kit.waitFor((s) => s.topic === T.state && s.json?.online === true, timeoutMs, cut2);
-    if (!back2) {
-      results.fail('AGENT-ACK', `the agent did not come back within ${timeoutMs} ms after the second outage`);
-    } else {
-      await waitCount(kit, (s) => isLive(s, session), 3, timeoutMs, kit.seen.indexOf(back2));
-      const again = kit.seen.slice(cut2).map(telemetryOf).filter((m) => m && m.session === session && m.seq <= ackSeq);
-      if (again.length === 0) results.pass('AGENT-ACK', `nothing ≤ seq ${ackSeq} sent again after the ack and an outage`);
-      else results.fail('AGENT-ACK', `acknowledged seq ${[...new Set(again.map((m) => m!.seq))].slice(0, 10).join(', ')} sent again after ack ${session}/${ackSeq}`);
-    }
+      // Acknowledge everything seen, then outage 2: nothing acknowledged may come again.
+      const ackSeq = Math.max(...kit.on(T.telemetry).map(telemetryOf).filter((m): m is Telemetry => m !== null && m.session === session).map((m) => m.seq));
+      await publishAck(session, ackSeq);
+      autoAck = true;
+      highest.set(session, ackSeq);
+      say(`acknowledged seq ≤ ${ackSeq}; waiting for one more live message, then a second outage`);
+      await waitCount(kit, (s) => isLive(s, session), 1, timeoutMs, kit.mark);
+      const cut2 = kit.mark;
+      if (!(await cutOff())) return;
+      const back2 = await kit.waitFor((s) => s.topic === T.state && s.json?.online === true, timeoutMs, cut2);
+      if (!back2) {
+        results.fail('AGENT-ACK', `the agent did not come back within ${timeoutMs} ms after the second outage`);
+      } else {
+        await waitCount(kit, (s) => isLive(s, session), 3, timeoutMs, kit.seen.indexOf(back2));
+        const again = kit.seen.slice(cut2).map(telemetryOf).filter((m) => m && m.session === session && m.seq <= ackSeq);
+        if (again.length === 0) results.pass('AGENT-ACK', `nothing ≤ seq ${ackSeq} sent again after the ack and an outage`);
+        else results.fail('AGENT-ACK', `acknowledged seq ${[...new Set(again.map((m) => m!.seq))].slice(0, 10).join(', ')} sent again after ack ${session}/${ackSeq}`);
+      }
+    };
+    await outages();
 
     // Controls.
     const base = baseRevision(kit, T.control, T.telemetry);
