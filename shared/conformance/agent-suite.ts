@@ -143,7 +143,8 @@ export async function runAgentSuite(options: AgentSuiteOptions): Promise<Outcome
       else results.fail('AGENT-REPLAY', `within ${timeoutMs} ms after reconnecting, unacknowledged seq ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? '…' : ''} of session ${session} did not come again${foreignAck(session) > foreign ? ` (another collector acknowledged up to seq ${foreignAck(session)} meanwhile: run the kit as the agent's only collector)` : ''}`);
 
       // Acknowledge everything seen, then outage 2: nothing acknowledged may come again.
-      const ackSeq = Math.max(...kit.on(T.telemetry).map(telemetryOf).filter((m): m is Telemetry => m !== null && m.session === session).map((m) => m.seq));
+      // Reports that carry a seq share the counter with telemetry (docs/protocol.md#controlreport): the kit has them too.
+      const ackSeq = Math.max(...kit.seen.map(sequenced).filter((m): m is Sequenced => m !== null && m.session === session).map((m) => m.seq));
       await publishAck(session, ackSeq);
       autoAck = true;
       highest.set(session, ackSeq);
@@ -156,7 +157,7 @@ export async function runAgentSuite(options: AgentSuiteOptions): Promise<Outcome
         results.fail('AGENT-ACK', `the agent did not come back within ${timeoutMs} ms after the second outage`);
       } else {
         await waitCount(kit, (s) => isLive(s, session), 3, timeoutMs, kit.seen.indexOf(back2));
-        const again = kit.seen.slice(cut2).map(telemetryOf).filter((m) => m && m.session === session && m.seq <= ackSeq);
+        const again = kit.seen.slice(cut2).map(sequenced).filter((m) => m && m.session === session && m.seq <= ackSeq);
         if (again.length === 0) results.pass('AGENT-ACK', `nothing ≤ seq ${ackSeq} sent again after the ack and an outage`);
         else results.fail('AGENT-ACK', `acknowledged seq ${[...new Set(again.map((m) => m!.seq))].slice(0, 10).join(', ')} sent again after ack ${session}/${ackSeq}`);
       }
@@ -211,10 +212,25 @@ export async function runAgentSuite(options: AgentSuiteOptions): Promise<Outcome
     if (!(err instanceof StopRun)) throw err;
   } finally {
     judgeTelemetry(kit, T.telemetry, results);
+    judgeSeq(kit, results);
     judgeReports(kit, T.report, sentRevisions, results);
     await kit.close();
   }
   return results.all();
+}
+
+interface Sequenced {
+  session: number;
+  seq: number;
+}
+
+/** Session and seq of a telemetry message or of a control report that carries them. */
+function sequenced(s: Seen): Sequenced | null {
+  if (!s.result.ok) return null;
+  const m = s.result.message;
+  if (m.kind === 'telemetry') return { session: m.payload.session, seq: m.payload.seq };
+  if (m.kind === 'control/report' && m.payload.session !== undefined && m.payload.seq !== undefined) return { session: m.payload.session, seq: m.payload.seq };
+  return null;
 }
 
 function telemetryOf(s: Seen): Telemetry | null {
@@ -263,19 +279,27 @@ function judgeTelemetry(kit: Observer, topic: string, results: Results): void {
   const bad = seen.find((s) => !s.result.ok);
   if (bad && !bad.result.ok) results.fail('AGENT-TELEMETRY-SHAPE', `${bad.result.error.reason}: ${bad.result.error.message}`.slice(0, 300));
   else if (seen.length > 0) results.pass('AGENT-TELEMETRY-SHAPE', `${seen.length} messages decoded`);
-  const bySession = new Map<number, Telemetry[]>();
-  for (const m of seen.map(telemetryOf)) if (m) bySession.set(m.session, [...(bySession.get(m.session) ?? []), m]);
+}
+
+/** Per session: live telemetry seqs only grow, and telemetry plus sequenced reports leave no seq out. */
+function judgeSeq(kit: Observer, results: Results): void {
+  const bySession = new Map<number, Array<Sequenced & { live: boolean }>>();
+  for (const s of kit.seen) {
+    const m = sequenced(s);
+    if (!m) continue;
+    const live = s.result.ok && s.result.message.kind === 'telemetry' && s.result.message.payload.historical !== true;
+    bySession.set(m.session, [...(bySession.get(m.session) ?? []), { ...m, live }]);
+  }
   for (const [session, messages] of bySession) {
-    const live = messages.filter((m) => !m.historical).map((m) => m.seq);
+    const live = messages.filter((m) => m.live).map((m) => m.seq);
     const reused = live.find((seq, i) => live.indexOf(seq) !== i);
     if (reused !== undefined) return results.fail('AGENT-SEQ', `session ${session}: seq ${reused} sent live twice`);
     const back = live.find((seq, i) => i > 0 && seq <= live[i - 1]!);
     if (back !== undefined) return results.fail('AGENT-SEQ', `session ${session}: live seq ${back} after a higher one`);
-    if (messages.some((m) => m.seq < 1)) return results.fail('AGENT-SEQ', `session ${session}: seq below 1`);
     const all = new Set(messages.map((m) => m.seq));
     const lo = Math.min(...all);
     const hi = Math.max(...all);
-    for (let s = lo; s <= hi; s++) if (!all.has(s)) return results.fail('AGENT-SEQ', `session ${session}: seq ${s} never sent (saw ${lo}..${hi})`);
+    for (let s = lo; s <= hi; s++) if (!all.has(s)) return results.fail('AGENT-SEQ', `session ${session}: seq ${s} never sent, neither by telemetry nor by a report (saw ${lo}..${hi})`);
   }
   if (bySession.size > 0) results.pass('AGENT-SEQ', [...bySession].map(([s, m]) => `session ${s}: seq ${Math.min(...m.map((x) => x.seq))}..${Math.max(...m.map((x) => x.seq))} without gaps`).join('; '));
 }

@@ -115,6 +115,15 @@ export async function runCollectorSuite(options: CollectorSuiteOptions): Promise
     if (ackNew) results.pass('COLLECTOR-SESSION', `ack ${next}/1`);
     else results.fail('COLLECTOR-SESSION', `no ack for session ${next} seq 1 within ${timeoutMs} ms`);
 
+    // A report takes seq 2 of the session; telemetry seq 3 must then be acked without waiting out a gap.
+    mark = kit.mark;
+    const report = encode('control/report', site, agent, { v: 1, site, agent, revision: 1, status: 'received', ts: Date.now(), session: next, seq: 2 });
+    await kit.publish(report.topic, report.payload, false);
+    await telemetry(next, 3);
+    const ackAfterReport = await waitAck(next, 3, mark);
+    if (ackAfterReport) results.pass('COLLECTOR-REPORT-SEQ', `report as seq 2, then ack ${next}/3`);
+    else results.fail('COLLECTOR-REPORT-SEQ', `no ack for seq 3 within ${timeoutMs} ms after a report took seq 2 (highest ack ${highestAck(next, mark) || 'none'}): the report's seq is not counted`);
+
     // A control, when the collector has published one for this agent.
     const control = kit.on(T.control).find((s) => s.bytes.length > 0);
     if (!options.publicKey) results.set('COLLECTOR-CONTROL-SIGNATURE', 'skip', 'no --public-key given');

@@ -16,7 +16,7 @@ export const AGENT_REQUIREMENTS = [
   r('AGENT-STATE', 'publishes retained state online: true with its session', 'agent-identity-and-mqtt-session'),
   r('AGENT-BIRTH', 'publishes a valid retained birth with the same session', 'birth'),
   r('AGENT-TELEMETRY-SHAPE', 'every telemetry message decodes (schema, identity, size)', 'telemetry'),
-  r('AGENT-SEQ', 'live telemetry of a session has seq growing by one, no gaps or reuse', 'telemetry-from-the-agents-side'),
+  r('AGENT-SEQ', 'telemetry (with reports that carry a seq) numbers a session 1, 2, 3… without gaps or reuse', 'telemetry-from-the-agents-side'),
   r('AGENT-WILL', 'the broker announces a lost agent with the Will: state online: false', 'agent-identity-and-mqtt-session'),
   r('AGENT-RECONNECT', 'after reconnecting it republishes state online: true and birth', 'agent-identity-and-mqtt-session'),
   r('AGENT-REPLAY', 'after an outage every unacknowledged message is sent again, same session and seq, historical: true', 'telemetry-from-the-agents-side'),
@@ -39,6 +39,7 @@ export const COLLECTOR_REQUIREMENTS = [
   r('COLLECTOR-DUPLICATE', 'a redelivered (historical) duplicate is harmless and acknowledgements continue', 'sessions-sequence-numbers-and-acknowledgements'),
   r('COLLECTOR-REFUSAL', 'invalid payloads (not JSON, schema, identity mismatch) are refused without stopping ingestion or being acked', 'receiving-refusal-reasons'),
   r('COLLECTOR-SESSION', 'a new agent session starts again at seq 1 and is acknowledged in that session', 'sessions-sequence-numbers-and-acknowledgements'),
+  r('COLLECTOR-REPORT-SEQ', "a control report's seq counts in the session's sequence: telemetry after it is acknowledged without a gap", 'controlreport'),
   r('COLLECTOR-CONTROL-SIGNATURE', 'a retained control for the agent verifies (Ed25519 over RFC 8785) with the given public key', 'signatures'),
 ] as const;
 
