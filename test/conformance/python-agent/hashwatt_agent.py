@@ -137,7 +137,8 @@ class Agent:
             # Everything not acknowledged goes again, oldest first, marked historical.
             for key in sorted(self.outbox):
                 row = self.outbox[key]
-                self.publish('telemetry', dict(row['body'], historical=True))
+                body = dict(row['body'], historical=True) if row['suffix'] == 'telemetry' else row['body']
+                self.publish(row['suffix'], body)
                 row['sent'] = True
 
     def on_disconnect(self, client, userdata, rc):
@@ -159,9 +160,18 @@ class Agent:
     # -- controls (docs/protocol.md#control-handling-order-of-checks-and-refusal-reasons) --
 
     def report(self, revision, status, **extra):
-        body = {'v': 1, 'site': self.site, 'agent': self.agent, 'revision': revision, 'status': status, 'ts': now_ms()}
-        body.update({k: v for k, v in extra.items() if v is not None})
-        self.publish('control/report', body)
+        # Reports take the next seq of the session, like telemetry, and stay in the outbox until acked.
+        with self.lock:
+            self.seq += 1
+            body = {'v': 1, 'site': self.site, 'agent': self.agent, 'revision': revision, 'status': status, 'ts': now_ms(), 'session': self.session, 'seq': self.seq}
+            body.update({k: v for k, v in extra.items() if v is not None})
+            self.store_and_send('control/report', body)
+
+    def store_and_send(self, suffix, body):
+        """Stored before it is published; deleted only by an ack."""
+        self.outbox[(body['session'], body['seq'])] = {'suffix': suffix, 'body': body, 'sent': self.connected}
+        if self.connected:
+            self.publish(suffix, body)
 
     def refusal(self, c):
         need = {'revision': int, 'issuedAt': int, 'validFrom': int, 'validUntil': int, 'mode': str, 'rampSeconds': (int, float), 'priority': str, 'reason': str, 'eventIds': list}
@@ -262,10 +272,7 @@ class Agent:
                     'hashrateThs': (n - asleep) * 95.0, 'revision': in_force, 'curtailedMiners': asleep,
                 }],
             }
-            # Stored before it is published; deleted only by an ack.
-            self.outbox[(self.session, self.seq)] = {'body': body, 'sent': self.connected}
-            if self.connected:
-                self.publish('telemetry', body)
+            self.store_and_send('telemetry', body)
 
     def run(self):
         url = self.args.broker.replace('mqtt://', '')
