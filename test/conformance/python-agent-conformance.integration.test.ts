@@ -5,12 +5,11 @@
 // Skips with the reason when those packages are absent; under CI=true that is a failure.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import mqtt from 'mqtt';
 import { AGENT_REQUIREMENTS } from '../../shared/conformance/requirements.js';
@@ -19,24 +18,10 @@ import { agentTopic } from '../../shared/protocol/index.js';
 import { canonicalJson } from '../../shared/signing/canonical-json.js';
 import { uniqueId, type TestBroker } from '../helpers/broker.js';
 import { startKitBroker } from './kit-broker.js';
+import { PYTHON, PYTHON_AGENT, pythonAgentMissing, startPythonAgent, type PythonAgent } from './python-agent.js';
 import { describeOutcomes, runKit } from './run-kit.js';
 
-const PYTHON = '/usr/bin/python3';
-
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
-const SCRIPT = join(repoRoot(), 'test/conformance/python-agent/hashwatt_agent.py');
-
-function pythonMissing(): string | null {
-  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
-  const probe = spawnSync(PYTHON, ['-c', 'import paho.mqtt.client, cryptography.hazmat.primitives.asymmetric.ed25519'], { encoding: 'utf8', timeout: 20_000 });
-  if (probe.status !== 0) return `paho-mqtt or cryptography not importable by ${PYTHON} (${(probe.stderr || '').trim().split('\n').pop()}); install python3-paho-mqtt and python3-cryptography`;
-  return null;
-}
-const missing = pythonMissing();
+const missing = pythonAgentMissing();
 if (missing && process.env.CI === 'true') test('Python agent conformance (required under CI=true)', () => assert.fail(missing));
 else if (missing) console.log(`# skipping Python agent conformance: ${missing}`);
 const run = missing ? test.skip : test;
@@ -46,14 +31,12 @@ let dir: string;
 let keyPath: string;
 let publicPath: string;
 const site = uniqueId('py');
-const agents: Array<{ agent: string; child: ChildProcess; stderr: string[] }> = [];
+const agents: PythonAgent[] = [];
 
-function startPythonAgent(agent: string, extra: string[] = []) {
-  const child = spawn(PYTHON, [SCRIPT, '--broker', broker.url, '--site', site, '--agent', agent, '--public-key', publicPath, '--state-dir', join(dir, agent), '--interval', '0.5', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const entry = { agent, child, stderr: [] as string[] };
-  child.stderr!.on('data', (d: Buffer) => entry.stderr.push(d.toString('utf8')));
-  agents.push(entry);
-  return entry;
+function startAgent(agent: string, extra: string[] = []): PythonAgent {
+  const a = startPythonAgent({ broker: broker.url, site, agent, publicKey: publicPath, stateDir: join(dir, agent), extra });
+  agents.push(a);
+  return a;
 }
 
 before(async () => {
@@ -69,13 +52,7 @@ before(async () => {
 
 after(async () => {
   if (missing) return;
-  for (const a of agents) {
-    if (a.child.exitCode === null) {
-      const exited = new Promise((r) => a.child.once('exit', r));
-      a.child.kill('SIGINT');
-      await exited;
-    }
-  }
+  for (const a of agents) await a.stop();
   // Leave nothing retained on a shared Mosquitto.
   const client = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clean: true, reconnectPeriod: 0 });
   for (const a of agents) for (const kind of ['state', 'birth', 'control'] as const) await client.publishAsync(agentTopic(site, a.agent, kind), '', { qos: 1, retain: true });
@@ -88,14 +65,14 @@ run("the Python agent's RFC 8785 canonical form is ours, byte for byte, on the R
   const rfc = String.raw`{"numbers":[333333333.33333329,1E30,4.50,2e-3,0.000000000000000000000000001],"string":"\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/","literals":[null,true,false]}`;
   const values = fc.sample(fc.jsonValue({ maxDepth: 3 }), { numRuns: 300, seed: 8785 });
   for (const input of [rfc, JSON.stringify(values)]) {
-    const py = spawnSync(PYTHON, [SCRIPT, '--selftest-jcs'], { input, encoding: 'utf8', timeout: 20_000 });
+    const py = spawnSync(PYTHON, [PYTHON_AGENT, '--selftest-jcs'], { input, encoding: 'utf8', timeout: 20_000 });
     assert.equal(py.status, 0, py.stderr);
     assert.equal(py.stdout, canonicalJson(JSON.parse(input)));
   }
 });
 
 run('hashwatt conformance agent passes every requirement against the Python agent', async () => {
-  const a = startPythonAgent('gw-py');
+  const a = startAgent('gw-py');
   const result = await runKit('agent', ['--broker', broker.url, '--site', site, '--agent', a.agent, '--key', keyPath, '--timeout-s', '30']);
   assert.deepEqual(result.outcomes.map((o) => o.id), AGENT_REQUIREMENTS.map((r) => r.id));
   assert.deepEqual(result.outcomes.filter((o) => o.verdict !== 'pass').map((o) => `${o.id}: ${o.detail}`), [], `${describeOutcomes(result.outcomes)}\nagent stderr: ${a.stderr.join('')}`);
@@ -103,7 +80,7 @@ run('hashwatt conformance agent passes every requirement against the Python agen
 });
 
 run('against a Python agent that skips signature checks it fails, naming the unsigned and forged control requirements', async () => {
-  const a = startPythonAgent('gw-py-insecure', ['--insecure-skip-verify']);
+  const a = startAgent('gw-py-insecure', ['--insecure-skip-verify']);
   const result = await runKit('agent', ['--broker', broker.url, '--site', site, '--agent', a.agent, '--key', keyPath, '--timeout-s', '30']);
   assert.equal(result.code, 1, 'exit code 1: a requirement failed');
   const failed = result.outcomes.filter((o) => o.verdict === 'fail');
