@@ -44,7 +44,7 @@ export const MESSAGE_CATALOG = {
       'site and agent equal the topic\'s (identity_mismatch)',
       'at least one sample or one miner',
       'counts.total = hashing + idle + sleeping + offline + error',
-      'seq starts at 1 in each session and grows by one per message',
+      'seq starts at 1 in each session and grows by one per message; control reports that carry a seq take it from the same counter',
     ],
     section: 'telemetry',
   },
@@ -76,7 +76,7 @@ export const MESSAGE_CATALOG = {
     from: 'agent',
     title: 'Control report',
     summary: 'What the agent did about one control revision: one message per transition.',
-    rules: ['site and agent equal the topic\'s (identity_mismatch)', 'reason is present when status is rejected or failed'],
+    rules: ['site and agent equal the topic\'s (identity_mismatch)', 'reason is present when status is rejected or failed', 'session and seq come together; seq is the next of the session, shared with telemetry, and the report is replayed until an ack covers it'],
     section: 'controlreport',
   },
   'collector/state': {
