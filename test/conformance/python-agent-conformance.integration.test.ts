@@ -90,3 +90,16 @@ run('against a Python agent that skips signature checks it fails, naming the uns
   // The table a user reads names the requirement and the section to read.
   assert.match(renderTable(result.outcomes), /AGENT-CTL-FORGED\s+FAIL\s+docs\/protocol\.md#control-handling-order-of-checks-and-refusal-reasons/);
 });
+
+for (const [flag, expected] of [
+  // Forgetting the backlog also loses what was made during the outage: a hole in the seqs.
+  ['--broken-no-replay', ['AGENT-SEQ', 'AGENT-REPLAY']],
+  ['--broken-no-will', ['AGENT-WILL']],
+] as const) {
+  run(`against a Python agent run with ${flag} it fails exactly ${expected.join(', ')}`, async () => {
+    const a = startAgent(`gw-py${flag.replace('--broken', '')}`, [flag]);
+    const result = await runKit('agent', ['--broker', broker.url, '--site', site, '--agent', a.agent, '--key', keyPath, '--timeout-s', '15']);
+    assert.equal(result.code, 1);
+    assert.deepEqual(result.outcomes.filter((o) => o.verdict === 'fail').map((o) => o.id), [...expected], describeOutcomes(result.outcomes));
+  });
+}

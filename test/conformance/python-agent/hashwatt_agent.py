@@ -6,8 +6,10 @@ Speaks MQTT with paho-mqtt and verifies Ed25519 signatures over RFC 8785 (JCS)
 with python3-cryptography (both Debian packages). Simulates its miners: each
 draws MINER_KW while hashing; curtailment puts some to sleep.
 
---insecure-skip-verify makes it accept controls without checking signatures:
-the kind of agent the conformance kit must fail.
+--insecure-skip-verify makes it accept controls without checking signatures,
+--broken-no-replay forgets unacknowledged messages on reconnect and
+--broken-no-will connects without a Will: the kinds of agent the conformance
+kit must fail.
 """
 import argparse
 import base64
@@ -104,7 +106,8 @@ class Agent:
         self.asleep = 0
         self.connected = False
         self.client = mqtt.Client(client_id='hashwatt-agent-%s-%s' % (self.site, self.agent), clean_session=True, protocol=mqtt.MQTTv311)
-        self.client.will_set(self.root + '/state', self.state_payload(False), qos=1, retain=True)
+        if not args.broken_no_will:
+            self.client.will_set(self.root + '/state', self.state_payload(False), qos=1, retain=True)
         self.client.on_connect = self.on_connect
         self.client.on_disconnect = self.on_disconnect
         self.client.on_message = self.on_message
@@ -135,6 +138,8 @@ class Agent:
         with self.lock:
             self.connected = True
             # Everything not acknowledged goes again, oldest first, marked historical.
+            if self.args.broken_no_replay:
+                self.outbox.clear()
             for key in sorted(self.outbox):
                 row = self.outbox[key]
                 body = dict(row['body'], historical=True) if row['suffix'] == 'telemetry' else row['body']
@@ -304,6 +309,8 @@ def main():
     p.add_argument('--miners', type=int, default=12)
     p.add_argument('--interval', type=float, default=1.0, help='seconds between samples')
     p.add_argument('--insecure-skip-verify', action='store_true', help='accept controls without checking signatures (a broken agent)')
+    p.add_argument('--broken-no-replay', action='store_true', help='forget unacknowledged messages on reconnect (a broken agent)')
+    p.add_argument('--broken-no-will', action='store_true', help='connect without a Will (a broken agent)')
     args = p.parse_args()
     Agent(args).run()
 
