@@ -26,7 +26,8 @@ export const EventRequestSchema = z
     /** Whole seconds: every time the collector signs is integer ms, and agents refuse anything else. */
     durationS: z.number().int('durationS must be a whole number of seconds').positive().max(30 * 86_400),
     priority: PrioritySchema.default('normal'),
-    reason: z.string().max(500).default(''),
+    // Signed into controls, and RFC 8785 cannot canonicalize a lone UTF-16 surrogate (docs/protocol.md#canonical-form-rfc-8785).
+    reason: z.string().max(500).refine((r) => (r as unknown as { isWellFormed(): boolean }).isWellFormed(), 'reason holds a lone UTF-16 surrogate, which a signed control cannot carry').default(''),
   })
   .refine((e) => e.kind === 'full' || e.value !== undefined, { message: 'reduce_by_kw, limit_to_kw and sleep_count need a value', path: ['value'] })
   .refine((e) => e.kind !== 'sleep_count' || (e.value !== undefined && Number.isInteger(e.value)), { message: 'sleep_count takes a whole number of machines', path: ['value'] });
