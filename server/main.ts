@@ -20,6 +20,7 @@ import { createCollectorMetrics } from './metrics/collector-metrics.js';
 import { databaseSizeBytes, openDatabase, type Db } from './store/database.js';
 import { createRepositories, type Repositories } from './store/repositories.js';
 import type { SiteRow } from './store/site-repository.js';
+import type { ChangeHook, RegistryChange } from './audit/change-hook.js';
 
 export const COLLECTOR_VERSION = '0.1.0';
 
@@ -30,6 +31,8 @@ export interface CreateCollectorOptions {
   clock?: () => number;
   /** Extra HTTP routes on the API server (the dashboard). */
   extendHttp?: (app: FastifyInstance) => void | Promise<void>;
+  /** Every registry change made through the API, with before/after and who (the audit hook). */
+  onChange?: ChangeHook;
 }
 
 export interface Collector {
@@ -110,6 +113,29 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       .finally(() => { rollupJob = undefined; });
   }
 
+  function recordChange(change: RegistryChange): void {
+    try {
+      options.onChange?.(change);
+    } catch (err) {
+      log.warn({ err, entity: change.entity, id: change.id }, 'change hook failed');
+    }
+  }
+
+  /** Dated terms (allocation, hard cap, tariff) that came due since the last look. */
+  let termsCheckedTo = 0;
+  function applyDueTerms(): void {
+    const now = clock();
+    try {
+      for (const id of repos.sites.applyDueTerms(termsCheckedTo, now)) {
+        compliance.forget(id);
+        publishSite(id);
+      }
+      termsCheckedTo = now;
+    } catch (err) {
+      log.warn({ err }, 'could not apply dated site terms');
+    }
+  }
+
   function publishSite(siteId: number): void {
     hub.publish('site', String(siteId), () => {
       const s = repos.sites.getById(siteId);
@@ -125,7 +151,10 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       live.state(s.siteId, s.agentId, s.agent, s.online, now);
       publishSite(s.siteId);
     }
-    for (const b of batch.births) events?.onAgent(b.siteId);
+    for (const b of batch.births) {
+      events?.onAgent(b.siteId);
+      publishSite(b.siteId); // its declared region may have changed
+    }
     const sites = new Set<number>();
     for (const l of batch.latest) {
       if (!live.sample(l.siteId, l.agentId, l.agent, l.sample, now)) continue;
@@ -148,11 +177,13 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     get events() {
       return events!;
     },
-    siteChanged(site) {
+    siteChanged(site, before, by) {
       ingest?.forgetSite(site.site);
       compliance.forget(site.id);
       publishSite(site.id);
+      recordChange({ entity: 'site', id: site.site, before: before ? { ...before } : null, after: { ...site }, by, at: clock() });
     },
+    recordChange,
     health: () => ({ ok: started && !!client?.connected, mqtt: !!client?.connected, db: db.open }),
   };
 
@@ -213,6 +244,9 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       events.start();
       alerts.start();
       jobs.push(cron.schedule('0 * * * * *', rollupTick, { name: 'rollups' }));
+      applyDueTerms();
+      const termsTimer = setInterval(applyDueTerms, 1000);
+      jobs.push({ stop: () => clearInterval(termsTimer) });
       jobs.push(cron.schedule('0 17 3 * * *', () => {
         try {
           const t = clock();

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { judgeTarget, type MeasuredSite } from './target-confirmation.js';
 
-const site = (kw: number, revision: number | null = 7, hashing = 10): MeasuredSite => ({ kw, counts: { hashing, total: 10 }, revision });
-const target = (state: 'sent' | 'accepted' | 'holding' | 'confirmed' | 'failed' | 'released' | 'pending', over: Partial<{ mode: 'max_kw' | 'full' | 'sleep_count'; targetKw: number; revision: number }> = {}) =>
-  ({ state, mode: 'max_kw' as const, targetKw: 1000, revision: 7, ...over });
+const site = (kw: number, revision: number | null = 7, hashing = 10, sleeping = 0): MeasuredSite => ({ kw, counts: { hashing, sleeping, total: 10 }, revision });
+const target = (state: 'sent' | 'accepted' | 'holding' | 'confirmed' | 'failed' | 'released' | 'pending', over: Partial<{ mode: 'max_kw' | 'full' | 'sleep_count'; targetKw: number; revision: number; value: number | null; baselineHashing: number | null }> = {}) =>
+  ({ state, mode: 'max_kw' as const, targetKw: 1000, revision: 7, value: null, baselineHashing: null, ...over });
 
 test('a sent target confirms only once telemetry runs under its revision and measures within tolerance', () => {
   assert.equal(judgeTarget(target('sent'), site(900, 6), 7, 0.05), null, 'older revision in telemetry');
@@ -30,4 +30,20 @@ test('full curtailment holds once nothing hashes, whatever the meter shows', () 
 
 test('pending, failed and released targets are not judged from telemetry', () => {
   for (const s of ['pending', 'failed', 'released'] as const) assert.equal(judgeTarget(target(s), site(0), 7, 0.05), null, s);
+});
+
+test('a sleep_count target of every machine confirms from machines asleep, though sleeping miners and overhead still draw kW', () => {
+  // The demo's case: 10 machines at 3 kW planned to 0 kW; asleep they and the site overhead still draw 3.5 kW.
+  const t = target('holding', { mode: 'sleep_count', value: 10, targetKw: 0, baselineHashing: 10 });
+  assert.equal(judgeTarget(t, site(3.5, 7, 0, 10), 7, 0.05)?.state, 'confirmed');
+  assert.equal(judgeTarget(t, site(3.5, 7, 1, 9), 7, 0.05), null, 'one machine still hashing');
+  assert.equal(judgeTarget(t, site(3.5, 7, 0, 6), 7, 0.05), null, 'four are offline, not asleep');
+  assert.equal(judgeTarget(t, site(8, 7, 0, 10), 7, 0.05), null, 'draw above what 10 sleeping machines may draw (0 + 1 + 10 × 0.3)');
+});
+
+test('a partial sleep_count confirms when that many machines stopped hashing, counted from the baseline', () => {
+  const t = target('sent', { mode: 'sleep_count', value: 4, targetKw: 18, baselineHashing: 10 });
+  assert.equal(judgeTarget(t, site(19, 7, 7, 3), 7, 0.05), null, 'only 3 asleep');
+  assert.equal(judgeTarget(t, site(19, 7, 6, 4), 7, 0.05)?.state, 'confirmed');
+  assert.equal(judgeTarget(target('confirmed', { mode: 'sleep_count', value: 4, targetKw: 18, baselineHashing: 10 }), site(30, 7, 10, 0), 7, 0.05)?.state, 'holding', 'woke up again');
 });

@@ -3,7 +3,7 @@ import type { TargetRow, TargetState } from '../store/event-repository.js';
 /** What a site target's confirmation needs from the live site view. */
 export interface MeasuredSite {
   kw: number;
-  counts: { hashing: number; total: number };
+  counts: { hashing: number; sleeping?: number; total: number };
   /** Control revision the site's telemetry says it runs under (null: not reported). */
   revision: number | null;
 }
@@ -18,8 +18,32 @@ export interface TargetVerdict {
 
 const JUDGED: ReadonlySet<TargetState> = new Set(['sent', 'accepted', 'holding', 'confirmed']);
 
-/** Within the target: measured ≤ target × (1 + tolerance) + 1 kW slack; a full curtailment also holds once nothing hashes. */
-export function withinTarget(t: Pick<TargetRow, 'mode' | 'targetKw'>, m: MeasuredSite, tolerance: number): boolean {
+/**
+ * What a sleeping miner may still draw (fans, control board): the agent confirms a
+ * sleep at a reported draw ≤ 300 W (docs/protocol.md, control reports).
+ */
+export const SLEEP_DRAW_KW = 0.3;
+
+/** Machines of a sleep_count target no longer hashing: the target's progress (null: no count to compare with). */
+export function machinesAsleep(t: Pick<TargetRow, 'mode' | 'value' | 'baselineHashing'>, m: MeasuredSite): number | null {
+  if (t.mode !== 'sleep_count' || t.baselineHashing === null) return null;
+  return Math.max(0, Math.min(t.value ?? 0, t.baselineHashing - m.counts.hashing, m.counts.sleeping ?? Infinity));
+}
+
+/**
+ * Within the target: measured ≤ target × (1 + tolerance) + 1 kW slack; a full
+ * curtailment also holds once nothing hashes. A machine-count target holds when
+ * that many machines went to sleep (hashing fell by the count and as many report
+ * sleeping), with a draw consistent with it: the planned draw plus what the
+ * sleeping machines may still draw. Its kW target alone never confirms: sleeping
+ * miners and site overhead keep a fully slept site above 0 kW.
+ */
+export function withinTarget(t: Pick<TargetRow, 'mode' | 'targetKw' | 'value' | 'baselineHashing'>, m: MeasuredSite, tolerance: number): boolean {
+  if (t.mode === 'sleep_count') {
+    const n = t.value ?? 0;
+    const asleep = t.baselineHashing === null ? (m.counts.sleeping ?? 0) : machinesAsleep(t, m)!;
+    return asleep >= n && m.kw <= (t.targetKw ?? 0) * (1 + tolerance) + 1 + n * SLEEP_DRAW_KW;
+  }
   return m.kw <= (t.targetKw ?? 0) * (1 + tolerance) + 1 || (t.mode === 'full' && m.counts.hashing === 0 && m.counts.total > 0);
 }
 
@@ -31,7 +55,7 @@ export function withinTarget(t: Pick<TargetRow, 'mode' | 'targetKw'>, m: Measure
  * control, the site no longer complies) and may confirm again later. Returns
  * null when nothing is to be written.
  */
-export function judgeTarget(t: Pick<TargetRow, 'state' | 'mode' | 'targetKw' | 'revision'>, m: MeasuredSite, controlRevision: number, tolerance: number): TargetVerdict | null {
+export function judgeTarget(t: Pick<TargetRow, 'state' | 'mode' | 'targetKw' | 'revision' | 'value' | 'baselineHashing'>, m: MeasuredSite, controlRevision: number, tolerance: number): TargetVerdict | null {
   if (!JUDGED.has(t.state)) return null;
   const ok = withinTarget(t, m, tolerance);
   if (t.state === 'confirmed') return ok ? { state: 'confirmed', achievedKw: m.kw, changed: false } : { state: 'holding', achievedKw: m.kw, changed: true };

@@ -13,20 +13,38 @@ export const TokenConfigSchema = z.object({
   role: RoleSchema,
 });
 
-/** The fields of a site that a person sets (the API's create body uses the same schema). */
-export const SiteSettingsSchema = z.object({
+/** Upper bound of any kW a person sets: 1,000 GW. Far above any grid, and x(1 + tolerance) stays finite. */
+export const MAX_KW = 1e9;
+
+/**
+ * The fields of a site that a person sets, without defaults: the update body
+ * (PUT) is these, all optional, so a field left out keeps its value.
+ */
+export const SiteFieldsSchema = z.object({
   id: IdSchema,
   name: z.string().min(1).max(200),
-  region: z.string().min(1).max(100).default('default'),
-  company: z.string().max(200).default(''),
-  registered: z.boolean().default(true),
-  allocationKw: z.number().finite().nonnegative().default(0),
-  hardCapKw: z.number().finite().nonnegative().nullable().default(null),
-  tariffPerKwh: z.number().finite().nonnegative().default(0),
+  region: z.string().min(1).max(100),
+  company: z.string().max(200),
+  registered: z.boolean(),
+  allocationKw: z.number().finite().nonnegative().max(MAX_KW),
+  hardCapKw: z.number().finite().nonnegative().max(MAX_KW).nullable(),
+  tariffPerKwh: z.number().finite().nonnegative().max(1e6),
   /** Curtailment tier: lower tiers are shed first (tier 1 is the most interruptible). */
-  tier: z.number().int().min(1).max(100).default(1),
+  tier: z.number().int().min(1).max(100),
   /** Overrides compliance.autoEnforce for this site; null follows the global setting. */
-  autoEnforce: z.boolean().nullable().default(null),
+  autoEnforce: z.boolean().nullable(),
+});
+
+/** A site as created (config file, POST): left-out fields take their defaults. */
+export const SiteSettingsSchema = SiteFieldsSchema.extend({
+  region: SiteFieldsSchema.shape.region.default('default'),
+  company: SiteFieldsSchema.shape.company.default(''),
+  registered: SiteFieldsSchema.shape.registered.default(true),
+  allocationKw: SiteFieldsSchema.shape.allocationKw.default(0),
+  hardCapKw: SiteFieldsSchema.shape.hardCapKw.default(null),
+  tariffPerKwh: SiteFieldsSchema.shape.tariffPerKwh.default(0),
+  tier: SiteFieldsSchema.shape.tier.default(1),
+  autoEnforce: SiteFieldsSchema.shape.autoEnforce.default(null),
 });
 export type SiteSettings = z.infer<typeof SiteSettingsSchema>;
 

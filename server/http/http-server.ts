@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { isAppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log/logger.js';
@@ -24,7 +24,22 @@ export interface HttpServerOptions {
 
 /** The HTTP API (fastify): /api/v1, /api/v1/stream, /api/v1/openapi.json, /metrics, /healthz. */
 export async function createHttpServer({ ctx, log, version, extend }: HttpServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: log.child({ component: 'http' }) as unknown as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
+  const app = Fastify({ loggerInstance: log.child({ component: 'http' }) as unknown as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1024 * 1024,
+    // Refusals before routing (a path parameter over maxParamLength: 414, a bad URL) in the API's error shape.
+    frameworkErrors: (err, _req, reply) => {
+      const status = (err as FastifyError).statusCode ?? 400;
+      void (reply as unknown as FastifyReply).code(status).send({ error: (err as FastifyError).code ?? 'bad_request', message: err.message });
+    },
+  }) as unknown as FastifyInstance;
+  // An empty body with content-type: application/json is no body (a DELETE from many
+  // clients), not malformed JSON; anything else goes to fastify's own parser.
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    return jsonParser(req, text, done);
+  });
   const auth = createAuthenticator(ctx.config.tokens);
   const routes = createRouteTable(app, auth);
 

@@ -7,6 +7,7 @@ import { startTestBroker, uniqueId, type TestBroker } from '../../test/helpers/b
 import { CollectorConfigSchema, type CollectorConfig } from '../config/collector-config.js';
 import { hashToken } from '../http/auth.js';
 import { createCollector, type Collector } from '../main.js';
+import { createOpenApiValidator } from './openapi-validator.js';
 
 export const TOKENS = { viewer: 'viewer-token-1234', operator: 'operator-token-1234', grid: 'grid-token-1234' } as const;
 
@@ -42,6 +43,9 @@ export async function startTestCollector(overrides: Record<string, unknown> = {}
   });
   const collector = createCollector({ config, log: options.log ?? createSilentLogger() });
   await collector.start();
+  // Every answer any integration test gets is checked against the served OpenAPI document.
+  const docRes = await fetch(`${collector.httpUrl}/api/v1/openapi.json`);
+  const openapi = createOpenApiValidator((await docRes.json()) as Record<string, unknown>);
   return {
     collector, broker, config, dataDir, keysDir, prefix,
     async api(path, init = {}) {
@@ -53,6 +57,8 @@ export async function startTestCollector(overrides: Record<string, unknown> = {}
       const text = await res.text();
       let body: unknown;
       try { body = JSON.parse(text); } catch { body = undefined; }
+      const problems = openapi.check(init.method ?? 'GET', path, res.status, res.headers.get('content-type'), body);
+      if (problems?.length) throw new Error(`the API answered outside its OpenAPI document:\n  ${problems.join('\n  ')}\nbody: ${text.slice(0, 500)}`);
       return { status: res.status, body, text, headers: res.headers };
     },
     async stop() {

@@ -25,7 +25,7 @@ export function registerReportRoutes(routes: RouteTable, ctx: ApiContext): void 
   routes.add({ method: 'GET', path: '/api/v1/energy', summary: 'Daily kWh per site (meter counters when present, else integrated from samples) and the fee at the site tariff; JSON or CSV', roles: READ, query: EnergyQuerySchema, response: EnergySchema, produces: ['application/json', 'text/csv'] }, ({ query, req, reply }) => {
     if (query.from > query.to) throw new BadRequest([{ path: 'query.from', message: 'from must not be after to' }]);
     ctx.refreshRollups();
-    const rows = ctx.repos.rollups.energy(query.from, query.to).filter((r) => !query.site || r.site === query.site).map((r) => ({ ...r, kwh: Math.round(r.kwh * 1000) / 1000, fee: Math.round(r.fee * 1e6) / 1e6 }));
+    const rows = ctx.repos.rollups.energy(query.from, query.to, ctx.repos.sites.allTerms()).filter((r) => !query.site || r.site === query.site).map((r) => ({ ...r, kwh: Math.round(r.kwh * 1000) / 1000, fee: Math.round(r.fee * 1e6) / 1e6 }));
     const wantsCsv = query.format === 'csv' || (query.format === undefined && /text\/csv/.test(req.headers.accept ?? ''));
     if (wantsCsv) {
       const header = 'site,day,kwh,source,minutes,tariff_per_kwh,fee,registered';
