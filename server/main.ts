@@ -12,7 +12,7 @@ import { createComplianceService } from './compliance/compliance-service.js';
 import type { CollectorConfig } from './config/collector-config.js';
 import { createEventService, type EventService } from './events/event-service.js';
 import { createHttpServer } from './http/http-server.js';
-import { alertView, eventView, siteSummary, type ApiContext } from './http/api-context.js';
+import { alertView, violationView, eventView, siteSummary, type ApiContext } from './http/api-context.js';
 import { createIngest, type CommittedBatch, type Ingest } from './ingest/ingest.js';
 import { LiveState } from './live/live-state.js';
 import { createStreamHub } from './live/stream-hub.js';
@@ -77,7 +77,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
 
   const compliance = createComplianceService({
     repos, config: config.compliance, log, clock,
-    onViolation: (change, violation) => hub.now('violation', { change, violation: { ...violation, siteId: undefined, enforcedRevision: undefined } }),
+    onViolation: (change, violation) => hub.now('violation', { change, violation: violationView(violation) }),
     enforce: (site) => enforce(site),
     onHardCap: (_change, site) => alerts.evaluateSite(site.id),
   });

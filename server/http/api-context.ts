@@ -73,3 +73,8 @@ export function alertView(a: AlertRow) {
 export function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
+
+/** A violation as the API shows it (the store's row carries internal ids). */
+export function violationView(v: { id: number; site: string; openedAt: number; closedAt: number | null; allocationKw: number; thresholdKw: number; peakKw: number; energyOverKwh: number; durationS: number }) {
+  return { id: v.id, site: v.site, openedAt: v.openedAt, closedAt: v.closedAt, allocationKw: v.allocationKw, thresholdKw: v.thresholdKw, peakKw: v.peakKw, energyOverKwh: v.energyOverKwh, durationS: v.durationS };
+}

@@ -1,6 +1,6 @@
 import { AppError } from '../../../shared/errors.js';
 import { MinerTableSchema, MinersQuerySchema, SeriesQuerySchema, SeriesSchema, SiteCreateSchema, SiteDetailSchema, SiteParamsSchema, SiteSummarySchema, SiteTermsSchema, SiteUpdateSchema } from '../api-schemas.js';
-import { siteSummary, type ApiContext } from '../api-context.js';
+import { siteSummary, violationView, type ApiContext } from '../api-context.js';
 import { BadRequest, type RouteTable } from '../route-table.js';
 import { z } from 'zod';
 
@@ -66,7 +66,7 @@ export function registerSiteRoutes(routes: RouteTable, ctx: ApiContext): void {
       }),
       control: ctx.repos.events.control(s.id)?.payload.effective ?? null,
       reports: ctx.repos.events.reports(s.id, 20),
-      violations: ctx.repos.violations.list({ site: s.site, limit: 20 }, now),
+      violations: ctx.repos.violations.list({ site: s.site, limit: 20 }, now).map(violationView),
     };
   });
 
