@@ -21,6 +21,8 @@ import { databaseSizeBytes, openDatabase, type Db } from './store/database.js';
 import { createRepositories, type Repositories } from './store/repositories.js';
 import type { SiteRow } from './store/site-repository.js';
 import type { ChangeHook, RegistryChange } from './audit/change-hook.js';
+import { createCompanyCaps } from './compliance/company-caps.js';
+import type { CompanyRow } from './store/company-repository.js';
 
 export const COLLECTOR_VERSION = '0.1.0';
 
@@ -81,6 +83,12 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     enforce: (site) => enforce(site),
     onHardCap: (_change, site) => alerts.evaluateSite(site.id),
   });
+  const companyCaps = createCompanyCaps({
+    repos, clock, log, hysteresis: config.compliance.hysteresis,
+    averageOf: (siteId) => compliance.averageKw(siteId),
+    onViolation: (change, violation) => hub.now('company_violation', { change, violation }),
+    limit: (company, sites) => limitCompany(company, sites),
+  });
   const alerts = createAlertService({ db, repos, live, compliance, config: config.alerts, metrics, log, clock, onChange: (change, alert) => hub.now('alert', { change, alert: alertView(alert) }) });
 
   function enforce(site: SiteRow): void {
@@ -92,6 +100,20 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       events.create({ scope: { sites: [site.site] }, kind: 'limit_to_kw', value: site.allocationKw, durationS: 3600, priority: 'high', reason: `auto-enforcement: ${site.site} ${why}` }, 'compliance');
     } catch (err) {
       log.warn({ err, site: site.site }, 'auto-enforcement failed');
+    }
+  }
+
+  /** Company auto-limit: one live limit event per company at a time. */
+  const companyLimits = new Map<string, string>();
+  function limitCompany(company: CompanyRow, sites: SiteRow[]): void {
+    if (!events || sites.length === 0) return;
+    const running = companyLimits.get(company.id);
+    if (running && ['scheduled', 'active'].includes(repos.events.get(running)?.status ?? '')) return;
+    try {
+      const { event } = events.create({ scope: { sites: sites.map((s) => s.site) }, kind: 'limit_to_kw', value: company.hardCapKw!, durationS: 3600, priority: 'high', reason: `auto-limit: company ${company.id} over its cap of ${company.hardCapKw} kW` }, 'compliance');
+      companyLimits.set(company.id, event.id);
+    } catch (err) {
+      log.warn({ err, company: company.id }, 'company auto-limit failed');
     }
   }
 
@@ -168,6 +190,12 @@ export function createCollector(options: CreateCollectorOptions): Collector {
         publishSite(siteId);
       }
     });
+    const companies = new Set<string>();
+    for (const siteId of sites) {
+      const c = compliance.site(siteId)?.company;
+      if (c) companies.add(c);
+    }
+    for (const c of companies) companyCaps.check(c);
     if (batch.reports.length) events?.onReports(batch.reports);
     for (const d of batch.dirty) dirty.set(`${d.siteId}:${d.bucket}`, d);
   }
@@ -177,9 +205,11 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     get events() {
       return events!;
     },
+    companyCaps,
     siteChanged(site, before, by) {
       ingest?.forgetSite(site.site);
       compliance.forget(site.id);
+      companyCaps.forget();
       publishSite(site.id);
       recordChange({ entity: 'site', id: site.site, before: before ? { ...before } : null, after: { ...site }, by, at: clock() });
     },
@@ -233,9 +263,13 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     async start() {
       const [privateKey, publicKey] = await Promise.all([loadPrivateKey(config.signing.privateKeyFile), loadPublicKey(config.signing.publicKeyFile)]);
       const now = clock();
-      db.transaction(() => { for (const s of config.sites) repos.sites.upsert(s, now); })();
+      db.transaction(() => {
+        for (const s of config.sites) repos.sites.upsert(s, now);
+        for (const c of config.companies) repos.companies.upsert(c, now);
+      })();
       live.load(repos.agents.list());
       compliance.load();
+      companyCaps.load();
       alerts.load();
       client = await connect();
       events = createEventService({ repos, live, client, keys: { privateKey, publicKey }, config: config.events, log, clock, metrics, notify: (id) => hub.publish('event', id, () => { const e = events?.get(id); return e && eventView(e); }) });

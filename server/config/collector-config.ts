@@ -48,6 +48,24 @@ export const SiteSettingsSchema = SiteFieldsSchema.extend({
 });
 export type SiteSettings = z.infer<typeof SiteSettingsSchema>;
 
+/** A farm owner (company); its sites are those whose `company` is this id. */
+export const CompanyFieldsSchema = z.object({
+  id: z.string().min(1).max(200).regex(/^[^/?#]+$/, 'no /, ? or # (it is part of URLs)'),
+  name: z.string().min(1).max(200),
+  /** kW the company may draw across its sites (0: none); shown against the combined draw. */
+  allocationKw: z.number().finite().nonnegative().max(MAX_KW),
+  /** The combined draw of its sites must not pass this (the 100 MW rule): over it, a company violation. */
+  hardCapKw: z.number().finite().nonnegative().max(MAX_KW).nullable(),
+  /** Over the cap: limit its sites to the cap together, spread by the curtailment planner's rules. */
+  autoLimit: z.boolean(),
+});
+export const CompanySettingsSchema = CompanyFieldsSchema.extend({
+  allocationKw: CompanyFieldsSchema.shape.allocationKw.default(0),
+  hardCapKw: CompanyFieldsSchema.shape.hardCapKw.default(null),
+  autoLimit: CompanyFieldsSchema.shape.autoLimit.default(false),
+});
+export type CompanySettings = z.infer<typeof CompanySettingsSchema>;
+
 export const ComplianceConfigSchema = z.object({
   /** Rolling average window of site kW. */
   windowS: z.number().positive().default(300),
@@ -96,6 +114,7 @@ export const CollectorConfigSchema = z.object({
     .default({ host: '127.0.0.1', port: 8080 }),
   tokens: z.array(TokenConfigSchema).default([]),
   sites: z.array(SiteSettingsSchema).default([]),
+  companies: z.array(CompanySettingsSchema).default([]),
   compliance: ComplianceConfigSchema.default(ComplianceConfigSchema.parse({})),
   ingest: z
     .object({

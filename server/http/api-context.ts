@@ -1,6 +1,7 @@
 import type { AlertRow } from '../alerts/alert-repository.js';
 import type { AlertService } from '../alerts/alert-service.js';
 import type { ComplianceService } from '../compliance/compliance-service.js';
+import type { CompanyCaps } from '../compliance/company-caps.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import type { EventDetail, EventService } from '../events/event-service.js';
 import type { LiveState } from '../live/live-state.js';
@@ -16,6 +17,7 @@ export interface ApiContext {
   repos: Repositories;
   live: LiveState;
   compliance: ComplianceService;
+  companyCaps: CompanyCaps;
   alerts: AlertService;
   events: EventService;
   hub: StreamHub;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IdSchema } from '../../shared/protocol/ids.js';
-import { RoleSchema, SiteFieldsSchema, SiteSettingsSchema } from '../config/collector-config.js';
+import { CompanyFieldsSchema, CompanySettingsSchema, RoleSchema, SiteFieldsSchema, SiteSettingsSchema } from '../config/collector-config.js';
 import { EventRequestSchema, EVENT_KINDS } from '../events/event-spec.js';
 import { EVENT_STATUSES, TARGET_STATES } from '../store/event-repository.js';
 import { ALERT_KINDS } from '../alerts/alert-rules.js';
@@ -146,3 +146,18 @@ export const ErrorSchema = z.object({
   message: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('one entry per bad field, path as where.field (body.allocationKw)'),
 });
+
+export const CompanyCreateSchema = CompanySettingsSchema;
+export const CompanyUpdateSchema = CompanyFieldsSchema.omit({ id: true }).partial();
+export const CompanyParamsSchema = z.object({ id: CompanyFieldsSchema.shape.id });
+export const CompanyViolationSchema = z.object({
+  id: z.number(), company: z.string(), openedAt: z.number(), closedAt: z.number().nullable(), capKw: z.number(),
+  peakKw: z.number().describe('highest combined rolling average while open'), sites: z.array(z.string()).describe('the company\'s sites when it opened'), durationS: z.number(),
+});
+export const CompanySchema = z.object({
+  id: z.string(), name: z.string(), allocationKw: z.number(), hardCapKw: z.number().nullable(), autoLimit: z.boolean(),
+  sites: z.array(z.string()), kw: z.number().describe('combined draw of its sites now'),
+  averageKw: z.number().nullable().describe('combined rolling average (the compliance window) the cap is held to'),
+  status: z.enum(['no_cap', 'no_data', 'ok', 'violation']), openViolation: CompanyViolationSchema.nullable(),
+});
+export const CompanyDetailSchema = CompanySchema.extend({ violations: z.array(CompanyViolationSchema) });

@@ -7,6 +7,7 @@ import type { ApiContext } from './api-context.js';
 import { createAuthenticator } from './auth.js';
 import { buildOpenApi } from './openapi.js';
 import { BadRequest, createRouteTable } from './route-table.js';
+import { registerCompanyRoutes } from './routes/company-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerMeRoute } from './routes/me-route.js';
 import { registerReportRoutes } from './routes/report-routes.js';
@@ -69,11 +70,12 @@ export async function createHttpServer({ ctx, log, version, extend }: HttpServer
   registerSiteRoutes(routes, ctx);
   registerEventRoutes(routes, ctx);
   registerReportRoutes(routes, ctx);
+  registerCompanyRoutes(routes, ctx);
 
   routes.add(
     {
       method: 'GET', path: '/api/v1/stream', roles: ['viewer', 'operator', 'grid'], query: StreamQuerySchema, allowQueryToken: true, produces: ['text/event-stream'],
-      summary: 'Server-sent events: `site` (a site summary, as in GET /sites, coalesced ≤ 2/s per site), `event` (an event with progress, as GET /events/{id}), `violation` ({change: opened|closed, violation}), `alert` ({change: opened|closed, alert}, as in GET /alerts)',
+      summary: 'Server-sent events: `site` (a site summary, as in GET /sites, coalesced ≤ 2/s per site), `event` (an event with progress, as GET /events/{id}), `violation` ({change: opened|closed, violation}), `alert` ({change: opened|closed, alert}, as in GET /alerts), `company_violation` ({change: opened|closed, violation}, as in GET /companies/{id})',
       response: z.string(),
     },
     ({ reply }) => {
