@@ -33,8 +33,12 @@ let dataDir: string;
 let prefix: string;
 const pageErrors = new WeakMap<Page, string[]>();
 
+/** The screens the README shows; HASHWATT_DOCS_SCREENSHOT=1 refreshes them (embedded pass: plain site names). */
+const DOCS_SHOTS = new Set(['curtailment', 'site-manage', 'companies']);
+
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(outDir, `dashboard-${name}.png`) });
+  if (DOCS_SHOTS.has(name) && process.env.HASHWATT_DOCS_SCREENSHOT === '1' && !process.env.MQTT_URL) await page.screenshot({ path: join(root, 'docs', `dashboard-${name}.png`), fullPage: true });
 }
 
 /** Opens the dashboard signed in with `token` (through the #token= link the demo prints). */
