@@ -233,6 +233,13 @@ export const MIGRATIONS: readonly string[] = [
     );
   DROP TABLE miners;
   `,
+  /* 5: control reports carry their seq in the agent's telemetry sequence */ `
+  -- Control reports ride in the agent's telemetry sequence (issue 13): replayed until
+  -- acked, so a redelivered one must be stored once.
+  ALTER TABLE control_reports ADD COLUMN session INTEGER;
+  ALTER TABLE control_reports ADD COLUMN seq INTEGER;
+  CREATE UNIQUE INDEX control_reports_seq ON control_reports (agent_id, session, seq) WHERE seq IS NOT NULL;
+  `,
   /* issue 14: effective-dated site terms (allocation, hard cap, tariff from a time on: a
      change never rewrites past fees), the location an unknown site declared in its birth,
      and companies (farm owners) with a cap across their sites. The terms a site had are
@@ -254,7 +261,7 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE sites ADD COLUMN latitude REAL;
   ALTER TABLE sites ADD COLUMN longitude REAL;
 
-  -- machines hashing when a sleep_count target was planned: its progress is counted from there
+  -- machines hashing when a sleep_count target was planned (shown as baselineMachines)
   ALTER TABLE event_targets ADD COLUMN baseline_hashing INTEGER;
 
   CREATE TABLE companies (
