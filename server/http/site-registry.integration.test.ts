@@ -2,15 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encode } from '../../shared/protocol/index.js';
 import { waitFor } from '../../test/helpers/wait-for.js';
-import { startTestCollector, type TestCollector } from '../testing/test-collector.js';
+import { startTestCollector, type RegistryChange, type TestCollector } from '../testing/test-collector.js';
 import { counts, sample, startTestPublisher, type TestPublisher } from '../testing/test-publisher.js';
 
 const SUFFIXES = ['a', 'b', 'grey', 'far'];
 
+/** Registry changes the collector passed to its audit hook, in order. */
+let changes: RegistryChange[] = [];
+
 async function withCollector(fn: (tc: TestCollector, pubs: TestPublisher[]) => Promise<void>, overrides: (prefix: string) => Record<string, unknown> = () => ({})) {
   const pubs: TestPublisher[] = [];
   const prefix = `r${Math.random().toString(36).slice(2, 8)}`;
-  const tc = await startTestCollector(overrides(prefix), { prefix, serveSites: SUFFIXES.map((x) => `${prefix}-${x}`) });
+  changes = [];
+  const tc = await startTestCollector(overrides(prefix), { prefix, serveSites: SUFFIXES.map((x) => `${prefix}-${x}`), onChange: (c) => changes.push(c) });
   try {
     await fn(tc, pubs);
   } finally {
@@ -40,6 +44,13 @@ test('a partial PUT changes only the fields it names', async () => {
       // null is a value: it clears the hard cap, where leaving it out keeps it.
       assert.equal((await tc.api(`/api/v1/sites/${id}`, { method: 'PUT', body: { hardCapKw: null } })).body.hardCapKw, null);
       assert.equal((await tc.api(`/api/v1/sites/${id}`, { method: 'PUT', body: { name: 'Renamed' } })).body.tier, 3);
+      // Each change reached the audit hook with who made it, before and after.
+      assert.equal(changes.length, 3);
+      assert.deepEqual([changes[0]!.entity, changes[0]!.id, changes[0]!.by], ['site', id, 'operator']);
+      assert.equal(changes[0]!.before?.allocationKw, 400);
+      assert.equal(changes[0]!.after?.allocationKw, 320);
+      assert.equal(changes[2]!.before?.name, 'A');
+      assert.equal(changes[2]!.after?.name, 'Renamed');
     },
     (prefix) => ({ sites: [{ id: `${prefix}-a`, name: 'A', region: 'almaty', company: 'xive', allocationKw: 400, hardCapKw: 500, tariffPerKwh: 0.0023, tier: 3, autoEnforce: true }] }),
   );

@@ -8,6 +8,8 @@ import { CollectorConfigSchema, type CollectorConfig } from '../config/collector
 import { hashToken } from '../http/auth.js';
 import { createCollector, type Collector } from '../main.js';
 import { createOpenApiValidator } from './openapi-validator.js';
+import type { ChangeHook, RegistryChange } from '../audit/change-hook.js';
+export type { RegistryChange };
 
 export const TOKENS = { viewer: 'viewer-token-1234', operator: 'operator-token-1234', grid: 'grid-token-1234' } as const;
 
@@ -24,7 +26,7 @@ export interface TestCollector {
 }
 
 /** A collector on a temp data dir and a free HTTP port, over the run's test broker. */
-export async function startTestCollector(overrides: Record<string, unknown> = {}, options: { log?: Logger; broker?: TestBroker; dataDir?: string; prefix?: string; serveSites?: string[] } = {}): Promise<TestCollector> {
+export async function startTestCollector(overrides: Record<string, unknown> = {}, options: { log?: Logger; broker?: TestBroker; dataDir?: string; prefix?: string; serveSites?: string[]; onChange?: ChangeHook } = {}): Promise<TestCollector> {
   const broker = options.broker ?? (await startTestBroker());
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'hashwatt-collector-')));
   const keysDir = join(dataDir, 'keys');
@@ -41,7 +43,7 @@ export async function startTestCollector(overrides: Record<string, unknown> = {}
     events: { tickMs: 200, rampSeconds: 0 },
     ...overrides,
   });
-  const collector = createCollector({ config, log: options.log ?? createSilentLogger() });
+  const collector = createCollector({ config, log: options.log ?? createSilentLogger(), ...(options.onChange ? { onChange: options.onChange } : {}) });
   await collector.start();
   // Every answer any integration test gets is checked against the served OpenAPI document.
   const docRes = await fetch(`${collector.httpUrl}/api/v1/openapi.json`);

@@ -43,7 +43,7 @@ export function siteSettingsPanel(siteId, onSaved) {
   const effective = h('input', { id: 'site-effectiveFrom', name: 'effectiveFrom', type: 'datetime-local' });
   const companies = h('datalist', { id: 'company-list' });
   const greyNote = h('p', { class: 'warn', 'data-testid': 'grey-note', hidden: true });
-  const terms = h('div', { 'data-testid': 'site-terms' });
+  const terms = termsPanel(siteId);
   let site = null;
 
   const read = () => {
@@ -85,7 +85,7 @@ export function siteSettingsPanel(siteId, onSaved) {
       confirmBox.hidden = true;
       setText(error, '');
       onSaved();
-      await loadTerms();
+      await terms.load();
     } catch (err) {
       setText(error, `Not saved: ${err.message}`);
     }
@@ -119,7 +119,28 @@ export function siteSettingsPanel(siteId, onSaved) {
   h('button', { type: 'submit', class: 'primary', 'data-testid': 'site-edit-save' }, 'Save changes…'),
   confirmBox);
 
-  const loadTerms = async () => {
+  const loadCompanies = async () => {
+    const body = await get('/companies');
+    setChildren(companies, list(body, 'companies').map((c) => h('option', { value: c.id }, c.name)));
+  };
+
+  const el = h('div', {},
+    h('section', { class: 'panel', 'aria-labelledby': 'manage-site' }, h('h2', { id: 'manage-site' }, 'Manage site'), form),
+    terms.el);
+  void loadCompanies().catch(() => undefined);
+  return {
+    el,
+    /** A fresh site from the API; the form is refilled only while nobody is editing it. */
+    update(s) {
+      if (!site || (confirmBox.hidden && !form.contains(document.activeElement))) fill(s);
+    },
+  };
+}
+
+/** The history of a site's allocation, hard cap and tariff (every role may read it). */
+export function termsPanel(siteId) {
+  const terms = h('div', { 'data-testid': 'site-terms' });
+  const load = async () => {
     const body = await get(`/sites/${encodeURIComponent(siteId)}/terms`);
     const now = Date.now();
     const rows = list(body, 'terms').slice().reverse();
@@ -130,21 +151,6 @@ export function siteSettingsPanel(siteId, onSaved) {
         h('td', { class: 'num' }, f.power(t.allocationKw)), h('td', { class: 'num' }, t.hardCapKw === null ? 'none' : f.power(t.hardCapKw)),
         h('td', { class: 'num' }, f.tariff(t.tariffPerKwh)), h('td', { class: 'muted' }, f.dateTime(t.changedAt)))))));
   };
-  const loadCompanies = async () => {
-    const body = await get('/companies');
-    setChildren(companies, list(body, 'companies').map((c) => h('option', { value: c.id }, c.name)));
-  };
-
-  const el = h('div', {},
-    h('section', { class: 'panel', 'aria-labelledby': 'manage-site' }, h('h2', { id: 'manage-site' }, 'Manage site'), form),
-    h('section', { class: 'panel', 'aria-labelledby': 'site-terms-h' }, h('h2', { id: 'site-terms-h' }, 'Allocation, hard cap and tariff over time'), terms));
-  void loadTerms().catch(() => undefined);
-  void loadCompanies().catch(() => undefined);
-  return {
-    el,
-    /** A fresh site from the API; the form is refilled only while nobody is editing it. */
-    update(s) {
-      if (!site || (confirmBox.hidden && !form.contains(document.activeElement))) fill(s);
-    },
-  };
+  void load().catch(() => undefined);
+  return { el: h('section', { class: 'panel', 'aria-labelledby': 'site-terms-h' }, h('h2', { id: 'site-terms-h' }, 'Allocation, hard cap and tariff over time'), terms), load };
 }

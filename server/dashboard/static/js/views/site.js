@@ -9,7 +9,7 @@ import * as f from '../format.js';
 import { COMPLIANCE_LABEL, STATES, eventOf, minerOf, siteOf } from '../model.js';
 import { keepFresh } from '../refresh.js';
 import { sortableTable } from '../sortable-table.js';
-import { siteSettingsPanel } from './site-settings.js';
+import { siteSettingsPanel, termsPanel } from './site-settings.js';
 
 const RANGES = [
   { id: '15m', label: '15 min', seconds: 900 },
@@ -67,6 +67,7 @@ export function mount(container, ctx) {
   // Operators and grid dispatchers manage the site; the API refuses viewers anyway.
   const settings = ctx.canCurtail ? siteSettingsPanel(siteId, () => siteFresh.now()) : null;
   if (settings) container.append(settings.el);
+  else container.append(termsPanel(siteId).el);
   const chart = powerChart(chartBox);
   let site = null;
 
