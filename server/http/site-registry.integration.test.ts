@@ -94,6 +94,8 @@ test('tariffs are effective-dated: a change at a time bills before it at the old
       const minutes = (t0: number) => new Set(window(t0).map((s) => Math.floor(s.ts / 60_000))).size;
       await p.telemetry(1, window(morning));
       await p.telemetry(2, window(afternoon));
+      // Acked after the commit that also marks the minutes for the energy rollup.
+      await waitFor('both messages committed (acked)', () => p.acks.some((a) => a.seq === 2));
       await waitFor('samples stored', async () => (await tc.api(`/api/v1/sites/${id}`)).body.lastSampleTs === afternoon + 120_000);
 
       const put = await tc.api(`/api/v1/sites/${id}`, { method: 'PUT', body: { tariffPerKwh: 0.0023, effectiveFrom: new Date(change).toISOString() } });
