@@ -157,7 +157,7 @@ test('an unknown site takes the region its agent declares and falls inside a reg
       assert.equal(g.regionDeclared, true);
       assert.equal(g.registered, false);
       assert.deepEqual([g.latitude, g.longitude], [51.72, 75.32]);
-      const f = await waitFor('far site created', async () => ((await tc.api(`/api/v1/sites/${far}`)).body));
+      const f = await waitFor('far site created', async () => { const r = await tc.api(`/api/v1/sites/${far}`); return r.status === 200 && r.body; });
       assert.equal(f.region, 'unknown', 'no declaration: unknown');
       await waitFor('draw known', async () => ((await tc.api('/api/v1/sites')).body.sites as Array<{ id: string; kw: number }>).filter((s) => [white, grey, far].includes(s.id) && s.kw > 0).length === 3);
 
