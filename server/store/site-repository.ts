@@ -125,7 +125,7 @@ export function createSiteRepository(db: Db, defaults: SiteDefaults = { greyTari
     upsert(settings: SiteSettings, now: number, effectiveFrom = now): { row: SiteRow; created: boolean } {
       return db.transaction(() => {
         const existing = byKey.get(settings.id);
-        if (existing) update.run({ ...bind(settings, false, now), regionDeclared: existing.region_declared === 1 && existing.region === settings.region && existing.flagged === 1 ? 1 : 0 });
+        if (existing) update.run(bind(settings, false, now)); // a person registered it: the region is theirs now, not declared
         else insert.run(bind(settings, false, now));
         const id = byKey.get(settings.id)!.id;
         const before = existing ? termsAt.get(id, effectiveFrom) : undefined;

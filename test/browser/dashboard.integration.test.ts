@@ -38,7 +38,7 @@ const DOCS_SHOTS = new Set(['curtailment', 'site-manage', 'companies']);
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(outDir, `dashboard-${name}.png`) });
-  if (DOCS_SHOTS.has(name) && process.env.HASHWATT_DOCS_SCREENSHOT === '1' && !process.env.MQTT_URL) await page.screenshot({ path: join(root, 'docs', `dashboard-${name}.png`), fullPage: true });
+  if (DOCS_SHOTS.has(name) && process.env.HASHWATT_DOCS_SCREENSHOT === '1' && !process.env.MQTT_URL) await page.screenshot({ path: join(root, 'docs', `dashboard-${name}.png`) });
 }
 
 /** Opens the dashboard signed in with `token` (through the #token= link the demo prints). */
@@ -324,6 +324,10 @@ test('site management: register the grey site with a dated tariff after confirmi
     return ((await r.json()) as { totals: { kwh: number } }).totals.kwh;
   }, grey.id);
   assert.ok(kwhAfter >= kwhBefore, `energy kept: ${kwhBefore} → ${kwhAfter} kWh`);
+  // The management panel and the terms below it, as the README shows them.
+  await page.locator('#manage-site').scrollIntoViewIfNeeded();
+  await page.evaluate(() => (globalThis as unknown as { scrollBy(x: number, y: number): void }).scrollBy(0, -80));
+  await page.locator('[data-testid=site-region]', { hasText: /^central$/ }).waitFor({ timeout: 15_000 });
   await shot(page, 'site-manage');
   assert.deepEqual(errorsOf(page), []);
   await page.context().close();

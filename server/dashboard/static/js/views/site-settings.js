@@ -13,9 +13,9 @@ const FIELDS = [
   { key: 'region', label: 'Region', type: 'text' },
   { key: 'company', label: 'Company', type: 'text', list: 'company-list' },
   { key: 'allocationKw', label: 'Allocation (kW)', type: 'number', dated: true },
-  { key: 'hardCapKw', label: 'Hard cap (kW, empty: none)', type: 'number', nullable: true, dated: true },
+  { key: 'hardCapKw', label: 'Hard cap (kW)', hint: 'empty: none', type: 'number', nullable: true, dated: true },
   { key: 'tariffPerKwh', label: 'Tariff (USD/kWh)', type: 'number', step: '0.0001', dated: true },
-  { key: 'tier', label: 'Tier (1 is shed first)', type: 'number', step: '1' },
+  { key: 'tier', label: 'Tier', hint: '1 is shed first', type: 'number', step: '1' },
 ];
 
 const show = (key, v) => (v === null || v === '' ? 'none' : key === 'tariffPerKwh' ? f.tariff(v) : key.endsWith('Kw') ? f.power(v) : String(v));
@@ -111,7 +111,7 @@ export function siteSettingsPanel(siteId, onSaved) {
   } },
   greyNote,
   h('div', { class: 'form-grid' },
-    FIELDS.map((x) => h('div', { class: 'field' }, h('label', { for: `site-${x.key}` }, x.label), inputs[x.key])),
+    FIELDS.map((x) => h('div', { class: 'field' }, h('label', { for: `site-${x.key}` }, x.label), inputs[x.key], x.hint ? h('small', { class: 'muted' }, x.hint) : null)),
     h('div', { class: 'field' }, h('label', { for: 'site-effectiveFrom' }, 'Effective from'), effective, h('small', { class: 'muted' }, 'allocation, cap and tariff; empty: now')),
     h('div', { class: 'field' }, h('label', { for: 'site-autoEnforce' }, 'Auto-enforce'), autoEnforce),
     h('div', { class: 'field check' }, h('label', { for: 'site-registered' }, registered, ' Registered'))),
