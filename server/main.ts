@@ -10,7 +10,7 @@ import { encodeCollectorState } from '../shared/protocol/index.js';
 import { loadPrivateKey, loadPublicKey } from '../shared/signing/key-files.js';
 import { createAlertService } from './alerts/alert-service.js';
 import { COMPLIANCE_ACTOR, CONFIG_ACTOR, SYSTEM_ACTOR, createAuditLog } from './audit/audit-log.js';
-import { auditedEvent, auditedSite, siteAction } from './audit/audited-views.js';
+import { auditedEvent, auditedSite, registryAction, siteAction } from './audit/audited-views.js';
 import { createSignInLimiter } from './auth/sign-in-limiter.js';
 import { createUserService } from './auth/user-service.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.js';
@@ -18,7 +18,7 @@ import { createComplianceService } from './compliance/compliance-service.js';
 import type { CollectorConfig } from './config/collector-config.js';
 import { createEventService, type EventService } from './events/event-service.js';
 import { createHttpServer } from './http/http-server.js';
-import { alertView, eventView, siteSummary, type ApiContext } from './http/api-context.js';
+import { alertView, violationView, eventView, siteSummary, type ApiContext } from './http/api-context.js';
 import { createWebhookNotifier } from './notify/webhook-notifier.js';
 import { createIngest, type CommittedBatch, type Ingest } from './ingest/ingest.js';
 import { LiveState } from './live/live-state.js';
@@ -27,6 +27,9 @@ import { createCollectorMetrics } from './metrics/collector-metrics.js';
 import { databaseSizeBytes, openDatabase, type Db } from './store/database.js';
 import { createRepositories, type Repositories } from './store/repositories.js';
 import type { SiteRow } from './store/site-repository.js';
+import type { ChangeHook, RegistryChange } from './audit/change-hook.js';
+import { createCompanyCaps } from './compliance/company-caps.js';
+import type { CompanyRow } from './store/company-repository.js';
 
 export const COLLECTOR_VERSION = '0.1.0';
 
@@ -37,6 +40,8 @@ export interface CreateCollectorOptions {
   clock?: () => number;
   /** Extra HTTP routes on the API server (the dashboard). */
   extendHttp?: (app: FastifyInstance) => void | Promise<void>;
+  /** Every registry change made through the API, with before/after and who (the audit hook). */
+  onChange?: ChangeHook;
 }
 
 export interface Collector {
@@ -90,12 +95,18 @@ export function createCollector(options: CreateCollectorOptions): Collector {
   const compliance = createComplianceService({
     repos, config: config.compliance, log, clock,
     onViolation: (change, violation) => {
-      const v = { ...violation, siteId: undefined, enforcedRevision: undefined };
+      const v = violationView(violation);
       hub.now('violation', { change, violation: v });
       notifier.notify(change === 'opened' ? 'violation.opened' : 'violation.closed', v);
     },
     enforce: (site) => enforce(site),
     onHardCap: (_change, site) => alerts.evaluateSite(site.id),
+  });
+  const companyCaps = createCompanyCaps({
+    repos, clock, log, hysteresis: config.compliance.hysteresis,
+    averageOf: (siteId) => compliance.averageKw(siteId),
+    onViolation: (change, violation) => hub.now('company_violation', { change, violation }),
+    limit: (company, sites) => limitCompany(company, sites),
   });
   const alerts = createAlertService({ db, repos, live, compliance, config: config.alerts, metrics, log, clock, onChange: (change, alert) => {
     hub.now('alert', { change, alert: alertView(alert) });
@@ -120,6 +131,20 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     }
   }
 
+  /** Company auto-limit: one live limit event per company at a time. */
+  const companyLimits = new Map<string, string>();
+  function limitCompany(company: CompanyRow, sites: SiteRow[]): void {
+    if (!events || sites.length === 0) return;
+    const running = companyLimits.get(company.id);
+    if (running && ['scheduled', 'active'].includes(repos.events.get(running)?.status ?? '')) return;
+    try {
+      const { event } = events.create({ scope: { sites: sites.map((s) => s.site) }, kind: 'limit_to_kw', value: company.hardCapKw!, durationS: 3600, priority: 'high', reason: `auto-limit: company ${company.id} over its cap of ${company.hardCapKw} kW` }, 'compliance');
+      companyLimits.set(company.id, event.id);
+    } catch (err) {
+      log.warn({ err, company: company.id }, 'company auto-limit failed');
+    }
+  }
+
   function takeDirty(): Array<{ siteId: number; bucket: number }> {
     const items = [...dirty.values()];
     dirty.clear();
@@ -136,6 +161,38 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     rollupJob = repos.rollups.refresh(takeDirty())
       .catch((err: unknown) => log.error({ err }, 'rollup job failed'))
       .finally(() => { rollupJob = undefined; });
+  }
+
+  function recordChange(change: RegistryChange): void {
+    try {
+      audit.record(change.actor ?? { kind: 'system', name: change.by }, registryAction(change), {
+        site: change.entity === 'site' ? change.id : null, target: change.id,
+        before: change.before && (change.entity === 'site' ? auditedSite(change.before as unknown as SiteRow) : change.before),
+        after: change.after && (change.entity === 'site' ? auditedSite(change.after as unknown as SiteRow) : change.after),
+      });
+    } catch (err) {
+      log.error({ err, entity: change.entity, id: change.id }, 'audit entry could not be written');
+    }
+    try {
+      options.onChange?.(change);
+    } catch (err) {
+      log.warn({ err, entity: change.entity, id: change.id }, 'change hook failed');
+    }
+  }
+
+  /** Dated terms (allocation, hard cap, tariff) that came due since the last look. */
+  let termsCheckedTo = 0;
+  function applyDueTerms(): void {
+    const now = clock();
+    try {
+      for (const id of repos.sites.applyDueTerms(termsCheckedTo, now)) {
+        compliance.forget(id);
+        publishSite(id);
+      }
+      termsCheckedTo = now;
+    } catch (err) {
+      log.warn({ err }, 'could not apply dated site terms');
+    }
   }
 
   function publishSite(siteId: number): void {
@@ -157,7 +214,10 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       live.state(s.siteId, s.agentId, s.agent, s.online, now);
       publishSite(s.siteId);
     }
-    for (const b of batch.births) events?.onAgent(b.siteId);
+    for (const b of batch.births) {
+      events?.onAgent(b.siteId);
+      publishSite(b.siteId); // its declared region may have changed
+    }
     const sites = new Set<number>();
     for (const l of batch.latest) {
       if (!live.sample(l.siteId, l.agentId, l.agent, l.sample, now)) continue;
@@ -171,6 +231,12 @@ export function createCollector(options: CreateCollectorOptions): Collector {
         publishSite(siteId);
       }
     });
+    const companies = new Set<string>();
+    for (const siteId of sites) {
+      const c = compliance.site(siteId)?.company;
+      if (c) companies.add(c);
+    }
+    for (const c of companies) companyCaps.check(c);
     if (batch.reports.length) events?.onReports(batch.reports);
     for (const d of batch.dirty) dirty.set(`${d.siteId}:${d.bucket}`, d);
   }
@@ -180,11 +246,15 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     get events() {
       return events!;
     },
-    siteChanged(site) {
+    companyCaps,
+    siteChanged(site, before, by, actor) {
       ingest?.forgetSite(site.site);
       compliance.forget(site.id);
+      companyCaps.forget();
       publishSite(site.id);
+      recordChange({ entity: 'site', id: site.site, before: before ? { ...before } : null, after: { ...site }, by, ...(actor ? { actor } : {}), at: clock() });
     },
+    recordChange,
     health: () => ({ ok: started && !!client?.connected, mqtt: !!client?.connected, db: db.open }),
   };
 
@@ -247,9 +317,16 @@ export function createCollector(options: CreateCollectorOptions): Collector {
           const [b, a] = [before && auditedSite(before), auditedSite(row)];
           if (created || JSON.stringify(b) !== JSON.stringify(a)) audit.record(CONFIG_ACTOR, created ? 'site.create' : siteAction(before!, row), { site: row.site, target: row.site, before: b ?? null, after: a });
         }
+        for (const c of config.companies) {
+          const settings = (x: CompanyRow) => ({ name: x.name, allocationKw: x.allocationKw, hardCapKw: x.hardCapKw, autoLimit: x.autoLimit });
+          const before = repos.companies.get(c.id);
+          const { row } = repos.companies.upsert(c, now);
+          if (!before || JSON.stringify(settings(before)) !== JSON.stringify(settings(row))) audit.record(CONFIG_ACTOR, before ? 'company.update' : 'company.create', { target: row.id, before: before ? settings(before) : null, after: settings(row) });
+        }
       })();
       live.load(repos.agents.list());
       compliance.load();
+      companyCaps.load();
       alerts.load();
       ingest = createIngest({ db, repos, metrics, log, config: config.ingest, clock, onCommitted });
       const attached = ingest;
@@ -260,6 +337,9 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       alerts.start();
       notifier.start();
       jobs.push(cron.schedule('0 * * * * *', rollupTick, { name: 'rollups' }));
+      applyDueTerms();
+      const termsTimer = setInterval(applyDueTerms, 1000);
+      jobs.push({ stop: () => clearInterval(termsTimer) });
       jobs.push(cron.schedule('0 17 3 * * *', () => {
         try {
           const t = clock();

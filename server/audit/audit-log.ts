@@ -12,7 +12,7 @@ export interface Actor {
 /** Every action the audit log records (docs/operations.md lists what each carries). */
 export const AUDIT_ACTIONS = [
   'event.create', 'event.cancel',
-  'site.create', 'site.update', 'site.register', 'site.flagged',
+  'site.create', 'site.update', 'site.register', 'site.flagged', 'company.create', 'company.update', 'company.delete',
   'user.create', 'user.update', 'token.create', 'token.rotate', 'token.revoke',
   'session.sign_in', 'session.sign_in_failed', 'session.sign_out',
 ] as const;

@@ -1,6 +1,8 @@
 /** What the audit log keeps of the things it records: the settings a person changed, not live state. */
 import type { eventView } from '../http/api-context.js';
 import type { SiteRow } from '../store/site-repository.js';
+import type { AuditAction } from './audit-log.js';
+import type { RegistryChange } from './change-hook.js';
 
 /** What the audit log keeps of an event: the request and the sites it touched, not its live progress. */
 export function auditedEvent(e: ReturnType<typeof eventView>) {
@@ -21,4 +23,12 @@ export function auditedSite(s: SiteRow) {
 /** site.register when a change registers a site (an unknown one that reported, or one marked unregistered), else site.update. */
 export function siteAction(before: SiteRow, after: SiteRow): 'site.register' | 'site.update' {
   return (!before.registered || before.flagged) && after.registered && !after.flagged ? 'site.register' : 'site.update';
+}
+
+/** The audit action of a registry change: site.create/update/register, company.create/update/delete. */
+export function registryAction(c: RegistryChange): AuditAction {
+  if (!c.before) return `${c.entity}.create`;
+  if (!c.after) return `${c.entity}.delete`;
+  if (c.entity === 'site') return siteAction(c.before as unknown as SiteRow, c.after as unknown as SiteRow);
+  return `${c.entity}.update`;
 }

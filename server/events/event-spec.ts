@@ -20,7 +20,7 @@ export const EventRequestSchema = z
     scope: EventScopeSchema,
     kind: z.enum(EVENT_KINDS),
     /** kW for reduce_by_kw and limit_to_kw, machines for sleep_count; ignored for full. */
-    value: z.number().finite().nonnegative().optional(),
+    value: z.number().finite().nonnegative().max(1e9).optional(),
     /** Start, ms since the epoch or an ISO 8601 time; defaults to now. */
     start: z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).optional(),
     /** Whole seconds: every time the collector signs is integer ms, and agents refuse anything else. */

@@ -16,12 +16,14 @@ export interface RouteSpec<Q extends z.ZodType, B extends z.ZodType, P extends z
   /** Response schema of the success status, for the OpenAPI document. */
   response?: z.ZodType;
   status?: number;
+  /** Other success answers (status, what it means, its body). */
+  alternatives?: Array<{ status: number; description: string; response: z.ZodType }>;
+  /** Error statuses this route answers besides the ones every route may (400, 401, 403, 404), with when. */
+  errors?: Record<number, string>;
   produces?: string[];
   allowQueryToken?: boolean;
   /** With no roles: still identify a caller if there is one (principal may be undefined). */
   optionalAuth?: boolean;
-  /** Refusals beyond 400/401/403/404, by status, for the OpenAPI document. */
-  refusals?: Record<number, string>;
 }
 
 export interface Parsed<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType> {

@@ -1,5 +1,6 @@
 import type { Db } from './database.js';
 import { createAgentRepository } from './agent-repository.js';
+import { createCompanyRepository } from './company-repository.js';
 import { createAuditRepository } from './audit-repository.js';
 import { createEventRepository } from './event-repository.js';
 import { createRollupRepository } from './rollup-repository.js';
@@ -17,6 +18,7 @@ export function createRepositories(db: Db, siteDefaults?: SiteDefaults) {
     rollups: createRollupRepository(db),
     events: createEventRepository(db),
     violations: createViolationRepository(db),
+    companies: createCompanyRepository(db),
     users: createUserRepository(db),
     audit: createAuditRepository(db),
     webhooks: createWebhookQueueRepository(db),

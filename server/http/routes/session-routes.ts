@@ -13,7 +13,7 @@ export function registerSessionRoutes(routes: RouteTable, ctx: ApiContext): void
   routes.add(
     {
       method: 'POST', path: '/api/v1/session', roles: [], body: SignInSchema, response: MeSchema,
-      refusals: { 401: 'wrong username or password (the same answer for an unknown name)', 429: 'too many failed sign-ins; Retry-After says when to try again' },
+      errors: { 401: 'wrong username or password (the same answer for an unknown name)', 429: 'too many failed sign-ins; Retry-After says when to try again' },
       summary: `Sign in with a username and password: sets the session cookie (HttpOnly, SameSite=Strict, Secure over TLS). After ${ctx.config.auth.maxFailedSignIns} failures per address or username within ${ctx.config.auth.signInWindowS} s, 429 with Retry-After`,
     },
     async ({ body, req, reply }) => {
