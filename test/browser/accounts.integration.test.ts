@@ -100,6 +100,7 @@ test('two users sign in with their passwords; the audit log shows who started an
   const reason = `ana's event ${Math.random().toString(36).slice(2, 6)}`;
   await ana.fill('#ev-reason', reason);
   await ana.locator('[data-testid=create-event]').click();
+  await ana.locator('[data-testid=event-confirm] [data-testid=confirm-event]').click();
   await ana.locator('[data-testid=event][data-status=active]', { hasText: reason }).waitFor({ timeout: 15_000 });
 
   // ben (grid) cancels it in his own session.
@@ -108,6 +109,7 @@ test('two users sign in with their passwords; the audit log shows who started an
   const event = ben.locator('[data-testid=event][data-status=active]', { hasText: reason });
   await event.waitFor({ timeout: 15_000 });
   await event.locator('[data-testid=cancel-event]').click();
+  await event.locator('[data-testid=cancel-confirm-yes]').click();
   await ben.locator('[data-testid=event][data-status=cancelled]', { hasText: reason }).waitFor({ timeout: 15_000 });
 
   // Both see the other's action attributed, in the Audit view.
