@@ -163,12 +163,19 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       .finally(() => { rollupJob = undefined; });
   }
 
+  /** Terms dated in the future (allocation, hard cap, tariff from a later time) belong in the audit entry too: the row shows today's. */
+  function withScheduled(site: ReturnType<typeof auditedSite>, siteId: number) {
+    const now = clock();
+    const scheduled = repos.sites.terms(siteId).filter((t) => t.effectiveFrom > now).map(({ changedAt: _c, ...t }) => t);
+    return scheduled.length ? { ...site, scheduledTerms: scheduled } : site;
+  }
+
   function recordChange(change: RegistryChange): void {
     try {
       audit.record(change.actor ?? { kind: 'system', name: change.by }, registryAction(change), {
         site: change.entity === 'site' ? change.id : null, target: change.id,
         before: change.before && (change.entity === 'site' ? auditedSite(change.before as unknown as SiteRow) : change.before),
-        after: change.after && (change.entity === 'site' ? auditedSite(change.after as unknown as SiteRow) : change.after),
+        after: change.after && (change.entity === 'site' ? withScheduled(auditedSite(change.after as unknown as SiteRow), (change.after as unknown as SiteRow).id) : change.after),
       });
     } catch (err) {
       log.error({ err, entity: change.entity, id: change.id }, 'audit entry could not be written');

@@ -110,6 +110,11 @@ test('dashboard sign-in: a session cookie (HttpOnly, SameSite=Strict) that acts 
     const [change] = await audit(tc, `?site=${tc.prefix}-a`);
     assert.deepEqual({ action: change!.action, actor: change!.actor, kind: change!.actorKind }, { action: 'site.update', actor: 'bob', kind: 'user' });
     assert.deepEqual([change!.before.allocationKw, change!.after.allocationKw, change!.before.tariffPerKwh, change!.after.tariffPerKwh], [1000, 1500, 0, 0.05]);
+    // A change dated in the future: today's row is unchanged, the entry says what is scheduled.
+    const later = Date.now() + 86_400_000;
+    assert.equal((await tc.api(`/api/v1/sites/${tc.prefix}-a`, { method: 'PUT', ...session, body: { allocationKw: 2000, effectiveFrom: later } })).status, 200);
+    const [dated] = await audit(tc, `?site=${tc.prefix}-a`);
+    assert.deepEqual([dated!.actor, dated!.after.allocationKw, dated!.after.scheduledTerms], ['bob', 1500, [{ effectiveFrom: later, allocationKw: 2000, hardCapKw: null, tariffPerKwh: 0.05 }]]);
 
     const out = await tc.api('/api/v1/session', { method: 'DELETE', ...session });
     assert.equal(out.status, 200);
