@@ -20,6 +20,7 @@ import { createCollectorMetrics } from './metrics/collector-metrics.js';
 import { databaseSizeBytes, openDatabase, type Db } from './store/database.js';
 import { createRepositories, type Repositories } from './store/repositories.js';
 import type { SiteRow } from './store/site-repository.js';
+import { createVen, type Ven } from './openadr/ven.js';
 
 export const COLLECTOR_VERSION = '0.1.0';
 
@@ -41,6 +42,8 @@ export interface Collector {
   readonly db: Db;
   readonly repos: Repositories;
   readonly metrics: ReturnType<typeof createCollectorMetrics>;
+  /** The OpenADR VEN when `openadr` is configured (docs/openadr.md). */
+  readonly ven: Ven | undefined;
   /** Commits queued ingest messages now and refreshes rollups (tests). */
   flush(): void;
 }
@@ -65,6 +68,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
   let broker: EmbeddedBroker | undefined;
   let ingest: Ingest | undefined;
   let events: EventService | undefined;
+  let ven: Ven | undefined;
   let http: FastifyInstance | undefined;
   let httpUrl = '';
   let brokerUrl = '';
@@ -196,6 +200,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     get httpUrl() { return httpUrl; },
     get brokerUrl() { return brokerUrl; },
     db, repos, metrics,
+    get ven() { return ven; },
     flush() {
       ingest?.flush();
       refreshRollups();
@@ -213,6 +218,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       events = createEventService({ repos, live, client, keys: { privateKey, publicKey }, config: config.events, log, clock, metrics, notify: (id) => hub.publish('event', id, () => { const e = events?.get(id); return e && eventView(e); }) });
       await ingest.start();
       events.start();
+      if (config.openadr) ven = createVen({ config: config.openadr, repos, events, live, log, clock });
       alerts.start();
       jobs.push(cron.schedule('0 * * * * *', rollupTick, { name: 'rollups' }));
       jobs.push(cron.schedule('0 17 3 * * *', () => {
@@ -222,11 +228,16 @@ export function createCollector(options: CreateCollectorOptions): Collector {
           log.info(r, 'retention applied');
         } catch (err) { log.error({ err }, 'retention job failed'); }
       }, { name: 'retention' }));
-      http = await createHttpServer({ ctx, log, version: COLLECTOR_VERSION, ...(options.extendHttp ? { extend: options.extendHttp } : {}) });
+      const extend = async (app: FastifyInstance) => {
+        ven?.registerRoutes(app);
+        await options.extendHttp?.(app);
+      };
+      http = await createHttpServer({ ctx, log, version: COLLECTOR_VERSION, extend });
       await http.listen({ host: config.http.host, port: config.http.port });
       const addr = http.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
       httpUrl = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
+      ven?.start();
       started = true;
       log.info({ httpUrl, brokerUrl, sites: repos.sites.list().length }, 'collector started');
     },
@@ -234,6 +245,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       stopping ??= (async () => {
         hub.close();
         if (http) await http.close();
+        await ven?.stop();
         await ingest?.stop();
         alerts.stop();
         await events?.stop();

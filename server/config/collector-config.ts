@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BrokerConfigSchema } from '../../shared/config/broker-config.js';
 import { IdSchema } from '../../shared/protocol/ids.js';
 import { DEFAULT_BOUNDS } from '../ingest/plausibility.js';
+import { OpenAdrConfigSchema } from '../openadr/openadr-config.js';
 
 export const ROLES = ['viewer', 'operator', 'grid'] as const;
 export const RoleSchema = z.enum(ROLES);
@@ -130,6 +131,8 @@ export const CollectorConfigSchema = z.object({
     .default({ greyTariffPerKwh: 0.0023 }),
   /** A site counts as online when an agent reported within this many seconds. */
   onlineAfterS: z.number().positive().default(60),
+  /** Follow an OpenADR 3 VTN as a VEN (docs/openadr.md); leave out to run without. */
+  openadr: OpenAdrConfigSchema.optional(),
 });
 export type CollectorConfig = z.infer<typeof CollectorConfigSchema>;
 export type ComplianceConfig = z.infer<typeof ComplianceConfigSchema>;

@@ -36,5 +36,10 @@ export function registerEventRoutes(routes: RouteTable, ctx: ApiContext): void {
     },
   );
 
-  routes.add({ method: 'DELETE', path: '/api/v1/events/{id}', summary: 'Cancel an event; every affected site gets its new effective control (none when nothing remains)', roles: WRITE, params: EventParamsSchema, response: EventSchema }, ({ params }) => eventView(ctx.events.cancel(params.id)));
+  routes.add({ method: 'DELETE', path: '/api/v1/events/{id}', summary: 'Cancel an event; every affected site gets its new effective control (none when nothing remains)', roles: WRITE, params: EventParamsSchema, response: EventSchema }, ({ params }) => {
+    const e = ctx.events.get(params.id);
+    // The VTN owns its events: it modifies or deletes them, and the VEN follows (docs/openadr.md).
+    if (e?.source) throw new AppError('CONFLICT', `event ${params.id} comes from OpenADR program ${e.source.programName} (VTN event ${e.source.vtnEventId}) and is read-only here; the VTN changes or cancels it`);
+    return eventView(ctx.events.cancel(params.id));
+  });
 }

@@ -1,0 +1,250 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { describeError, isAppError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log/logger.js';
+import { inScope } from '../events/event-planner.js';
+import type { EventScope } from '../events/event-spec.js';
+import type { EventService } from '../events/event-service.js';
+import type { LiveState } from '../live/live-state.js';
+import type { EventSource } from '../store/event-repository.js';
+import type { Repositories } from '../store/repositories.js';
+import { mapEvent, type ReportType } from './event-mapping.js';
+import { NotificationSchema, OadrEventSchema, type OadrEvent, type OadrProgram } from './oadr-objects.js';
+import type { OpenAdrConfig } from './openadr-config.js';
+import { buildReport } from './report-builder.js';
+import { createVtnClient, type VtnClient } from './vtn-client.js';
+
+export interface VenOptions {
+  config: OpenAdrConfig;
+  repos: Repositories;
+  events: EventService;
+  live: LiveState;
+  log: Logger;
+  clock: () => number;
+  client?: VtnClient;
+}
+
+export interface VenStatus {
+  vtnUrl: string;
+  venName: string;
+  programs: Array<{ name: string; id: string | null }>;
+  lastPollAt: number | null;
+  lastPollOk: boolean | null;
+  lastError: string | null;
+  pendingReports: number;
+  reportsSent: number;
+}
+
+const REPORT_TICK_MS = 1000;
+
+/**
+ * The collector as an OpenADR 3 VEN (docs/openadr.md): polls the VTN for the
+ * events of the programs it follows (and hears of them sooner through webhook
+ * notifications), turns each interval into a hashwatt event owned by
+ * `openadr:<venName>`, follows modifications and deletions, and reports USAGE
+ * and OPERATING_STATE per interval through a persisted outbox.
+ */
+export function createVen(options: VenOptions) {
+  const { config, repos, events, live, clock } = options;
+  const log = options.log.child({ component: 'openadr' });
+  const client = options.client ?? createVtnClient(config, clock);
+  const actor = `openadr:${config.venName}`;
+  const programs = new Map<string, OadrProgram>(); // programName → program, as the VTN last listed them
+  const quiet = new Set<string>(); // event versions already mapped to nothing, so a poll does not log them again
+  const status: Omit<VenStatus, 'pendingReports' | 'programs'> = { vtnUrl: config.vtnUrl, venName: config.venName, lastPollAt: null, lastPollOk: null, lastError: null, reportsSent: 0 };
+  let pollTimer: NodeJS.Timeout | undefined;
+  let reportTimer: NodeJS.Timeout | undefined;
+  let polling: Promise<void> | undefined;
+  let sending: Promise<void> | undefined;
+  let subscribed = false;
+  let stopped = false;
+  // The callback's bearer token: derived from the secret, so it survives a restart of the collector.
+  const callbackToken = createHash('sha256').update(`${config.auth.clientSecret}\n${config.callbackUrl ?? ''}`).digest('hex').slice(0, 40);
+
+  function siteIdsOf(scope: EventScope): number[] {
+    return repos.sites.list().filter((s) => inScope(s, scope)).map((s) => s.id);
+  }
+
+  function drawKw(scope: EventScope): number {
+    const now = clock();
+    return siteIdsOf(scope).reduce((a, id) => a + Math.max(0, live.view(id, now).kw), 0);
+  }
+
+  /** Cancels the hashwatt events still live for a VTN event; ended ones stay as they ended. */
+  function cancelLinked(vtnEventId: string): number {
+    let n = 0;
+    for (const l of repos.openadr.links(vtnEventId)) {
+      const e = repos.events.get(l.eventId);
+      if (!e || (e.status !== 'scheduled' && e.status !== 'active')) continue;
+      try {
+        events.cancel(l.eventId);
+        n++;
+      } catch (err) {
+        if (!isAppError(err, 'CONFLICT')) throw err;
+      }
+    }
+    return n;
+  }
+
+  /** Makes hashwatt follow one version of a VTN event: new, modified (cancel and re-create what is still to come) or unchanged. */
+  function applyEvent(ev: OadrEvent, program: OadrProgram): void {
+    const links = repos.openadr.links(ev.id);
+    if (links.length && links[0]!.modification === ev.modificationDateTime) return;
+    if (!links.length && quiet.has(`${ev.id}@${ev.modificationDateTime}`)) return;
+    const now = clock();
+    const mapping = mapEvent(ev, { config, programName: program.programName, now, drawKw });
+    const cancelled = links.length ? cancelLinked(ev.id) : 0;
+    let created = 0;
+    for (const m of mapping.intervals) {
+      if (m.endTs <= now) continue; // already over: nothing left to do
+      const source: EventSource = { kind: 'openadr', ven: config.venName, programId: program.id, programName: program.programName, vtnEventId: ev.id, intervalId: m.intervalId };
+      try {
+        const { event } = events.create(m.request, actor, source);
+        repos.openadr.insertLink({ vtnEventId: ev.id, intervalId: m.intervalId, eventId: event.id, programId: program.id, modification: ev.modificationDateTime, startTs: m.startTs, endTs: m.endTs, resource: m.resource, reportTypes: mapping.reportTypes });
+        created++;
+      } catch (err) {
+        log.warn({ err: describeError(err), vtnEventId: ev.id, intervalId: m.intervalId }, 'openadr interval not carried out');
+      }
+    }
+    if (links.length) repos.openadr.setModification(ev.id, ev.modificationDateTime);
+    if (!links.length && created === 0) quiet.add(`${ev.id}@${ev.modificationDateTime}`);
+    if (mapping.ignored.length) log.warn({ vtnEventId: ev.id, ignored: mapping.ignored }, 'openadr payloads ignored');
+    log.info({ vtnEventId: ev.id, program: program.programName, modified: links.length > 0, cancelled, created, resources: mapping.resources.map((r) => r.name) }, 'openadr event applied');
+  }
+
+  function deleteEvent(vtnEventId: string): void {
+    const n = cancelLinked(vtnEventId);
+    if (n) log.info({ vtnEventId, cancelled: n }, 'openadr event deleted by the VTN');
+  }
+
+  async function ensureSubscription(): Promise<void> {
+    if (!config.callbackUrl || subscribed) return;
+    const existing = await client.subscriptions();
+    if (!existing.some((s) => s.objectOperations?.some((o) => o.callbackUrl === config.callbackUrl))) {
+      const ids = [...programs.values()].map((p) => p.id);
+      for (const programID of ids) {
+        await client.subscribe({ clientName: config.venName, programID, objectOperations: [{ objects: ['EVENT'], operations: ['CREATE', 'UPDATE', 'DELETE'], callbackUrl: config.callbackUrl, bearerToken: callbackToken }] });
+      }
+    }
+    subscribed = true;
+  }
+
+  async function pollOnce(): Promise<void> {
+    const now = clock();
+    status.lastPollAt = now;
+    try {
+      const listed = await client.programs();
+      programs.clear();
+      for (const p of listed.items) if (config.programs.includes(p.programName)) programs.set(p.programName, p);
+      const known = repos.openadr.knownEvents();
+      for (const program of programs.values()) {
+        const got = await client.events(program.id);
+        if (got.bad) log.warn({ program: program.programName, bad: got.bad }, 'openadr events refused: not valid OpenADR 3 events');
+        const seen = new Set<string>();
+        for (const ev of got.items) {
+          if (ev.programID !== program.id) continue;
+          seen.add(ev.id);
+          applyEvent(ev, program);
+        }
+        // Only a complete answer proves a deletion: a VTN that is down or erred never cancels anything.
+        for (const k of known) if (k.programId === program.id && !seen.has(k.vtnEventId)) deleteEvent(k.vtnEventId);
+      }
+      await ensureSubscription().catch((err: unknown) => log.warn({ err: describeError(err) }, 'openadr subscription failed; polling continues'));
+      status.lastPollOk = true;
+      status.lastError = null;
+    } catch (err) {
+      status.lastPollOk = false;
+      status.lastError = describeError(err);
+      log.warn({ err: status.lastError }, 'openadr poll failed; retried on the next poll');
+    }
+  }
+
+  function poll(): Promise<void> {
+    polling ??= pollOnce().finally(() => { polling = undefined; });
+    return polling;
+  }
+
+  /** Reports of intervals that ended are built once from the store and queued. */
+  function buildDue(now: number): void {
+    for (const l of repos.openadr.unreported()) {
+      const e = repos.events.get(l.eventId);
+      if (!e) continue;
+      if (!l.curtailed && repos.events.targets(l.eventId).some((t) => t.state === 'holding' || t.state === 'confirmed')) repos.openadr.markCurtailed(l.eventId);
+      if (e.status === 'scheduled' || e.status === 'active') continue;
+      const until = Math.min(e.endedAt ?? e.endTs, l.endTs);
+      if (now < until + config.reportDelayS * 1000) continue;
+      const curtailed = l.curtailed;
+      const averageKw = until > l.startTs ? repos.openadr.averageKw(siteIdsOf(e.scope), l.startTs, until) : null;
+      const body = until > l.startTs
+        ? buildReport(config.venName, { vtnEventId: l.vtnEventId, intervalId: l.intervalId, resource: l.resource, startTs: l.startTs, endTs: until, averageKw, curtailed, types: l.reportTypes as ReportType[] })
+        : null; // cancelled before it began: nothing happened to report (a null row is dropped by the sender)
+      repos.openadr.enqueueReport(l.eventId, l.vtnEventId, l.intervalId, body, now);
+    }
+  }
+
+  async function sendDue(): Promise<void> {
+    const now = clock();
+    for (const row of repos.openadr.dueReports(now)) {
+      if (stopped) return;
+      if (row.body === null) {
+        repos.openadr.markSent(row.id, now);
+        continue;
+      }
+      try {
+        await client.postReport(row.body);
+        repos.openadr.markSent(row.id, clock());
+        status.reportsSent++;
+      } catch (err) {
+        const wait = Math.min(config.retryMinS * 2 ** row.attempts, config.retryMaxS) * 1000;
+        repos.openadr.markFailed(row.id, describeError(err), clock() + wait);
+        log.warn({ err: describeError(err), vtnEventId: row.vtnEventId, intervalId: row.intervalId, attempts: row.attempts + 1, retryInS: wait / 1000 }, 'openadr report not delivered; kept and retried');
+        return; // the VTN is down: the rest wait for the next turn, in order
+      }
+    }
+  }
+
+  function reportTick(): void {
+    if (sending) return;
+    try {
+      buildDue(clock());
+    } catch (err) {
+      log.error({ err }, 'openadr report build failed');
+    }
+    sending = sendDue().catch((err: unknown) => log.error({ err }, 'openadr report send failed')).finally(() => { sending = undefined; });
+  }
+
+  return {
+    start(): void {
+      void poll();
+      pollTimer = setInterval(() => void poll(), config.pollS * 1000);
+      reportTimer = setInterval(reportTick, REPORT_TICK_MS);
+    },
+    poll,
+    reportTick,
+    /** Webhook notifications (openadr3.yaml components/schemas/notification) on POST /openadr/callback. */
+    registerRoutes(app: FastifyInstance): void {
+      app.post('/openadr/callback', async (req, reply) => {
+        if (req.headers.authorization !== `Bearer ${callbackToken}`) return reply.code(401).send({ title: 'Unauthorized', status: 401, detail: 'bearer token of the subscription expected' });
+        const n = NotificationSchema.safeParse(req.body);
+        if (!n.success || n.data.objectType !== 'EVENT') return reply.code(400).send({ title: 'Bad Request', status: 400, detail: 'an EVENT notification was expected' });
+        const ev = OadrEventSchema.safeParse(n.data.object);
+        if (!ev.success) return reply.code(400).send({ title: 'Bad Request', status: 400, detail: 'the notification carries no valid event' });
+        const program = [...programs.values()].find((p) => p.id === ev.data.programID);
+        if (!program) return reply.code(200).send({}); // not a program we follow
+        if (n.data.operation === 'DELETE') deleteEvent(ev.data.id);
+        else applyEvent(ev.data, program);
+        return reply.code(200).send({});
+      });
+    },
+    status(): VenStatus {
+      return { ...status, programs: config.programs.map((name) => ({ name, id: programs.get(name)?.id ?? null })), pendingReports: repos.openadr.pendingReports() };
+    },
+    async stop(): Promise<void> {
+      stopped = true;
+      if (pollTimer) clearInterval(pollTimer);
+      if (reportTimer) clearInterval(reportTimer);
+      await Promise.allSettled([polling, sending]);
+    },
+  };
+}
+export type Ven = ReturnType<typeof createVen>;

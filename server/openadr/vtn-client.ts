@@ -1,0 +1,109 @@
+import { AppError } from '../../shared/errors.js';
+import { OadrEventSchema, OadrProgramSchema, TokenResponseSchema, type OadrEvent, type OadrProgram } from './oadr-objects.js';
+import type { OpenAdrConfig } from './openadr-config.js';
+
+/** The VTN answered, but not with success: status and the problem text (openadr3.yaml components/schemas/problem). */
+export class VtnError extends AppError {
+  constructor(readonly status: number, message: string) {
+    super('PROTOCOL', message);
+  }
+}
+
+const PAGE = 50; // openadr3.yaml: limit maximum 50
+
+/**
+ * The VEN's side of the OpenADR 3 REST API: OAuth2 client-credentials token
+ * (fetched, refreshed before expiry and after a 401), programs, events, reports,
+ * subscriptions. Every call has a deadline; failures throw, the caller retries.
+ */
+export function createVtnClient(config: OpenAdrConfig, clock: () => number = Date.now) {
+  const base = config.vtnUrl.replace(/\/+$/, '');
+  let token: { value: string; expiresAt: number } | undefined;
+  let tokenUrl = config.auth.tokenUrl;
+
+  async function call(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, { ...init, signal: AbortSignal.timeout(config.requestTimeoutS * 1000) });
+    } catch (err) {
+      throw new AppError('UNREACHABLE', `VTN ${url} did not answer: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async function fetchToken(): Promise<string> {
+    if (!tokenUrl) {
+      // GET /auth/server names the token endpoint (openadr3.yaml operationId getAuthServerInfo).
+      const res = await call(`${base}/auth/server`, { headers: { accept: 'application/json' } });
+      if (!res.ok) throw new VtnError(res.status, `VTN /auth/server answered ${res.status}`);
+      const info = (await res.json()) as { tokenURL?: string };
+      tokenUrl = info.tokenURL ?? `${base}/auth/token`;
+    }
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: config.auth.clientId, client_secret: config.auth.clientSecret });
+    if (config.auth.scope) form.set('scope', config.auth.scope);
+    const res = await call(tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form.toString() });
+    if (!res.ok) throw new VtnError(res.status, `VTN token endpoint refused the client credentials (${res.status}): ${await res.text().catch(() => '')}`.slice(0, 500));
+    const parsed = TokenResponseSchema.safeParse(await res.json().catch(() => undefined));
+    if (!parsed.success) throw new VtnError(res.status, 'VTN token endpoint answered without an access_token');
+    // Refresh a minute early (or at half-life for short tokens) so no request carries a stale one.
+    const life = (parsed.data.expires_in ?? 3600) * 1000;
+    token = { value: parsed.data.access_token, expiresAt: clock() + Math.max(life - 60_000, life / 2) };
+    return token.value;
+  }
+
+  async function request(method: string, path: string, body?: unknown): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      const bearer = token && token.expiresAt > clock() ? token.value : await fetchToken();
+      const res = await call(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${bearer}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      if (res.status === 401 && attempt === 0) {
+        token = undefined; // revoked or expired early: one fresh token, then give up
+        continue;
+      }
+      const text = await res.text();
+      if (!res.ok) {
+        let detail = text;
+        try { const p = JSON.parse(text) as { title?: string; detail?: string }; detail = [p.title, p.detail].filter(Boolean).join(': ') || text; } catch { /* not a problem document */ }
+        throw new VtnError(res.status, `VTN ${method} ${path} answered ${res.status}: ${detail}`.slice(0, 500));
+      }
+      return text ? JSON.parse(text) : undefined;
+    }
+  }
+
+  async function pages<T>(path: string, parse: (x: unknown) => T | undefined): Promise<{ items: T[]; bad: number }> {
+    const items: T[] = [];
+    let bad = 0;
+    for (let skip = 0; ; skip += PAGE) {
+      const sep = path.includes('?') ? '&' : '?';
+      const page = await request('GET', `${path}${sep}skip=${skip}&limit=${PAGE}`);
+      if (!Array.isArray(page)) throw new VtnError(200, `VTN GET ${path} answered something other than a list`);
+      for (const x of page) {
+        const v = parse(x);
+        if (v === undefined) bad++;
+        else items.push(v);
+      }
+      if (page.length < PAGE) return { items, bad };
+    }
+  }
+
+  return {
+    async programs(): Promise<{ items: OadrProgram[]; bad: number }> {
+      return pages('/programs', (x) => OadrProgramSchema.safeParse(x).data);
+    },
+    async events(programId: string): Promise<{ items: OadrEvent[]; bad: number }> {
+      return pages(`/events?programID=${encodeURIComponent(programId)}`, (x) => OadrEventSchema.safeParse(x).data);
+    },
+    async postReport(report: unknown): Promise<unknown> {
+      return request('POST', '/reports', report);
+    },
+    async subscriptions(): Promise<Array<{ id: string; objectOperations?: Array<{ callbackUrl?: string }> }>> {
+      const r = await request('GET', `/subscriptions?clientName=${encodeURIComponent(config.venName)}`);
+      return Array.isArray(r) ? (r as Array<{ id: string }>) : [];
+    },
+    async subscribe(body: unknown): Promise<unknown> {
+      return request('POST', '/subscriptions', body);
+    },
+  };
+}
+export type VtnClient = ReturnType<typeof createVtnClient>;
