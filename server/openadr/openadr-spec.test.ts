@@ -25,3 +25,9 @@ test('the VEN\'s reports conform to reportRequest', { skip }, () => {
   const none = buildReport('ven-1', { vtnEventId: 'ev-1', intervalId: 1, resource: 'r-a', startTs: 0, endTs: 60_000, averageKw: null, curtailed: false, types: ['USAGE', 'OPERATING_STATE'] });
   assert.deepEqual((none.resources as any[])[0].intervals[0].payloads, [{ type: 'OPERATING_STATE', values: ['ERROR'] }], 'no samples: no invented usage');
 });
+
+test('error answers conform to problem (an OpenAPI 3.0 exclusive bound)', { skip }, () => {
+  const spec = loadSpec();
+  assert.deepEqual(spec.response('GET', '/events', 500, { title: 'Internal Server Error', status: 500, detail: 'x' }), []);
+  assert.ok(spec.response('GET', '/events', 500, { status: 600 }).length > 0, 'status 600 is out of range');
+});

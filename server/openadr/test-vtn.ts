@@ -43,7 +43,14 @@ export async function startTestVtn(options: TestVtnOptions) {
   let port = options.port ?? 0;
   const now = () => new Date().toISOString();
 
-  const check = (found: string[]) => { for (const v of found) violations.push(v); };
+  /** A checker that throws is a defect of the checker, recorded like a violation so the test shows it. */
+  const check = (found: string[] | (() => string[])) => {
+    try {
+      for (const v of typeof found === 'function' ? found() : found) violations.push(v);
+    } catch (err) {
+      violations.push(`checker failed: ${String(err)}`);
+    }
+  };
 
   function meta(objectType: string): Json {
     const t = now();
@@ -51,7 +58,7 @@ export async function startTestVtn(options: TestVtnOptions) {
   }
 
   function send(res: ServerResponse, method: string, path: string, status: number, body: unknown): void {
-    if (options.checker) check(options.checker.response(method, path, status, body));
+    if (options.checker) check(() => options.checker!.response(method, path, status, body));
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(body === undefined ? '' : JSON.stringify(body));
   }
@@ -60,7 +67,7 @@ export async function startTestVtn(options: TestVtnOptions) {
 
   async function notify(event: Json, operation: 'CREATE' | 'UPDATE' | 'DELETE'): Promise<void> {
     const notification = { objectType: 'EVENT', operation, object: event };
-    if (options.checker) check(options.checker.schema('notification', notification));
+    if (options.checker) check(() => options.checker!.schema('notification', notification));
     for (const s of subscriptions) {
       if (s.programID && s.programID !== event.programID) continue;
       for (const op of s.objectOperations as Json[]) {
@@ -108,7 +115,7 @@ export async function startTestVtn(options: TestVtnOptions) {
     if (path === '/auth/token' && method === 'POST') {
       counts.tokenRequests++;
       const form = Object.fromEntries(new URLSearchParams(text));
-      if (options.checker) check(options.checker.request(method, path, form));
+      if (options.checker) check(() => options.checker!.request(method, path, form));
       if (form.grant_type !== 'client_credentials' || !form.client_id || options.clients[form.client_id] !== form.client_secret) {
         return send(res, method, full, 401, problem(401, 'Unauthorized', 'unknown client or wrong secret'));
       }
@@ -125,8 +132,8 @@ export async function startTestVtn(options: TestVtnOptions) {
       try { body = JSON.parse(text); } catch { return send(res, method, full, 400, problem(400, 'Bad Request', 'the body is not JSON')); }
     }
     if (body !== undefined && options.checker) {
-      const found = options.checker.request(method, path, body);
-      check(found);
+      const found: string[] = [];
+      check(() => { found.push(...options.checker!.request(method, path, body)); return found; });
       if (found.length) return send(res, method, full, 400, problem(400, 'Bad Request', found.join('; ').slice(0, 1000)));
     }
     const q = url.searchParams;
@@ -186,14 +193,14 @@ export async function startTestVtn(options: TestVtnOptions) {
     revokeTokens() { tokens.clear(); },
     addProgram(programName: string, extra: Json = {}): Json {
       const p = { ...meta('PROGRAM'), programName, ...extra };
-      if (options.checker) check(options.checker.schema('program', p));
+      if (options.checker) check(() => options.checker!.schema('program', p));
       programs.push(p);
       return p;
     },
     async createEvent(request: Json): Promise<Json> {
-      if (options.checker) check(options.checker.schema('eventRequest', request));
+      if (options.checker) check(() => options.checker!.schema('eventRequest', request));
       const e = { ...meta('EVENT'), ...request };
-      if (options.checker) check(options.checker.schema('event', e));
+      if (options.checker) check(() => options.checker!.schema('event', e));
       events.set(e.id as string, e);
       await notify(e, 'CREATE');
       return e;
@@ -204,7 +211,7 @@ export async function startTestVtn(options: TestVtnOptions) {
       // modificationDateTime must differ even within one millisecond of the last change
       const later = new Date(Math.max(Date.now(), Date.parse(old.modificationDateTime as string) + 1)).toISOString();
       const e = { ...old, ...change, modificationDateTime: later };
-      if (options.checker) check(options.checker.schema('event', e));
+      if (options.checker) check(() => options.checker!.schema('event', e));
       events.set(id, e);
       await notify(e, 'UPDATE');
       return e;

@@ -23,7 +23,7 @@ export interface TestCollector {
 }
 
 /** A collector on a temp data dir and a free HTTP port, over the run's test broker. */
-export async function startTestCollector(overrides: Record<string, unknown> = {}, options: { log?: Logger; broker?: TestBroker; dataDir?: string; prefix?: string; serveSites?: string[] } = {}): Promise<TestCollector> {
+export async function startTestCollector(overrides: Record<string, unknown> = {}, options: { log?: Logger; broker?: TestBroker; dataDir?: string; prefix?: string; serveSites?: string[]; clock?: () => number } = {}): Promise<TestCollector> {
   const broker = options.broker ?? (await startTestBroker());
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'hashwatt-collector-')));
   const keysDir = join(dataDir, 'keys');
@@ -40,7 +40,7 @@ export async function startTestCollector(overrides: Record<string, unknown> = {}
     events: { tickMs: 200, rampSeconds: 0 },
     ...overrides,
   });
-  const collector = createCollector({ config, log: options.log ?? createSilentLogger() });
+  const collector = createCollector({ config, log: options.log ?? createSilentLogger(), ...(options.clock ? { clock: options.clock } : {}) });
   await collector.start();
   return {
     collector, broker, config, dataDir, keysDir, prefix,

@@ -28,6 +28,12 @@ function clean(x: unknown): unknown {
   if (x && typeof x === 'object') {
     const out: Json = {};
     for (const [k, v] of Object.entries(x)) if (k !== 'discriminator' && k !== 'example') out[k] = clean(v);
+    // OpenAPI 3.0 spells an exclusive bound as a boolean beside maximum/minimum; JSON Schema as the bound itself.
+    for (const [flag, bound] of [['exclusiveMaximum', 'maximum'], ['exclusiveMinimum', 'minimum']] as const) {
+      if (typeof out[flag] === 'boolean') {
+        if (out[flag] && typeof out[bound] === 'number') { out[flag] = out[bound]; delete out[bound]; } else delete out[flag];
+      }
+    }
     return out;
   }
   return x;

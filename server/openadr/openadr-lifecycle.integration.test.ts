@@ -1,0 +1,123 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../test/helpers/mosquitto.js';
+import { loadSpec, specMissing } from '../../test/helpers/openadr-spec.js';
+import { waitFor } from '../../test/helpers/wait-for.js';
+import { startTestCollector } from '../testing/test-collector.js';
+import { startTestVtn } from './test-vtn.js';
+
+const skip = specMissing();
+if (skip) console.log(`# skipped: ${skip}`);
+
+const CLIENT = { clientId: 'ven-client', clientSecret: 'ven-secret' };
+const limitEvent = (programID: string, startTs: number, duration: string, kw: number) => ({
+  programID, eventName: 'limit',
+  payloadDescriptors: [{ objectType: 'EVENT_PAYLOAD_DESCRIPTOR', payloadType: 'IMPORT_CAPACITY_LIMIT', units: 'KW' }],
+  intervalPeriod: { start: new Date(startTs).toISOString(), duration },
+  intervals: [{ id: 0, payloads: [{ type: 'IMPORT_CAPACITY_LIMIT', values: [kw] }] }],
+});
+
+test('webhook notifications: a modified event updates the limit, a deleted one cancels it', { skip, timeout: 60_000 }, async () => {
+  const vtn = await startTestVtn({ clients: { [CLIENT.clientId]: CLIENT.clientSecret }, checker: loadSpec() });
+  const program = vtn.addProgram('dr');
+  const port = await freePort();
+  const site = `ow-${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+  const tc = await startTestCollector({
+    http: { host: '127.0.0.1', port },
+    sites: [{ id: site, name: 'A' }],
+    // A poll an hour apart: whatever changes below can only have come by webhook.
+    openadr: { vtnUrl: vtn.url, auth: CLIENT, venName: 'ven-w', programs: ['dr'], resources: [{ name: 'res-a', sites: [site] }], pollS: 3600, callbackUrl: `http://127.0.0.1:${port}/openadr/callback` },
+  });
+  const ofVtn = async (id: string) => ((await tc.api('/api/v1/events')).body.events as any[]).filter((e) => e.source?.vtnEventId === id);
+  try {
+    await waitFor('the VEN subscribed to the program\'s events', () => vtn.subscriptions.length === 1);
+    assert.equal(vtn.subscriptions[0]!.programID, program.id);
+    const start = Date.now() + 600_000;
+    const ev = await vtn.createEvent(limitEvent(program.id, start, 'PT1H', 100));
+    const [created] = await waitFor('the event arrived by webhook', async () => { const l = await ofVtn(ev.id); return l.length === 1 ? l : undefined; });
+    assert.deepEqual([created.kind, created.value, created.status, created.startTs], ['limit_to_kw', 100, 'scheduled', start]);
+
+    await vtn.updateEvent(ev.id, { intervals: [{ id: 0, payloads: [{ type: 'IMPORT_CAPACITY_LIMIT', values: [80] }] }] });
+    const after = await waitFor('the modification replaced the limit', async () => {
+      const l = await ofVtn(ev.id);
+      return l.length === 2 && l.some((e) => e.status === 'scheduled' && e.value === 80) ? l : undefined;
+    });
+    assert.equal(after.find((e) => e.value === 100).status, 'cancelled');
+
+    await vtn.deleteEvent(ev.id);
+    await waitFor('the deletion cancelled the limit', async () => (await ofVtn(ev.id)).every((e) => e.status === 'cancelled'));
+
+    const forged = await fetch(`http://127.0.0.1:${port}/openadr/callback`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer guess' }, body: JSON.stringify({ objectType: 'EVENT', operation: 'DELETE', object: {} }) });
+    assert.equal(forged.status, 401, 'a callback without the subscription\'s token is refused');
+    assert.deepEqual(vtn.violations, []);
+  } finally {
+    await tc.stop();
+    await vtn.stop();
+  }
+});
+
+test('a VTN that errs, is slow, or is down for 5 minutes across a collector restart: nothing cancelled, the report arrives once', { skip, timeout: 90_000 }, async () => {
+  const vtn = await startTestVtn({ clients: { [CLIENT.clientId]: CLIENT.clientSecret }, checker: loadSpec(), slowMs: 3000 });
+  const program = vtn.addProgram('dr');
+  let offset = 0;
+  const clock = () => Date.now() + offset;
+  const dataDir = await mkdtemp(join(tmpdir(), 'hashwatt-openadr-down-'));
+  const site = `od-${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+  const overrides = {
+    sites: [{ id: site, name: 'A' }],
+    openadr: { vtnUrl: vtn.url, auth: CLIENT, venName: 'ven-d', programs: ['dr'], resources: [{ name: 'res-a', sites: [site] }], pollS: 0.3, reportDelayS: 0, retryMinS: 1, retryMaxS: 60, requestTimeoutS: 1 },
+  };
+  let tc = await startTestCollector(overrides, { dataDir, clock });
+  const ofVtn = async (id: string) => ((await tc.api('/api/v1/events')).body.events as any[]).filter((e) => e.source?.vtnEventId === id);
+  try {
+    const short = await vtn.createEvent(limitEvent(program.id, clock() + 1500, 'PT3S', 100));
+    const long = await vtn.createEvent(limitEvent(program.id, clock() + 3_600_000, 'PT1H', 50));
+    await waitFor('both events polled', async () => (await ofVtn(short.id)).length === 1 && (await ofVtn(long.id)).length === 1);
+
+    vtn.setMode('error');
+    await waitFor('a poll answered 500', () => tc.collector.ven!.status().lastError?.includes('answered 500'));
+    vtn.setMode('slow');
+    await waitFor('a poll out of time', () => tc.collector.ven!.status().lastError?.includes('did not answer'), { timeoutMs: 15_000 });
+    await vtn.down();
+    await waitFor('a poll refused', () => tc.collector.ven!.status().lastPollOk === false && vtn.counts.requests > 0);
+
+    await waitFor('the short event over and its report queued', () => tc.collector.repos.openadr.pendingReports() === 1, { timeoutMs: 20_000 });
+    assert.equal((await ofVtn(long.id))[0].status, 'scheduled', 'a VTN that errs, is slow or is down cancels nothing');
+    // Five minutes of the VTN being down, on the collector's clock: retried with backoff, kept.
+    for (let minute = 1; minute <= 5; minute++) {
+      const before = tc.collector.repos.openadr.dueReports(Number.MAX_SAFE_INTEGER)[0]!.attempts;
+      offset += 60_000;
+      await waitFor(`another delivery attempt after minute ${minute}`, () => tc.collector.repos.openadr.dueReports(Number.MAX_SAFE_INTEGER)[0]!.attempts > before);
+    }
+    const queued = tc.collector.repos.openadr.dueReports(Number.MAX_SAFE_INTEGER);
+    assert.equal(queued.length, 1);
+    assert.match(queued[0]!.lastError ?? '', /did not answer/);
+    assert.equal(vtn.reports.length, 0);
+
+    await tc.stop(); // with the report still queued
+    tc = await startTestCollector(overrides, { dataDir, clock });
+    assert.equal(tc.collector.repos.openadr.pendingReports(), 1, 'the queue survived the restart');
+    vtn.revokeTokens(); // the old token is void too: the VEN must fetch another
+    const tokensBefore = vtn.counts.tokenRequests;
+    await vtn.up();
+    vtn.setMode('up');
+    offset += 60_000; // past the backoff
+    await waitFor('the report at the VTN', () => vtn.reports.length === 1, { timeoutMs: 20_000 });
+    await waitFor('the queue empty', () => tc.collector.repos.openadr.pendingReports() === 0);
+    assert.equal(vtn.reports.length, 1, 'delivered once');
+    assert.equal(vtn.reports[0]!.eventID, short.id);
+    assert.ok(vtn.counts.tokenRequests > tokensBefore);
+
+    // Deletion seen by polling (no subscription configured).
+    await vtn.deleteEvent(long.id);
+    await waitFor('the deleted event cancelled', async () => (await ofVtn(long.id))[0]?.status === 'cancelled');
+    assert.deepEqual(vtn.violations, []);
+  } finally {
+    await tc.stop();
+    await vtn.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
