@@ -16,9 +16,12 @@ export const PROCESS_TOKEN = 'process-test-operator';
 export interface CollectorProcess {
   port: number;
   configFile: string;
+  /** The collector's control-signing public key, for agents to trust. */
+  publicKeyPath: string;
   dbFile: string;
   start(): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
+  running(): boolean;
   api(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: any }>;
 }
 
@@ -45,16 +48,21 @@ export async function collectorProcess(dir: string, options: { brokerUrl: string
     return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
   };
   return {
-    port, configFile, dbFile: join(dir, 'data', 'collector.db'), api,
+    port, configFile, publicKeyPath: keys.publicKeyPath, dbFile: join(dir, 'data', 'collector.db'), api,
+    running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
     async start() {
       const c = spawn(process.execPath, [HASHWATT_BIN, 'collector', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HASHWATT_LOG_LEVEL: 'warn' } });
       child = c;
       let stderr = '';
       c.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-      await waitFor('collector healthy', async () => {
-        if (c.exitCode !== null) throw new Error(`collector exited ${c.exitCode}: ${stderr}`);
-        return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.status === 200;
-      }, { timeoutMs: 20_000 });
+      try {
+        await waitFor('collector healthy', async () => {
+          if (c.exitCode !== null) throw new Error(`collector exited ${c.exitCode}: ${stderr}`);
+          return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.status === 200;
+        }, { timeoutMs: 30_000 });
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\ncollector stderr:\n${stderr.slice(-2000)}`);
+      }
     },
     async kill(signal = 'SIGKILL') {
       const c = child;
