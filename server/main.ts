@@ -158,6 +158,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       publishSite(site.id);
     },
     health: () => ({ ok: started && !!client?.connected, mqtt: !!client?.connected, db: db.open }),
+    openadr: () => ven?.status(),
   };
 
   gauges = {

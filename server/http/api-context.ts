@@ -4,6 +4,7 @@ import type { ComplianceService } from '../compliance/compliance-service.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import type { EventDetail, EventService } from '../events/event-service.js';
 import type { LiveState } from '../live/live-state.js';
+import type { VenStatus } from '../openadr/ven.js';
 import type { StreamHub } from '../live/stream-hub.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { Repositories } from '../store/repositories.js';
@@ -25,6 +26,8 @@ export interface ApiContext {
   /** A site's settings changed through the API. */
   siteChanged(site: SiteRow): void;
   health(): { ok: boolean; mqtt: boolean; db: boolean };
+  /** The OpenADR VEN's link to its VTN; undefined when none is configured. */
+  openadr?(): VenStatus | undefined;
 }
 
 export function siteSummary(ctx: ApiContext, s: SiteRow, now: number) {

@@ -9,6 +9,7 @@ import { buildOpenApi } from './openapi.js';
 import { BadRequest, createRouteTable } from './route-table.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerMeRoute } from './routes/me-route.js';
+import { registerOpenAdrRoute } from './routes/openadr-route.js';
 import { registerReportRoutes } from './routes/report-routes.js';
 import { registerSiteRoutes } from './routes/site-routes.js';
 
@@ -54,6 +55,7 @@ export async function createHttpServer({ ctx, log, version, extend }: HttpServer
   registerSiteRoutes(routes, ctx);
   registerEventRoutes(routes, ctx);
   registerReportRoutes(routes, ctx);
+  registerOpenAdrRoute(routes, ctx);
 
   routes.add(
     {

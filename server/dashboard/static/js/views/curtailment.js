@@ -167,7 +167,8 @@ function renderEvents(el, events, ctx, refresh) {
         h('span', { class: `chip p-${e.priority}` }, e.priority),
         h('span', { class: `chip e-${e.status}`, 'data-testid': 'event-status' }, e.status),
         h('span', { class: 'muted' }, `${f.dateTime(e.start)} → ${f.time(e.endedAt ?? e.end)}`),
-        active && ctx.canCurtail ? h('button', { type: 'button', class: 'danger', 'data-testid': 'cancel-event', onclick: async (ev) => {
+        e.source ? h('span', { class: 'chip source', 'data-testid': 'event-source', title: `VTN event ${e.source.vtnEventId}, interval ${e.source.intervalId}; changed or cancelled only by the VTN` }, `OpenADR · ${e.source.programName}`) : null,
+        active && ctx.canCurtail && !e.source ? h('button', { type: 'button', class: 'danger', 'data-testid': 'cancel-event', onclick: async (ev) => {
           ev.currentTarget.disabled = true;
           try {
             await del(`/events/${encodeURIComponent(e.id)}`);
@@ -177,6 +178,7 @@ function renderEvents(el, events, ctx, refresh) {
           refresh();
         } }, 'Cancel event') : null),
       e.reason ? h('p', { class: 'muted' }, e.reason) : null,
+      e.source ? h('p', { class: 'muted small', 'data-testid': 'event-source-detail' }, `From ${e.createdBy}: program ${e.source.programName}, VTN event ${e.source.vtnEventId}, interval ${e.source.intervalId} (read-only)`) : null,
       h('div', { class: 'progress-line' },
         h('span', {}, 'Requested ', h('strong', { class: 'num', 'data-testid': 'event-requested' }, f.power(e.requestedKw))),
         h('span', {}, 'Achieved ', h('strong', { class: 'num', 'data-testid': 'event-achieved' }, f.power(e.achievedKw))),
