@@ -219,7 +219,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       events = createEventService({ repos, live, client, keys: { privateKey, publicKey }, config: config.events, log, clock, metrics, notify: (id) => hub.publish('event', id, () => { const e = events?.get(id); return e && eventView(e); }) });
       await ingest.start();
       events.start();
-      if (config.openadr) ven = createVen({ config: config.openadr, repos, events, live, log, clock });
+      if (config.openadr) ven = createVen({ config: config.openadr, repos, events, live, log, clock, registry: metrics.registry });
       alerts.start();
       jobs.push(cron.schedule('0 * * * * *', rollupTick, { name: 'rollups' }));
       jobs.push(cron.schedule('0 17 3 * * *', () => {

@@ -39,6 +39,7 @@ export async function startTestVtn(options: TestVtnOptions) {
   const counts = { tokenRequests: 0, requests: 0, refused: 0, notifications: 0 };
   const sockets = new Set<Socket>();
   let mode: VtnMode = 'up';
+  let rejectReports: number | undefined;
   let server: Server | undefined;
   let port = options.port ?? 0;
   const now = () => new Date().toISOString();
@@ -143,6 +144,7 @@ export async function startTestVtn(options: TestVtnOptions) {
     if (method === 'GET' && path === '/notifiers') return send(res, method, full, 200, { WEBHOOK: true });
     if (method === 'GET' && path === '/reports') return send(res, method, full, 200, page(reports.filter((r) => r.clientID === who.clientId), q));
     if (method === 'POST' && path === '/reports') {
+      if (rejectReports) return send(res, method, full, rejectReports, problem(rejectReports, 'Conflict', 'the test VTN is set to refuse reports'));
       const report = { ...meta('REPORT'), ...(body as Json), clientID: who.clientId };
       reports.push(report);
       return send(res, method, full, 201, report);
@@ -177,6 +179,8 @@ export async function startTestVtn(options: TestVtnOptions) {
     get url() { return `http://${host}:${port}`; },
     programs, events, reports, subscriptions, violations, counts,
     setMode(m: VtnMode) { mode = m; },
+    /** Answers every POST /reports with this status (e.g. 409), or takes them again with undefined. */
+    rejectReportsWith(status: number | undefined) { rejectReports = status; },
     /** Stops answering at all (connections refused), as a VTN that is down. */
     async down(): Promise<void> {
       const s = server;

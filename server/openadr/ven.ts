@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { describeError, isAppError } from '../../shared/errors.js';
+import { formatIssues } from '../../shared/protocol/codec.js';
 import type { Logger } from '../../shared/log/logger.js';
 import { inScope } from '../events/event-planner.js';
 import type { EventScope } from '../events/event-spec.js';
@@ -12,7 +13,8 @@ import { mapEvent, type ReportType } from './event-mapping.js';
 import { NotificationSchema, OadrEventSchema, type OadrEvent, type OadrProgram } from './oadr-objects.js';
 import type { OpenAdrConfig } from './openadr-config.js';
 import { buildReport } from './report-builder.js';
-import { createVtnClient, type VtnClient } from './vtn-client.js';
+import { createVtnClient, VtnError, type VtnClient } from './vtn-client.js';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 export interface VenOptions {
   config: OpenAdrConfig;
@@ -21,6 +23,8 @@ export interface VenOptions {
   live: LiveState;
   log: Logger;
   clock: () => number;
+  /** The collector's metrics registry (hashwatt_openadr_*). */
+  registry?: Registry;
   client?: VtnClient;
 }
 
@@ -33,6 +37,8 @@ export interface VenStatus {
   lastError: string | null;
   pendingReports: number;
   reportsSent: number;
+  /** Events and notifications refused as not valid OpenADR 3, since the start. */
+  invalidObjects: number;
 }
 
 const REPORT_TICK_MS = 1000;
@@ -51,7 +57,14 @@ export function createVen(options: VenOptions) {
   const actor = `openadr:${config.venName}`;
   const programs = new Map<string, OadrProgram>(); // programName → program, as the VTN last listed them
   const quiet = new Set<string>(); // event versions already mapped to nothing, so a poll does not log them again
-  const status: Omit<VenStatus, 'pendingReports' | 'programs'> = { vtnUrl: config.vtnUrl, venName: config.venName, lastPollAt: null, lastPollOk: null, lastError: null, reportsSent: 0 };
+  const status: Omit<VenStatus, 'pendingReports' | 'programs'> = { vtnUrl: config.vtnUrl, venName: config.venName, lastPollAt: null, lastPollOk: null, lastError: null, reportsSent: 0, invalidObjects: 0 };
+  const registers = options.registry ? [options.registry] : [];
+  const counters = {
+    invalid: new Counter({ name: 'hashwatt_openadr_invalid_total', help: 'OpenADR objects from the VTN refused as invalid, by kind', labelNames: ['object'], registers }),
+    reports: new Counter({ name: 'hashwatt_openadr_reports_total', help: 'OpenADR report deliveries, by result (sent, retried, refused)', labelNames: ['result'], registers }),
+    polls: new Counter({ name: 'hashwatt_openadr_poll_failures_total', help: 'Polls of the VTN that failed (down, slow, errors, refused credentials)', registers }),
+  };
+  new Gauge({ name: 'hashwatt_openadr_reports_pending', help: 'OpenADR reports waiting for the VTN', registers, collect() { this.set(repos.openadr.pendingReports()); } });
   let pollTimer: NodeJS.Timeout | undefined;
   let reportTimer: NodeJS.Timeout | undefined;
   let polling: Promise<void> | undefined;
@@ -107,7 +120,10 @@ export function createVen(options: VenOptions) {
       }
     }
     if (links.length) repos.openadr.setModification(ev.id, ev.modificationDateTime);
-    if (!links.length && created === 0) quiet.add(`${ev.id}@${ev.modificationDateTime}`);
+    if (!links.length && created === 0) {
+      if (quiet.size > 10_000) quiet.clear(); // bounded: at worst an ignored event is logged once more
+      quiet.add(`${ev.id}@${ev.modificationDateTime}`);
+    }
     if (mapping.ignored.length) log.warn({ vtnEventId: ev.id, ignored: mapping.ignored }, 'openadr payloads ignored');
     log.info({ vtnEventId: ev.id, program: program.programName, modified: links.length > 0, cancelled, created, resources: mapping.resources.map((r) => r.name) }, 'openadr event applied');
   }
@@ -139,7 +155,11 @@ export function createVen(options: VenOptions) {
       const known = repos.openadr.knownEvents();
       for (const program of programs.values()) {
         const got = await client.events(program.id);
-        if (got.bad) log.warn({ program: program.programName, bad: got.bad }, 'openadr events refused: not valid OpenADR 3 events');
+        if (got.bad) {
+          status.invalidObjects += got.bad;
+          counters.invalid.inc({ object: 'event' }, got.bad);
+          log.warn({ program: program.programName, bad: got.bad, issues: got.issues }, 'openadr events refused: not valid OpenADR 3 events');
+        }
         const seen = new Set<string>();
         for (const ev of got.items) {
           if (ev.programID !== program.id) continue;
@@ -155,6 +175,7 @@ export function createVen(options: VenOptions) {
     } catch (err) {
       status.lastPollOk = false;
       status.lastError = describeError(err);
+      counters.polls.inc();
       log.warn({ err: status.lastError }, 'openadr poll failed; retried on the next poll');
     }
   }
@@ -173,6 +194,13 @@ export function createVen(options: VenOptions) {
       if (e.status === 'scheduled' || e.status === 'active') continue;
       const until = Math.min(e.endedAt ?? e.endTs, l.endTs);
       if (now < until + config.reportDelayS * 1000) continue;
+      const replacements = e.status === 'cancelled' && e.endedAt !== null ? repos.openadr.replacementsOf(l, e.endedAt) : [];
+      if (replacements.length) {
+        // Modified: the replacement reports the whole interval, carrying what this one saw.
+        if (l.curtailed) for (const r of replacements) repos.openadr.markCurtailed(r.eventId);
+        repos.openadr.enqueueReport(l.eventId, l.vtnEventId, l.intervalId, null, now);
+        continue;
+      }
       const curtailed = l.curtailed;
       const averageKw = until > l.startTs ? repos.openadr.averageKw(siteIdsOf(e.scope), l.startTs, until) : null;
       const body = until > l.startTs
@@ -194,7 +222,16 @@ export function createVen(options: VenOptions) {
         await client.postReport(row.body);
         repos.openadr.markSent(row.id, clock());
         status.reportsSent++;
+        counters.reports.inc({ result: 'sent' });
       } catch (err) {
+        if (err instanceof VtnError && err.status >= 400 && err.status < 500 && ![401, 408, 429].includes(err.status)) {
+          // The VTN will never take this one (e.g. its event is gone): kept with the reason, not retried, and the queue moves on.
+          repos.openadr.markRefused(row.id, describeError(err), clock());
+          counters.reports.inc({ result: 'refused' });
+          log.error({ err: describeError(err), vtnEventId: row.vtnEventId, intervalId: row.intervalId }, 'openadr report refused by the VTN');
+          continue;
+        }
+        counters.reports.inc({ result: 'retried' });
         const wait = Math.min(config.retryMinS * 2 ** row.attempts, config.retryMaxS) * 1000;
         repos.openadr.markFailed(row.id, describeError(err), clock() + wait);
         log.warn({ err: describeError(err), vtnEventId: row.vtnEventId, intervalId: row.intervalId, attempts: row.attempts + 1, retryInS: wait / 1000 }, 'openadr report not delivered; kept and retried');
@@ -226,9 +263,16 @@ export function createVen(options: VenOptions) {
       app.post('/openadr/callback', async (req, reply) => {
         if (req.headers.authorization !== `Bearer ${callbackToken}`) return reply.code(401).send({ title: 'Unauthorized', status: 401, detail: 'bearer token of the subscription expected' });
         const n = NotificationSchema.safeParse(req.body);
-        if (!n.success || n.data.objectType !== 'EVENT') return reply.code(400).send({ title: 'Bad Request', status: 400, detail: 'an EVENT notification was expected' });
+        const refuse = (detail: string) => {
+          status.invalidObjects++;
+          counters.invalid.inc({ object: 'notification' });
+          log.warn({ detail }, 'openadr notification refused');
+          return reply.code(400).send({ title: 'Bad Request', status: 400, detail });
+        };
+        if (!n.success) return refuse(`not an OpenADR notification: ${formatIssues(n.error.issues).map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+        if (n.data.objectType !== 'EVENT') return reply.code(200).send({}); // subscribed to events only
         const ev = OadrEventSchema.safeParse(n.data.object);
-        if (!ev.success) return reply.code(400).send({ title: 'Bad Request', status: 400, detail: 'the notification carries no valid event' });
+        if (!ev.success) return refuse(`the notification's event is not valid: ${formatIssues(ev.error.issues).map((i) => `object.${i.path}: ${i.message}`).join('; ')}`);
         const program = [...programs.values()].find((p) => p.id === ev.data.programID);
         if (!program) return reply.code(200).send({}); // not a program we follow
         if (n.data.operation === 'DELETE') deleteEvent(ev.data.id);

@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
+import { formatIssues } from '../../shared/protocol/codec.js';
 import { OadrEventSchema, OadrProgramSchema, TokenResponseSchema, type OadrEvent, type OadrProgram } from './oadr-objects.js';
 import type { OpenAdrConfig } from './openadr-config.js';
 
@@ -71,28 +73,34 @@ export function createVtnClient(config: OpenAdrConfig, clock: () => number = Dat
     }
   }
 
-  async function pages<T>(path: string, parse: (x: unknown) => T | undefined): Promise<{ items: T[]; bad: number }> {
+  /** Every page of a list; items the schema refuses are left out and described in `issues`. */
+  async function pages<T>(path: string, schema: z.ZodType<T>): Promise<{ items: T[]; bad: number; issues: string[] }> {
     const items: T[] = [];
+    const issues: string[] = [];
     let bad = 0;
     for (let skip = 0; ; skip += PAGE) {
       const sep = path.includes('?') ? '&' : '?';
       const page = await request('GET', `${path}${sep}skip=${skip}&limit=${PAGE}`);
       if (!Array.isArray(page)) throw new VtnError(200, `VTN GET ${path} answered something other than a list`);
       for (const x of page) {
-        const v = parse(x);
-        if (v === undefined) bad++;
-        else items.push(v);
+        const r = schema.safeParse(x);
+        if (r.success) items.push(r.data);
+        else {
+          bad++;
+          const id = (x as { id?: unknown } | null)?.id;
+          if (issues.length < 10) issues.push(`${path} ${typeof id === 'string' ? id : `item ${skip + bad}`}: ${formatIssues(r.error.issues).map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+        }
       }
-      if (page.length < PAGE) return { items, bad };
+      if (page.length < PAGE) return { items, bad, issues };
     }
   }
 
   return {
-    async programs(): Promise<{ items: OadrProgram[]; bad: number }> {
-      return pages('/programs', (x) => OadrProgramSchema.safeParse(x).data);
+    async programs(): Promise<{ items: OadrProgram[]; bad: number; issues: string[] }> {
+      return pages('/programs', OadrProgramSchema);
     },
-    async events(programId: string): Promise<{ items: OadrEvent[]; bad: number }> {
-      return pages(`/events?programID=${encodeURIComponent(programId)}`, (x) => OadrEventSchema.safeParse(x).data);
+    async events(programId: string): Promise<{ items: OadrEvent[]; bad: number; issues: string[] }> {
+      return pages(`/events?programID=${encodeURIComponent(programId)}`, OadrEventSchema);
     },
     async postReport(report: unknown): Promise<unknown> {
       return request('POST', '/reports', report);

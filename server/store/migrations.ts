@@ -270,8 +270,10 @@ export const MIGRATIONS: readonly string[] = [
     attempts INTEGER NOT NULL DEFAULT 0,
     next_at INTEGER NOT NULL,
     last_error TEXT,
-    sent_at INTEGER
+    sent_at INTEGER,
+    -- the VTN refused it for good (a 4xx other than 401/408/429): kept for the record, not retried
+    refused_at INTEGER
   );
-  CREATE INDEX openadr_outbox_due ON openadr_outbox (next_at) WHERE sent_at IS NULL;
+  CREATE INDEX openadr_outbox_due ON openadr_outbox (next_at) WHERE sent_at IS NULL AND refused_at IS NULL;
   `,
 ];

@@ -40,10 +40,12 @@ export function createOpenAdrRepository(db: Db) {
       WHERE site_id IN (SELECT value FROM json_each(?)) AND ts >= ? AND ts < ? GROUP BY site_id, agent_id)`);
   const enqueue = db.prepare('INSERT INTO openadr_outbox (vtn_event_id, interval_id, body, created_at, next_at) VALUES (?, ?, ?, ?, ?)');
   const due = db.prepare<[number, number], { id: number; vtn_event_id: string; interval_id: number; body: string; attempts: number; created_at: number; last_error: string | null; sent_at: number | null }>(
-    'SELECT * FROM openadr_outbox WHERE sent_at IS NULL AND next_at <= ? ORDER BY id LIMIT ?');
+    'SELECT * FROM openadr_outbox WHERE sent_at IS NULL AND refused_at IS NULL AND next_at <= ? ORDER BY id LIMIT ?');
   const sent = db.prepare<[number, number]>('UPDATE openadr_outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?');
   const failed = db.prepare<[string, number, number]>('UPDATE openadr_outbox SET attempts = attempts + 1, last_error = ?, next_at = ? WHERE id = ?');
-  const pending = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM openadr_outbox WHERE sent_at IS NULL');
+  const refused = db.prepare<[number, string, number]>('UPDATE openadr_outbox SET refused_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?');
+  const pending = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM openadr_outbox WHERE sent_at IS NULL AND refused_at IS NULL');
+  const eventCreated = db.prepare<[string], { created_at: number }>('SELECT created_at FROM events WHERE id = ?');
 
   return {
     insertLink(l: Omit<OpenAdrLink, 'curtailed' | 'reported'>): void {
@@ -86,6 +88,19 @@ export function createOpenAdrRepository(db: Db) {
     },
     markFailed(id: number, error: string, nextAt: number): void {
       failed.run(error.slice(0, 500), nextAt, id);
+    },
+    /** The VTN refused the report for good: kept with its reason, never sent again. */
+    markRefused(id: number, error: string, now: number): void {
+      refused.run(now, error.slice(0, 500), id);
+    },
+    /**
+     * Links of the same VTN interval and resource made when or after this link's
+     * hashwatt event was cancelled at `cancelledAt`: a modification replaced it, and
+     * the replacement reports the interval.
+     */
+    replacementsOf(l: OpenAdrLink, cancelledAt: number): OpenAdrLink[] {
+      return linksOf.all(l.vtnEventId).map(toLink)
+        .filter((o) => o.intervalId === l.intervalId && o.resource === l.resource && o.eventId !== l.eventId && (eventCreated.get(o.eventId)?.created_at ?? -1) >= cancelledAt);
     },
     pendingReports(): number {
       return pending.get()?.n ?? 0;
