@@ -46,6 +46,8 @@ export const OpenAdrConfigSchema = z.object({
     .default({ levels: { 1: { percent: 25 }, 2: { percent: 50 }, 3: { percent: 100 } }, priority: 'normal' }),
   /** Curtail above this PRICE (or EXPORT_PRICE): the whole scope, or down to limitKw. Leave out to ignore prices. */
   price: z.object({ above: z.number(), limitKw: z.number().nonnegative().optional() }).optional(),
+  /** Take OpenADR 3.1 MQTT notifications when the VTN offers them (GET /notifiers); polling goes on either way. */
+  mqttNotifications: z.boolean().default(true),
   /** Subscribe for webhook callbacks at this URL (the collector's /openadr/callback, reachable from the VTN). */
   callbackUrl: z.url().optional(),
 });

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { connectMqtt } from '../../shared/mqtt/connect.js';
 
 /** Checks of exchanges against the OpenADR OpenAPI document (the tests pass one built with ajv). */
 export interface ExchangeChecker {
@@ -19,6 +20,8 @@ export interface TestVtnOptions {
   tokenLifetimeS?: number;
   slowMs?: number;
   checker?: ExchangeChecker;
+  /** Offer OpenADR 3.1 MQTT notifications on this broker, under this topic root (unique per test on a shared broker). */
+  mqtt?: { url: string; topicRoot: string };
 }
 
 /**
@@ -69,6 +72,10 @@ export async function startTestVtn(options: TestVtnOptions) {
   async function notify(event: Json, operation: 'CREATE' | 'UPDATE' | 'DELETE'): Promise<void> {
     const notification = { objectType: 'EVENT', operation, object: event };
     if (options.checker) check(() => options.checker!.schema('notification', notification));
+    if (publisher) {
+      counts.notifications++;
+      await publisher.publishAsync(eventTopic(event.programID as string, operation.toLowerCase()), JSON.stringify(notification), { qos: 1 });
+    }
     for (const s of subscriptions) {
       if (s.programID && s.programID !== event.programID) continue;
       for (const op of s.objectOperations as Json[]) {
@@ -141,7 +148,15 @@ export async function startTestVtn(options: TestVtnOptions) {
     const one = /^\/(programs|events|subscriptions|reports)\/([^/]+)$/.exec(path);
     if (method === 'GET' && path === '/programs') return send(res, method, full, 200, page(programs, q));
     if (method === 'GET' && path === '/events') return send(res, method, full, 200, page([...events.values()].filter((e) => !q.get('programID') || e.programID === q.get('programID')), q));
-    if (method === 'GET' && path === '/notifiers') return send(res, method, full, 200, { WEBHOOK: true });
+    if (method === 'GET' && path === '/notifiers') {
+      return send(res, method, full, 200, options.mqtt ? { WEBHOOK: true, MQTT: { URIS: [options.mqtt.url], serialization: 'JSON', authentication: { method: 'ANONYMOUS' } } } : { WEBHOOK: true });
+    }
+    const topics = /^\/notifiers\/mqtt\/topics\/programs\/([^/]+)\/events$/.exec(path);
+    if (method === 'GET' && topics) {
+      if (!options.mqtt) return send(res, method, full, 404, problem(404, 'Not Found', 'this VTN offers no MQTT notifier'));
+      const id = topics[1]!;
+      return send(res, method, full, 200, { topics: { CREATE: eventTopic(id, 'create'), UPDATE: eventTopic(id, 'update'), DELETE: eventTopic(id, 'delete'), ALL: eventTopic(id, '+') } });
+    }
     if (method === 'GET' && path === '/reports') return send(res, method, full, 200, page(reports.filter((r) => r.clientID === who.clientId), q));
     if (method === 'POST' && path === '/reports') {
       if (rejectReports) return send(res, method, full, rejectReports, problem(rejectReports, 'Conflict', 'the test VTN is set to refuse reports'));
@@ -174,6 +189,8 @@ export async function startTestVtn(options: TestVtnOptions) {
   }
 
   await listen();
+  const publisher = options.mqtt ? await connectMqtt({ url: options.mqtt.url, clientId: `test-vtn-${randomBytes(4).toString('hex')}`, reconnectPeriod: 1000 }) : undefined;
+  const eventTopic = (programId: string, op: string) => `${options.mqtt!.topicRoot}/programs/${programId}/events/${op}`;
 
   return {
     get url() { return `http://${host}:${port}`; },
@@ -227,6 +244,7 @@ export async function startTestVtn(options: TestVtnOptions) {
       await notify(e, 'DELETE');
     },
     async stop(): Promise<void> {
+      await publisher?.endAsync().catch(() => undefined);
       const s = server;
       server = undefined;
       for (const c of sockets) c.destroy();

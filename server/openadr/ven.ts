@@ -12,6 +12,7 @@ import type { Repositories } from '../store/repositories.js';
 import { mapEvent, type ReportType } from './event-mapping.js';
 import { NotificationSchema, OadrEventSchema, type OadrEvent, type OadrProgram } from './oadr-objects.js';
 import type { OpenAdrConfig } from './openadr-config.js';
+import { createMqttNotifications } from './mqtt-notifications.js';
 import { buildReport } from './report-builder.js';
 import { createVtnClient, VtnError, type VtnClient } from './vtn-client.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -39,6 +40,8 @@ export interface VenStatus {
   reportsSent: number;
   /** Events and notifications refused as not valid OpenADR 3, since the start. */
   invalidObjects: number;
+  /** How the VEN hears of changes besides polling: a webhook subscription made, an MQTT notifier connected. */
+  notifications: { webhook: boolean; mqtt: boolean };
 }
 
 const REPORT_TICK_MS = 1000;
@@ -57,7 +60,7 @@ export function createVen(options: VenOptions) {
   const actor = `openadr:${config.venName}`;
   const programs = new Map<string, OadrProgram>(); // programName → program, as the VTN last listed them
   const quiet = new Set<string>(); // event versions already mapped to nothing, so a poll does not log them again
-  const status: Omit<VenStatus, 'pendingReports' | 'programs'> = { vtnUrl: config.vtnUrl, venName: config.venName, lastPollAt: null, lastPollOk: null, lastError: null, reportsSent: 0, invalidObjects: 0 };
+  const status: Omit<VenStatus, 'pendingReports' | 'programs' | 'notifications'> = { vtnUrl: config.vtnUrl, venName: config.venName, lastPollAt: null, lastPollOk: null, lastError: null, reportsSent: 0, invalidObjects: 0 };
   const registers = options.registry ? [options.registry] : [];
   const counters = {
     invalid: new Counter({ name: 'hashwatt_openadr_invalid_total', help: 'OpenADR objects from the VTN refused as invalid, by kind', labelNames: ['object'], registers }),
@@ -72,6 +75,7 @@ export function createVen(options: VenOptions) {
   let subscribed = false;
   let stopped = false;
   // The callback's bearer token: derived from the secret, so it survives a restart of the collector.
+  const mqttNotifications = createMqttNotifications({ config, client, log, onNotification: (body, from) => { handleNotification(body, from); } });
   const callbackToken = createHash('sha256').update(`${config.auth.clientSecret}\n${config.callbackUrl ?? ''}`).digest('hex').slice(0, 40);
 
   function siteIdsOf(scope: EventScope): number[] {
@@ -170,6 +174,9 @@ export function createVen(options: VenOptions) {
         for (const k of known) if (k.programId === program.id && !seen.has(k.vtnEventId)) deleteEvent(k.vtnEventId);
       }
       await ensureSubscription().catch((err: unknown) => log.warn({ err: describeError(err) }, 'openadr subscription failed; polling continues'));
+      if (config.mqttNotifications) {
+        await mqttNotifications.follow([...programs.values()].map((p) => p.id)).catch((err: unknown) => log.warn({ err: describeError(err) }, 'openadr mqtt notifications unavailable; polling continues'));
+      }
       status.lastPollOk = true;
       status.lastError = null;
     } catch (err) {
@@ -250,6 +257,30 @@ export function createVen(options: VenOptions) {
     sending = sendDue().catch((err: unknown) => log.error({ err }, 'openadr report send failed')).finally(() => { sending = undefined; });
   }
 
+  /** A webhook or MQTT notification (openadr3.yaml components/schemas/notification): acted on like a poll's answer. */
+  function handleNotification(body: unknown, from: string): { status: 200 | 400; detail?: string } {
+    const refuse = (detail: string) => {
+      status.invalidObjects++;
+      counters.invalid.inc({ object: 'notification' });
+      log.warn({ from, detail }, 'openadr notification refused');
+      return { status: 400 as const, detail };
+    };
+    const n = NotificationSchema.safeParse(body);
+    if (!n.success) return refuse(`not an OpenADR notification: ${formatIssues(n.error.issues).map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    if (n.data.objectType !== 'EVENT') return { status: 200 }; // subscribed to events only
+    const ev = OadrEventSchema.safeParse(n.data.object);
+    if (!ev.success) return refuse(`the notification's event is not valid: ${formatIssues(ev.error.issues).map((i) => `object.${i.path}: ${i.message}`).join('; ')}`);
+    const program = [...programs.values()].find((p) => p.id === ev.data.programID);
+    if (!program) return { status: 200 }; // not a program we follow
+    try {
+      if (n.data.operation === 'DELETE') deleteEvent(ev.data.id);
+      else applyEvent(ev.data, program);
+    } catch (err) {
+      log.error({ err, from, vtnEventId: ev.data.id }, 'openadr notification not applied; the next poll retries');
+    }
+    return { status: 200 };
+  }
+
   return {
     start(): void {
       void poll();
@@ -262,32 +293,22 @@ export function createVen(options: VenOptions) {
     registerRoutes(app: FastifyInstance): void {
       app.post('/openadr/callback', async (req, reply) => {
         if (req.headers.authorization !== `Bearer ${callbackToken}`) return reply.code(401).send({ title: 'Unauthorized', status: 401, detail: 'bearer token of the subscription expected' });
-        const n = NotificationSchema.safeParse(req.body);
-        const refuse = (detail: string) => {
-          status.invalidObjects++;
-          counters.invalid.inc({ object: 'notification' });
-          log.warn({ detail }, 'openadr notification refused');
-          return reply.code(400).send({ title: 'Bad Request', status: 400, detail });
-        };
-        if (!n.success) return refuse(`not an OpenADR notification: ${formatIssues(n.error.issues).map((i) => `${i.path}: ${i.message}`).join('; ')}`);
-        if (n.data.objectType !== 'EVENT') return reply.code(200).send({}); // subscribed to events only
-        const ev = OadrEventSchema.safeParse(n.data.object);
-        if (!ev.success) return refuse(`the notification's event is not valid: ${formatIssues(ev.error.issues).map((i) => `object.${i.path}: ${i.message}`).join('; ')}`);
-        const program = [...programs.values()].find((p) => p.id === ev.data.programID);
-        if (!program) return reply.code(200).send({}); // not a program we follow
-        if (n.data.operation === 'DELETE') deleteEvent(ev.data.id);
-        else applyEvent(ev.data, program);
-        return reply.code(200).send({});
+        const r = handleNotification(req.body, 'webhook');
+        return reply.code(r.status).send(r.status === 200 ? {} : { title: 'Bad Request', status: r.status, detail: r.detail });
       });
     },
     status(): VenStatus {
-      return { ...status, programs: config.programs.map((name) => ({ name, id: programs.get(name)?.id ?? null })), pendingReports: repos.openadr.pendingReports() };
+      return {
+        ...status, programs: config.programs.map((name) => ({ name, id: programs.get(name)?.id ?? null })), pendingReports: repos.openadr.pendingReports(),
+        notifications: { webhook: subscribed, mqtt: mqttNotifications.connected },
+      };
     },
     async stop(): Promise<void> {
       stopped = true;
       if (pollTimer) clearInterval(pollTimer);
       if (reportTimer) clearInterval(reportTimer);
       await Promise.allSettled([polling, sending]);
+      await mqttNotifications.stop();
     },
   };
 }

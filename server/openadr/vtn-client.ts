@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import { formatIssues } from '../../shared/protocol/codec.js';
 import { OadrEventSchema, OadrProgramSchema, TokenResponseSchema, type OadrEvent, type OadrProgram } from './oadr-objects.js';
@@ -12,6 +12,21 @@ export class VtnError extends AppError {
 }
 
 const PAGE = 50; // openadr3.yaml: limit maximum 50
+
+// openadr3.yaml components/schemas/notifiersResponse, mqttNotifierBindingObject, notifierTopicsResponse
+const NotifiersSchema = z.object({
+  WEBHOOK: z.boolean(),
+  MQTT: z.object({
+    URIS: z.array(z.string().min(1)).min(1),
+    serialization: z.literal('JSON'),
+    authentication: z.discriminatedUnion('method', [
+      z.object({ method: z.literal('ANONYMOUS') }),
+      z.object({ method: z.literal('OAUTH2_BEARER_TOKEN'), username: z.string() }),
+      z.object({ method: z.literal('CERTIFICATE'), caCert: z.string(), clientCert: z.string(), clientKey: z.string() }),
+    ]),
+  }).optional(),
+});
+const TopicsSchema = z.object({ topics: z.object({ CREATE: z.string().optional(), UPDATE: z.string(), DELETE: z.string(), ALL: z.string().optional() }) });
 
 /**
  * The VEN's side of the OpenADR 3 REST API: OAuth2 client-credentials token
@@ -111,6 +126,22 @@ export function createVtnClient(config: OpenAdrConfig, clock: () => number = Dat
     },
     async subscribe(body: unknown): Promise<unknown> {
       return request('POST', '/subscriptions', body);
+    },
+    /** GET /notifiers: WEBHOOK always; MQTT with its broker and authentication when the VTN offers it (3.1). */
+    async notifiers(): Promise<z.infer<typeof NotifiersSchema>> {
+      const r = NotifiersSchema.safeParse(await request('GET', '/notifiers'));
+      if (!r.success) throw new VtnError(200, `VTN GET /notifiers answered an invalid binding: ${formatIssues(r.error.issues).map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+      return r.data;
+    },
+    /** MQTT topic names for the operations on one program's events. */
+    async eventTopics(programId: string): Promise<z.infer<typeof TopicsSchema>['topics']> {
+      const r = TopicsSchema.safeParse(await request('GET', `/notifiers/mqtt/topics/programs/${encodeURIComponent(programId)}/events`));
+      if (!r.success) throw new VtnError(200, 'VTN answered invalid MQTT topic names');
+      return r.data.topics;
+    },
+    /** A valid access token (the MQTT broker's password under OAUTH2_BEARER_TOKEN). */
+    async accessToken(): Promise<string> {
+      return token && token.expiresAt > clock() ? token.value : fetchToken();
     },
   };
 }

@@ -9,6 +9,7 @@ export const OpenAdrStatusSchema = z.object({
   lastPollAt: z.number().nullable(), lastPollOk: z.boolean().nullable(), lastError: z.string().nullable(),
   pendingReports: z.number().describe('reports waiting for the VTN (kept and retried while it is unreachable)'),
   reportsSent: z.number().describe('since the collector started'),
+  notifications: z.object({ webhook: z.boolean().describe('a webhook subscription is in place'), mqtt: z.boolean().describe('connected to the VTN\'s MQTT notifier') }),
   invalidObjects: z.number().describe('events and notifications refused as not valid OpenADR 3, since the start'),
 });
 
