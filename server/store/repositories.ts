@@ -1,5 +1,6 @@
 import type { Db } from './database.js';
 import { createAgentRepository } from './agent-repository.js';
+import { createCompanyRepository } from './company-repository.js';
 import { createEventRepository } from './event-repository.js';
 import { createOpenAdrRepository } from './openadr-repository.js';
 import { createRollupRepository } from './rollup-repository.js';
@@ -16,6 +17,7 @@ export function createRepositories(db: Db, siteDefaults?: SiteDefaults) {
     events: createEventRepository(db),
     violations: createViolationRepository(db),
     openadr: createOpenAdrRepository(db),
+    companies: createCompanyRepository(db),
     /** Runs fn in one transaction (no await inside): many small writes become one commit. */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();
