@@ -36,6 +36,15 @@ test('bad input from the VTN: refused credentials, an invalid event, a forged no
     const s = (await tc.api('/api/v1/openadr')).body;
     assert.ok(s.invalidObjects >= 1, `invalid events counted (${s.invalidObjects})`);
 
+    // A followed event the VTN later serves garbled is unreadable, not deleted: its limit stays.
+    const later = await vtn.createEvent(limitEvent(program.id, Date.now() + 3_600_000, 'PT1H', 50));
+    await waitFor('the later event followed', async () => ((await tc.api('/api/v1/events')).body.events as any[]).some((e) => e.source?.vtnEventId === later.id));
+    vtn.events.set(later.id, { ...later, intervals: [{ payloads: [] }] });
+    const before = (await tc.api('/api/v1/openadr')).body.invalidObjects as number;
+    await waitFor('two more polls that read it garbled', async () => (await tc.api('/api/v1/openadr')).body.invalidObjects >= before + 4);
+    const kept = ((await tc.api('/api/v1/events')).body.events as any[]).find((e) => e.source?.vtnEventId === later.id);
+    assert.equal(kept.status, 'scheduled', 'a garbled event cancels nothing');
+
     const forged = await fetch(`${tc.collector.httpUrl}/openadr/callback`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     assert.equal(forged.status, 401);
 

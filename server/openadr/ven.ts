@@ -72,7 +72,7 @@ export function createVen(options: VenOptions) {
   let reportTimer: NodeJS.Timeout | undefined;
   let polling: Promise<void> | undefined;
   let sending: Promise<void> | undefined;
-  let subscribed = false;
+  const subscribedPrograms = new Set<string>();
   let stopped = false;
   // The callback's bearer token: derived from the secret, so it survives a restart of the collector.
   const mqttNotifications = createMqttNotifications({ config, client, log, onNotification: (body, from) => { handleNotification(body, from); } });
@@ -137,16 +137,17 @@ export function createVen(options: VenOptions) {
     if (n) log.info({ vtnEventId, cancelled: n }, 'openadr event deleted by the VTN');
   }
 
-  async function ensureSubscription(): Promise<void> {
-    if (!config.callbackUrl || subscribed) return;
+  /** One webhook subscription per followed program (once the VTN lists it), reused across restarts. */
+  async function ensureSubscriptions(): Promise<void> {
+    if (!config.callbackUrl) return;
+    const missing = [...programs.values()].filter((p) => !subscribedPrograms.has(p.id));
+    if (!missing.length) return;
     const existing = await client.subscriptions();
-    if (!existing.some((s) => s.objectOperations?.some((o) => o.callbackUrl === config.callbackUrl))) {
-      const ids = [...programs.values()].map((p) => p.id);
-      for (const programID of ids) {
-        await client.subscribe({ clientName: config.venName, programID, objectOperations: [{ objects: ['EVENT'], operations: ['CREATE', 'UPDATE', 'DELETE'], callbackUrl: config.callbackUrl, bearerToken: callbackToken }] });
-      }
+    for (const p of missing) {
+      const has = existing.some((s) => s.programID === p.id && s.objectOperations?.some((o) => o.callbackUrl === config.callbackUrl));
+      if (!has) await client.subscribe({ clientName: config.venName, programID: p.id, objectOperations: [{ objects: ['EVENT'], operations: ['CREATE', 'UPDATE', 'DELETE'], callbackUrl: config.callbackUrl, bearerToken: callbackToken }] });
+      subscribedPrograms.add(p.id);
     }
-    subscribed = true;
   }
 
   async function pollOnce(): Promise<void> {
@@ -164,7 +165,8 @@ export function createVen(options: VenOptions) {
           counters.invalid.inc({ object: 'event' }, got.bad);
           log.warn({ program: program.programName, bad: got.bad, issues: got.issues }, 'openadr events refused: not valid OpenADR 3 events');
         }
-        const seen = new Set<string>();
+        // An event listed but unreadable is not a deleted one: what it asked stays in force.
+        const seen = new Set<string>(got.badIds);
         for (const ev of got.items) {
           if (ev.programID !== program.id) continue;
           seen.add(ev.id);
@@ -173,7 +175,7 @@ export function createVen(options: VenOptions) {
         // Only a complete answer proves a deletion: a VTN that is down or erred never cancels anything.
         for (const k of known) if (k.programId === program.id && !seen.has(k.vtnEventId)) deleteEvent(k.vtnEventId);
       }
-      await ensureSubscription().catch((err: unknown) => log.warn({ err: describeError(err) }, 'openadr subscription failed; polling continues'));
+      await ensureSubscriptions().catch((err: unknown) => log.warn({ err: describeError(err) }, 'openadr subscription failed; polling continues'));
       if (config.mqttNotifications) {
         await mqttNotifications.follow([...programs.values()].map((p) => p.id)).catch((err: unknown) => log.warn({ err: describeError(err) }, 'openadr mqtt notifications unavailable; polling continues'));
       }
@@ -300,7 +302,7 @@ export function createVen(options: VenOptions) {
     status(): VenStatus {
       return {
         ...status, programs: config.programs.map((name) => ({ name, id: programs.get(name)?.id ?? null })), pendingReports: repos.openadr.pendingReports(),
-        notifications: { webhook: subscribed, mqtt: mqttNotifications.connected },
+        notifications: { webhook: subscribedPrograms.size > 0, mqtt: mqttNotifications.connected },
       };
     },
     async stop(): Promise<void> {

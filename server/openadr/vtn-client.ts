@@ -89,9 +89,10 @@ export function createVtnClient(config: OpenAdrConfig, clock: () => number = Dat
   }
 
   /** Every page of a list; items the schema refuses are left out and described in `issues`. */
-  async function pages<T>(path: string, schema: z.ZodType<T>): Promise<{ items: T[]; bad: number; issues: string[] }> {
+  async function pages<T>(path: string, schema: z.ZodType<T>): Promise<{ items: T[]; bad: number; badIds: string[]; issues: string[] }> {
     const items: T[] = [];
     const issues: string[] = [];
+    const badIds: string[] = [];
     let bad = 0;
     for (let skip = 0; ; skip += PAGE) {
       const sep = path.includes('?') ? '&' : '?';
@@ -103,24 +104,25 @@ export function createVtnClient(config: OpenAdrConfig, clock: () => number = Dat
         else {
           bad++;
           const id = (x as { id?: unknown } | null)?.id;
+          if (typeof id === 'string') badIds.push(id);
           if (issues.length < 10) issues.push(`${path} ${typeof id === 'string' ? id : `item ${skip + bad}`}: ${formatIssues(r.error.issues).map((i) => `${i.path}: ${i.message}`).join('; ')}`);
         }
       }
-      if (page.length < PAGE) return { items, bad, issues };
+      if (page.length < PAGE) return { items, bad, badIds, issues };
     }
   }
 
   return {
-    async programs(): Promise<{ items: OadrProgram[]; bad: number; issues: string[] }> {
+    async programs(): Promise<{ items: OadrProgram[]; bad: number; badIds: string[]; issues: string[] }> {
       return pages('/programs', OadrProgramSchema);
     },
-    async events(programId: string): Promise<{ items: OadrEvent[]; bad: number; issues: string[] }> {
+    async events(programId: string): Promise<{ items: OadrEvent[]; bad: number; badIds: string[]; issues: string[] }> {
       return pages(`/events?programID=${encodeURIComponent(programId)}`, OadrEventSchema);
     },
     async postReport(report: unknown): Promise<unknown> {
       return request('POST', '/reports', report);
     },
-    async subscriptions(): Promise<Array<{ id: string; objectOperations?: Array<{ callbackUrl?: string }> }>> {
+    async subscriptions(): Promise<Array<{ id: string; programID?: string; objectOperations?: Array<{ callbackUrl?: string }> }>> {
       const r = await request('GET', `/subscriptions?clientName=${encodeURIComponent(config.venName)}`);
       return Array.isArray(r) ? (r as Array<{ id: string }>) : [];
     },

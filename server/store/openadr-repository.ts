@@ -33,7 +33,9 @@ export function createOpenAdrRepository(db: Db) {
   const setModification = db.prepare<[string, string]>('UPDATE openadr_links SET modification = ? WHERE vtn_event_id = ?');
   const setCurtailed = db.prepare<[string]>('UPDATE openadr_links SET curtailed = 1 WHERE event_id = ?');
   const setReported = db.prepare<[string]>('UPDATE openadr_links SET reported = 1 WHERE event_id = ?');
-  const known = db.prepare<[], { vtn_event_id: string; program_id: string; modification: string }>('SELECT DISTINCT vtn_event_id, program_id, modification FROM openadr_links');
+  // Only events with something still to cancel: finished ones need no deletion check on every poll.
+  const known = db.prepare<[], { vtn_event_id: string; program_id: string; modification: string }>(`SELECT DISTINCT l.vtn_event_id, l.program_id, l.modification
+    FROM openadr_links l JOIN events e ON e.id = l.event_id WHERE e.status IN ('scheduled', 'active')`);
   // Per agent, then summed: a site with several agents (segments) draws their sum (as rollups do).
   const avgKw = db.prepare<[string, number, number], { kw: number | null; n: number }>(`SELECT SUM(kw) AS kw, SUM(n) AS n FROM (
       SELECT AVG(COALESCE(meter_kw, miner_kw)) AS kw, COUNT(*) AS n FROM samples
@@ -58,7 +60,7 @@ export function createOpenAdrRepository(db: Db) {
     unreported(): OpenAdrLink[] {
       return allLinks.all().map(toLink).filter((l) => !l.reported);
     },
-    /** Every VTN event the VEN carries out or did, with the version it last acted on. */
+    /** The VTN events the VEN is carrying out (a hashwatt event still scheduled or active), with the version it acted on. */
     knownEvents(): Array<{ vtnEventId: string; programId: string; modification: string }> {
       return known.all().map((r) => ({ vtnEventId: r.vtn_event_id, programId: r.program_id, modification: r.modification }));
     },
