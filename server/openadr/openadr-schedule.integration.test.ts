@@ -22,7 +22,7 @@ if (skip) console.log(`# skipped: ${skip}`);
  * MQTT (embedded broker, then Mosquitto), telemetry confirms it, and a USAGE and
  * OPERATING_STATE report per interval reaches the VTN.
  */
-test('an IMPORT_CAPACITY_LIMIT event with two intervals: scheduled limit carried out by the agent, confirmed, USAGE reported per interval', { skip, timeout: 170_000 }, async () => {
+test('an IMPORT_CAPACITY_LIMIT event with two intervals: scheduled limit carried out by the agent, confirmed, USAGE reported per interval', { skip, timeout: 240_000 }, async () => {
   const spec = loadSpec();
   const vtn = await startTestVtn({ clients: { 'ven-client': 'ven-secret' }, tokenLifetimeS: 8, checker: spec });
   const program = vtn.addProgram('hashwatt-dr');
@@ -56,10 +56,12 @@ test('an IMPORT_CAPACITY_LIMIT event with two intervals: scheduled limit carried
       programID: program.id, eventName: 'evening peak', priority: 0, targets: ['meter-ekb'],
       payloadDescriptors: [{ objectType: 'EVENT_PAYLOAD_DESCRIPTOR', payloadType: 'IMPORT_CAPACITY_LIMIT', units: 'KW' }],
       reportDescriptors: [{ payloadType: 'USAGE', readingType: 'DIRECT_READ', units: 'KWH' }, { payloadType: 'OPERATING_STATE' }],
-      intervalPeriod: { start: new Date(start).toISOString(), duration: 'PT25S' },
+      // Interval 0 takes the event's period; interval 1 its own duration, starting where 0 ends.
+      // Long enough that a loaded machine still confirms each while it is in force.
+      intervalPeriod: { start: new Date(start).toISOString(), duration: 'PT45S' },
       intervals: [
         { id: 0, payloads: [{ type: 'IMPORT_CAPACITY_LIMIT', values: [first] }] },
-        { id: 1, payloads: [{ type: 'IMPORT_CAPACITY_LIMIT', values: [second] }] },
+        { id: 1, intervalPeriod: { duration: 'PT30S' }, payloads: [{ type: 'IMPORT_CAPACITY_LIMIT', values: [second] }] },
       ],
     });
 
@@ -73,7 +75,8 @@ test('an IMPORT_CAPACITY_LIMIT event with two intervals: scheduled limit carried
       ['limit_to_kw', second, 1, 'hashwatt-dr', 'openadr:hashwatt-test', 'high'],
     ]);
     assert.equal(mine[0].startTs, start);
-    assert.equal(mine[1].startTs, start + 25_000);
+    assert.equal(mine[1].startTs, start + 45_000);
+    assert.equal(mine[1].endTs, start + 75_000);
     assert.equal((await api(`/api/v1/events/${mine[0].id}`, { method: 'DELETE' })).status, 409, 'an operator cannot cancel what the VTN owns');
 
     // The agent holds the whole schedule: both steps in the control it was sent.
@@ -81,22 +84,22 @@ test('an IMPORT_CAPACITY_LIMIT event with two intervals: scheduled limit carried
       const c = (await api(`/api/v1/sites/${siteId}`)).body.control;
       return c?.schedule?.length === 2 ? c : undefined;
     }, { timeoutMs: 20_000 });
-    assert.deepEqual(control.schedule.map((s: any) => [s.from, s.until, s.mode, s.value]), [[start, start + 25_000, 'max_kw', first], [start + 25_000, start + 50_000, 'max_kw', second]]);
+    assert.deepEqual(control.schedule.map((s: any) => [s.from, s.until, s.mode, s.value]), [[start, start + 45_000, 'max_kw', first], [start + 45_000, start + 75_000, 'max_kw', second]]);
 
     const confirmedFirst = await waitFor('the first interval confirmed from telemetry', async () => {
       const e = (await api(`/api/v1/events/${mine[0].id}`)).body;
       return e.status === 'active' && e.targets.length === 1 && e.targets[0].state === 'confirmed' ? e : undefined;
-    }, { timeoutMs: 30_000 });
+    }, { timeoutMs: 45_000 });
     assert.ok(confirmedFirst.targets[0].currentKw <= first * 1.05 + 1, `site at ${confirmedFirst.targets[0].currentKw} kW under a ${first} kW limit`);
     await waitFor('the second interval in force and confirmed', async () => {
       const e = (await api(`/api/v1/events/${mine[1].id}`)).body;
       return e.status === 'active' && e.targets[0]?.state === 'confirmed';
-    }, { timeoutMs: 40_000 });
+    }, { timeoutMs: 60_000 });
 
     const reports = await waitFor('a report per interval at the VTN', () => {
       const r = vtn.reports.filter((x) => x.eventID === vtnEvent.id);
       return r.length >= 2 ? r : undefined;
-    }, { timeoutMs: 50_000 });
+    }, { timeoutMs: 60_000 });
     assert.equal(reports.length, 2, 'each interval reported once');
     const byInterval = new Map(reports.map((r) => [r.resources[0].intervals[0].id as number, r]));
     for (const [id, limit] of [[0, first], [1, second]] as const) {
@@ -104,7 +107,7 @@ test('an IMPORT_CAPACITY_LIMIT event with two intervals: scheduled limit carried
       assert.equal(r.clientName, 'hashwatt-test');
       assert.equal(r.resources[0].resourceName, 'meter-ekb');
       const payloads = Object.fromEntries((r.resources[0].intervals[0].payloads as any[]).map((p) => [p.type, p.values[0]]));
-      const hours = 25 / 3600;
+      const hours = (id === 0 ? 45 : 30) / 3600;
       assert.ok(payloads.USAGE > 0, `interval ${id} USAGE ${payloads.USAGE} kWh`);
       // The ramp down (interval 0) and up (interval 1) take seconds: usage lies between the limit's energy and the unlimited draw's.
       assert.ok(payloads.USAGE <= drawKw * hours * 1.1, `interval ${id}: ${payloads.USAGE} kWh at most what the site draws unlimited`);
