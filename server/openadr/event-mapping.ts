@@ -25,6 +25,8 @@ export interface MappingResult {
   /** The resources this event is for (none: the event targets someone else). */
   resources: ResourceMapping[];
   reportTypes: ReportType[];
+  /** One report over every resource (resourceName AGGREGATED_REPORT) instead of one per resource. */
+  aggregate: boolean;
 }
 
 export interface MappingContext {
@@ -81,7 +83,8 @@ export function mapEvent(event: OadrEvent, ctx: MappingContext): MappingResult {
   const resources = targetedResources(event, config);
   const asked = (event.reportDescriptors ?? []).map((d) => d.payloadType).filter((t): t is ReportType => (REPORT_TYPES as readonly string[]).includes(t));
   const reportTypes = asked.length ? [...new Set(asked)] : [...REPORT_TYPES];
-  const out: MappingResult = { intervals: [], ignored: [], resources, reportTypes };
+  const aggregate = (event.reportDescriptors ?? []).some((d) => d.aggregate === true);
+  const out: MappingResult = { intervals: [], ignored: [], resources, reportTypes, aggregate };
   if (resources.length === 0) return out;
   const units = new Map((event.payloadDescriptors ?? []).map((d) => [d.payloadType, d.units]));
   const priority = event.priority !== null && event.priority !== undefined && event.priority <= config.highPriorityAtOrBelow ? 'high' : 'normal';

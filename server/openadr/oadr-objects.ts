@@ -21,7 +21,7 @@ export const IntervalSchema = z.object({
 });
 export type Interval = z.infer<typeof IntervalSchema>;
 
-export const ReportDescriptorSchema = z.object({ payloadType: z.string().min(1), units: z.string().nullish() });
+export const ReportDescriptorSchema = z.object({ payloadType: z.string().min(1), units: z.string().nullish(), aggregate: z.boolean().nullish() });
 
 export const OadrEventSchema = z.object({
   id: z.string().min(1),

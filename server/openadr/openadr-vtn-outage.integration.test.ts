@@ -12,7 +12,7 @@ import { startTestVtn } from './test-vtn.js';
 const skip = specMissing();
 if (skip) console.log(`# skipped: ${skip}`);
 
-/** Reports are never lost: a VTN that is away, and an interval modified midway. */
+/** Reports: never lost while the VTN is away, once per interval when it was modified midway, aggregated when asked. */
 test('a VTN that errs, is slow, or is down for 5 minutes across a collector restart: nothing cancelled, the report arrives once', { skip, timeout: 90_000 }, async () => {
   const vtn = await startTestVtn({ clients: { [CLIENT.clientId]: CLIENT.clientSecret }, checker: loadSpec(), slowMs: 3000 });
   const program = vtn.addProgram('dr');
@@ -93,6 +93,31 @@ test('an interval modified while in force is reported once, over the whole inter
     const reports = vtn.reports.filter((r) => r.eventID === ev.id);
     assert.equal(reports.length, 1, 'one report for the interval, not one per version');
     assert.deepEqual(reports[0]!.resources[0].intervals[0].intervalPeriod, { start: new Date(start).toISOString(), duration: 'PT4S' });
+    assert.deepEqual(vtn.violations, []);
+  } finally {
+    await tc.stop();
+    await vtn.stop();
+  }
+});
+
+test('reportDescriptors with aggregate: one AGGREGATED_REPORT for an interval over every resource', { skip, timeout: 60_000 }, async () => {
+  const vtn = await startTestVtn({ clients: { [CLIENT.clientId]: CLIENT.clientSecret }, checker: loadSpec() });
+  const program = vtn.addProgram('dr');
+  const tag = `${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+  const [a, b] = [`oa-${tag}`, `ob-${tag}`];
+  const tc = await startTestCollector({
+    sites: [{ id: a, name: 'A' }, { id: b, name: 'B' }],
+    openadr: { vtnUrl: vtn.url, auth: CLIENT, venName: 'ven-g', programs: ['dr'], resources: [{ name: 'res-a', sites: [a] }, { name: 'res-b', sites: [b] }], pollS: 0.3, reportDelayS: 0 },
+  });
+  try {
+    const ev = await vtn.createEvent({ ...limitEvent(program.id, Date.now() + 500, 'PT2S', 100), reportDescriptors: [{ payloadType: 'OPERATING_STATE', aggregate: true }] });
+    await waitFor('the report at the VTN', () => vtn.reports.some((r) => r.eventID === ev.id), { timeoutMs: 20_000 });
+    await waitFor('nothing left to report', () => tc.collector.repos.openadr.unreported().length === 0 && tc.collector.repos.openadr.pendingReports() === 0);
+    const reports = vtn.reports.filter((r) => r.eventID === ev.id);
+    assert.equal(reports.length, 1, 'one report for both resources');
+    assert.deepEqual(reports[0]!.resources.map((r: { resourceName: string }) => r.resourceName), ['AGGREGATED_REPORT']);
+    // No agent reported on these sites: no invented usage, and the state says so.
+    assert.deepEqual(reports[0]!.resources[0].intervals[0].payloads, [{ type: 'OPERATING_STATE', values: ['ERROR'] }]);
     assert.deepEqual(vtn.violations, []);
   } finally {
     await tc.stop();

@@ -117,7 +117,7 @@ export function createVen(options: VenOptions) {
       const source: EventSource = { kind: 'openadr', ven: config.venName, programId: program.id, programName: program.programName, vtnEventId: ev.id, intervalId: m.intervalId };
       try {
         const { event } = events.create(m.request, actor, source);
-        repos.openadr.insertLink({ vtnEventId: ev.id, intervalId: m.intervalId, eventId: event.id, programId: program.id, modification: ev.modificationDateTime, startTs: m.startTs, endTs: m.endTs, resource: m.resource, reportTypes: mapping.reportTypes });
+        repos.openadr.insertLink({ vtnEventId: ev.id, intervalId: m.intervalId, eventId: event.id, programId: program.id, modification: ev.modificationDateTime, startTs: m.startTs, endTs: m.endTs, resource: m.resource, reportTypes: mapping.reportTypes, aggregate: mapping.aggregate });
         created++;
       } catch (err) {
         log.warn({ err: describeError(err), vtnEventId: ev.id, intervalId: m.intervalId }, 'openadr interval not carried out');
@@ -196,7 +196,9 @@ export function createVen(options: VenOptions) {
 
   /** Reports of intervals that ended are built once from the store and queued. */
   function buildDue(now: number): void {
+    const done = new Set<string>(); // links reported earlier in this pass (an aggregate takes its peers along)
     for (const l of repos.openadr.unreported()) {
+      if (done.has(l.eventId)) continue;
       const e = repos.events.get(l.eventId);
       if (!e) continue;
       if (!l.curtailed && repos.events.targets(l.eventId).some((t) => t.state === 'holding' || t.state === 'confirmed')) repos.openadr.markCurtailed(l.eventId);
@@ -211,9 +213,25 @@ export function createVen(options: VenOptions) {
         continue;
       }
       const curtailed = l.curtailed;
-      const averageKw = until > l.startTs ? repos.openadr.averageKw(siteIdsOf(e.scope), l.startTs, until) : null;
+      let resource = l.resource;
+      let scopeSites = siteIdsOf(e.scope);
+      let anyCurtailed = curtailed;
+      if (l.aggregate) {
+        // One report for the interval over every resource, once all of them are over (openadr3.yaml resourceName: AGGREGATED_REPORT).
+        const peers = repos.openadr.links(l.vtnEventId).filter((o) => o.intervalId === l.intervalId && o.eventId !== l.eventId && !o.reported);
+        const peerEvents = peers.map((o) => repos.events.get(o.eventId));
+        if (peerEvents.some((pe) => pe && (pe.status === 'scheduled' || pe.status === 'active'))) continue;
+        for (const [i, o] of peers.entries()) {
+          scopeSites = [...new Set([...scopeSites, ...(peerEvents[i] ? siteIdsOf(peerEvents[i]!.scope) : [])])];
+          anyCurtailed ||= o.curtailed;
+          repos.openadr.enqueueReport(o.eventId, o.vtnEventId, o.intervalId, null, now);
+          done.add(o.eventId);
+        }
+        resource = 'AGGREGATED_REPORT';
+      }
+      const averageKw = until > l.startTs ? repos.openadr.averageKw(scopeSites, l.startTs, until) : null;
       const body = until > l.startTs
-        ? buildReport(config.venName, { vtnEventId: l.vtnEventId, intervalId: l.intervalId, resource: l.resource, startTs: l.startTs, endTs: until, averageKw, curtailed, types: l.reportTypes as ReportType[] })
+        ? buildReport(config.venName, { vtnEventId: l.vtnEventId, intervalId: l.intervalId, resource, startTs: l.startTs, endTs: until, averageKw, curtailed: anyCurtailed, types: l.reportTypes as ReportType[] })
         : null; // cancelled before it began: nothing happened to report (a null row is dropped by the sender)
       repos.openadr.enqueueReport(l.eventId, l.vtnEventId, l.intervalId, body, now);
     }

@@ -299,6 +299,8 @@ export const MIGRATIONS: readonly string[] = [
     end_ts INTEGER NOT NULL,
     resources TEXT NOT NULL,
     report_types TEXT NOT NULL,
+    -- the event's reportDescriptors asked for one report over all its resources (AGGREGATED_REPORT)
+    aggregate INTEGER NOT NULL DEFAULT 0,
     -- set once a target of the event was seen holding or confirmed: OPERATING_STATE of its report
     curtailed INTEGER NOT NULL DEFAULT 0,
     reported INTEGER NOT NULL DEFAULT 0,

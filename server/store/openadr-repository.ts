@@ -10,14 +10,15 @@ export interface OpenAdrLink {
   endTs: number;
   resource: string;
   reportTypes: string[];
+  aggregate: boolean;
   curtailed: boolean;
   reported: boolean;
 }
 
-interface RawLink { vtn_event_id: string; interval_id: number; event_id: string; program_id: string; modification: string; start_ts: number; end_ts: number; resources: string; report_types: string; curtailed: number; reported: number }
+interface RawLink { vtn_event_id: string; interval_id: number; event_id: string; program_id: string; modification: string; start_ts: number; end_ts: number; resources: string; report_types: string; aggregate: number; curtailed: number; reported: number }
 const toLink = (r: RawLink): OpenAdrLink => ({
   vtnEventId: r.vtn_event_id, intervalId: r.interval_id, eventId: r.event_id, programId: r.program_id, modification: r.modification, startTs: r.start_ts, endTs: r.end_ts,
-  resource: r.resources, reportTypes: JSON.parse(r.report_types) as string[], curtailed: r.curtailed === 1, reported: r.reported === 1,
+  resource: r.resources, reportTypes: JSON.parse(r.report_types) as string[], aggregate: r.aggregate === 1, curtailed: r.curtailed === 1, reported: r.reported === 1,
 });
 
 export interface OutboxRow { id: number; vtnEventId: string; intervalId: number; body: unknown; attempts: number; createdAt: number; lastError: string | null; sentAt: number | null }
@@ -26,8 +27,8 @@ export type OpenAdrRepository = ReturnType<typeof createOpenAdrRepository>;
 
 /** The OpenADR VEN's links from VTN event intervals to hashwatt events, and its report outbox. */
 export function createOpenAdrRepository(db: Db) {
-  const insertLink = db.prepare(`INSERT OR REPLACE INTO openadr_links (vtn_event_id, interval_id, event_id, program_id, modification, start_ts, end_ts, resources, report_types)
-    VALUES (@vtnEventId, @intervalId, @eventId, @programId, @modification, @startTs, @endTs, @resource, @reportTypes)`);
+  const insertLink = db.prepare(`INSERT OR REPLACE INTO openadr_links (vtn_event_id, interval_id, event_id, program_id, modification, start_ts, end_ts, resources, report_types, aggregate)
+    VALUES (@vtnEventId, @intervalId, @eventId, @programId, @modification, @startTs, @endTs, @resource, @reportTypes, @aggregate)`);
   const linksOf = db.prepare<[string], RawLink>('SELECT * FROM openadr_links WHERE vtn_event_id = ? ORDER BY interval_id');
   const allLinks = db.prepare<[], RawLink>('SELECT * FROM openadr_links WHERE reported = 0');
   const setModification = db.prepare<[string, string]>('UPDATE openadr_links SET modification = ? WHERE vtn_event_id = ?');
@@ -51,7 +52,7 @@ export function createOpenAdrRepository(db: Db) {
 
   return {
     insertLink(l: Omit<OpenAdrLink, 'curtailed' | 'reported'>): void {
-      insertLink.run({ ...l, reportTypes: JSON.stringify(l.reportTypes) });
+      insertLink.run({ ...l, reportTypes: JSON.stringify(l.reportTypes), aggregate: l.aggregate ? 1 : 0 });
     },
     links(vtnEventId: string): OpenAdrLink[] {
       return linksOf.all(vtnEventId).map(toLink);
