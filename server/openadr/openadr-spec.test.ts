@@ -31,3 +31,11 @@ test('error answers conform to problem (an OpenAPI 3.0 exclusive bound)', { skip
   assert.deepEqual(spec.response('GET', '/events', 500, { title: 'Internal Server Error', status: 500, detail: 'x' }), []);
   assert.ok(spec.response('GET', '/events', 500, { status: 600 }).length > 0, 'status 600 is out of range');
 });
+
+test('query strings are checked against the operation\'s parameters', { skip }, () => {
+  const spec = loadSpec();
+  assert.deepEqual(spec.query('GET', '/events?programID=p-1&skip=0&limit=50'), []);
+  assert.deepEqual(spec.query('GET', '/subscriptions?clientName=ven-1'), []);
+  assert.ok(spec.query('GET', '/events?limit=500').some((e) => e.includes('limit must be <= 50')));
+  assert.deepEqual(spec.query('GET', '/events?colour=red'), ['query GET /events: parameter colour is not declared']);
+});

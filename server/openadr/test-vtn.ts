@@ -6,6 +6,7 @@ import { connectMqtt } from '../../shared/mqtt/connect.js';
 /** Checks of exchanges against the OpenADR OpenAPI document (the tests pass one built with ajv). */
 export interface ExchangeChecker {
   request(method: string, path: string, body: unknown): string[];
+  query?(method: string, pathWithQuery: string): string[];
   response(method: string, path: string, status: number, body: unknown): string[];
   schema(name: string, value: unknown): string[];
 }
@@ -114,6 +115,7 @@ export async function startTestVtn(options: TestVtnOptions) {
     const path = url.pathname;
     const full = `${path}${url.search}`;
     const text = await readBody(req);
+    if (url.search && options.checker?.query) check(() => options.checker!.query!(method, full));
     if (mode === 'slow') await new Promise((r) => setTimeout(r, options.slowMs ?? 15_000));
     if (mode === 'error') {
       counts.refused++;

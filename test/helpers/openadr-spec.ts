@@ -43,6 +43,8 @@ export interface SpecValidator {
   /** Errors of a request body for `method path` (path with its query string dropped), [] when valid. */
   request(method: string, path: string, body: unknown): string[];
   response(method: string, path: string, status: number, body: unknown): string[];
+  /** Errors of the query string of `method path?query`: each parameter declared by the operation, of its type. */
+  query(method: string, pathWithQuery: string): string[];
   /** Errors against one components/schemas entry (notifications, which no path describes). */
   schema(name: string, value: unknown): string[];
 }
@@ -103,6 +105,24 @@ export function loadSpec(): SpecValidator {
       const schema = (resolveRef(r).content as Json | undefined)?.['application/json']?.schema as Json | undefined;
       if (!schema) return body === undefined || body === '' ? [] : [`response ${method} ${path} ${status}: a body where none is described`];
       return check(schema, body, `response ${method} ${path} ${status}`);
+    },
+    query(method, pathWithQuery) {
+      const url = new URL(pathWithQuery, 'http://vtn.invalid');
+      const p = url.pathname;
+      const found = operations.find((o) => o.re.test(p));
+      const op = found?.item[method.toLowerCase()] as Json | undefined;
+      if (!op) return [`query ${method} ${p}: no such operation`];
+      const declared = [...((found!.item.parameters as Json[] | undefined) ?? []), ...((op.parameters as Json[] | undefined) ?? [])].map(resolveRef).filter((x) => x.in === 'query');
+      const errors: string[] = [];
+      for (const [name, raw] of url.searchParams) {
+        const param = declared.find((d) => d.name === name);
+        if (!param) { errors.push(`query ${method} ${p}: parameter ${name} is not declared`); continue; }
+        const schema = param.schema as Json;
+        const type = resolveRef(schema).type;
+        const value = type === 'integer' || type === 'number' ? Number(raw) : type === 'boolean' ? raw === 'true' ? true : raw === 'false' ? false : raw : type === 'array' ? [raw] : raw;
+        errors.push(...check(schema, value, `query ${method} ${p} ${name}`));
+      }
+      return errors;
     },
     schema(name, value) {
       return check({ $ref: `#/components/schemas/${name}` }, value, name);
