@@ -1,8 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { startTestVtn, type TestVtn } from '../openadr/test-vtn.js';
 import type { DemoSitePlan } from './demo-plan.js';
 
 const PROGRAM = 'demo-capacity';
-const CLIENT = { clientId: 'hashwatt-demo-ven', clientSecret: 'demo-secret-not-for-production' };
 
 /**
  * `hashwatt demo --openadr-test-vtn`: the built-in test VTN on a free loopback
@@ -10,6 +10,8 @@ const CLIENT = { clientId: 'hashwatt-demo-ven', clientSecret: 'demo-secret-not-f
  * one VEN resource per demo site.
  */
 export async function startDemoVtn(plans: DemoSitePlan[]): Promise<{ vtn: TestVtn; openadr: Record<string, unknown> }> {
+  // A fresh secret per run: the VTN lives on loopback for this run only.
+  const CLIENT = { clientId: 'hashwatt-demo-ven', clientSecret: randomBytes(16).toString('hex') };
   const vtn = await startTestVtn({ clients: { [CLIENT.clientId]: CLIENT.clientSecret } });
   vtn.addProgram(PROGRAM);
   return {
