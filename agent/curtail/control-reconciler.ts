@@ -1,11 +1,11 @@
 import type { Logger } from '../../shared/log/logger.js';
 import { ControlSchema, type Control, type ControlReport, type DecodeResult } from '../../shared/protocol/index.js';
 import type { CurtailmentConfig } from '../config/agent-config.js';
-import type { ActionResult } from '../drivers/miners/miner-driver.js';
 import type { ManagedMiner } from '../poll/managed-miner.js';
 import type { CurtailRepository } from '../store/curtail-repository.js';
 import { evaluateControl, type TrustedKey } from './control-intake.js';
-import { planStep, type Candidate, type Plan, type Target } from './curtail-plan.js';
+import { planStep, type Candidate, type Target } from './curtail-plan.js';
+import { createMinerActions } from './miner-actions.js';
 
 export type ReportBody = Omit<ControlReport, 'v' | 'site' | 'agent' | 'ts'>;
 
@@ -21,6 +21,8 @@ export interface ReconcilerOptions {
   keys: readonly TrustedKey[];
   config: CurtailmentConfig;
   miners: () => readonly ManagedMiner[];
+  /** Miner commands in flight at once (the agent's poll.concurrency). */
+  concurrency?: number;
   measurement: () => Measurement | undefined;
   report: (body: ReportBody) => void;
   log: Logger;
@@ -39,8 +41,9 @@ export interface ReconcilerStatus {
 /**
  * Carries out the retained `control` (a desired state, not a command queue):
  * takes or refuses each received revision, then on every poll steps towards
- * the target in batches, confirming each miner by read-back and replacing one
- * that ignores the command. State that must survive a restart lives in the
+ * the target, replacing a miner that ignores the command. Normal priority
+ * ramps in confirmed batches; emergency sleeps go out in one wave
+ * (miner-actions.ts). State that must survive a restart lives in the
  * repository; the decisions themselves are in curtail-plan.ts.
  */
 export function createControlReconciler(options: ReconcilerOptions) {
@@ -56,6 +59,14 @@ export function createControlReconciler(options: ReconcilerOptions) {
   let refused = new Set<string>();
   const timers = new Set<NodeJS.Timeout>();
   const never = new Set(config.neverCurtail);
+  const actions = createMinerActions({
+    repo,
+    concurrency: options.concurrency ?? 64,
+    confirmTimeoutMs: config.confirmTimeoutMs,
+    onRefused: (id) => refused.add(id),
+    log,
+    now,
+  });
 
   function load(): void {
     const stored = repo.control();
@@ -166,48 +177,6 @@ export function createControlReconciler(options: ReconcilerOptions) {
     });
   }
 
-  async function act(plan: Plan, miners: readonly ManagedMiner[], revision: number): Promise<void> {
-    const byId = new Map(miners.map((m) => [m.id, m]));
-    const opts = { confirmTimeoutMs: config.confirmTimeoutMs };
-    await Promise.all([
-      ...plan.sleep.map(async (id) => {
-        const m = byId.get(id);
-        if (!m?.driver) return;
-        const before = m.reading;
-        const result: ActionResult = await m.driver.sleep(opts).catch((err: Error) => ({ ok: false as const, reason: 'unreachable' as const, message: err.message, elapsedMs: 0 }));
-        if (result.ok || result.observedState === 'sleeping') {
-          repo.addCurtailed({
-            minerId: id,
-            previousState: before?.state ?? 'hashing',
-            previousPowerTargetW: before?.powerTargetW ?? null,
-            expectedKw: (m.lastHashing?.w ?? before?.powerW ?? 0) / 1000,
-            sleptAt: now(),
-            revision,
-          });
-          if (m.reading) m.reading = { ...m.reading, state: 'sleeping', powerW: result.observedPowerW ?? m.reading.powerW, hashrateThs: 0 };
-        } else {
-          refused.add(id);
-          log.warn({ minerId: id, reason: result.reason, message: result.message }, 'miner did not sleep; picking another');
-        }
-      }),
-      ...plan.wake.map(async (id) => {
-        const m = byId.get(id);
-        if (!m?.driver) {
-          log.warn({ minerId: id }, 'miner to wake is no longer configured; forgetting it');
-          repo.removeCurtailed(id);
-          return;
-        }
-        const result: ActionResult = await m.driver.wake(opts).catch((err: Error) => ({ ok: false as const, reason: 'unreachable' as const, message: err.message, elapsedMs: 0 }));
-        if (result.ok) {
-          repo.removeCurtailed(id);
-          if (m.reading) m.reading = { ...m.reading, state: result.observedState };
-        } else {
-          log.warn({ minerId: id, reason: result.reason, message: result.message }, 'miner did not wake; will retry');
-        }
-      }),
-    ]);
-  }
-
   async function step(): Promise<void> {
     const t = now();
     const { target, why } = targetOf(control, t);
@@ -217,6 +186,7 @@ export function createControlReconciler(options: ReconcilerOptions) {
     if (lastActionEndAt > 0 && (!m || m.ts < lastActionEndAt)) return;
     if (t < nextActionAt) return;
     const miners = options.miners();
+    if (actions.unconfirmed() > 0) await actions.settle(miners);
     const measured = measuredKw(m);
     if (target.kind === 'cap' && Number.isNaN(target.capKw)) {
       status = 'failed';
@@ -234,15 +204,26 @@ export function createControlReconciler(options: ReconcilerOptions) {
       now: t,
     });
     targetKw = plan.targetKw ?? null;
-    const asleepBefore = repo.curtailed().length;
+    // Wave commands still unconfirmed: commanded, counted by the plan, not yet shown asleep.
+    const unconfirmed = actions.unconfirmed();
+    const asleepBefore = repo.curtailed().length - unconfirmed;
+    if (plan.status === 'holding' && unconfirmed > 0 && plan.sleep.length + plan.wake.length === 0) plan.status = 'ramping';
     if (control && (why !== 'pending' || asleepBefore > 0)) {
       if (plan.status === 'ramping') send({ revision, status: 'ramping', minersAsleep: asleepBefore, achievedKw: measured, targetKw });
       if (plan.status === 'failed') send({ revision, status: 'failed', reason: plan.reason ?? 'internal', ...(plan.detail ? { detail: plan.detail } : {}), achievedKw: measured, minersAsleep: asleepBefore });
     }
     status = why === 'active' ? plan.status : plan.status === 'released' ? 'released' : why;
     if (plan.sleep.length + plan.wake.length > 0) {
-      log.info({ revision, sleep: plan.sleep.length, wake: plan.wake.length, status: plan.status }, 'curtailment batch');
-      await act(plan, miners, revision);
+      const wave = emergency && plan.sleep.length > 0;
+      log.info({ revision, sleep: plan.sleep.length, wake: plan.wake.length, status: plan.status, wave }, 'curtailment batch');
+      if (wave) {
+        await actions.wave(plan, miners, revision);
+        // No pause: what is left (refusals, replacements) goes out on the next poll.
+        lastActionEndAt = now();
+        nextActionAt = lastActionEndAt;
+        return;
+      }
+      await actions.ramp(plan, miners, revision);
       lastActionEndAt = now();
       const pauseS = control && control.rampSeconds > 0 ? Math.min(control.rampSeconds, config.batchPauseS || control.rampSeconds) : config.batchPauseS;
       nextActionAt = lastActionEndAt + pauseS * 1000;
@@ -291,7 +272,7 @@ export function createControlReconciler(options: ReconcilerOptions) {
         mode: control?.mode ?? null,
         validUntil: control?.validUntil ?? null,
         status,
-        minersAsleep: repo.curtailed().length,
+        minersAsleep: repo.curtailed().length - actions.unconfirmed(),
         targetKw,
       };
     },
