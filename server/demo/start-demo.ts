@@ -9,7 +9,7 @@ import { registerDashboard } from '../dashboard/serve-dashboard.js';
 import { createCollector, type Collector } from '../main.js';
 import { allocationFor, planDemoSites, type DemoSitePlan } from './demo-plan.js';
 import { choosePort } from './demo-ports.js';
-import { demoAgentConfig, startDemoSite, type DemoSite } from './demo-site.js';
+import { demoAgentConfig, startDemoSite, type DemoAgentSettings, type DemoSite } from './demo-site.js';
 import { loadOrCreateDemoTokens, tokenConfigs, type DemoTokens } from './demo-tokens.js';
 
 export interface DemoOptions {
@@ -28,6 +28,8 @@ export interface DemoOptions {
   siteIdPrefix?: string;
   /** Agent poll schedule (node-cron with seconds). */
   pollCron?: string;
+  /** Overrides of the agents' curtailment settings (benchmarks). */
+  agentCurtailment?: DemoAgentSettings['curtailment'];
   /** Compliance timings; the demo shortens them so a violation shows within a minute. */
   compliance?: { windowS?: number; graceS?: number; closeAfterS?: number };
   log: Logger;
@@ -122,7 +124,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     if (mqtt?.takenPreferred) moved.push({ what: 'MQTT', wanted: mqtt.takenPreferred, got: Number(new URL(brokerUrl).port) });
 
     for (const site of started) {
-      const config = demoAgentConfig(site, { brokerUrl, publicKeyFile: keys.publicKeyFile, dataDir, pollCron: options.pollCron ?? '*/5 * * * * *', timeFactor });
+      const config = demoAgentConfig(site, { brokerUrl, publicKeyFile: keys.publicKeyFile, dataDir, pollCron: options.pollCron ?? '*/5 * * * * *', timeFactor, curtailment: options.agentCurtailment });
       agents.push(createAgent({ config, log: options.log }));
     }
     await Promise.all(agents.map((a) => a.start()));
