@@ -215,8 +215,8 @@ async function main(): Promise<void> {
 async function clearRetained(url: string, prefix: string): Promise<void> {
   const client = await mqtt.connectAsync(url, { clientId: `hashwatt-shed-bench-clean-${process.pid}` });
   const topics = new Set<string>();
-  client.on('message', (topic, payload, packet) => { if (packet.retain && payload.length > 0) topics.add(topic); });
-  await client.subscribeAsync(`hashwatt/v1/${prefix}+/#`);
+  client.on('message', (topic, payload, packet) => { if (packet.retain && payload.length > 0 && topic.startsWith(`hashwatt/v1/${prefix}`)) topics.add(topic); });
+  await client.subscribeAsync('hashwatt/v1/+/#');
   await new Promise((r) => setTimeout(r, 1000));
   for (const t of topics) await client.publishAsync(t, Buffer.alloc(0), { retain: true, qos: 1 });
   await client.endAsync();

@@ -187,7 +187,9 @@ export function createControlReconciler(options: ReconcilerOptions) {
     if (t < nextActionAt) return;
     const miners = options.miners();
     if (actions.unconfirmed() > 0) await actions.settle(miners);
-    const measured = measuredKw(m);
+    const metered = measuredKw(m);
+    // Miners of an emergency wave still in their pause draw on the meter: count what they will save, or a cap would sleep more.
+    const measured = metered === null ? null : Math.max(0, metered - actions.unconfirmedKw());
     if (target.kind === 'cap' && Number.isNaN(target.capKw)) {
       status = 'failed';
       send({ revision, status: 'failed', reason: 'no_measurement', detail: 'no baseline power was measured when the shed_kw control arrived' });
@@ -209,8 +211,8 @@ export function createControlReconciler(options: ReconcilerOptions) {
     const asleepBefore = repo.curtailed().length - unconfirmed;
     if (plan.status === 'holding' && unconfirmed > 0 && plan.sleep.length + plan.wake.length === 0) plan.status = 'ramping';
     if (control && (why !== 'pending' || asleepBefore > 0)) {
-      if (plan.status === 'ramping') send({ revision, status: 'ramping', minersAsleep: asleepBefore, achievedKw: measured, targetKw });
-      if (plan.status === 'failed') send({ revision, status: 'failed', reason: plan.reason ?? 'internal', ...(plan.detail ? { detail: plan.detail } : {}), achievedKw: measured, minersAsleep: asleepBefore });
+      if (plan.status === 'ramping') send({ revision, status: 'ramping', minersAsleep: asleepBefore, achievedKw: metered, targetKw });
+      if (plan.status === 'failed') send({ revision, status: 'failed', reason: plan.reason ?? 'internal', ...(plan.detail ? { detail: plan.detail } : {}), achievedKw: metered, minersAsleep: asleepBefore });
     }
     status = why === 'active' ? plan.status : plan.status === 'released' ? 'released' : why;
     if (plan.sleep.length + plan.wake.length > 0) {
@@ -231,10 +233,10 @@ export function createControlReconciler(options: ReconcilerOptions) {
     }
     if (!control) return;
     if (plan.status === 'holding' && why === 'active') {
-      send({ revision, status: 'holding', achievedKw: measured, minersAsleep: asleepBefore, targetKw });
+      send({ revision, status: 'holding', achievedKw: metered, minersAsleep: asleepBefore, targetKw });
     } else if (plan.status === 'released' && why !== 'pending') {
       repo.setPhase('released');
-      send({ revision, status: 'released', achievedKw: measured, minersAsleep: 0 });
+      send({ revision, status: 'released', achievedKw: metered, minersAsleep: 0 });
     }
   }
 

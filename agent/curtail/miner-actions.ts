@@ -169,6 +169,11 @@ export function createMinerActions(options: MinerActionsOptions) {
 
     /** Wave commands not yet confirmed by a reading. */
     unconfirmed: (): number => pending.size,
+    /** kW the unconfirmed miners are expected to take off once their pause ends (a cap must not count them twice). */
+    unconfirmedKw(): number {
+      if (pending.size === 0) return 0;
+      return repo.curtailed().reduce((sum, c) => sum + (pending.has(c.minerId) ? c.expectedKw : 0), 0);
+    },
     forget(): void {
       pending.clear();
     },

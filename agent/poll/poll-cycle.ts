@@ -50,7 +50,7 @@ export async function pollCycle(miners: readonly ManagedMiner[], options: PollCy
   /** The last real reading, while fresh enough to stand in for a missed one. */
   const lastOr = (m: ManagedMiner, missed: MinerReading): MinerReading => {
     const prev = m.reading;
-    if (!prev || prev.state === 'offline' || prev.state === 'error' || now() - prev.readAt > keepLastMs) return missed;
+    if (keepLastMs <= 0 || !prev || prev.state === 'offline' || prev.state === 'error' || now() - prev.readAt > keepLastMs) return missed;
     carried++;
     return { ...prev, error: `${missed.error ?? 'read missed'}; showing the reading of ${Math.round((now() - prev.readAt) / 1000)} s ago` };
   };
