@@ -13,6 +13,7 @@ import { shedTimes, percentile, type MeterTrace } from './shed-bench-meters.js';
 /**
  * npm run bench -- shed [--sites 20] [--miners 3000] [--count 2500] [--time-factor 1]
  *                       [--url mqtt://127.0.0.1:1883 | --embedded] [--hold-s 40]
+ *                       [--priority emergency|normal] [--skip-restore]
  *
  * The demo's world (emulated miners of four firmwares at real firmware
  * delays, a Modbus meter per site, one agent per site, the collector) on the
@@ -32,7 +33,9 @@ for (let i = 2; i < process.argv.length; i++) {
 }
 const SITES = Number(args.get('sites') ?? 20);
 const MINERS = Number(args.get('miners') ?? 3000);
-const COUNT = Number(args.get('count') ?? Math.round(MINERS * 0.83));
+const COUNT = Number(args.get('count') ?? Math.round((MINERS * 2500) / 3000));
+const PRIORITY = args.get('priority') ?? 'emergency';
+const RESTORE = !args.has('skip-restore');
 const TIME_FACTOR = Number(args.get('time-factor') ?? 1);
 const HOLD_S = Number(args.get('hold-s') ?? 40);
 const URL_ARG = args.get('url') ?? 'mqtt://127.0.0.1:1883';
@@ -123,18 +126,19 @@ async function main(): Promise<void> {
       }
     })();
     // The live counts, once a second, as an operator's dashboard reads them.
-    const sleepingSeries: Array<{ t: number; sleeping: number }> = [];
+    const sleepingSeries: Array<{ t: number; sleeping: number; offline: number }> = [];
     let countsTimer: NodeJS.Timeout | undefined;
     const readCounts = async () => {
       const { body } = await http('GET', `${demo.httpUrl}/api/v1/sites`, demo.tokens.viewer);
-      sleepingSeries.push({ t: Date.now(), sleeping: (body.sites as any[]).filter((s) => minersOf.has(s.id)).reduce((a, s) => a + s.counts.sleeping, 0) });
+      const ours = (body.sites as any[]).filter((s) => minersOf.has(s.id));
+      sleepingSeries.push({ t: Date.now(), sleeping: ours.reduce((a, s) => a + s.counts.sleeping, 0), offline: ours.reduce((a, s) => a + s.counts.offline, 0) });
     };
     await new Promise((r) => setTimeout(r, 3000)); // baseline
     countsTimer = setInterval(() => void readCounts().catch(() => undefined), 1000);
     await http('GET', `${demo.httpUrl}/api/v1/events?limit=1`, grid); // warm the HTTP client
 
     const postAt = Date.now();
-    const created = await http('POST', `${demo.httpUrl}/api/v1/events`, grid, { scope: { sites: [...minersOf.keys()] }, kind: 'sleep_count', value: COUNT, durationS: 3600, priority: 'emergency', reason: 'shed bench' });
+    const created = await http('POST', `${demo.httpUrl}/api/v1/events`, grid, { scope: { sites: [...minersOf.keys()] }, kind: 'sleep_count', value: COUNT, durationS: 3600, priority: PRIORITY, reason: 'shed bench' });
     if (created.status !== 201) throw new Error(`POST /api/v1/events answered ${created.status}: ${JSON.stringify(created.body)}`);
     const event = created.body;
     const planned = new Map<string, number>((event.targets as any[]).map((t) => [t.site, t.shedKw]));
@@ -160,10 +164,12 @@ async function main(): Promise<void> {
       return [id, tail.reduce((a, p) => a + p.kw, 0) / Math.max(1, tail.length)];
     }));
     const cancelAt = Date.now();
-    const cancelled = await http('DELETE', `${demo.httpUrl}/api/v1/events/${event.id}`, grid);
-    if (cancelled.status !== 200) throw new Error(`DELETE answered ${cancelled.status}`);
     const restoreOf = (id: string) => shedTimes(traces.get(id)!, cancelAt, shedLevel.get(id)!, baseline.get(id)! - shedLevel.get(id)!, 'up');
-    await until('every site restored', 600_000, async () => [...planned.keys()].every((id) => restoreOf(id).t100 !== null), 1000).catch(() => undefined);
+    if (RESTORE) {
+      const cancelled = await http('DELETE', `${demo.httpUrl}/api/v1/events/${event.id}`, grid);
+      if (cancelled.status !== 200) throw new Error(`DELETE answered ${cancelled.status}`);
+      await until('every site restored', 600_000, async () => [...planned.keys()].every((id) => restoreOf(id).t100 !== null), 1000).catch(() => undefined);
+    }
     const restore = new Map([...planned.keys()].map((id) => [id, restoreOf(id)]));
 
     // Report.
@@ -177,7 +183,7 @@ async function main(): Promise<void> {
     const plannedTotal = ids.reduce((a, id) => a + planned.get(id)!, 0);
     const achievedTotal = ids.reduce((a, id) => a + settled.get(id)!, 0);
     process.stdout.write(`\nmachine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (at the end)\n`);
-    process.stdout.write(`event: sleep_count ${COUNT} of ${MINERS} miners, emergency, ${ids.length} sites; requested ${event.requestedKw.toFixed(0)} kW, planned ${plannedTotal.toFixed(0)} kW, achieved at the meters ${achievedTotal.toFixed(0)} kW (${((achievedTotal / plannedTotal) * 100).toFixed(1)} %) after ${HOLD_S} s\n`);
+    process.stdout.write(`event: sleep_count ${COUNT} of ${MINERS} miners, ${PRIORITY}, ${ids.length} sites; requested ${event.requestedKw.toFixed(0)} kW, planned ${plannedTotal.toFixed(0)} kW, achieved at the meters ${achievedTotal.toFixed(0)} kW (${((achievedTotal / plannedTotal) * 100).toFixed(1)} %) after ${HOLD_S} s\n`);
     process.stdout.write(`firmware floor: slowest miner's pause to voltage off ${(floorMs / 1000).toFixed(2)} s (emulator, time factor ${TIME_FACTOR})\n\n`);
     process.stdout.write(`                     time from the POST to the share of the planned shed off at the site meters (s)\n`);
     process.stdout.write(`                        p50     p99     max   sites missing\n`);
@@ -186,7 +192,7 @@ async function main(): Promise<void> {
       process.stdout.write(`  ${label.padEnd(18)} ${s1(s.p50)}  ${s1(s.p99)}  ${s1(s.max)}   ${s.missing}\n`);
     }
     process.stdout.write(`                     time from the DELETE to the share of the shed restored (normal priority, ramped)\n`);
-    for (const [label, k] of [['restore 50 %', 't50'], ['restore 90 %', 't90'], ['restore 100 % (98)', 't100']] as const) {
+    for (const [label, k] of RESTORE ? ([['restore 50 %', 't50'], ['restore 90 %', 't90'], ['restore 100 % (98)', 't100']] as const) : []) {
       const s = stats(col(restore, k));
       process.stdout.write(`  ${label.padEnd(18)} ${s1(s.p50)}  ${s1(s.p99)}  ${s1(s.max)}   ${s.missing}\n`);
     }
@@ -198,7 +204,7 @@ async function main(): Promise<void> {
     const during = sleepingSeries.filter((p) => p.t >= postAt);
     let worstDrop = 0;
     for (let i = 1; i < during.length; i++) worstDrop = Math.max(worstDrop, during[i - 1]!.sleeping - during[i]!.sleeping);
-    process.stdout.write(`\nlive counts: fleet counts.sleeping read ${during.length} times during the shed, ${during.map((p) => p.sleeping).join(' ')}\n`);
+    process.stdout.write(`\nlive counts, GET /api/v1/sites once a second during the shed (${during.length} reads), fleet sum of counts.sleeping/offline:\n  ${during.map((p) => `${p.sleeping}/${p.offline}`).join(' ')}\n`);
     process.stdout.write(`largest fall between consecutive reads while nothing woke: ${worstDrop}\n`);
     const worst90 = stats(col(shed, 't90'));
     process.stdout.write(`\ntarget: 90 % of the planned kW off within 16 s on every site: ${worst90.max !== null && worst90.max <= 16_000 ? 'met' : 'NOT met'}\n`);
