@@ -48,6 +48,10 @@ test('unauthorized and wrong-role requests get 401/403; malformed bodies get 400
     for (const p of ['body.scope', 'body.durationS', 'body.priority']) assert.ok(evPaths.includes(p), `${p} in ${evPaths.join(', ')}`);
     const noValue = await tc.api('/api/v1/events', { method: 'POST', body: { scope: { all: true }, kind: 'reduce_by_kw', durationS: 60 } });
     assert.deepEqual(noValue.body.issues.map((i: { path: string }) => i.path), ['body.value']);
+    // A fractional duration made a control with a non-integer validUntil that every agent refused (issue 13 #7).
+    const fractional = await tc.api('/api/v1/events', { method: 'POST', body: { scope: { all: true }, kind: 'full', durationS: 60.5 } });
+    assert.equal(fractional.status, 400);
+    assert.deepEqual(fractional.body.issues.map((i: { path: string; message: string }) => `${i.path}: ${i.message}`), ['body.durationS: durationS must be a whole number of seconds']);
     assert.equal((await tc.api('/api/v1/energy?from=2024-13&to=x')).status, 400);
     assert.equal((await tc.api('/api/v1/sites/nope-site/series?step=5')).status, 400);
     assert.equal((await tc.api('/api/v1/sites/nope-site')).status, 404);
@@ -202,18 +206,20 @@ test('energy per day as JSON and CSV, and the SSE stream carries site updates', 
       const site = `${tc.prefix}-e`;
       const p = await startTestPublisher(tc.broker.url, site);
       pubs.push(p);
-      const day = Date.UTC(2024, 0, 2);
+      // A recent day: samples older than ingest.bounds.maxAgeDays are refused.
+      const day = (Math.floor(Date.now() / 86_400_000) - 3) * 86_400_000;
+      const date = new Date(day).toISOString().slice(0, 10);
       // 600 kW for 10 minutes = 100 kWh, by meter counter
       for (let i = 0; i <= 10; i++) await p.telemetry(i + 1, [sample(day + i * 60_000, 600, { meterKwh: 5000 + i * 10 })], { historical: true });
       await waitFor('ack 11', () => p.acks.some((a) => a.seq === 11));
-      const e = await tc.api('/api/v1/energy?from=2024-01-02&to=2024-01-02');
+      const e = await tc.api(`/api/v1/energy?from=${date}&to=${date}`);
       const row = e.body.rows.find((r: { site: string }) => r.site === site);
       assert.equal(row.kwh, 100);
       assert.equal(row.source, 'meter');
       assert.ok(Math.abs(row.fee - 0.23) < 1e-9);
-      const csv = await tc.api('/api/v1/energy?from=2024-01-02&to=2024-01-02', { headers: { accept: 'text/csv' } });
+      const csv = await tc.api(`/api/v1/energy?from=${date}&to=${date}`, { headers: { accept: 'text/csv' } });
       assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
-      assert.ok(csv.text.split('\n').some((l) => l.startsWith(`${site},2024-01-02,100,meter`)));
+      assert.ok(csv.text.split('\n').some((l) => l.startsWith(`${site},${date},100,meter`)));
       const series = await tc.api(`/api/v1/sites/${site}/series?from=${day}&to=${day + 3_600_000}&step=60000`);
       assert.equal(series.body.points.length, 11);
 

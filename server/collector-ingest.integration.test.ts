@@ -149,6 +149,35 @@ test('malformed MQTT payloads are refused, counted by reason, and the collector 
   }, {}, (prefix) => [`${prefix}-bad`]);
 });
 
+test('implausible samples are refused and counted by reason; good data keeps flowing and the live view follows the newest real sample', async () => {
+  await withCollector(async (tc, pubs) => {
+    const site = `${tc.prefix}-odd`;
+    const p = await startTestPublisher(tc.broker.url, site);
+    pubs.push(p);
+    await p.online();
+    const before = (await tc.api('/metrics', { token: null })).text;
+    const now = Date.now();
+    await p.telemetry(1, [sample(now - 2000, 100)]);
+    await p.telemetry(2, [sample(Date.UTC(2500, 0, 1), 999)]); // the year 2500
+    await p.telemetry(3, [sample(0, 999)]); // ts 0
+    await p.telemetry(4, [sample(now - 1000, 120), sample(now - 500, 3_500_000, { counts: counts(1_000_000) })]); // 3.5 GW, a million miners: one sample refused, the other kept
+    await p.telemetry(2 ** 53 - 1, [sample(now, 999)]);
+    await p.telemetry(5, [sample(now, 200)]);
+    await waitFor('seq 5 acked (refused samples do not hold the ack back)', () => p.acks.some((a) => a.seq === 5));
+    await waitFor('refusals counted', async () => {
+      const m = (await tc.api('/metrics', { token: null })).text;
+      const delta = (reason: string) => metric(m, 'hashwatt_ingest_rejects_total', `reason="${reason}"`) - (metric(before, 'hashwatt_ingest_rejects_total', `reason="${reason}"`) || 0);
+      return delta('implausible_time') === 2 && delta('implausible_value') === 1 && delta('seq_jump') === 1;
+    });
+    assert.ok(!p.acks.some((a) => a.seq > 5), 'the absurd seq is never acked');
+    await waitFor('live view at the newest real sample', async () => (await tc.api(`/api/v1/sites/${site}`)).body.kw === 200);
+    const stored = tc.collector.db.prepare('SELECT s.ts, s.meter_kw AS kw FROM samples s JOIN sites x ON x.id = s.site_id WHERE x.site = ? ORDER BY s.ts').all(site) as Array<{ ts: number; kw: number }>;
+    assert.deepEqual(stored.map((r) => r.kw), [100, 120, 200]);
+    const gaps = tc.collector.db.prepare('SELECT COUNT(*) AS n FROM telemetry_gaps').get() as { n: number };
+    assert.equal(gaps.n, 0);
+  }, {}, (prefix) => [`${prefix}-odd`]);
+});
+
 test('promtool accepts /metrics', async (t) => {
   const promtool = '/usr/bin/promtool';
   if (!existsSync(promtool)) {

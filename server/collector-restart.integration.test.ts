@@ -1,29 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { writeKeyPair } from '../shared/signing/key-files.js';
 import { connectMqtt } from '../shared/mqtt/connect.js';
 import { agentTopic, COLLECTOR_STATE_TOPIC } from '../shared/protocol/index.js';
 import { startTestBroker, uniqueId } from '../test/helpers/broker.js';
 import { waitFor } from '../test/helpers/wait-for.js';
-import { hashToken } from './http/auth.js';
+import { collectorProcess, HASHWATT_BIN } from '../test/helpers/collector-process.js';
 import { sample, startTestPublisher, type TestPublisher } from './testing/test-publisher.js';
 
-const BIN = new URL('../bin/hashwatt.js', import.meta.url).pathname;
-const TOKEN = 'restart-test-operator';
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** A publisher with a small outbox: every message stays until acked and is re-sent until then (what the agent does). */
 function withOutbox(p: TestPublisher) {
@@ -58,36 +46,11 @@ function withOutbox(p: TestPublisher) {
 test('SIGKILL mid-event: events, targets and retained controls survive; no telemetry lost or duplicated', { timeout: 55_000 }, async () => {
   const broker = await startTestBroker();
   const dir = await mkdtemp(join(tmpdir(), 'hashwatt-restart-'));
-  const keys = await writeKeyPair(join(dir, 'keys'));
   const prefix = uniqueId('r');
   const sites = [`${prefix}-a`, `${prefix}-b`];
-  const port = await freePort();
-  const configFile = join(dir, 'collector.yaml');
-  await writeFile(configFile, JSON.stringify({
-    broker: { url: broker.url, clientId: `${prefix}-collector` },
-    dataDir: join(dir, 'data'),
-    signing: { privateKeyFile: keys.privateKeyPath, publicKeyFile: keys.publicKeyPath },
-    http: { host: '127.0.0.1', port },
-    tokens: [{ name: 'ops', role: 'operator', sha256: hashToken(TOKEN) }],
-    sites: sites.map((id) => ({ id, name: id, allocationKw: 2000 })),
-    // Only our sites: on a shared Mosquitto no other test's collector may ack these agents (nor this one theirs).
-    ingest: { clientId: `${prefix}-collector`, flushMs: 50, sessionExpiryS: 120, sites },
-    events: { tickMs: 200, rampSeconds: 0 },
-  }));
-  const api = async (path: string, init: { method?: string; body?: unknown } = {}) => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5000), method: init.method ?? 'GET', headers: { authorization: `Bearer ${TOKEN}`, ...(init.body ? { 'content-type': 'application/json' } : {}) }, ...(init.body ? { body: JSON.stringify(init.body) } : {}) });
-    return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
-  };
-  let child: ChildProcess | undefined;
-  const startChild = async () => {
-    child = spawn(process.execPath, [BIN, 'collector', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HASHWATT_LOG_LEVEL: 'warn' } });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-    await waitFor('collector healthy', async () => {
-      if (child!.exitCode !== null) throw new Error(`collector exited ${child!.exitCode}: ${stderr}`);
-      return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.status === 200;
-    }, { timeoutMs: 15_000 });
-  };
+  const collector = await collectorProcess(dir, { brokerUrl: broker.url, prefix, sites });
+  const { api, configFile } = collector;
+  const startChild = () => collector.start();
   const pubs: TestPublisher[] = [];
   const outboxes: Array<ReturnType<typeof withOutbox>> = [];
   try {
@@ -119,14 +82,13 @@ test('SIGKILL mid-event: events, targets and retained controls survive; no telem
 
       // An online backup while it runs.
       const backup = join(dir, 'backup.db');
-      const b = spawnSync(process.execPath, [BIN, 'collector', 'backup', backup, '--config', configFile], { encoding: 'utf8' });
+      const b = spawnSync(process.execPath, [HASHWATT_BIN, 'collector', 'backup', backup, '--config', configFile], { encoding: 'utf8' });
       assert.equal(b.status, 0, b.stderr);
       const copy = new Database(backup, { readonly: true });
       assert.equal((copy.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n, 1);
       copy.close();
 
-      child!.kill('SIGKILL');
-      await new Promise((r) => child!.once('exit', r));
+      await collector.kill('SIGKILL');
       await waitFor('the Will says offline', () => mine().at(-1)?.online === false);
       await watcher.endAsync();
       await new Promise((r) => setTimeout(r, 300)); // telemetry keeps flowing into the broker while the collector is dead
@@ -152,7 +114,7 @@ test('SIGKILL mid-event: events, targets and retained controls survive; no telem
       clearInterval(flow);
     }
     await waitFor('every message acked', () => outboxes.every((o) => o.unacked() === 0), { timeoutMs: 20_000 });
-    const db = new Database(join(dir, 'data', 'collector.db'), { readonly: true });
+    const db = new Database(collector.dbFile, { readonly: true });
     try {
       for (const [i, site] of sites.entries()) {
         const row = db.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT s.ts) AS d, MIN(s.ts) AS lo, MAX(s.ts) AS hi FROM samples s JOIN sites x ON x.id = s.site_id WHERE x.site = ?').get(site) as { n: number; d: number };
@@ -168,10 +130,7 @@ test('SIGKILL mid-event: events, targets and retained controls survive; no telem
       await p.clearRetained().catch(() => undefined);
       await p.close().catch(() => undefined);
     }
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child!.once('exit', r));
-    }
+    await collector.kill('SIGTERM');
     await broker.stop();
     await rm(dir, { recursive: true, force: true });
   }

@@ -165,7 +165,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     violationsOpen: () => compliance.openCount(),
   };
 
-  async function connect(): Promise<MqttClient> {
+  async function connect(beforeConnect: (c: MqttClient) => void): Promise<MqttClient> {
     if (config.broker) brokerUrl = config.broker.url;
     else {
       broker = await startEmbeddedBroker({ host: config.embeddedBroker.host, port: config.embeddedBroker.port, log });
@@ -178,6 +178,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       ...base, url: brokerUrl, clientId, clean: false, reconnectPeriod: 1000,
       properties: { sessionExpiryInterval: config.ingest.sessionExpiryS },
       will: { topic: offline.topic, payload: offline.payload, qos: 1, retain: true },
+      beforeConnect,
     });
     const announce = () => {
       const online = encodeCollectorState({ v: 1, online: true, ts: clock(), instance: clientId });
@@ -206,9 +207,10 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       live.load(repos.agents.list());
       compliance.load();
       alerts.load();
-      client = await connect();
+      ingest = createIngest({ db, repos, metrics, log, config: config.ingest, clock, onCommitted });
+      const attached = ingest;
+      client = await connect((c) => attached.attach(c));
       events = createEventService({ repos, live, client, keys: { privateKey, publicKey }, config: config.events, log, clock, metrics, notify: (id) => hub.publish('event', id, () => { const e = events?.get(id); return e && eventView(e); }) });
-      ingest = createIngest({ client, db, repos, metrics, log, config: config.ingest, clock, onCommitted });
       await ingest.start();
       events.start();
       alerts.start();

@@ -5,7 +5,7 @@
  * signed payload is believed, not even its revision.
  */
 import type { KeyObject } from 'node:crypto';
-import type { Control, DecodeResult } from '../../shared/protocol/index.js';
+import { controlEnd, type Control, type DecodeResult } from '../../shared/protocol/index.js';
 import { verifyPayload } from '../../shared/signing/control-signing.js';
 
 export type RejectReason = 'unsigned' | 'bad_signature' | 'stale' | 'expired' | 'invalid' | 'wrong_target';
@@ -57,8 +57,9 @@ export function evaluateControl(
       return { verdict: 'reject', revision: control.revision, reason: 'stale', detail: `revision ${control.revision} is older than ${ctx.currentRevision} in force` };
     }
   }
-  if (control.validUntil <= ctx.now) {
-    return { verdict: 'reject', revision: control.revision, reason: 'expired', detail: `valid until ${new Date(control.validUntil).toISOString()}, which has passed` };
+  const end = controlEnd(control);
+  if (end <= ctx.now) {
+    return { verdict: 'reject', revision: control.revision, reason: 'expired', detail: `valid until ${new Date(end).toISOString()}, which has passed` };
   }
   return { verdict: 'accept', control, raw: message.raw };
 }

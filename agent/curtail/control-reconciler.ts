@@ -5,7 +5,9 @@ import type { ManagedMiner } from '../poll/managed-miner.js';
 import type { CurtailRepository } from '../store/curtail-repository.js';
 import { evaluateControl, type TrustedKey } from './control-intake.js';
 import { planStep, type Candidate, type Target } from './curtail-plan.js';
+import { edgesOf, inForce, stepAt } from './control-steps.js';
 import { createMinerActions } from './miner-actions.js';
+import { controlEnd } from '../../shared/protocol/index.js';
 
 export type ReportBody = Omit<ControlReport, 'v' | 'site' | 'agent' | 'ts'>;
 
@@ -84,7 +86,7 @@ export function createControlReconciler(options: ReconcilerOptions) {
   function scheduleEdges(c: Control): void {
     for (const t of timers) clearTimeout(t);
     timers.clear();
-    for (const at of [c.validFrom, c.validUntil]) {
+    for (const at of edgesOf(c)) {
       const delay = at - now();
       if (delay > 0 && delay < 2 ** 31 - 1) {
         const t = setTimeout(() => {
@@ -138,21 +140,21 @@ export function createControlReconciler(options: ReconcilerOptions) {
     void tick();
   }
 
-  function targetOf(c: Control | undefined, t: number): { target: Target; why: string } {
-    if (!c || c.mode === 'none') return { target: { kind: 'none' }, why: 'none' };
-    if (t >= c.validUntil) return { target: { kind: 'none' }, why: 'expired' };
-    if (t < c.validFrom) return { target: { kind: 'none' }, why: 'pending' };
-    switch (c.mode) {
+  function targetOf(c: Control | undefined, t: number): { target: Target; why: string; priority: Control['priority'] } {
+    const at = stepAt(c, t);
+    if (at.kind === 'none') return { target: { kind: 'none' }, why: at.why === 'gap' ? 'pending' : at.why, priority: 'normal' };
+    const { mode, value, priority } = at.ask;
+    switch (mode) {
       case 'full':
-        return { target: { kind: 'all' }, why: 'active' };
+        return { target: { kind: 'all' }, why: 'active', priority };
       case 'sleep_count':
-        return { target: { kind: 'count', count: Math.floor(c.value ?? 0) }, why: 'active' };
+        return { target: { kind: 'count', count: Math.floor(value ?? 0) }, why: 'active', priority };
       case 'max_kw':
-        return { target: { kind: 'cap', capKw: c.value ?? 0 }, why: 'active' };
+        return { target: { kind: 'cap', capKw: value ?? 0 }, why: 'active', priority };
       case 'shed_kw': {
         const baseline = repo.control()?.baselineKw;
-        if (baseline == null) return { target: { kind: 'cap', capKw: NaN }, why: 'no_baseline' };
-        return { target: { kind: 'cap', capKw: Math.max(0, baseline - (c.value ?? 0)) }, why: 'active' };
+        if (baseline == null) return { target: { kind: 'cap', capKw: NaN }, why: 'no_baseline', priority };
+        return { target: { kind: 'cap', capKw: Math.max(0, baseline - (value ?? 0)) }, why: 'active', priority };
       }
     }
   }
@@ -179,7 +181,7 @@ export function createControlReconciler(options: ReconcilerOptions) {
 
   async function step(): Promise<void> {
     const t = now();
-    const { target, why } = targetOf(control, t);
+    const { target, why, priority } = targetOf(control, t);
     const revision = control?.revision ?? 0;
     const m = options.measurement();
     // After acting, decide again only on a poll that started afterwards.
@@ -195,7 +197,7 @@ export function createControlReconciler(options: ReconcilerOptions) {
       send({ revision, status: 'failed', reason: 'no_measurement', detail: 'no baseline power was measured when the shed_kw control arrived' });
       return;
     }
-    const emergency = control?.priority === 'emergency';
+    const emergency = priority === 'emergency';
     const plan = planStep(target, candidates(miners), measured, {
       strategy: control?.strategy ?? config.strategy,
       batchSize: config.batchSize,
@@ -263,16 +265,14 @@ export function createControlReconciler(options: ReconcilerOptions) {
       await busy;
     },
     revisionInForce(): number | null {
-      if (!control || control.mode === 'none') return null;
-      const t = now();
-      return t >= control.validFrom && t < control.validUntil ? control.revision : null;
+      return control && inForce(control, now()) ? control.revision : null;
     },
     curtailedIds: (): Set<string> => new Set(repo.curtailed().map((x) => x.minerId)),
     status(): ReconcilerStatus {
       return {
         revision: control?.revision ?? null,
         mode: control?.mode ?? null,
-        validUntil: control?.validUntil ?? null,
+        validUntil: control ? controlEnd(control) : null,
         status,
         minersAsleep: repo.curtailed().length - actions.unconfirmed(),
         targetKw,

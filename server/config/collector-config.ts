@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BrokerConfigSchema } from '../../shared/config/broker-config.js';
 import { IdSchema } from '../../shared/protocol/ids.js';
+import { DEFAULT_BOUNDS } from '../ingest/plausibility.js';
 
 export const ROLES = ['viewer', 'operator', 'grid'] as const;
 export const RoleSchema = z.enum(ROLES);
@@ -96,8 +97,18 @@ export const CollectorConfigSchema = z.object({
        * must never both serve a site.
        */
       sites: z.array(IdSchema).max(100_000).optional(),
+      /** What an agent may claim before a sample or message is refused (docs/protocol.md#plausibility). */
+      bounds: z
+        .strictObject({
+          maxFutureS: z.number().int().positive().max(86_400).default(DEFAULT_BOUNDS.maxFutureS),
+          maxAgeDays: z.number().int().positive().max(3650).default(DEFAULT_BOUNDS.maxAgeDays),
+          maxSeqJump: z.number().int().positive().default(DEFAULT_BOUNDS.maxSeqJump),
+          maxMinersPerAgent: z.number().int().positive().default(DEFAULT_BOUNDS.maxMinersPerAgent),
+          maxKwPerAgent: z.number().positive().default(DEFAULT_BOUNDS.maxKwPerAgent),
+        })
+        .default(DEFAULT_BOUNDS),
     })
-    .default({ batchSize: 2000, flushMs: 200, gapTimeoutS: 60, sessionExpiryS: 3600, clientId: 'hashwatt-collector' }),
+    .default({ batchSize: 2000, flushMs: 200, gapTimeoutS: 60, sessionExpiryS: 3600, clientId: 'hashwatt-collector', bounds: DEFAULT_BOUNDS }),
   events: z
     .object({
       /** A target is confirmed when measured kW ≤ target × (1 + tolerance) (+ 1 kW slack). */

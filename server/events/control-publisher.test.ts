@@ -20,6 +20,7 @@ const cases: Array<[string, SiteWish[]]> = [
   ['full, emergency', [wish({ mode: 'full', value: null, targetKw: 0, priority: 'emergency' })]],
   ['none (restore)', []],
   ['scheduled ahead', [wish({ startTs: now + 60_000, endTs: now + 120_000 })]],
+  ['staggered events (a long schedule)', Array.from({ length: 120 }, (_, i) => wish({ eventId: `s${String(i).padStart(3, '0')}`, value: 100 + i, targetKw: 100 + i, startTs: now + i * 1000, endTs: now + 600_000 + i * 60_000 }))],
   ['120 overlapping events', Array.from({ length: 120 }, (_, i) => wish({ eventId: `e${String(i).padStart(3, '0')}`, value: 800 - i }))],
 ];
 
@@ -48,4 +49,11 @@ test('a site control is split over its agents pro rata to their draw', () => {
 test('controlMessage refuses a bad agent id with a clear error', () => {
   const [control] = Object.values(buildSignedControls('site-1', [agents[0]!], effectiveControl([], now), 1, now, 60, keys));
   assert.throws(() => controlMessage('site-1', 'bad/agent', control!), /agent id "bad\/agent"/);
+});
+
+test('each step of the schedule is split over the agents like the top level', () => {
+  const c = effectiveControl([wish({ eventId: 'a', value: 60, targetKw: 60, endTs: now + 240_000 }), wish({ eventId: 'b', value: 50, targetKw: 50, endTs: now + 100_000 })], now);
+  const controls = buildSignedControls('site-1', agents, c, 7, now, 60, keys);
+  assert.deepEqual(controls.a1!.schedule!.map((s) => s.value), [30, 36]);
+  assert.deepEqual(controls.a2!.schedule!.map((s) => s.value), [20, 24]);
 });

@@ -14,7 +14,7 @@ export interface AgentShare {
 }
 
 /** Splits a site's effective control over its agents (segments), pro rata to their draw or hashing miners. */
-function shareOf(control: EffectiveControl, agent: AgentShare, all: AgentShare[]): number | null {
+function shareOf(control: Pick<EffectiveControl, 'mode' | 'value'>, agent: AgentShare, all: AgentShare[]): number | null {
   if (control.value === null || all.length === 1) return control.value;
   if (control.mode === 'sleep_count') {
     const total = all.reduce((a, x) => a + x.hashing, 0);
@@ -47,6 +47,9 @@ export function buildSignedControls(
       mode: control.mode, value: shareOf(control, a, agents), level: 'sleep', strategy: 'least_efficient_first',
       rampSeconds: control.priority === 'emergency' ? 0 : rampSeconds, priority: control.priority, reason: control.reason, eventIds: control.eventIds,
     };
+    if (control.schedule.length > 0) {
+      unsigned.schedule = control.schedule.map((s) => ({ from: s.from, until: s.until, mode: s.mode, value: shareOf(s, a, agents), priority: s.priority }));
+    }
     // signPayload's algorithm (every field but sig, canonical JSON, Ed25519).
     const withKey = { ...unsigned, keyId };
     out[a.agent] = { ...withKey, sig: sign(null, signedBytes(withKey as Record<string, unknown>), keys.privateKey).toString('base64') } as Control;

@@ -23,7 +23,8 @@ export const EventRequestSchema = z
     value: z.number().finite().nonnegative().optional(),
     /** Start, ms since the epoch or an ISO 8601 time; defaults to now. */
     start: z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).optional(),
-    durationS: z.number().positive().max(30 * 86_400),
+    /** Whole seconds: every time the collector signs is integer ms, and agents refuse anything else. */
+    durationS: z.number().int('durationS must be a whole number of seconds').positive().max(30 * 86_400),
     priority: PrioritySchema.default('normal'),
     reason: z.string().max(500).default(''),
   })

@@ -42,3 +42,20 @@ test('a session first seen mid-way waits on its missing start', () => {
   assert.deepEqual(t.expireGap(2000), { fromSeq: 1, toSeq: 39 });
   assert.equal(t.state.acked, 41);
 });
+
+test('a gap found in the log on restart gets the whole timeout from when the tracker starts, not from the epoch', () => {
+  const now = 1_795_000_000_000;
+  const t = new AckTracker(1, [3, 4, 5], 60_000);
+  assert.equal(t.expireGap(now), null);
+  assert.equal(t.expireGap(now + 59_000), null);
+  assert.equal(t.commit([2], now + 59_500), 5);
+  assert.equal(t.expireGap(now + 61_000), null);
+});
+
+test('a new session whose first batch arrives out of order waits the timeout before skipping', () => {
+  const now = 1_795_000_000_000;
+  const t = new AckTracker(0, [], 60_000);
+  assert.equal(t.commit([3, 4], now), 0);
+  assert.equal(t.expireGap(now + 1000), null);
+  assert.deepEqual(t.expireGap(now + 60_000), { fromSeq: 1, toSeq: 2 });
+});

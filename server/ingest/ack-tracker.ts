@@ -30,7 +30,10 @@ export class AckTracker {
 
   constructor(acked = 0, committedAbove: Iterable<number> = [], private readonly gapTimeoutMs = 60_000) {
     this.state = { acked, committed: new Set([...committedAbove].filter((s) => s > acked)), gapSince: null };
-    this.advance(0);
+    // Not advance(now): there is no "now" yet, and a gap found in the log starts
+    // its timeout when this tracker first sees time pass, not at the epoch (that
+    // gave up every gap within a second of a collector restart).
+    while (this.state.committed.delete(this.state.acked + 1)) this.state.acked++;
   }
 
   /** Marks seqs as committed; returns the seq to ack (0 when nothing is ackable yet). */
@@ -43,13 +46,25 @@ export class AckTracker {
   /** Skips a gap that outlived the timeout; returns it so it can be recorded. */
   expireGap(now: number): Gap | null {
     const s = this.state;
-    if (s.gapSince === null || now - s.gapSince < this.gapTimeoutMs || s.committed.size === 0) return null;
+    if (s.committed.size === 0) return null;
+    if (s.gapSince === null) {
+      s.gapSince = now;
+      return null;
+    }
+    if (now - s.gapSince < this.gapTimeoutMs) return null;
     const next = Math.min(...s.committed);
     const gap = { fromSeq: s.acked + 1, toSeq: next - 1 };
     s.acked = next - 1;
     s.gapSince = null;
     this.advance(now);
     return gap;
+  }
+
+  /** The highest seq known committed for the session (0: none). */
+  highest(): number {
+    let max = this.state.acked;
+    for (const seq of this.state.committed) if (seq > max) max = seq;
+    return max;
   }
 
   hasGap(): boolean {

@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log/logger.js';
-import { decode, encode, topicFilters, TOPIC_ROOT, type DecodedMessage } from '../../shared/protocol/index.js';
+import { agentTopic, decode, encode, topicFilters, TOPIC_ROOT, type DecodedMessage } from '../../shared/protocol/index.js';
 import type { ControlReport, Sample, Telemetry } from '../../shared/protocol/index.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
@@ -12,6 +12,7 @@ import { MINUTE } from '../store/rollup-repository.js';
 import { AckTracker } from './ack-tracker.js';
 import { startIngestWriter, type WriteResult } from './ingest-writer.js';
 import { createRejectLog } from './reject-log.js';
+import { sampleProblem, seqProblem, type Implausible } from './plausibility.js';
 
 export interface AgentRef {
   siteId: number;
@@ -42,7 +43,6 @@ interface Queued {
 }
 
 export interface IngestOptions {
-  client: MqttClient;
   db: Db;
   repos: Repositories;
   metrics: CollectorMetrics;
@@ -72,7 +72,10 @@ const SUBSCRIBED_KINDS = ['telemetry', 'state', 'birth', 'control/report'] as co
  * writer is the PUBACK held (backpressure: the broker stops sending to us).
  */
 export function createIngest(options: IngestOptions) {
-  const { client, db, repos, metrics, config, clock } = options;
+  const { db, repos, metrics, config, clock } = options;
+  let client: MqttClient | undefined;
+  /** Commits wait for start(): the services a commit updates exist only then. */
+  let started = false;
   const log = options.log.child({ component: 'ingest' });
   const logReject = createRejectLog(log);
   const queue: Queued[] = [];
@@ -93,10 +96,11 @@ export function createIngest(options: IngestOptions) {
   /** PUBACKs held while the queue is over the high-water mark. */
   const heldAcks: Array<() => void> = [];
   const highWater = config.batchSize * 2;
-  const baseHandleMessage = client.handleMessage;
-  const handleMessage: typeof client.handleMessage = (packet, callback) => {
-    if (queue.length < highWater) baseHandleMessage.call(client, packet, callback);
-    else heldAcks.push(() => baseHandleMessage.call(client, packet, callback));
+  let baseHandleMessage: MqttClient['handleMessage'] | undefined;
+  const handleMessage: MqttClient['handleMessage'] = (packet, callback) => {
+    const base = baseHandleMessage!;
+    if (queue.length < highWater) base.call(client!, packet, callback);
+    else heldAcks.push(() => base.call(client!, packet, callback));
   };
 
   const onMessage = (topic: string, payload: Buffer) => {
@@ -112,14 +116,42 @@ export function createIngest(options: IngestOptions) {
       if (result.message.kind === 'collector/state' || result.message.kind === 'control' || result.message.kind === 'telemetry/ack') return;
       metrics.messages.inc({ kind: result.message.kind });
       const m = result.message;
-      queue.push({ message: m, detailText: m.kind === 'telemetry' && m.payload.miners?.length ? payload.toString('utf8') : null });
+      let detailText = m.kind === 'telemetry' && m.payload.miners?.length ? payload.toString('utf8') : null;
+      if (m.kind === 'telemetry' && !keepPlausibleSamples(topic, m.payload)) detailText = null;
+      queue.push({ message: m, detailText });
       metrics.queueDepth.set(queue.length);
+      if (!started) return;
       if (queue.length >= config.batchSize) void flush();
       else timer ??= setTimeout(flush, config.flushMs);
     } catch (err) {
       log.error({ err }, 'ingest handler failed');
     }
   };
+
+  function refuse(topic: string, problem: Implausible): void {
+    metrics.rejects.inc({ reason: problem.reason });
+    logReject({ topic, reason: problem.reason, message: problem.message }, clock());
+  }
+
+  /**
+   * Drops the samples no agent could honestly send (each refused and counted);
+   * the message itself still counts for its seq, so the ack moves on. Returns
+   * false when nothing of it is left to believe (then its miner detail goes too).
+   */
+  function keepPlausibleSamples(topic: string, p: Telemetry): boolean {
+    const now = clock();
+    let kept: Sample[] | undefined;
+    for (let i = 0; i < p.samples.length; i++) {
+      const problem = sampleProblem(p.samples[i]!, i, now, config.bounds);
+      if (problem) {
+        refuse(topic, problem);
+        kept ??= p.samples.slice(0, i);
+      } else kept?.push(p.samples[i]!);
+    }
+    if (!kept) return true;
+    p.samples = kept;
+    return kept.length > 0;
+  }
 
   function siteIdOf(site: string, now: number, newSites: string[]): number {
     let id = siteIds.get(site);
@@ -158,7 +190,7 @@ export function createIngest(options: IngestOptions) {
   }
 
   function sendAck(ref: AgentRef, session: number, seq: number): void {
-    if (seq <= 0 || !client.connected) return;
+    if (seq <= 0 || !client?.connected) return;
     const msg = encode('telemetry/ack', ref.site, ref.agent, { v: 1, session, seq });
     client.publish(msg.topic, msg.payload, { qos: msg.qos, retain: msg.retain }, () => {});
   }
@@ -246,6 +278,11 @@ export function createIngest(options: IngestOptions) {
         const ref = refOf(m, now, out.newSites);
         seen.set(ref.agentId, ref);
         if (m.kind === 'telemetry') {
+          const jump = seqProblem(m.payload.seq, trackerOf(ref, m.payload.session, now).tracker.highest(), config.bounds);
+          if (jump) {
+            refuse(agentTopic(ref.site, ref.agent, 'telemetry'), jump);
+            continue;
+          }
           rows.push(toRow(ref, m.payload, detailText, now));
           tele.push({ ref, p: m.payload });
         } else others.push({ ref, m });
@@ -355,10 +392,31 @@ export function createIngest(options: IngestOptions) {
     if (pendingGaps.length && !stopped) timer ??= setTimeout(flush, config.flushMs);
   }
 
+  function detach(): void {
+    if (!client) return;
+    client.removeListener('message', onMessage);
+    if (client.handleMessage === handleMessage && baseHandleMessage) client.handleMessage = baseHandleMessage;
+  }
+
   return {
+    /**
+     * Listens on a client before it connects. A persistent session (clean: false)
+     * gets what the broker queued while the collector was away right after
+     * CONNACK; a listener attached after connect() resolves missed those, and
+     * MQTT.js PUBACKed them anyway, so they were gone. They queue here until start().
+     */
+    attach(c: MqttClient): void {
+      detach();
+      client = c;
+      baseHandleMessage = c.handleMessage;
+      c.on('message', onMessage);
+      c.handleMessage = handleMessage;
+    },
+    /** Subscribes (a no-op for a resumed session) and starts committing, including what arrived since attach. */
     async start(): Promise<void> {
-      client.on('message', onMessage);
-      client.handleMessage = handleMessage;
+      if (!client) throw new Error('ingest.start() before attach()');
+      started = true;
+      if (queue.length) void flush();
       const filters = config.sites
         ? config.sites.flatMap((site) => SUBSCRIBED_KINDS.map((k) => `${TOPIC_ROOT}/${site}/+/${k}`))
         : SUBSCRIBED_KINDS.map((k) => topicFilters.allAgents(k));
@@ -376,8 +434,7 @@ export function createIngest(options: IngestOptions) {
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
-      client.removeListener('message', onMessage);
-      if (client.handleMessage === handleMessage) client.handleMessage = baseHandleMessage;
+      detach();
       releaseHeld();
       if (gapTimer) clearInterval(gapTimer);
       await flush();

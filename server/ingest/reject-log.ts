@@ -8,7 +8,7 @@ import type { DecodeError } from '../../shared/protocol/codec.js';
  */
 export function createRejectLog(log: Logger, intervalMs = 10_000, maxSources = 10_000) {
   const sources = new Map<string, { last: number; suppressed: number }>();
-  return (error: DecodeError, now: number) => {
+  return (error: Pick<DecodeError, 'topic' | 'message' | 'issues'> & { reason: string }, now: number) => {
     const source = error.topic.split('/').slice(0, 4).join('/');
     let entry = sources.get(source);
     if (!entry) {

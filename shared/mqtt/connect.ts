@@ -6,6 +6,12 @@ export interface ConnectOptions extends IClientOptions {
   url: string;
   /** How long to wait for the first CONNACK before giving up. */
   connectTimeoutMs?: number;
+  /**
+   * Called with each client before it connects: the place to attach 'message'
+   * listeners, so a resumed session's queued messages reach them (the broker
+   * sends those right after CONNACK, before connect() resolves).
+   */
+  beforeConnect?: (client: MqttClient) => void;
 }
 
 /** MQTT CONNACK reason "unacceptable protocol version" (3.1.1 code 1, MQTT 5 code 0x84). */
@@ -21,20 +27,22 @@ function isProtocolVersionRefusal(err: unknown): boolean {
  * also gets a session expiry instead of an unbounded persistent session.
  */
 export async function connectMqtt(options: ConnectOptions): Promise<MqttClient> {
-  const { url, connectTimeoutMs = 10_000, ...rest } = options;
+  const { url, connectTimeoutMs = 10_000, beforeConnect, ...rest } = options;
   const first = rest.protocolVersion ?? 5;
   try {
-    return await connectOnce(url, { ...rest, protocolVersion: first }, connectTimeoutMs);
+    return await connectOnce(url, { ...rest, protocolVersion: first }, connectTimeoutMs, beforeConnect);
   } catch (err) {
     if (first !== 5 || !isProtocolVersionRefusal(err)) throw err;
     const { properties: _mqtt5Only, ...v4 } = rest;
-    return connectOnce(url, { ...v4, protocolVersion: 4 }, connectTimeoutMs);
+    return connectOnce(url, { ...v4, protocolVersion: 4 }, connectTimeoutMs, beforeConnect);
   }
 }
 
-function connectOnce(url: string, options: IClientOptions, timeoutMs: number): Promise<MqttClient> {
+function connectOnce(url: string, options: IClientOptions, timeoutMs: number, beforeConnect?: (client: MqttClient) => void): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
+    // mqtt.connect() only opens the socket; no packet is read before this tick ends.
     const client = mqtt.connect(url, { reconnectPeriod: 0, ...options, connectTimeout: timeoutMs });
+    beforeConnect?.(client);
     const wantReconnect = options.reconnectPeriod;
     const timer = setTimeout(() => fail(new Error(`MQTT connect to ${url} timed out after ${timeoutMs} ms`)), timeoutMs);
     const fail = (err: Error) => {

@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeKeyPair } from '../../shared/signing/key-files.js';
+import { hashToken } from '../../server/http/auth.js';
+import { freePort } from './mosquitto.js';
+import { waitFor } from './wait-for.js';
+
+export const HASHWATT_BIN = new URL('../../bin/hashwatt.js', import.meta.url).pathname;
+export const PROCESS_TOKEN = 'process-test-operator';
+
+/**
+ * A collector as its own process (`hashwatt collector`), so a test can kill -9
+ * it and start it again on the same database and broker session.
+ */
+export interface CollectorProcess {
+  port: number;
+  configFile: string;
+  dbFile: string;
+  start(): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  api(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: any }>;
+}
+
+export async function collectorProcess(dir: string, options: { brokerUrl: string; prefix: string; sites: string[]; config?: Record<string, unknown> }): Promise<CollectorProcess> {
+  const keys = await writeKeyPair(join(dir, 'keys'));
+  const port = await freePort();
+  const configFile = join(dir, 'collector.yaml');
+  const { prefix, sites } = options;
+  await writeFile(configFile, JSON.stringify({
+    broker: { url: options.brokerUrl, clientId: `${prefix}-collector` },
+    dataDir: join(dir, 'data'),
+    signing: { privateKeyFile: keys.privateKeyPath, publicKeyFile: keys.publicKeyPath },
+    http: { host: '127.0.0.1', port },
+    tokens: [{ name: 'ops', role: 'operator', sha256: hashToken(PROCESS_TOKEN) }],
+    sites: sites.map((id) => ({ id, name: id, allocationKw: 2000 })),
+    // Only our sites: on a shared Mosquitto no other test's collector may ack these agents (nor this one theirs).
+    ingest: { clientId: `${prefix}-collector`, flushMs: 50, sessionExpiryS: 120, sites },
+    events: { tickMs: 200, rampSeconds: 0 },
+    ...options.config,
+  }));
+  let child: ChildProcess | undefined;
+  const api = async (path: string, init: { method?: string; body?: unknown } = {}) => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5000), method: init.method ?? 'GET', headers: { authorization: `Bearer ${PROCESS_TOKEN}`, ...(init.body ? { 'content-type': 'application/json' } : {}) }, ...(init.body ? { body: JSON.stringify(init.body) } : {}) });
+    return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
+  };
+  return {
+    port, configFile, dbFile: join(dir, 'data', 'collector.db'), api,
+    async start() {
+      const c = spawn(process.execPath, [HASHWATT_BIN, 'collector', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HASHWATT_LOG_LEVEL: 'warn' } });
+      child = c;
+      let stderr = '';
+      c.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+      await waitFor('collector healthy', async () => {
+        if (c.exitCode !== null) throw new Error(`collector exited ${c.exitCode}: ${stderr}`);
+        return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.status === 200;
+      }, { timeoutMs: 20_000 });
+    },
+    async kill(signal = 'SIGKILL') {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill(signal);
+      await exited;
+    },
+  };
+}
