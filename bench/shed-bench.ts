@@ -137,6 +137,7 @@ async function main(): Promise<void> {
     countsTimer = setInterval(() => void readCounts().catch(() => undefined), 1000);
     await http('GET', `${demo.httpUrl}/api/v1/events?limit=1`, grid); // warm the HTTP client
 
+    const loadAtPost = loadavg()[0]!;
     const postAt = Date.now();
     const created = await http('POST', `${demo.httpUrl}/api/v1/events`, grid, { scope: { sites: [...minersOf.keys()] }, kind: 'sleep_count', value: COUNT, durationS: 3600, priority: PRIORITY, reason: 'shed bench' });
     if (created.status !== 201) throw new Error(`POST /api/v1/events answered ${created.status}: ${JSON.stringify(created.body)}`);
@@ -182,7 +183,7 @@ async function main(): Promise<void> {
     };
     const plannedTotal = ids.reduce((a, id) => a + planned.get(id)!, 0);
     const achievedTotal = ids.reduce((a, id) => a + settled.get(id)!, 0);
-    process.stdout.write(`\nmachine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (at the end)\n`);
+    process.stdout.write(`\nmachine: ${cpus().length} cores, 1-minute load average ${loadAtPost.toFixed(2)} at the POST, ${loadavg()[0]!.toFixed(2)} at the end\n`);
     process.stdout.write(`event: sleep_count ${COUNT} of ${MINERS} miners, ${PRIORITY}, ${ids.length} sites; requested ${event.requestedKw.toFixed(0)} kW, planned ${plannedTotal.toFixed(0)} kW, achieved at the meters ${achievedTotal.toFixed(0)} kW (${((achievedTotal / plannedTotal) * 100).toFixed(1)} %) after ${HOLD_S} s\n`);
     process.stdout.write(`firmware floor: slowest miner's pause to voltage off ${(floorMs / 1000).toFixed(2)} s (emulator, time factor ${TIME_FACTOR})\n\n`);
     process.stdout.write(`                     time from the POST to the share of the planned shed off at the site meters (s)\n`);
