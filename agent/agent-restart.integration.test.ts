@@ -87,3 +87,33 @@ test('hashwatt agent status prints the last poll, broker link, outbox and contro
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /cannot read config file .*missing/);
 });
+
+test('a control report made while offline survives a kill -9 and arrives once the link is back', async () => {
+  const revision = 80;
+  const validUntil = Date.now() + 10_000;
+  const first = runAgent();
+  let second: ChildProcess | undefined;
+  try {
+    await site.collector.publishRetained('control', site.control({ revision, mode: 'sleep_count', value: 4, validUntil }));
+    await waitFor('holding 4 asleep', () => site.collector.reports.find((r) => r.revision === revision && r.status === 'holding'), { timeoutMs: 20_000 });
+    site.proxy.cut();
+    // Past validUntil the agent restores by itself and reports it, with nobody listening.
+    await waitFor('released while offline', () => status()?.control.status === 'released' && !status()?.broker.connected, { timeoutMs: 30_000 });
+    first.kill('SIGKILL');
+    await once(first, 'exit');
+    const killedAt = Date.now();
+    assert.ok(!site.collector.reports.some((r) => r.revision === revision && r.status === 'released'), 'nothing got through while cut off');
+    site.proxy.restore();
+    second = runAgent();
+    const released = await waitFor('the report made before the kill', () => site.collector.reports.find((r) => r.revision === revision && r.status === 'released' && r.ts < killedAt), { timeoutMs: 30_000 });
+    assert.ok(released.ts >= validUntil);
+    assert.equal(typeof released.seq, 'number', 'it rode in the telemetry sequence');
+  } finally {
+    if (first.exitCode === null) first.kill('SIGKILL');
+    if (second) {
+      second.kill('SIGTERM');
+      await once(second, 'exit');
+    }
+    site.proxy.restore();
+  }
+});

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../shared/log/logger.js';
-import { encode, type DecodeResult, type Sample } from '../shared/protocol/index.js';
+import type { DecodeResult, Sample } from '../shared/protocol/index.js';
 import { loadPublicKey } from '../shared/signing/key-files.js';
 import type { AgentConfig } from './config/agent-config.js';
 import { createControlReconciler, type Measurement, type ReportBody } from './curtail/control-reconciler.js';
@@ -41,8 +41,6 @@ export interface Agent {
   cycleDurations(): readonly number[];
 }
 
-const MAX_PENDING_REPORTS = 200;
-
 function agentVersion(): string {
   try {
     return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -79,7 +77,6 @@ export function createAgent(options: CreateAgentOptions): Agent {
   const version = agentVersion();
   const pollIntervalS = intervalOf(config.poll.cron);
   const cycleMs: number[] = [];
-  const pendingReports: Buffer[] = [];
   let collectorOnline: boolean | null = null;
   let lastPoll: (Sample & { durationMs: number }) | null = null;
   let measurement: Measurement | undefined;
@@ -99,10 +96,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
     log: log.child({ component: 'mqtt-link' }),
     now,
     onMessage,
-    onConnected: () => {
-      while (pendingReports.length > 0 && link.connected) publishReport(pendingReports.shift()!);
-      writeStatus();
-    },
+    onConnected: () => writeStatus(),
     onDisconnected: () => {
       outbox.connectionLost();
       writeStatus();
@@ -134,17 +128,10 @@ export function createAgent(options: CreateAgentOptions): Agent {
   });
   const poller = createPoller({ cron: config.poll.cron, cycle, log: log.child({ component: 'poller' }) });
 
-  function publishReport(payload: Buffer): void {
-    link.publish({ topic: `hashwatt/v1/${config.site}/${config.agent}/control/report`, payload, qos: 1, retain: false }).catch(() => {
-      if (pendingReports.length < MAX_PENDING_REPORTS) pendingReports.push(payload);
-    });
-  }
-
+  /** Through the outbox: a report made while offline survives an agent restart and goes out once acked. */
   function report(body: ReportBody): void {
-    const encoded = encode('control/report', config.site, config.agent, { v: 1, site: config.site, agent: config.agent, ts: now(), ...body });
     log.info({ revision: body.revision, status: body.status, reason: body.reason }, 'control report');
-    if (link.connected) publishReport(encoded.payload);
-    else if (pendingReports.length < MAX_PENDING_REPORTS) pendingReports.push(encoded.payload);
+    outbox.enqueueReport(body);
   }
 
   function onMessage(result: DecodeResult, bytes: Uint8Array): void {

@@ -6,7 +6,8 @@ import { createMinerDriver, isFirmwareName } from '../drivers/miners/registry.js
 import { FIRMWARES, type ActionResult, type FirmwareName, type MinerDriver } from '../drivers/miners/miner-driver.js';
 import { ASLEEP_MAX_W, DEFAULT_CONFIRM_TIMEOUT_MS } from '../drivers/miners/confirm-action.js';
 import { concurrencyWithinOpenFiles } from './open-file-budget.js';
-import { parseTimeout } from './probe-command.js';
+import { parsePort, parseTimeout } from './probe-command.js';
+import { endpointWithLogin, LOGIN_HELP, LOGIN_OPTIONS, loginHint, readCliLogins } from './cli-logins.js';
 
 type Action = 'sleep' | 'wake' | 'power-target';
 
@@ -20,13 +21,13 @@ export const DEFAULT_CONCURRENCY = 1000;
 
 const COMMON = `Options:
   --firmware <name>        ${FIRMWARES.join(' | ')} (default: detect each miner)
-  --user <name>            login (env HASHWATT_MINER_USER)
-  --password <pw>          password (env HASHWATT_MINER_PASSWORD)
+${LOGIN_HELP}
   --concurrency <n>        miners acted on at once (default ${DEFAULT_CONCURRENCY}, fewer if the
                            open-file limit is short); lower it to stagger a large wake
   --timeout <ms>           deadline per request (default 3000)
   --confirm-timeout <ms>   how long to read back before giving up (default ${DEFAULT_CONFIRM_TIMEOUT_MS})
   --http-port <n>          web/REST port when not 80
+  --v3-port <n>            Whatsminer API v3 port when not 4433
   --json                   one JSON line per miner, then a summary line
   -h, --help               this text
 
@@ -34,6 +35,11 @@ Every outcome is confirmed by reading the miner back, not from the command's
 reply: sleep when it reads sleeping, no hashrate and (if it reports power) at
 most ${ASLEEP_MAX_W} W; wake when it hashes above ${ASLEEP_MAX_W} W. A miner that answers
 success and keeps hashing is reported 'ignored'.
+A mixed fleet takes one login per firmware family, e.g.
+  hashwatt miner sleep 10.0.0.11 10.0.0.12 --logins logins.yaml
+  hashwatt miner sleep … --login antminer=root:… --login braiins=root:… --login whatsminer=super:…
+A refused or missing login is reported naming the firmware and the user
+(never the password).
 Exit 0 when every miner is confirmed, 1 when any is not, 2 on bad usage.`;
 
 const HELP: Record<Action, string> = {
@@ -56,12 +62,12 @@ function makeCommand(action: Action, summary: string): Command {
     async run(argv) {
       const { values, positionals } = parseCommandArgs(argv, {
         firmware: { type: 'string' },
-        user: { type: 'string' },
-        password: { type: 'string' },
+        ...LOGIN_OPTIONS,
         concurrency: { type: 'string' },
         timeout: { type: 'string' },
         'confirm-timeout': { type: 'string' },
         'http-port': { type: 'string' },
+        'v3-port': { type: 'string' },
         json: { type: 'boolean' },
       });
       const args = [...positionals];
@@ -82,22 +88,25 @@ function makeCommand(action: Action, summary: string): Command {
       if (softLimit !== undefined) {
         process.stderr.write(`hashwatt: this process may open ${softLimit} files, enough for ${concurrency} miners at once (not ${Math.min(wanted, targets.length)}); raise 'ulimit -n' to act on more together\n`);
       }
-      const httpPort = values['http-port'] === undefined ? undefined : parseTimeout(values['http-port'], 80, '--http-port');
-      const username = values.user ?? process.env.HASHWATT_MINER_USER;
-      const password = values.password ?? process.env.HASHWATT_MINER_PASSWORD;
+      const httpPort = parsePort(values['http-port'], '--http-port');
+      const v3Port = parsePort(values['v3-port'], '--v3-port');
+      const logins = readCliLogins(values);
 
       const outcomes = await mapWithConcurrency(targets, concurrency, async ({ host, port }): Promise<Outcome> => {
         const label = port ? `${host}:${port}` : host;
         const started = Date.now();
-        const firmware = pinned ?? (await detectFirmware(host, { port, httpPort, timeoutMs }));
+        const firmware = pinned ?? (await detectFirmware(host, { port, httpPort, v3Port, timeoutMs }));
         if (!firmware || !isFirmwareName(firmware)) {
           const unknown: Outcome = { host: label, firmware: 'unknown', result: { ok: false, reason: 'unreachable', message: 'could not identify the firmware (unreachable or not a known miner; try --firmware)', elapsedMs: Date.now() - started } };
           process.stdout.write(values.json ? `${JSON.stringify(unknown)}\n` : `${formatOutcome(unknown)}\n`);
           return unknown;
         }
-        const driver: MinerDriver = createMinerDriver(firmware, { id: label, host, ...(port ? { port } : {}), ...(httpPort ? { httpPort } : {}), username, password }, { requestTimeoutMs: timeoutMs });
+        const endpoint = endpointWithLogin({ id: label, host, ...(port ? { port } : {}), ...(httpPort ? { httpPort } : {}), ...(v3Port ? { v3Port } : {}) }, firmware, logins);
+        const driver: MinerDriver = createMinerDriver(firmware, endpoint, { requestTimeoutMs: timeoutMs });
         const options = { confirmTimeoutMs };
-        const result = action === 'sleep' ? await driver.sleep(options) : action === 'wake' ? await driver.wake(options) : await driver.setPowerTarget(watts, options);
+        let result = action === 'sleep' ? await driver.sleep(options) : action === 'wake' ? await driver.wake(options) : await driver.setPowerTarget(watts, options);
+        // "401" or "invalid token" alone does not say which login to fix.
+        if (!result.ok && result.reason === 'auth_failed') result = { ...result, message: `${result.message} — ${loginHint(firmware, endpoint)}` };
         const outcome = { host: label, firmware, result };
         if (values.json) process.stdout.write(`${JSON.stringify(outcome)}\n`);
         else process.stdout.write(`${formatOutcome(outcome)}\n`);

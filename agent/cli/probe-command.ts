@@ -4,6 +4,7 @@ import { identifyMiner } from '../drivers/miners/detect.js';
 import { parseHostPort } from '../drivers/miners/cidr.js';
 import { createMinerDriver, isFirmwareName } from '../drivers/miners/registry.js';
 import { FIRMWARES, type MinerReading } from '../drivers/miners/miner-driver.js';
+import { endpointWithLogin, LOGIN_HELP, LOGIN_OPTIONS, loginAdvice, readCliLogins } from './cli-logins.js';
 
 const HELP = `Usage: hashwatt probe <host[:port]> [options]
 
@@ -13,15 +14,25 @@ efficiency, temperature, fans). The firmware is detected unless --firmware is gi
 Options:
   --firmware <name>   ${FIRMWARES.join(' | ')} (skip detection)
   --timeout <ms>      deadline per request to the miner (default 3000)
+  --port <n>          cgminer API port when not 4028 (same as host:port)
   --http-port <n>     web/REST port when not 80
-  --user <name>       login for firmwares that need one (env HASHWATT_MINER_USER)
-  --password <pw>     password (env HASHWATT_MINER_PASSWORD)
+  --v3-port <n>       Whatsminer API v3 port when not 4433
+${LOGIN_HELP}
   --json              print the reading as one JSON object
   -h, --help          this text
 
-Exit codes: 0 reachable and parsed, 2 unreachable (or bad usage),
+Exit codes: 0 reachable and parsed, 1 read only in part because a login
+was missing or refused (which one is printed), 2 unreachable (or bad usage),
 3 unsupported or unparseable (the reason is printed).
 `;
+
+/** An optional port flag: 1–65535 or a usage error naming the flag. */
+export function parsePort(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new AppError('USAGE', `${flag} must be a port number 1–65535, got '${value}'`);
+  return n;
+}
 
 export function parseTimeout(value: string | undefined, fallback: number, flag = '--timeout'): number {
   if (value === undefined) return fallback;
@@ -30,20 +41,35 @@ export function parseTimeout(value: string | undefined, fallback: number, flag =
   return n;
 }
 
+/** "Antminer" + "Antminer S19j Pro" is one name, not two; an unknown make and model is "unknown". */
+export function modelLabel(make: string, model: string): string {
+  const known = (s: string) => (s && s !== 'unknown' ? s : '');
+  const m = known(model);
+  const k = known(make);
+  if (!m) return k ? `${k} (model unknown)` : 'unknown';
+  return k && !m.toLowerCase().startsWith(k.toLowerCase()) ? `${k} ${m}` : m;
+}
+
+/** At most `digits` decimals, without trailing zeros: 22.996191282268303 → "23", 104.25 → "104.25". */
+function fixed(value: number, digits: number): string {
+  return String(Math.round(value * 10 ** digits) / 10 ** digits);
+}
+
 export function formatReading(r: MinerReading): string {
   const rows: Array<[string, string]> = [
-    ['miner', `${r.host} (${r.id})`],
+    ['miner', r.id === r.host ? r.host : `${r.host} (${r.id})`],
     ['firmware', `${r.firmware} ${r.firmwareVersion}`.trim()],
-    ['model', `${r.make} ${r.model}`],
+    ['model', modelLabel(r.make, r.model)],
     ['state', r.state + (r.error ? ` — ${r.error}` : '')],
-    ['power', r.powerW === null ? 'unknown' : `${r.powerW} W (${r.powerSource})`],
-    ['hashrate', `${r.hashrateThs} TH/s${r.nominalThs ? ` of ${r.nominalThs} nominal` : ''}`],
-    ['efficiency', r.efficiencyJth === null ? '—' : `${r.efficiencyJth} J/TH`],
-    ['max temp', r.maxTempC === null ? '—' : `${r.maxTempC} °C`],
+    ['power', r.powerW === null ? 'unknown' : `${fixed(r.powerW, 0)} W (${r.powerSource})`],
+    ['hashrate', `${fixed(r.hashrateThs, 2)} TH/s${r.nominalThs ? ` of ${fixed(r.nominalThs, 2)} nominal` : ''}`],
+    ['efficiency', r.efficiencyJth === null ? '—' : `${fixed(r.efficiencyJth, 1)} J/TH`],
+    ['max temp', r.maxTempC === null ? '—' : `${fixed(r.maxTempC, 1)} °C`],
     ['fans', r.fanRpm.length ? `${r.fanRpm.join(', ')} rpm` : '—'],
     ['uptime', r.uptimeS === null ? '—' : `${r.uptimeS} s`],
   ];
   if (r.powerTargetW !== undefined) rows.push(['power target', `${r.powerTargetW} W`]);
+  if (r.login) rows.push(['login', `${r.login.problem}: ${r.login.message}`]);
   return rows.map(([k, v]) => `${k.padEnd(13)}${v}`).join('\n');
 }
 
@@ -55,19 +81,25 @@ export const command: Command = {
     const { values, positionals } = parseCommandArgs(argv, {
       firmware: { type: 'string' },
       timeout: { type: 'string' },
+      port: { type: 'string' },
       'http-port': { type: 'string' },
-      user: { type: 'string' },
-      password: { type: 'string' },
+      'v3-port': { type: 'string' },
+      ...LOGIN_OPTIONS,
       json: { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new AppError('USAGE', `probe takes exactly one <host[:port]>, got ${positionals.length}. See 'hashwatt probe --help'.`);
-    const { host, port } = parseHostPort(positionals[0]!);
+    const target = parseHostPort(positionals[0]!);
+    const host = target.host;
+    if (target.port !== undefined && values.port !== undefined) throw new AppError('USAGE', `give the cgminer port once: '${positionals[0]!}' or --port, not both`);
+    const port = target.port ?? parsePort(values.port, '--port');
     const timeoutMs = parseTimeout(values.timeout, 3000);
-    const httpPort = values['http-port'] === undefined ? undefined : parseTimeout(values['http-port'], 80, '--http-port');
+    const httpPort = parsePort(values['http-port'], '--http-port');
+    const v3Port = parsePort(values['v3-port'], '--v3-port');
+    const logins = readCliLogins(values);
     let firmware = values.firmware;
     if (firmware !== undefined && !isFirmwareName(firmware)) throw new AppError('USAGE', `--firmware must be one of ${FIRMWARES.join(', ')}, got '${firmware}'`);
     if (firmware === undefined) {
-      const id = await identifyMiner(host, { port, httpPort, timeoutMs });
+      const id = await identifyMiner(host, { port, httpPort, v3Port, timeoutMs });
       if (!id.firmware) {
         const reason = id.answered ? 'it answered, but not as a known miner firmware (try --firmware)' : 'nothing answered on the miner API ports';
         return fail(values.json, host, id.answered ? EXIT.UNSUPPORTED : EXIT.USAGE, reason);
@@ -75,14 +107,14 @@ export const command: Command = {
       firmware = id.firmware;
     }
     if (!isFirmwareName(firmware)) throw new AppError('INTERNAL', 'unreachable');
-    const endpoint = {
-      id: host,
+    const label = port !== undefined ? `${host}:${port}` : host;
+    const endpoint = endpointWithLogin({
+      id: label,
       host,
       ...(port !== undefined ? { port } : {}),
       ...(httpPort !== undefined ? { httpPort } : {}),
-      username: values.user ?? process.env.HASHWATT_MINER_USER,
-      password: values.password ?? process.env.HASHWATT_MINER_PASSWORD,
-    };
+      ...(v3Port !== undefined ? { v3Port } : {}),
+    }, firmware, logins);
     const reading = await createMinerDriver(firmware, endpoint, { requestTimeoutMs: timeoutMs }).read();
     if (values.json) process.stdout.write(`${JSON.stringify(reading)}\n`);
     else process.stdout.write(`${formatReading(reading)}\n`);
@@ -93,6 +125,10 @@ export const command: Command = {
     if (reading.state === 'error') {
       if (!values.json) process.stderr.write(`hashwatt probe: ${host} answered but could not be read: ${reading.error ?? ''}\n`);
       return EXIT.UNSUPPORTED;
+    }
+    if (reading.login) {
+      process.stderr.write(`hashwatt probe: ${label}: ${reading.login.message}\n  ${loginAdvice(firmware, endpoint)}\n`);
+      return EXIT.FAILURE;
     }
     return EXIT.OK;
   },

@@ -9,6 +9,7 @@ import { IdSchema } from '../../shared/protocol/ids.js';
 import { CurtailStrategySchema } from '../../shared/protocol/schemas/common.js';
 import { FIRMWARES } from '../drivers/miners/miner-driver.js';
 import { MeterConfigSchema } from '../drivers/meters/index.js';
+import { FirmwareLoginsSchema } from '../drivers/miners/logins.js';
 import { parseCidrRange } from './cidr.js';
 
 const CronSchema = z.string().refine((expr) => cron.validate(expr), { message: 'expected a node-cron expression such as "*/10 * * * * *"' });
@@ -102,6 +103,8 @@ export const AgentConfigSchema = z
     agent: IdSchema,
     broker: BrokerConfigSchema,
     controlPublicKeys: z.array(ControlKeySchema).min(1, 'at least one public key is needed to verify controls'),
+    /** Logins per firmware family; a miner's or range's own username/password wins. */
+    logins: FirmwareLoginsSchema.optional(),
     miners: z.array(MinerEntrySchema).default([]),
     ranges: z.array(MinerRangeSchema).default([]),
     meter: MeterConfigSchema.optional(),

@@ -21,12 +21,15 @@ export function ipToString(ip: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(ip / 2 ** shift) % 256).join('.');
 }
 
-/** Host addresses of a range; network and broadcast are left out for prefixes shorter than /31. */
+/**
+ * Every address of a range, its first and last too, as `hashwatt scan` asks
+ * them: a configured range is often a slice of a larger subnet where .0 is a
+ * host (docs/decisions.md, "scan asks every address of a range").
+ */
 export function hostsOf(text: string): string[] {
   const parsed = parseCidrRange(text);
   if (!parsed.ok) return [];
-  const skipEnds = parsed.size > 2;
   const out: string[] = [];
-  for (let i = skipEnds ? 1 : 0; i < (skipEnds ? parsed.size - 1 : parsed.size); i++) out.push(ipToString(parsed.base + i));
+  for (let i = 0; i < parsed.size; i++) out.push(ipToString(parsed.base + i));
   return out;
 }

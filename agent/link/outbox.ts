@@ -1,9 +1,10 @@
 import type { Logger } from '../../shared/log/logger.js';
-import { encode, type Telemetry } from '../../shared/protocol/index.js';
+import { agentTopic, encode, type ControlReport, type Telemetry } from '../../shared/protocol/index.js';
 import type { OutboxKind, OutboxLimits, OutboxRepository } from '../store/outbox-repository.js';
 import type { MqttLink } from './mqtt-link.js';
 
 export type TelemetryBody = Omit<Telemetry, 'v' | 'site' | 'agent' | 'session' | 'seq' | 'historical'>;
+export type ReportBody = Omit<ControlReport, 'v' | 'site' | 'agent' | 'ts' | 'session' | 'seq'>;
 
 export interface OutboxOptions {
   repo: OutboxRepository;
@@ -25,14 +26,16 @@ export interface OutboxStats {
   acked: number;
   droppedDetail: number;
   droppedSample: number;
+  droppedReport: number;
   publishFailures: number;
 }
 
 /**
  * Store-and-forward: a message is written before it is published, goes out
  * live when the link is up, and otherwise waits for the replay pump, which
- * sends the backlog oldest first at a bounded rate with `historical: true`.
- * Sent rows without a collector ack are sent again after `ackTimeoutMs`.
+ * sends the backlog oldest first at a bounded rate (telemetry with
+ * `historical: true`). Sent rows without a collector ack are sent again after
+ * `ackTimeoutMs`. Control reports share the seq space, so the same acks cover them.
  */
 export function createOutbox(options: OutboxOptions) {
   const { repo, link, site, agent, session, log, now } = options;
@@ -40,8 +43,10 @@ export function createOutbox(options: OutboxOptions) {
   let timer: NodeJS.Timeout | undefined;
   let tokens = 0;
   let lastRefill = now();
-  const stats: OutboxStats = { enqueued: 0, sentLive: 0, replayed: 0, acked: 0, droppedDetail: 0, droppedSample: 0, publishFailures: 0 };
+  const stats: OutboxStats = { enqueued: 0, sentLive: 0, replayed: 0, acked: 0, droppedDetail: 0, droppedSample: 0, droppedReport: 0, publishFailures: 0 };
   const inFlight = new Set<Promise<unknown>>();
+  const telemetryTopic = agentTopic(site, agent, 'telemetry');
+  const reportTopic = agentTopic(site, agent, 'control/report');
 
   function send(sessionOf: number, seqOf: number, payload: Buffer, topic: string): void {
     repo.markSent(sessionOf, seqOf, now());
@@ -62,33 +67,43 @@ export function createOutbox(options: OutboxOptions) {
     if (!link.connected || tokens < 1) return;
     const rows = repo.due(t - options.ackTimeoutMs, Math.floor(tokens));
     for (const row of rows) {
-      const message = JSON.parse(row.payload) as Record<string, unknown>;
-      message.historical = true;
-      const encoded = Buffer.from(JSON.stringify(message));
-      send(row.session, row.seq, encoded, `hashwatt/v1/${site}/${agent}/telemetry`);
+      if (row.kind === 'report') send(row.session, row.seq, Buffer.from(row.payload), reportTopic);
+      else {
+        const message = JSON.parse(row.payload) as Record<string, unknown>;
+        message.historical = true;
+        send(row.session, row.seq, Buffer.from(JSON.stringify(message)), telemetryTopic);
+      }
       tokens--;
       stats.replayed++;
     }
   }
 
+  function store(kind: OutboxKind, encoded: { topic: string; payload: Buffer }): number {
+    const dropped = repo.add({ session, seq, kind, payload: encoded.payload.toString('utf8'), createdAt: now() }, options.limits);
+    stats.enqueued++;
+    if (dropped.detail || dropped.sample || dropped.report) {
+      stats.droppedDetail += dropped.detail;
+      stats.droppedSample += dropped.sample;
+      stats.droppedReport += dropped.report;
+      log.warn({ droppedDetail: dropped.detail, droppedSample: dropped.sample, droppedReport: dropped.report, limits: options.limits }, 'outbox full, dropped oldest messages');
+    }
+    if (link.connected) {
+      send(session, seq, encoded.payload, encoded.topic);
+      stats.sentLive++;
+    }
+    return seq;
+  }
+
   return {
     /** Stores one telemetry message and sends it now when the link is up. Returns its seq. */
-    enqueue(kind: OutboxKind, body: TelemetryBody): number {
+    enqueue(kind: Exclude<OutboxKind, 'report'>, body: TelemetryBody): number {
       seq++;
-      const message = { v: 1 as const, site, agent, session, seq, ...body };
-      const encoded = encode('telemetry', site, agent, message);
-      const dropped = repo.add({ session, seq, kind, payload: encoded.payload.toString('utf8'), createdAt: now() }, options.limits);
-      stats.enqueued++;
-      if (dropped.detail || dropped.sample) {
-        stats.droppedDetail += dropped.detail;
-        stats.droppedSample += dropped.sample;
-        log.warn({ droppedDetail: dropped.detail, droppedSample: dropped.sample, limits: options.limits }, 'outbox full, dropped oldest messages');
-      }
-      if (link.connected) {
-        send(session, seq, encoded.payload, encoded.topic);
-        stats.sentLive++;
-      }
-      return seq;
+      return store(kind, encode('telemetry', site, agent, { v: 1 as const, site, agent, session, seq, ...body }));
+    },
+    /** Stores one control report (next seq of the session) and sends it now when the link is up. */
+    enqueueReport(body: ReportBody): number {
+      seq++;
+      return store('report', encode('control/report', site, agent, { v: 1 as const, site, agent, ts: now(), ...body, session, seq }));
     },
     /** A collector ack: everything up to seq of that session (which may be an older one) is committed. */
     ack(ackSession: number, ackSeq: number): void {

@@ -3,6 +3,7 @@ import { minerIdOf, type AgentConfig, type MinerRange } from '../config/agent-co
 import { hostsOf } from '../config/cidr.js';
 import type { DriverContext, MinerEndpoint } from '../drivers/miners/miner-driver.js';
 import type { DriverSource } from './driver-source.js';
+import { withLogin } from '../drivers/miners/logins.js';
 import { groupOf, type ManagedMiner } from './managed-miner.js';
 import { runBounded } from './run-bounded.js';
 
@@ -32,7 +33,8 @@ export function createInventory(options: { config: AgentConfig; drivers: DriverS
 
   function attach(m: ManagedMiner, firmware: Exclude<ManagedMiner['firmware'], 'auto'>): void {
     try {
-      m.driver = drivers.create(firmware, m.endpoint, context);
+      // The login is the family's unless the miner (or its range) names its own.
+      m.driver = drivers.create(firmware, withLogin(m.endpoint, firmware, config.logins), context);
     } catch (err) {
       log.warn({ minerId: m.id, firmware, err: (err as Error).message }, 'no driver for miner');
     }

@@ -76,6 +76,10 @@ export async function pollCycle(miners: readonly ManagedMiner[], options: PollCy
       }
     }
     reading = { ...reading, id: m.id };
+    // Said once when it starts: a partial reading and failing controls until an operator gives the login.
+    if (reading.login && !m.reading?.login) {
+      log.warn({ minerId: m.id, firmware: reading.login.firmware, user: reading.login.username, problem: reading.login.problem }, 'miner login missing or refused');
+    }
     m.reading = reading;
     if (reading.state === 'hashing' && reading.powerW !== null && reading.powerW > 0) {
       m.lastHashing = { w: reading.powerW, jth: reading.efficiencyJth, at: reading.readAt };

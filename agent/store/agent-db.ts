@@ -37,6 +37,23 @@ const MIGRATIONS: readonly string[] = [
      slept_at INTEGER NOT NULL,
      revision INTEGER NOT NULL
    );`,
+  // 2: control reports ride in the outbox with telemetry (kept until acked, survive a restart).
+  `CREATE TABLE outbox_new (
+     session INTEGER NOT NULL,
+     seq INTEGER NOT NULL,
+     kind TEXT NOT NULL CHECK (kind IN ('sample', 'detail', 'report')),
+     bytes INTEGER NOT NULL,
+     payload TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     sent_at INTEGER,
+     sends INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (session, seq)
+   ) WITHOUT ROWID;
+   INSERT INTO outbox_new SELECT session, seq, kind, bytes, payload, created_at, sent_at, sends FROM outbox;
+   DROP TABLE outbox;
+   ALTER TABLE outbox_new RENAME TO outbox;
+   CREATE INDEX outbox_kind ON outbox (kind, session, seq);
+   CREATE INDEX outbox_sent ON outbox (sent_at);`,
 ];
 
 /** Opens (creating) `<dataDir>/agent.db` in WAL mode and runs pending migrations. */

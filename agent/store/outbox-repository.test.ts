@@ -50,9 +50,9 @@ test('when full, per-miner detail goes before site samples, then the oldest', ()
     repo.add({ session: 1, seq: 2, kind: 'detail', payload: '{}', createdAt: 0 }, limits);
     repo.add({ session: 1, seq: 3, kind: 'sample', payload: '{}', createdAt: 0 }, limits);
     repo.add({ session: 1, seq: 4, kind: 'detail', payload: '{}', createdAt: 0 }, limits);
-    assert.deepEqual(repo.add({ session: 1, seq: 5, kind: 'sample', payload: '{}', createdAt: 0 }, limits), { detail: 1, sample: 0 });
-    assert.deepEqual(repo.add({ session: 1, seq: 6, kind: 'sample', payload: '{}', createdAt: 0 }, limits), { detail: 1, sample: 0 });
-    assert.deepEqual(repo.add({ session: 1, seq: 7, kind: 'sample', payload: '{}', createdAt: 0 }, limits), { detail: 0, sample: 1 });
+    assert.deepEqual(repo.add({ session: 1, seq: 5, kind: 'sample', payload: '{}', createdAt: 0 }, limits), { detail: 1, sample: 0, report: 0 });
+    assert.deepEqual(repo.add({ session: 1, seq: 6, kind: 'sample', payload: '{}', createdAt: 0 }, limits), { detail: 1, sample: 0, report: 0 });
+    assert.deepEqual(repo.add({ session: 1, seq: 7, kind: 'sample', payload: '{}', createdAt: 0 }, limits), { detail: 0, sample: 1, report: 0 });
     assert.deepEqual(repo.due(0, 10).map((r) => r.seq), [3, 5, 6, 7]);
     const bytes = createOutboxRepository(db).add({ session: 1, seq: 8, kind: 'sample', payload: 'x'.repeat(100), createdAt: 0 }, { maxRows: 100, maxBytes: 104 });
     assert.equal(bytes.sample, 2, 'the byte limit drops the oldest too, only as many as needed');

@@ -1,6 +1,7 @@
 import type { Db } from './agent-db.js';
 
-export type OutboxKind = 'sample' | 'detail';
+/** Dropped in this order when the outbox is full: detail first, control reports last. */
+export type OutboxKind = 'sample' | 'detail' | 'report';
 
 export interface OutboxRow {
   session: number;
@@ -18,6 +19,7 @@ export interface OutboxLimits {
 export interface DropReport {
   detail: number;
   sample: number;
+  report: number;
 }
 
 /**
@@ -61,20 +63,20 @@ export function createOutboxRepository(db: Db) {
     },
   };
 
-  /** Drops until a new row of `bytes` fits: per-miner detail first, then the oldest site samples. */
+  /** Drops until a new row of `bytes` fits: per-miner detail first, then the oldest site samples, then reports. */
   function makeRoomCounted(limits: OutboxLimits, bytes: number): DropReport {
-    const dropped: DropReport = { detail: 0, sample: 0 };
+    const dropped: DropReport = { detail: 0, sample: 0, report: 0 };
     const t = totals.get()!;
     let rows = t.rows;
     let usedBytes = t.bytes ?? 0;
     while (rows + 1 > limits.maxRows || usedBytes + bytes > limits.maxBytes) {
-      const detail = oldestOfKind.get('detail');
-      const victim = detail ?? oldestOfKind.get('sample');
-      if (!victim) break;
+      const kind = (['detail', 'sample', 'report'] as const).find((k) => oldestOfKind.get(k));
+      if (!kind) break;
+      const victim = oldestOfKind.get(kind)!;
       remove.run(victim.session, victim.seq);
       rows--;
       usedBytes -= victim.bytes;
-      dropped[detail ? 'detail' : 'sample']++;
+      dropped[kind]++;
     }
     return dropped;
   }

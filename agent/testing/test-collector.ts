@@ -14,7 +14,7 @@ export interface TestCollector {
   acking: boolean;
   publishRetained(kind: 'control', payload: unknown): Promise<void>;
   publishCollectorState(online: boolean): Promise<void>;
-  /** Distinct (session, seq) seen, with how often each arrived. */
+  /** Distinct (session, seq) seen (telemetry and reports), with how often each arrived. */
   received(): Map<string, number>;
   stop(): Promise<void>;
 }
@@ -43,23 +43,32 @@ export async function startTestCollector(url: string, site: string, agent: strin
       await client.endAsync();
     },
   };
+  /** Counts a (session, seq) as committed and acks the contiguous prefix; false for a redelivery. */
+  function commit(session: number, seq: number): boolean {
+    const key = `${session}:${seq}`;
+    const n = counts.get(key) ?? 0;
+    counts.set(key, n + 1);
+    const seen = committed.get(session) ?? new Set<number>();
+    seen.add(seq);
+    committed.set(session, seen);
+    let h = high.get(session) ?? 0;
+    while (seen.has(h + 1)) h++;
+    high.set(session, h);
+    if (c.acking && h > 0) void client.publishAsync(agentTopic(site, agent, 'telemetry/ack'), JSON.stringify({ v: 1, session, seq: h }), { qos: 1 });
+    return n === 0;
+  }
   client.on('message', (topic, payload) => {
     if (payload.length === 0) return;
     const body = JSON.parse(payload.toString('utf8'));
     if (topic.endsWith('/telemetry')) {
       const t = body as Telemetry;
       c.telemetry.push(t);
-      const key = `${t.session}:${t.seq}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-      const seen = committed.get(t.session) ?? new Set<number>();
-      seen.add(t.seq);
-      committed.set(t.session, seen);
-      let h = high.get(t.session) ?? 0;
-      while (seen.has(h + 1)) h++;
-      high.set(t.session, h);
-      if (c.acking && h > 0) void client.publishAsync(agentTopic(site, agent, 'telemetry/ack'), JSON.stringify({ v: 1, session: t.session, seq: h }), { qos: 1 });
-    } else if (topic.endsWith('/control/report')) c.reports.push(body as ControlReport);
-    else if (topic.endsWith('/state')) c.states.push(body);
+      commit(t.session, t.seq);
+    } else if (topic.endsWith('/control/report')) {
+      const r = body as ControlReport;
+      // Reports share the telemetry sequence (docs/protocol.md#controlreport): acked the same way, a replay recorded once.
+      if (r.seq === undefined || r.session === undefined || commit(r.session, r.seq)) c.reports.push(r);
+    } else if (topic.endsWith('/state')) c.states.push(body);
     else if (topic.endsWith('/birth')) c.births.push(body);
   });
   await client.subscribeAsync(`hashwatt/v1/${site}/${agent}/#`, { qos: 1 });

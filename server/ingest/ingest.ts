@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../../shared/log/logger.js';
-import { agentTopic, decode, encode, topicFilters, TOPIC_ROOT, type DecodedMessage } from '../../shared/protocol/index.js';
+import { agentTopic, decode, encode, topicFilters, type DecodedMessage } from '../../shared/protocol/index.js';
 import type { ControlReport, Sample, Telemetry } from '../../shared/protocol/index.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
@@ -231,8 +231,12 @@ export function createIngest(options: IngestOptions) {
           break;
         case 'control/report': {
           const r = m.payload;
-          repos.events.insertReport({ siteId: ref.siteId, agentId: ref.agentId, revision: r.revision, status: r.status, reason: r.reason ?? null, detail: r.detail ?? null, achievedKw: r.achievedKw ?? null, targetKw: r.targetKw ?? null, ts: r.ts }, now);
+          const fresh = repos.events.insertReport({ siteId: ref.siteId, agentId: ref.agentId, revision: r.revision, status: r.status, reason: r.reason ?? null, detail: r.detail ?? null, achievedKw: r.achievedKw ?? null, targetKw: r.targetKw ?? null, ts: r.ts, session: r.session ?? null, seq: r.seq ?? null }, now);
           touched.add(ref.agentId);
+          if (!fresh) {
+            metrics.duplicates.inc();
+            break;
+          }
           out.reports.push({ ...ref, report: r });
           metrics.reports.inc({ status: r.status });
           break;
@@ -285,7 +289,16 @@ export function createIngest(options: IngestOptions) {
           }
           rows.push(toRow(ref, m.payload, detailText, now));
           tele.push({ ref, p: m.payload });
-        } else others.push({ ref, m });
+        } else {
+          if (m.kind === 'control/report' && m.payload.seq !== undefined) {
+            const jump = seqProblem(m.payload.seq, trackerOf(ref, m.payload.session!, now).tracker.highest(), config.bounds);
+            if (jump) {
+              refuse(agentTopic(ref.site, ref.agent, 'control/report'), jump);
+              continue;
+            }
+          }
+          others.push({ ref, m });
+        }
       }
       result = await writer.write({ now, rows, acks, gaps });
       if (others.length) db.transaction(() => writeOthers(others, out, now))();
@@ -324,6 +337,14 @@ export function createIngest(options: IngestOptions) {
       metrics.samples.inc(p.samples.length);
       if (p.miners?.length) metrics.minerRows.inc(p.miners.length);
       if (p.samples.length && p.historical !== true) for (const sample of p.samples) latest.push({ ...ref, sample });
+    }
+    // Reports in the telemetry sequence count for the ack once committed (a redelivered one too).
+    for (const { ref, m } of others) {
+      if (m.kind !== 'control/report' || m.payload.seq === undefined) continue;
+      const key = `${ref.agentId}:${m.payload.session}`;
+      let s = seqs.get(key);
+      if (!s) seqs.set(key, (s = { ref, session: m.payload.session!, seqs: [] }));
+      s.seqs.push(m.payload.seq);
     }
     out.latest = latest.sort((a, b) => a.sample.ts - b.sample.ts);
     out.seen = [...seen.values()];
@@ -418,7 +439,7 @@ export function createIngest(options: IngestOptions) {
       started = true;
       if (queue.length) void flush();
       const filters = config.sites
-        ? config.sites.flatMap((site) => SUBSCRIBED_KINDS.map((k) => `${TOPIC_ROOT}/${site}/+/${k}`))
+        ? config.sites.flatMap((site) => SUBSCRIBED_KINDS.map((k) => topicFilters.siteAgents(site, k)))
         : SUBSCRIBED_KINDS.map((k) => topicFilters.allAgents(k));
       for (let i = 0; i < filters.length; i += 500) await client.subscribeAsync(filters.slice(i, i + 500), { qos: 1 });
       gapTimer = setInterval(expireGaps, Math.min(1000, config.gapTimeoutS * 250));

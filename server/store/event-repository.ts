@@ -79,8 +79,9 @@ export function createEventRepository(db: Db) {
   const controlSet = db.prepare<[number, number, string, number | null]>(`INSERT INTO controls (site_id, revision, payload, published_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (site_id) DO UPDATE SET revision = excluded.revision, payload = excluded.payload, published_at = excluded.published_at`);
   const controlPublished = db.prepare<[number, number, number]>('UPDATE controls SET published_at = ? WHERE site_id = ? AND revision = ?');
-  const reportInsert = db.prepare(`INSERT INTO control_reports (site_id, agent_id, revision, status, reason, detail, achieved_kw, target_kw, ts, received_at)
-    VALUES (@siteId, @agentId, @revision, @status, @reason, @detail, @achievedKw, @targetKw, @ts, @now)`);
+  // OR IGNORE: a report replayed from the agent's outbox (same agent, session and seq) is stored once.
+  const reportInsert = db.prepare(`INSERT OR IGNORE INTO control_reports (site_id, agent_id, revision, status, reason, detail, achieved_kw, target_kw, ts, received_at, session, seq)
+    VALUES (@siteId, @agentId, @revision, @status, @reason, @detail, @achievedKw, @targetKw, @ts, @now, @session, @seq)`);
   const reportsOfSite = db.prepare<[number, number], { revision: number; status: string; reason: string | null; detail: string | null; achieved_kw: number | null; target_kw: number | null; ts: number; received_at: number }>(
     'SELECT * FROM control_reports WHERE site_id = ? ORDER BY id DESC LIMIT ?');
 
@@ -163,8 +164,9 @@ export function createEventRepository(db: Db) {
     markPublished(siteId: number, revision: number, now: number): void {
       controlPublished.run(now, siteId, revision);
     },
-    insertReport(r: { siteId: number; agentId: number; revision: number; status: string; reason: string | null; detail: string | null; achievedKw: number | null; targetKw: number | null; ts: number }, now: number): void {
-      reportInsert.run({ ...r, now });
+    /** Returns false for a redelivered report already stored. */
+    insertReport(r: { siteId: number; agentId: number; revision: number; status: string; reason: string | null; detail: string | null; achievedKw: number | null; targetKw: number | null; ts: number; session?: number | null; seq?: number | null }, now: number): boolean {
+      return reportInsert.run({ ...r, session: r.session ?? null, seq: r.seq ?? null, now }).changes > 0;
     },
     reports(siteId: number, limit = 50) {
       return reportsOfSite.all(siteId, limit).map((r) => ({ revision: r.revision, status: r.status, reason: r.reason, detail: r.detail, achievedKw: r.achieved_kw, targetKw: r.target_kw, ts: r.ts, receivedAt: r.received_at }));

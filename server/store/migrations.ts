@@ -233,4 +233,11 @@ export const MIGRATIONS: readonly string[] = [
     );
   DROP TABLE miners;
   `,
+  /* 5: control reports carry their seq in the agent's telemetry sequence */ `
+  -- Control reports ride in the agent's telemetry sequence (issue 13): replayed until
+  -- acked, so a redelivered one must be stored once.
+  ALTER TABLE control_reports ADD COLUMN session INTEGER;
+  ALTER TABLE control_reports ADD COLUMN seq INTEGER;
+  CREATE UNIQUE INDEX control_reports_seq ON control_reports (agent_id, session, seq) WHERE seq IS NOT NULL;
+  `,
 ];

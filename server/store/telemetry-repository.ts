@@ -45,13 +45,16 @@ export function createTelemetryRepository(db: Db) {
 
 const byId = (a: MinerRow, b: MinerRow): number => (a.miner < b.miner ? -1 : a.miner > b.miner ? 1 : 0);
 
-/** Seqs already stored above `acked` for one session: restores the ack tracker after a restart. */
-const seqStatements = new WeakMap<import('./database.js').Db, import('better-sqlite3').Statement<[number, number, number, number], { seq: number }>>();
+/** Seqs already stored above `acked` for one session (telemetry and control reports): restores the ack tracker after a restart. */
+const seqStatements = new WeakMap<import('./database.js').Db, import('better-sqlite3').Statement<[{ agentId: number; session: number; acked: number; limit: number }], { seq: number }>>();
 export function loggedSeqsAbove(db: import('./database.js').Db, agentId: number, session: number, acked: number, limit = 100_000): number[] {
   let stmt = seqStatements.get(db);
   if (!stmt) {
-    stmt = db.prepare<[number, number, number, number], { seq: number }>('SELECT seq FROM telemetry_log WHERE agent_id = ? AND session = ? AND seq > ? ORDER BY seq LIMIT ?');
+    stmt = db.prepare<[{ agentId: number; session: number; acked: number; limit: number }], { seq: number }>(`SELECT seq FROM (
+        SELECT seq FROM telemetry_log WHERE agent_id = @agentId AND session = @session AND seq > @acked
+        UNION SELECT seq FROM control_reports WHERE agent_id = @agentId AND session = @session AND seq > @acked
+      ) ORDER BY seq LIMIT @limit`);
     seqStatements.set(db, stmt);
   }
-  return stmt.all(agentId, session, acked, limit).map((r) => r.seq);
+  return stmt.all({ agentId, session, acked, limit }).map((r) => r.seq);
 }

@@ -28,6 +28,11 @@ export function agentTopic(site: string, agent: string, kind: AgentTopicKind): s
 /** Subscription filters, for the collector (all agents) or for one agent's own inbound topics. */
 export const topicFilters = {
   allAgents: (kind: AgentTopicKind) => `${TOPIC_ROOT}/+/+/${kind}`,
+  /** Every agent of one site (a collector serving a partition of the fleet). */
+  siteAgents: (site: string, kind: AgentTopicKind) => {
+    checkId('site', site);
+    return `${TOPIC_ROOT}/${site}/+/${kind}`;
+  },
   collectorState: () => COLLECTOR_STATE_TOPIC,
 };
 

@@ -1,4 +1,6 @@
 import { writeFile } from 'node:fs/promises';
+import { addLoginFlag, type CliLogins } from '../../agent/drivers/miners/logins.js';
+import { FIRMWARES } from '../../agent/drivers/miners/miner-driver.js';
 import { METER_PRESET_NAMES, type MeterPresetName } from '../../agent/drivers/meters/presets.js';
 import { EXIT, parseCommandArgs, type Command } from '../../shared/cli/command.js';
 import { AppError } from '../../shared/errors.js';
@@ -33,6 +35,8 @@ Options:
   --admin-port N        ground truth + fault injection over HTTP on 127.0.0.1:N
   --username U          login on every miner (default: each firmware's factory login)
   --password P
+  --login FW=USER:PW    one firmware family's login instead (antminer, luxos, braiins,
+                        whatsminer; the Whatsminer v3 account is 'super'); repeatable
   --endpoints FILE      write the miners' endpoints (id, host, ports, firmware, login) as JSON
 
 Each listening port is one file descriptor: 10,000 miners need ~18,000; the
@@ -46,6 +50,18 @@ function number(name: string, value: string | undefined, fallback: number, min =
   return n;
 }
 
+/** `--login braiins=root:secret` flags → a login per family (a host key makes no sense for a whole emulated site). */
+function familyLogins(flags: string[]): NonNullable<FleetOptions['credentialsByFirmware']> {
+  const logins = flags.reduce<CliLogins>((acc, flag) => addLoginFlag(acc, flag), {});
+  if (logins.miners) throw new AppError('USAGE', `--login: the emulator takes a login per firmware family (${Object.keys(logins.miners).join(', ')} is not one)`);
+  const out: NonNullable<FleetOptions['credentialsByFirmware']> = {};
+  for (const fw of FIRMWARES) {
+    const l = logins[fw];
+    if (l) out[fw] = { username: l.username ?? '', password: l.password ?? '' };
+  }
+  return out;
+}
+
 export const command: Command = {
   path: ['sim'],
   summary: 'Emulate a fleet of miners (real miner APIs on loopback), a site meter and ground truth',
@@ -54,7 +70,7 @@ export const command: Command = {
     const s = { type: 'string' } as const;
     const { values: v } = parseCommandArgs(argv, {
       miners: s, mix: s, bind: s, 'http-port': s, 'port-base': s, host: s, 'time-factor': s, faults: s, 'slow-ms': s, seed: s,
-      'overhead-kw': s, 'meter-port': s, 'meter-preset': s, 'admin-port': s, username: s, password: s, endpoints: s,
+      'overhead-kw': s, 'meter-port': s, 'meter-preset': s, 'admin-port': s, username: s, password: s, endpoints: s, login: { type: 'string', multiple: true },
     }, false);
     const preset = (v['meter-preset'] ?? 'eastron-sdm630') as MeterPresetName;
     if (!METER_PRESET_NAMES.includes(preset)) throw new AppError('USAGE', `--meter-preset: unknown '${preset}' (known: ${METER_PRESET_NAMES.join(', ')})`);
@@ -71,6 +87,7 @@ export const command: Command = {
       overheadKw: number('overhead-kw', v['overhead-kw'], 0, 0),
       log: createLogger({ name: 'hashwatt-sim', level: process.env.HASHWATT_LOG_LEVEL ?? 'warn' }),
       ...(v.username !== undefined && v.password !== undefined ? { credentials: { username: v.username, password: v.password } } : {}),
+      ...(v.login?.length ? { credentialsByFirmware: familyLogins(v.login) } : {}),
       ...(portMode
         ? { portBase: number('port-base', v['port-base'], 0, 0), host: v.host ?? '127.0.0.1' }
         : { bind: v.bind ?? '127.1.0.0/16', ...(v['http-port'] ? { ports: { http: number('http-port', v['http-port'], 80, 1) } } : {}) }),

@@ -27,6 +27,8 @@ export interface FleetOptions extends AddressingOptions {
   overheadKw?: number;
   /** Same login on every miner; default: each firmware's factory login. */
   credentials?: { username: string; password: string };
+  /** A login per firmware family (a mixed site where each vendor's login differs); wins over `credentials`. */
+  credentialsByFirmware?: Partial<Record<FirmwareName, { username: string; password: string }>>;
   /** Override personalities per firmware (tests; a firmware without one here uses the built-in). */
   personalities?: Partial<Record<FirmwareName, Personality>>;
   /** Miner ids are `${idPrefix}0001`…; default `miner-`. Use a site prefix when running several fleets. */
@@ -224,7 +226,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     const personality = personalities[p.firmware];
     const miner = new SimulatedMiner({
       ...p,
-      credentials: options.credentials ?? DEFAULT_CREDENTIALS[p.firmware],
+      credentials: options.credentialsByFirmware?.[p.firmware] ?? options.credentials ?? DEFAULT_CREDENTIALS[p.firmware],
       seed,
       timeFactor,
       bootAt: startedAt - p.bootOffsetMs,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { EmulatedMiner, MinerSnapshot, Personality } from '../emulated-miner.js';
 import { decryptV2, deriveV2Session, encryptV2 } from '../../agent/drivers/miners/whatsminer/v2-crypto.js';
 import { v3Token } from '../../agent/drivers/miners/whatsminer/v3-auth.js';
+import { defaultPools, poolRows } from './cgminer-pools.js';
 
 /**
  * MicroBT btminer: API v2 on 4028 (shapes of
@@ -14,7 +15,8 @@ import { v3Token } from '../../agent/drivers/miners/whatsminer/v3-auth.js';
 
 const B64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const salt8 = () => Array.from(randomBytes(8), (b) => B64[b % 64]).join('');
-const MAX_TOKENS = 8;
+/** API v2.0.5: "one IP can get 32 tokens"; older ones stop working. */
+const MAX_TOKENS = 32;
 
 interface WhatsminerMemory {
   v2Salt: string;
@@ -35,26 +37,65 @@ function memory(miner: EmulatedMiner): WhatsminerMemory {
 const when = () => Math.floor(Date.now() / 1000);
 const off = (s: MinerSnapshot) => s.phase === 'pausing' || s.phase === 'sleeping';
 const powerLimit = (miner: EmulatedMiner, s: MinerSnapshot) => Math.round(s.powerTargetW ?? miner.spec.nominalW);
-const fw = "'20220919.15.REL'";
+/** One firmware build, reported alike by both APIs (v2 quotes it, as btminer does). */
+const FW_VERSION = '20240628.15.REL';
+const fw = `'${FW_VERSION}'`;
 
 /** btminer-native replies: a single STATUS letter and Msg at the top level. */
 const native = (code: number, msg: unknown, letter = 'S') => ({ STATUS: letter, When: when(), Code: code, Msg: msg, Description: '' });
 const cg = (code: number, msg: string, extra: Record<string, unknown>) =>
   JSON.stringify({ STATUS: [{ STATUS: 'S', When: when(), Code: code, Msg: msg, Description: 'cgminer 4.9.2' }], ...extra, id: 1 });
 
+/** Error codes a unit reports (btminer lists them as "Error Code N" keys); every third miner carries a fan warning, as fleets do. */
+export function errorCodes(miner: EmulatedMiner): number[] {
+  return miner.index % 3 === 0 ? [110, 600] : [];
+}
+
 function summaryRow(miner: EmulatedMiner, s: MinerSnapshot): Record<string, unknown> {
   const mhs = Math.round(s.hashrateThs * 1e6 * 100) / 100;
   const chipMax = s.boardTempsC.length ? Math.max(...s.boardTempsC) : 0;
-  return {
-    Elapsed: s.uptimeS, 'MHS av': mhs, 'MHS 5s': mhs, 'MHS 1m': mhs, 'MHS 5m': mhs, 'MHS 15m': mhs, 'HS RT': mhs,
-    Accepted: Math.floor(s.uptimeS / 4), Rejected: 0, 'Hardware Errors': 0, Temperature: Math.round(chipMax - 15),
-    'Chip Temp Max': chipMax, 'Chip Temp Avg': Math.round((chipMax - 8) * 100) / 100, 'Chip Temp Min': Math.round(chipMax - 20),
+  const accepted = s.hashrateThs > 0 ? Math.floor(s.uptimeS / 4) : 0;
+  const codes = errorCodes(miner);
+  const row: Record<string, unknown> = {
+    Accepted: accepted, 'Best Share': accepted * 640, 'CB Platform': 'ALLWINNER_H3', 'CB Version': 'V8', 'Chip Data': `HP${miner.serial.slice(-6)}   BIN${miner.serial.slice(0, 6)}`,
+    'Chip Temp Avg': Math.round((chipMax - 8) * 100) / 100, 'Chip Temp Max': chipMax, 'Chip Temp Min': Math.round(chipMax - 20),
+    'Device Hardware%': 0, 'Device Rejected%': 0, 'Difficulty Accepted': accepted * 65536, 'Difficulty Rejected': 0, 'Difficulty Stale': 0,
+    Discarded: accepted * 260, Elapsed: s.uptimeS, 'Error Code Count': codes.length,
+  };
+  codes.forEach((code, i) => (row[`Error Code ${i}`] = code));
+  Object.assign(row, {
+    'Factory Error Code Count': 0, 'Factory GHS': Math.round(miner.spec.nominalThs * 1000),
     'Fan Speed In': Math.round(s.fanRpm[0] ?? 0), 'Fan Speed Out': Math.round(s.fanRpm[1] ?? s.fanRpm[0] ?? 0),
-    Power: Math.round(s.powerW), Power_RT: Math.round(s.powerW), 'Power Limit': powerLimit(miner, s), 'Power Mode': 'Normal',
-    'Factory GHS': Math.round(miner.spec.nominalThs * 1000), 'Target MHS': Math.round(miner.spec.nominalThs * 1e6 * 0.95),
-    'Firmware Version': fw, MAC: miner.mac, 'Error Code Count': 0, 'Security Mode': 0, Uptime: s.uptimeS + 600,
+    'Firmware Version': fw, 'Found Blocks': 0, 'Get Failures': 0, Getworks: Math.floor(s.uptimeS / 10), 'HS RT': mhs, 'Hardware Errors': 0,
+    'Hash Deviation%': 0.1, 'Hash Stable': s.phase === 'hashing', 'Hash Stable Cost Seconds': Math.min(s.uptimeS, 1200), 'Last getwork': 0, 'Liquid Cooling': false,
+    'Local Work': accepted * 34000, MAC: miner.mac, 'MHS 15m': mhs, 'MHS 1m': mhs, 'MHS 5m': mhs, 'MHS 5s': mhs, 'MHS av': mhs,
+    'Network Blocks': Math.floor(s.uptimeS / 600), 'Pool Rejected%': 0, 'Pool Stale%': 0, Power: Math.round(s.powerW),
+    'Power Current': Math.round(s.powerW / 13), 'Power Fanspeed': s.powerW > 500 ? 9060 : 0, 'Power Limit': powerLimit(miner, s), 'Power Mode': 'Normal',
+    Power_RT: Math.round(s.powerW), Rejected: 0, 'Remote Failures': 0, 'Security Mode': 0, Stale: 0, 'Target Freq': 625,
+    'Target MHS': Math.round(miner.spec.nominalThs * 1e6 * 0.95), Temperature: Math.round(chipMax - 15), 'Total MH': Math.round(mhs * s.uptimeS),
+    Uptime: s.uptimeS + 600, Utility: Math.round((accepted / Math.max(1, s.uptimeS)) * 6000) / 100, Voltage: 1180, 'Work Utility': Math.round(s.hashrateThs * 3600) / 100,
+    freq_avg: s.hashrateThs > 0 ? 648 : 0,
+  });
+  return row;
+}
+
+function devRow(miner: EmulatedMiner, s: MinerSnapshot, t: number, i: number): Record<string, unknown> {
+  const mhs = Math.round(((s.hashrateThs * 1e6) / s.boardTempsC.length) * 100) / 100;
+  const accepted = s.hashrateThs > 0 ? Math.floor(s.uptimeS / 12) : 0;
+  const now = Math.floor(s.now / 1000);
+  return {
+    ASC: i, Accepted: accepted, 'Chip Frequency': s.hashrateThs > 0 ? 650 : 0, 'Chip Temp Avg': Math.round((t - 7) * 100) / 100, 'Chip Temp Max': t,
+    'Chip Temp Min': Math.round(t - 19), 'Device Elapsed': s.uptimeS, 'Device Hardware%': 0, 'Device Rejected%': 0, 'Diff1 Work': accepted * 263,
+    'Difficulty Accepted': accepted * 65536, 'Difficulty Rejected': 0, 'Effective Chips': 105, Enabled: 'Y',
+    'Fan Speed In': Math.round(s.fanRpm[0] ?? 0), 'Fan Speed Out': Math.round(s.fanRpm[1] ?? s.fanRpm[0] ?? 0), 'Hardware Errors': 0, ID: i,
+    'Last Share Difficulty': 65536, 'Last Share Pool': 0, 'Last Share Time': now - 10, 'Last Valid Work': now, 'MHS 15m': mhs, 'MHS 1m': mhs,
+    'MHS 5m': mhs, 'MHS 5s': mhs, 'MHS av': mhs, Name: 'SM', 'PCB SN': `${miner.serial}B${i}`, Rejected: 0, Slot: i, Status: 'Alive',
+    Temperature: Math.round(t - 15), 'Total MH': Math.round(mhs * s.uptimeS), 'Upfreq Complete': s.phase === 'hashing' ? 1 : 0, Utility: 4.7,
   };
 }
+
+/** The hashboard revision real units append to the model in `devdetails` ("M30S+V10"). */
+const BOARD_REVISION: Readonly<Record<string, string>> = { 'M30S+': 'V10', 'M30S++': 'V30', M50: 'VH60', M60: 'VK10' };
 
 /** Whatsminer model names ("M30S+") without the vendor prefix the emulator spec carries. */
 const modelName = (miner: EmulatedMiner) => miner.spec.model.replace(/^whatsminer\s+/i, '');
@@ -96,28 +137,38 @@ function v2Write(miner: EmulatedMiner, request: Record<string, unknown>): string
   return JSON.stringify({ enc: encryptV2(key, JSON.stringify(reply)) });
 }
 
+/** btminer's cgminer core answers joined commands (`summary+devs`) like cgminer: one section per command. */
 function cgminer(miner: EmulatedMiner, request: Record<string, unknown>): string {
   if (request.enc !== undefined) return v2Write(miner, request);
+  const command = String(request.cmd ?? request.command ?? '');
+  if (command.includes('+')) {
+    const joined: Record<string, unknown> = {};
+    for (const part of command.split('+')) joined[part] = [JSON.parse(one(miner, part)) as unknown];
+    return JSON.stringify({ ...joined, id: 1 });
+  }
+  return one(miner, command);
+}
+
+function one(miner: EmulatedMiner, command: string): string {
   const s = miner.snapshot();
   const m = memory(miner);
-  switch (request.cmd ?? request.command) {
+  switch (command) {
     case 'summary':
       return cg(11, 'Summary', { SUMMARY: [summaryRow(miner, s)] });
     case 'devs':
-      return cg(9, `${s.boardTempsC.length} ASC(s)`, {
-        DEVS: s.boardTempsC.map((t, i) => ({
-          ASC: i, Slot: i, ID: i, Name: 'SM', Enabled: 'Y', Status: 'Alive', Temperature: Math.round(t - 15), 'Chip Temp Max': t,
-          'MHS 5s': Math.round((s.hashrateThs * 1e6) / s.boardTempsC.length), 'Device Elapsed': s.uptimeS,
-        })),
-      });
+      return cg(9, `${s.boardTempsC.length} ASC(s)`, { DEVS: s.boardTempsC.map((t, i) => devRow(miner, s, t, i)) });
+    case 'pools': {
+      const pools = defaultPools(miner);
+      return cg(7, `${pools.length} Pool(s)`, { POOLS: poolRows('btminer', miner, s, pools) });
+    }
     case 'devdetails':
       return cg(69, 'Device Details', {
-        DEVDETAILS: s.boardTempsC.map((_, i) => ({ DEVDETAILS: i, Name: 'SM', ID: i, Driver: 'bitmicro', Kernel: '', Model: modelName(miner) })),
+        DEVDETAILS: s.boardTempsC.map((_, i) => ({ DEVDETAILS: i, Name: 'SM', ID: i, Driver: 'bitmicro', Kernel: '', Model: `${modelName(miner)}${BOARD_REVISION[modelName(miner)] ?? 'V10'}` })),
       });
     case 'status':
       return JSON.stringify(native(131, { btmineroff: String(off(s)), 'Firmware Version': fw }));
     case 'get_version':
-      return JSON.stringify(native(131, { api_ver: 'whatsminer v1.4.0', fw_ver: '20220919.15.REL' }));
+      return JSON.stringify(native(131, { api_ver: 'whatsminer v1.4.0', fw_ver: FW_VERSION }));
     case 'get_psu':
       return JSON.stringify(native(131, { name: 'P21', model: 'P21-12-3600-E', hw_version: '', sw_version: '102220.009' }));
     case 'get_token': {
@@ -146,7 +197,7 @@ function v3(miner: EmulatedMiner, request: Record<string, unknown>): Record<stri
         working: String(!off(s)), type: modelName(miner), 'hash-board': modelName(miner), cointype: 'BTC',
         'board-num': String(s.boardTempsC.length), 'miner-sn': miner.serial, 'power-limit-set': String(powerLimit(miner, s)),
       },
-      system: { api: '3.0.1', platform: 'H616', fwversion: '20240628.15.REL', 'control-board-version': 'CB6V10' },
+      system: { api: '3.0.1', platform: 'H616', fwversion: FW_VERSION, 'control-board-version': 'CB6V10' },
       power: { type: 'P222B', model: 'P222B', pin: Math.round(s.powerW) },
       salt: m.v3Salt,
       'error-code': [],

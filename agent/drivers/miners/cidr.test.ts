@@ -4,13 +4,15 @@ import { expandRange, expandRanges, mapWithConcurrency, parseHostPort } from './
 import { isAppError } from '../../../shared/errors.js';
 import { firmwareFromText } from './detect.js';
 
-test('cidr: /30 drops network and broadcast; /32 and single address keep one; dash ranges', () => {
-  assert.deepEqual(expandRange('10.0.0.0/30'), ['10.0.0.1', '10.0.0.2']);
+test('cidr: every address of a block, its first and last too; /32 and single address keep one; dash ranges', () => {
+  assert.deepEqual(expandRange('10.0.0.0/30'), ['10.0.0.0', '10.0.0.1', '10.0.0.2', '10.0.0.3']);
+  assert.equal(expandRange('127.77.0.0/27')[0], '127.77.0.0', 'a slice of a larger subnet starts at a host');
   assert.deepEqual(expandRange('10.0.0.9/32'), ['10.0.0.9']);
   assert.deepEqual(expandRange('10.0.0.9'), ['10.0.0.9']);
   assert.deepEqual(expandRange('10.0.0.250-252'), ['10.0.0.250', '10.0.0.251', '10.0.0.252']);
-  assert.equal(expandRange('10.1.0.77/24').length, 254);
-  assert.deepEqual(expandRanges(['10.0.0.1', '10.0.0.0/30']), ['10.0.0.1', '10.0.0.2']);
+  assert.equal(expandRange('10.1.0.77/24').length, 256);
+  assert.equal(expandRange('10.1.0.0/16').length, 65_536);
+  assert.deepEqual(expandRanges(['10.0.0.1', '10.0.0.0/30']), ['10.0.0.1', '10.0.0.0', '10.0.0.2', '10.0.0.3']);
 });
 
 test('cidr: bad input is a USAGE error naming the range', () => {

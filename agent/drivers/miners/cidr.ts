@@ -2,7 +2,7 @@ import { AppError } from '../../../shared/errors.js';
 
 /** IPv4 CIDR expansion for `hashwatt scan`: `10.0.0.0/24`, a single address, or `10.0.0.5-20`. */
 
-/** A /16 is 65,534 hosts; beyond that a scan is almost certainly a typo. */
+/** A /16 is 65,536 addresses; beyond that a scan is almost certainly a typo. */
 export const MAX_SCAN_HOSTS = 65_536;
 
 function ipToInt(ip: string, where: string): number {
@@ -17,7 +17,12 @@ export function intToIp(n: number): string {
   return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 }
 
-/** Hosts of one range; a /31 or /32 keeps every address, larger blocks drop network and broadcast. */
+/**
+ * Hosts of one range, every address of it: a scan asks the first and last
+ * address too, because a CIDR typed by an operator is often a slice of a
+ * larger subnet (127.77.0.0/27 of a /16, 10.0.1.0/24 of a /22), where .0 is
+ * a host like any other. On a real /24 they cost two unanswered probes.
+ */
 export function expandRange(text: string): string[] {
   const where = `range '${text}'`;
   const dash = /^(\d+\.\d+\.\d+\.)(\d+)-(\d+)$/.exec(text);
@@ -33,10 +38,9 @@ export function expandRange(text: string): string[] {
   if (!/^\d{1,2}$/.test(bitsText) || Number(bitsText) > 32) throw new AppError('USAGE', `${where}: prefix length must be 0–32`);
   const bits = Number(bitsText);
   const size = 2 ** (32 - bits);
-  if (size > MAX_SCAN_HOSTS * 2) throw new AppError('USAGE', `${where}: ${size} addresses is more than a scan allows (${MAX_SCAN_HOSTS}); split it into smaller ranges`);
+  if (size > MAX_SCAN_HOSTS) throw new AppError('USAGE', `${where}: ${size} addresses is more than a scan allows (${MAX_SCAN_HOSTS}); split it into smaller ranges`);
   const network = base - (base % size);
-  if (size <= 2) return Array.from({ length: size }, (_, i) => intToIp(network + i));
-  return Array.from({ length: size - 2 }, (_, i) => intToIp(network + 1 + i));
+  return Array.from({ length: size }, (_, i) => intToIp(network + i));
 }
 
 /** All hosts of several ranges, de-duplicated, in order. */

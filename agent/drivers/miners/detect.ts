@@ -1,7 +1,6 @@
-import { connect } from 'node:net';
 import { cgminerRaw, CGMINER_PORT } from './transport/cgminer-client.js';
-import { parseLenientJson } from './transport/lenient-json.js';
-import { httpJson } from './transport/http-json-client.js';
+import { replyText, askCgminer, type DetectTarget } from './detection.js';
+import { DETECTION_ORDER, detectionOf } from './registry.js';
 import type { FirmwareName } from './miner-driver.js';
 import { isAppError } from '../../../shared/errors.js';
 
@@ -16,10 +15,11 @@ export interface DetectOptions {
 }
 
 /**
- * Identifies a miner's firmware from what it says about itself: the cgminer
- * API `version` (then `stats`) descriptions — LUXminer, BOSminer, btminer,
- * bmminer/cgminer on an Antminer — then the Whatsminer v3 port, then the
- * Braiins OS REST login route. Undefined when nothing answers in a known way.
+ * Identifies a miner's firmware from what it answers, asking each driver's
+ * declared detection (registry.ts, DETECTION_ORDER): first the words in the
+ * cgminer API's `version` (then `stats`) reply, then each driver's own cgminer
+ * questions (btminer's `get_version`), then each driver's own door (Whatsminer
+ * API v3, Braiins OS REST). Undefined when nothing answers in a known way.
  */
 export async function detectFirmware(host: string, options: DetectOptions): Promise<FirmwareName | undefined> {
   return (await identifyMiner(host, options)).firmware;
@@ -32,57 +32,39 @@ export interface Identification {
 }
 
 export async function identifyMiner(host: string, options: DetectOptions): Promise<Identification> {
-  const target = { host, port: options.port ?? CGMINER_PORT, timeoutMs: options.timeoutMs };
+  const target: DetectTarget = { host, ...options };
+  const api = { host, port: options.port ?? CGMINER_PORT, timeoutMs: options.timeoutMs };
   let answered = false;
+  let cgminerOpen = false;
   for (const command of ['version', 'stats']) {
     let text: string;
     try {
-      text = await cgminerRaw(target, { command });
+      text = replyText(await cgminerRaw(api, { command }));
     } catch (err) {
       if (!isAppError(err, 'UNREACHABLE')) answered = answered || !isAppError(err, 'TIMEOUT');
-      break; // nothing usable on 4028: try the other doors
+      break; // nothing usable on the cgminer port: try the other doors
     }
-    answered = true;
+    answered = cgminerOpen = true;
     const found = firmwareFromText(text);
     if (found) return { firmware: found, answered };
   }
-  if (await portOpen(host, options.v3Port ?? 4433, options.timeoutMs)) return { firmware: 'whatsminer', answered: true };
-  try {
-    const res = await httpJson({ host, port: options.httpPort ?? 80, timeoutMs: options.timeoutMs }, { method: 'POST', path: '/api/v1/auth/login', body: { username: '', password: '' } });
-    answered = true;
-    // Braiins answers its login route with JSON (a token or a refusal); other web UIs answer 404 or HTML.
-    if ((res.status === 200 || res.status === 400 || res.status === 401 || res.status === 403) && res.json !== undefined) return { firmware: 'braiins', answered };
-  } catch {
-    // no web server
+  if (cgminerOpen) {
+    for (const firmware of DETECTION_ORDER) {
+      for (const probe of detectionOf(firmware).cgminerProbes ?? []) {
+        const text = await askCgminer(target, probe.command);
+        if (text !== undefined && probe.answers.test(text)) return { firmware, answered };
+      }
+    }
+  }
+  for (const firmware of DETECTION_ORDER) {
+    const door = detectionOf(firmware).ownDoor;
+    if (door && (await door(target))) return { firmware, answered: true };
   }
   return { answered };
 }
 
-/** Firmware named by a cgminer API reply (version, stats or any STATUS Description). */
+/** Firmware named by a cgminer API reply (version, stats or any STATUS Description), by each driver's declared words. */
 export function firmwareFromText(text: string): FirmwareName | undefined {
-  let haystack = text;
-  try {
-    haystack = JSON.stringify(parseLenientJson(text));
-  } catch {
-    // match on the raw text
-  }
-  if (/luxminer|luxos/i.test(haystack)) return 'luxos';
-  if (/bosminer|braiins/i.test(haystack)) return 'braiins';
-  if (/btminer|whatsminer|microbt/i.test(haystack)) return 'whatsminer';
-  if (/bmminer|antminer|bitmain/i.test(haystack)) return 'antminer';
-  return undefined;
-}
-
-function portOpen(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+  const haystack = replyText(text);
+  return DETECTION_ORDER.find((firmware) => detectionOf(firmware).names?.test(haystack));
 }

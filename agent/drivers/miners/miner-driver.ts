@@ -35,10 +35,26 @@ export interface MinerReading {
   fanRpm: number[];
   uptimeS: number | null;
   powerTargetW?: number;
+  /**
+   * A login the firmware needs was missing or refused, so the reading is
+   * partial (what an unauthenticated API says) and actions will fail. Names the
+   * user, never the password.
+   */
+  login?: LoginProblem;
   /** Why the reading is offline/error, in words an operator can act on. */
   error?: string;
   /** When the reading was taken (ms since epoch). */
   readAt: number;
+}
+
+export interface LoginProblem {
+  firmware: FirmwareName;
+  /** The user tried (the factory default when none was given). */
+  username: string;
+  /** `missing`: no login was given and the factory default was refused; `refused`: the given one was. */
+  problem: 'missing' | 'refused';
+  /** What was refused and what the reading lacks because of it. */
+  message: string;
 }
 
 /** Where a miner lives and how to talk to it. */

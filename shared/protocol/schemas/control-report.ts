@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgentIdentity, CountSchema, KwSchema, TimestampSchema, VersionSchema } from './common.js';
+import { AgentIdentity, CountSchema, KwSchema, SessionSchema, TimestampSchema, VersionSchema } from './common.js';
 
 export const CONTROL_REPORT_STATUSES = ['received', 'accepted', 'rejected', 'ramping', 'holding', 'released', 'failed'] as const;
 
@@ -23,7 +23,15 @@ export const ControlReportSchema = z
     targetKw: KwSchema.nullable().optional(),
     minersAsleep: CountSchema.optional(),
     ts: TimestampSchema,
+    /**
+     * Where the report sits in the agent's telemetry sequence: a report with
+     * them is kept in the agent's outbox and replayed until a telemetry/ack
+     * covers it, like telemetry (docs/protocol.md#controlreport). Both or neither.
+     */
+    session: SessionSchema.optional(),
+    seq: z.number().int().positive().optional(),
   })
+  .refine((r) => (r.session === undefined) === (r.seq === undefined), { message: 'session and seq come together', path: ['seq'] })
   .refine((r) => (r.status === 'rejected' || r.status === 'failed' ? r.reason !== undefined : true), {
     message: 'rejected and failed reports name a reason',
     path: ['reason'],

@@ -53,6 +53,20 @@ export function createBraiinsDriver(endpoint: MinerEndpoint, context: DriverCont
   /** `miner/details` (model, version, status, uptime) and `tuner-state` (power target): asked every few reads, see readRest. */
   const slow = new SlowFacts<SlowRestFacts>();
 
+  /** The REST login was refused: say so on the reading, which the cgminer API alone could only partly fill. */
+  function withLoginProblem(reading: MinerReading): MinerReading {
+    const given = endpoint.username !== undefined || endpoint.password !== undefined;
+    const username = endpoint.username ?? 'root';
+    const refused = given ? `the Braiins OS REST API refused the login for user '${username}'` : "no login was given for Braiins OS and its REST API refused the factory default (user 'root', empty password)";
+    reading.login = {
+      firmware: 'braiins',
+      username,
+      problem: given ? 'refused' : 'missing',
+      message: `${refused}: read from the cgminer API alone (no model or firmware version); sleep, wake and power target need the login`,
+    };
+    return reading;
+  }
+
   async function resolveMode(): Promise<Mode> {
     if (!mode) mode = (await rest.available()) ? 'rest' : 'bosminer';
     return mode;
@@ -89,7 +103,7 @@ export function createBraiinsDriver(endpoint: MinerEndpoint, context: DriverCont
       facts = slow.current(!hashing || slow.peek()?.status !== 'normal') ?? slow.remember(await fetchSlowFacts(false), now());
     } catch (err) {
       if (!isAppError(err, 'AUTH_FAILED')) throw err;
-      return bosminerReading(parts, endpoint, now()); // REST login refused: what the cgminer API alone can say
+      return withLoginProblem(bosminerReading(parts, endpoint, now())); // REST login refused: what the cgminer API alone can say
     }
     return braiinsApiWithDetailsReading(parts, facts.details, endpoint, now());
   }
@@ -135,7 +149,7 @@ export function createBraiinsDriver(endpoint: MinerEndpoint, context: DriverCont
           return await readRest();
         } catch (err) {
           if (!isAppError(err, 'AUTH_FAILED')) throw err;
-          return await readBosminer();
+          return withLoginProblem(await readBosminer());
         }
       }
       return await readBosminer();

@@ -112,7 +112,9 @@ export function parseV2Devs(reply: unknown): V2Board[] {
 export function parseV2Model(reply: unknown): string | null {
   const rows = isObj(reply) && Array.isArray(reply.DEVDETAILS) ? reply.DEVDETAILS.filter(isObj) : [];
   const model = rows.find((r) => typeof r.Model === 'string')?.Model;
-  return typeof model === 'string' && model.trim() ? model.trim() : null;
+  // Units append the hashboard revision ("M30S+V10", "M50VH60"); API v3 reports the
+  // model without it, so the reading names the model alike whichever API answers.
+  return typeof model === 'string' && model.trim() ? model.trim().replace(/(?<=\S)V[A-Z]?\d{2}$/, '') : null;
 }
 
 /** `get_token`: the challenge for the write API; "over max connect" etc. become MINER_ERROR. */

@@ -46,7 +46,7 @@ test('v2 own samples: powered off, devdetails, token', () => {
   assert.equal(off.powerW, 48);
   assert.equal(off.maxTempC, 35);
   assert.deepEqual(parseV2Status(own('v2-status-off.json')), { mining: false, firmwareVersion: '20220919.15.REL' });
-  assert.equal(parseV2Model(own('v2-devdetails.json')), 'M30S+V40');
+  assert.equal(parseV2Model(own('v2-devdetails.json')), 'M30S+', 'the board revision (V40) is not part of the model');
   assert.deepEqual(parseV2Token(own('v2-token.json')), { time: '8433', salt: 'BQ5hoXV9', newsalt: 'jbzkfQls' });
 });
 

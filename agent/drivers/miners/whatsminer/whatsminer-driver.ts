@@ -1,5 +1,5 @@
 import { AppError } from '../../../../shared/errors.js';
-import { blankReading, failedReading } from '../reading-helpers.js';
+import { blankReading, efficiency, failedReading } from '../reading-helpers.js';
 import { cgminerCommand, type CgminerTarget } from '../transport/cgminer-client.js';
 import { DEFAULT_CONFIRM_TIMEOUT_MS, EXPECT, performAction } from '../confirm-action.js';
 import type { ActionOptions, DriverContext, MinerDriver, MinerEndpoint, MinerReading } from '../miner-driver.js';
@@ -43,7 +43,7 @@ export function createWhatsminerDriver(endpoint: MinerEndpoint, context: DriverC
   function finish(partial: Omit<MinerReading, keyof ReturnType<typeof base>> & Partial<MinerReading>): MinerReading {
     const r = { ...base(), ...partial } as MinerReading;
     r.powerSource = r.powerW === null ? 'none' : 'reported';
-    r.efficiencyJth = r.powerW !== null && r.hashrateThs > HASHING_THS ? r.powerW / r.hashrateThs : null;
+    r.efficiencyJth = r.hashrateThs > HASHING_THS ? efficiency(r.powerW, r.hashrateThs) : null;
     return r;
   }
 
