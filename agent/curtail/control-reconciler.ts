@@ -191,7 +191,7 @@ export function createControlReconciler(options: ReconcilerOptions) {
     if (actions.unconfirmed() > 0) await actions.settle(miners);
     const metered = measuredKw(m);
     // Miners of an emergency wave still in their pause draw on the meter: count what they will save, or a cap would sleep more.
-    const measured = metered === null ? null : Math.max(0, metered - actions.unconfirmedKw());
+    const measured = metered === null ? null : Math.max(0, metered - actions.unconfirmedKw(miners));
     if (target.kind === 'cap' && Number.isNaN(target.capKw)) {
       status = 'failed';
       send({ revision, status: 'failed', reason: 'no_measurement', detail: 'no baseline power was measured when the shed_kw control arrived' });

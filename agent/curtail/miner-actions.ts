@@ -30,6 +30,9 @@ interface Pending {
   attempts: number;
 }
 
+/** What a sleeping ASIC still draws (control board, idle fans), for what a pausing one has left to shed. */
+const SLEEP_W = 60;
+
 const unreachable = (err: Error): ActionResult => ({ ok: false, reason: 'unreachable', message: err.message, elapsedMs: 0 });
 
 /**
@@ -169,10 +172,24 @@ export function createMinerActions(options: MinerActionsOptions) {
 
     /** Wave commands not yet confirmed by a reading. */
     unconfirmed: (): number => pending.size,
-    /** kW the unconfirmed miners are expected to take off once their pause ends (a cap must not count them twice). */
-    unconfirmedKw(): number {
+    /**
+     * kW the unconfirmed miners will still take off the meter (a cap must not
+     * count them twice): a miner read since its command, with a reported draw,
+     * by that draw less what it will draw asleep; otherwise its whole last
+     * hashing draw.
+     */
+    unconfirmedKw(miners: readonly ManagedMiner[]): number {
       if (pending.size === 0) return 0;
-      return repo.curtailed().reduce((sum, c) => sum + (pending.has(c.minerId) ? c.expectedKw : 0), 0);
+      const expected = new Map(repo.curtailed().map((c) => [c.minerId, c.expectedKw]));
+      let kw = 0;
+      for (const m of miners) {
+        const p = pending.get(m.id);
+        if (!p) continue;
+        const r = m.reading;
+        const fresh = r && r.readAt >= p.sentAt && r.powerSource === 'reported' && r.powerW !== null;
+        kw += fresh ? Math.max(0, (r.powerW! - SLEEP_W) / 1000) : (expected.get(m.id) ?? 0);
+      }
+      return kw;
     },
     forget(): void {
       pending.clear();
