@@ -28,6 +28,8 @@ export interface DemoOptions {
   siteIdPrefix?: string;
   /** Agent poll schedule (node-cron with seconds). */
   pollCron?: string;
+  /** Ingest only the demo's own sites (a shared broker carries other programs' sites too). */
+  ownSitesOnly?: boolean;
   /** Overrides of the agents' curtailment settings (benchmarks). */
   agentCurtailment?: DemoAgentSettings['curtailment'];
   /** Compliance timings; the demo shortens them so a violation shows within a minute. */
@@ -114,6 +116,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       sites: siteSettings,
       compliance: { windowS: options.compliance?.windowS ?? 30, graceS: options.compliance?.graceS ?? 15, closeAfterS: options.compliance?.closeAfterS ?? 20, tolerance: 0.05, hysteresis: 0.02 },
       events: { rampSeconds: 10, tickMs: 1000, confirmTolerance: 0.05 },
+      ...(options.ownSitesOnly ? { ingest: { sites: plans.map((p) => p.id) } } : {}),
       onlineAfterS: 30,
     });
     collector = createCollector({ config, log: options.log, extendHttp: (app) => registerDashboard(app, { tokens: config.tokens }) });
