@@ -86,6 +86,8 @@ async function main(): Promise<void> {
   process.stdout.write(`starting ${SITES} sites, ${MINERS} miners (time factor ${TIME_FACTOR}) on ${useEmbedded ? 'the embedded broker' : URL_ARG}…\n`);
   const demo = await startDemo({
     sites: SITES, miners: MINERS, timeFactor: TIME_FACTOR, dataDir, siteIdPrefix: prefix, log, ownSitesOnly: true,
+    // The demo's over-allocation site would be auto-enforced (a limit of its own) if the start is slow.
+    compliance: { graceS: 3600 },
     ...(useEmbedded ? { httpPort: 0, mqttPort: 0 } : { httpPort: 0, mqttUrl: URL_ARG }),
     // Restore right after the hold: the minimum sleep time is policy, not speed.
     agentCurtailment: { minSleepS: Math.min(HOLD_S, 30) },
