@@ -226,7 +226,7 @@ async function clearRetained(url: string, prefix: string): Promise<void> {
   const topics = new Set<string>();
   client.on('message', (topic, payload, packet) => { if (packet.retain && payload.length > 0 && topic.startsWith(`hashwatt/v1/${prefix}`)) topics.add(topic); });
   await client.subscribeAsync('hashwatt/v1/+/#');
-  await new Promise((r) => setTimeout(r, 1000));
+  await new Promise((r) => setTimeout(r, 3000)); // every retained message of the broker comes first
   for (const t of topics) await client.publishAsync(t, Buffer.alloc(0), { retain: true, qos: 1 });
   await client.endAsync();
 }

@@ -16,7 +16,7 @@ export interface MinerActionsOptions {
   /** Commands in flight at once: the agent's connection concurrency (poll.concurrency). */
   concurrency: number;
   confirmTimeoutMs: number;
-  /** Times an unconfirmed wave command is sent again before the miner is given up on. */
+  /** Times an unconfirmed or unsent wave command is sent again before the miner is given up on. */
   waveRetries?: number;
   /** A miner did not sleep under the current revision: the planner picks another. */
   onRefused: (minerId: string) => void;
@@ -52,7 +52,7 @@ const unreachable = (err: Error): ActionResult => ({ ok: false, reason: 'unreach
  */
 export function createMinerActions(options: MinerActionsOptions) {
   const { repo, log, now } = options;
-  const retries = options.waveRetries ?? 1;
+  const retries = options.waveRetries ?? 2;
   const pending = new Map<string, Pending>();
 
   function recordAsleep(m: ManagedMiner, revision: number): void {
@@ -116,10 +116,15 @@ export function createMinerActions(options: MinerActionsOptions) {
         const m = byId.get(id);
         if (!m?.driver) return;
         const result = await send(m.driver);
+        const t = now();
         if (result.ok) {
           recordAsleep(m, revision);
-          const t = now();
           pending.set(id, { sentAt: t, deadline: t + options.confirmTimeoutMs, attempts: 1 });
+        } else if (result.reason === 'timeout' || result.reason === 'unreachable') {
+          // No answer is not a refusal (the command may have landed): counted commanded, sent again on the next poll.
+          recordAsleep(m, revision);
+          pending.set(id, { sentAt: t, deadline: t, attempts: 1 });
+          log.warn({ minerId: id, reason: result.reason, message: result.message }, 'sleep command not answered; sending again on the next poll');
         } else {
           options.onRefused(id);
           log.warn({ minerId: id, reason: result.reason, message: result.message }, 'miner refused the sleep command; picking another');
@@ -143,12 +148,20 @@ export function createMinerActions(options: MinerActionsOptions) {
         const p = pending.get(m.id);
         if (!p) continue;
         const r = m.reading;
-        if (r && r.readAt >= p.sentAt && EXPECT.sleep.reached(r)) {
+        const fresh = r !== undefined && r.readAt >= p.sentAt;
+        if (fresh && EXPECT.sleep.reached(r)) {
           pending.delete(m.id);
           confirmed++;
         } else if (t >= p.deadline) {
           if (p.attempts <= retries && m.driver) {
             retry.push(m);
+          } else if (!fresh && p.deadline > p.sentAt) {
+            // Not read since the command (reads missed under load): no evidence either way, wait for one.
+            p.deadline = t + options.confirmTimeoutMs;
+          } else if (r?.state === 'sleeping') {
+            // Asleep by state, its draw still above the sleep level: the agent keeps it (it must wake it later).
+            pending.delete(m.id);
+            log.warn({ minerId: m.id, powerW: r.powerW }, 'miner sleeping but its draw not yet at the sleep level; keeping it');
           } else {
             pending.delete(m.id);
             repo.removeCurtailed(m.id);
