@@ -16,8 +16,14 @@ export interface RouteSpec<Q extends z.ZodType, B extends z.ZodType, P extends z
   /** Response schema of the success status, for the OpenAPI document. */
   response?: z.ZodType;
   status?: number;
+  /** Other success answers (status, what it means, its body). */
+  alternatives?: Array<{ status: number; description: string; response: z.ZodType }>;
+  /** Error statuses this route answers besides the ones every route may (400, 401, 403, 404), with when. */
+  errors?: Record<number, string>;
   produces?: string[];
   allowQueryToken?: boolean;
+  /** With no roles: still identify a caller if there is one (principal may be undefined). */
+  optionalAuth?: boolean;
 }
 
 export interface Parsed<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType> {
@@ -64,7 +70,7 @@ export function createRouteTable(app: FastifyInstance, auth: Authenticator) {
           if (spec.roles.length > 0) {
             principal = auth.check(req, reply, spec.roles, spec.allowQueryToken);
             if (!principal) return reply;
-          }
+          } else if (spec.optionalAuth) principal = auth.identify(req, spec.allowQueryToken);
           const params = parsePart(spec.params, req.params, 'params');
           const query = parsePart(spec.query, req.query, 'query');
           const body = parsePart(spec.body, req.body, 'body');
