@@ -166,7 +166,8 @@ export function createControlReconciler(options: ReconcilerOptions) {
       const caps = m.driver?.capabilities();
       return {
         id: m.id,
-        state: m.reading?.state ?? 'offline',
+        // A miner whose last read got no answer shows its last state in the counts, but is not commanded now.
+        state: m.missed ? 'offline' : (m.reading?.state ?? 'offline'),
         expectedKw: mine ? mine.expectedKw : (m.lastHashing?.w ?? m.reading?.powerW ?? 0) / 1000,
         jth: m.lastHashing?.jth ?? m.reading?.efficiencyJth ?? null,
         group: m.group,

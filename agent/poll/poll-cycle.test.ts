@@ -40,6 +40,8 @@ test('a missed read shows the last reading (state, draw, old readAt) within keep
   assert.equal(a.powerW, 55);
   assert.equal(a.readAt, firstReadAt, 'nothing can confirm an action from a carried reading');
   assert.match(a.error ?? '', /previous read still running|no answer within 50 ms/);
+  assert.equal(miners[0]!.missed, true, 'not a miner to command while it does not answer');
+  assert.equal(miners[1]!.missed, false);
   clock += 6000; // 11 s since the last real reading
   const third = await pollCycle(miners, options(10_000));
   assert.deepEqual(counts(third.readings), { offline: 1, sleeping: 1 });

@@ -57,10 +57,12 @@ export async function pollCycle(miners: readonly ManagedMiner[], options: PollCy
   await runBounded(miners, options.concurrency, async (m) => {
     const before = m.reading?.state;
     let reading: MinerReading;
+    let missedNow = false;
     if (!m.driver) {
       reading = unreadReading(m, 'offline', 'firmware not detected: no miner API answered', now());
     } else if (m.busy) {
       skippedBusy++;
+      missedNow = true;
       reading = lastOr(m, unreadReading(m, 'offline', 'previous read still running', now()));
     } else {
       m.busy = true;
@@ -69,6 +71,7 @@ export async function pollCycle(miners: readonly ManagedMiner[], options: PollCy
       });
       reading = await withDeadline(read, options.timeoutMs, () => {
         timedOut++;
+        missedNow = true;
         return lastOr(m, unreadReading(m, 'offline', `no answer within ${options.timeoutMs} ms`, now()));
       });
       if (reading.state === 'offline' || reading.state === 'error') {
@@ -80,6 +83,7 @@ export async function pollCycle(miners: readonly ManagedMiner[], options: PollCy
     if (reading.login && !m.reading?.login) {
       log.warn({ minerId: m.id, firmware: reading.login.firmware, user: reading.login.username, problem: reading.login.problem }, 'miner login missing or refused');
     }
+    m.missed = missedNow;
     m.reading = reading;
     if (reading.state === 'hashing' && reading.powerW !== null && reading.powerW > 0) {
       m.lastHashing = { w: reading.powerW, jth: reading.efficiencyJth, at: reading.readAt };
