@@ -12,9 +12,7 @@ let revision = 0;
 
 before(async () => {
   site = await startTestSite({ miners: 100, faults: { ignoreSleep: 5 } });
-  // A generous read-back deadline: on a loaded machine a 4 s one made obedient miners look
-  // like they ignored the sleep, and the agent rightly replaced them with more efficient ones.
-  agent = createAgent({ config: site.config({ curtailment: { batchSize: 10, batchPauseS: 0.2, minSleepS: 0, confirmTimeoutMs: 15_000, maxKwHysteresisKw: 3, tolerance: 0.02 } }), log: createSilentLogger() });
+  agent = createAgent({ config: site.config(), log: createSilentLogger() });
   await agent.start();
   await waitFor('first sample with all miners read', () => site.collector.telemetry.some((t) => t.samples.some((s) => s.counts.hashing === 100)), { timeoutMs: 15_000 });
 });
@@ -64,10 +62,15 @@ test('sleep_count 25: exactly 25 asleep, the least efficient, ignore-sleep worke
   const ignoring = truth.filter((m) => m.faults.ignoreSleep);
   assert.ok(ignoring.length > 0);
   assert.ok(asleep.every((m) => !m.faults.ignoreSleep));
-  // Least efficient first: no hashing, sleep-obeying miner is worse (by model J/TH) than the best one asleep.
-  const bestAsleep = Math.min(...asleep.map((m) => m.nominalJth));
-  const awakeWorse = truth.filter((m) => !sleepingIds().has(m.id) && !m.faults.ignoreSleep && !missedPolls.has(m.id) && m.nominalJth > bestAsleep + 1);
-  assert.deepEqual(awakeWorse.map((m) => `${m.id} ${m.nominalJth}`), [], 'an awake miner is clearly less efficient than one put to sleep');
+  // Least efficient first, by the J/TH the agent measured (its miner detail before the control;
+  // stock firmware's power is estimated, so a model's nominal J/TH is not what the agent ranks by):
+  // no hashing, sleep-obeying miner is clearly worse than the best one asleep.
+  const seenJth = new Map<string, number>();
+  for (const t of site.collector.telemetry.slice(0, telemetryBefore)) for (const m of t.miners ?? []) if (m.jth !== null && m.jth !== undefined) seenJth.set(m.id, m.jth);
+  const jthOf = (id: string) => seenJth.get(id) ?? NaN;
+  const bestAsleep = Math.min(...asleep.map((m) => jthOf(m.id)));
+  const awakeWorse = truth.filter((m) => !sleepingIds().has(m.id) && !m.faults.ignoreSleep && !missedPolls.has(m.id) && jthOf(m.id) > bestAsleep * 1.03);
+  assert.deepEqual(awakeWorse.map((m) => `${m.id} ${jthOf(m.id).toFixed(1)} J/TH (best asleep ${bestAsleep.toFixed(1)})`), [], 'an awake miner is clearly less efficient than one put to sleep');
   const sample = await waitFor('sample counts 25 curtailed', () => site.collector.telemetry.flatMap((t) => t.samples).findLast((s) => s.curtailedMiners === 25 && s.counts.sleeping === 25));
   assert.equal(sample.revision, revision);
 
