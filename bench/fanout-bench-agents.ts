@@ -65,6 +65,7 @@ async function main(o: AgentsOptions): Promise<void> {
     clients.push(...wave);
   }
   const cpu0 = process.cpuUsage();
+  let roundCpu = cpu0;
   process.send?.({ ready: clients.length });
   let session: Session | undefined;
   process.on('message', async (m: { cmd: string; profileDir?: string }) => {
@@ -74,6 +75,22 @@ async function main(o: AgentsOptions): Promise<void> {
       await session.post('Profiler.enable');
       await session.post('Profiler.setSamplingInterval', { interval: 500 });
       await session.post('Profiler.start');
+      return;
+    }
+    if (m.cmd === 'profile-stop' && session && m.profileDir) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(join(m.profileDir, `fanout-${o.name}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+      session = undefined;
+      return;
+    }
+    if (m.cmd === 'round') {
+      // One measured round is over: its arrivals and CPU, then a fresh count for the next.
+      const cpu = process.cpuUsage(roundCpu);
+      roundCpu = process.cpuUsage();
+      process.send?.({ round: true, accepted, rejected, arrivals: arrivals.splice(0), cpuMs: (cpu.user + cpu.system) / 1000 });
+      accepted = 0;
+      rejected = 0;
       return;
     }
     if (m.cmd !== 'stop') return;
