@@ -163,6 +163,10 @@ export function createEventRepository(db: Db) {
     saveControl(siteId: number, revision: number, payload: Record<string, unknown>): void {
       controlSet.run(siteId, revision, JSON.stringify(payload), null);
     },
+    /** saveControl with the payload already as JSON text (the fan-out writes it once for the broker and the store). */
+    saveControlJson(siteId: number, revision: number, json: string): void {
+      controlSet.run(siteId, revision, json, null);
+    },
     markPublished(siteId: number, revision: number, now: number): void {
       controlPublished.run(now, siteId, revision);
     },
