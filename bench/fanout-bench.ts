@@ -23,13 +23,13 @@ import { emitJson, growth, load, median, parseFlags, passThroughFlags, pct, swee
  * the collector (p50/p99/max), and the collector's CPU time (process.cpuUsage,
  * far less sensitive to a loaded machine than wall-clock) per 1,000 signed
  * controls from the POST until the last accepted report. Round 1 is the first
- * event after start (code not yet optimised by V8); later rounds (each after the
+ * event after start (code not yet optimised by V8); rounds 3.. (each after the
  * previous event was cancelled and its release accepted) are the steady state.
  * Targets: CPU ≤ 150 ms per 1,000 controls, POST → accepted p99 ≤ 300 ms.
  */
 const args = parseFlags();
 const SITES = Number(args.get('sites') ?? 1000);
-const ROUNDS = Math.max(1, Number(args.get('rounds') ?? 3));
+const ROUNDS = Math.max(1, Number(args.get('rounds') ?? 5));
 const AGENT_PROCS = Math.max(1, Number(args.get('agent-procs') ?? 1));
 const agentsPath = fileURLToPath(new URL('./fanout-bench-agents.js', import.meta.url));
 const TARGET_CPU_MS = 150;
@@ -52,7 +52,7 @@ export interface FanoutResult {
   bench: 'fanout';
   sites: number;
   rounds: FanoutRound[];
-  /** Steady state: the median over rounds 2.. (round 1 alone when there is only one). */
+  /** Steady state: the median over rounds 3.. (2.. with fewer than 4 rounds; round 1 alone when there is only one). */
   steady: { cpuMsPer1000: number; p99: number; p50: number };
   targets: { cpuMsPer1000: number; p99: number };
 }
@@ -235,14 +235,16 @@ async function main(): Promise<void> {
   await collector.stop();
   if (embedded) await embedded.stop();
   await rm(dir, { recursive: true, force: true });
-  const steadyRounds = rounds.length > 1 ? rounds.slice(1) : rounds;
+  // Rounds 1 and 2 also pay V8's optimisation of the path (measured: round 2 still ~100 ms above 3–5).
+  const skip = rounds.length >= 4 ? 2 : rounds.length > 1 ? 1 : 0;
+  const steadyRounds = rounds.slice(skip);
   const result: FanoutResult = {
     bench: 'fanout', sites: SITES, rounds,
     steady: { cpuMsPer1000: median(steadyRounds.map((r) => r.cpuMsPer1000)), p99: median(steadyRounds.map((r) => r.latency.p99)), p50: median(steadyRounds.map((r) => r.latency.p50)) },
     targets: { cpuMsPer1000: TARGET_CPU_MS, p99: TARGET_P99_MS },
   };
   const allAccepted = rounds.every((r) => r.accepted === r.targets);
-  process.stdout.write(`steady state (median of rounds ${rounds.length > 1 ? `2–${rounds.length}` : '1'}): CPU ${result.steady.cpuMsPer1000.toFixed(0)} ms per 1,000 controls (target ≤ ${TARGET_CPU_MS}: ${result.steady.cpuMsPer1000 <= TARGET_CPU_MS ? 'met' : 'MISSED'}), p99 ${result.steady.p99} ms (target ≤ ${TARGET_P99_MS}: ${result.steady.p99 <= TARGET_P99_MS && allAccepted ? 'met' : 'MISSED'})\n`);
+  process.stdout.write(`steady state (median of rounds ${skip + 1}–${rounds.length}): CPU ${result.steady.cpuMsPer1000.toFixed(0)} ms per 1,000 controls (target ≤ ${TARGET_CPU_MS}: ${result.steady.cpuMsPer1000 <= TARGET_CPU_MS ? 'met' : 'MISSED'}), p99 ${result.steady.p99} ms (target ≤ ${TARGET_P99_MS}: ${result.steady.p99 <= TARGET_P99_MS && allAccepted ? 'met' : 'MISSED'})\n`);
   await emitJson(args, result);
 }
 
