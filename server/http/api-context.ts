@@ -1,5 +1,8 @@
 import type { AlertRow } from '../alerts/alert-repository.js';
 import type { AlertService } from '../alerts/alert-service.js';
+import type { Actor, AuditLog } from '../audit/audit-log.js';
+import type { SignInLimiter } from '../auth/sign-in-limiter.js';
+import type { UserService } from '../auth/user-service.js';
 import type { ComplianceService } from '../compliance/compliance-service.js';
 import type { CompanyCaps } from '../compliance/company-caps.js';
 import type { CollectorConfig } from '../config/collector-config.js';
@@ -22,6 +25,9 @@ export interface ApiContext {
   events: EventService;
   hub: StreamHub;
   metrics: CollectorMetrics;
+  audit: AuditLog;
+  users: UserService;
+  signIns: SignInLimiter;
   clock: () => number;
   /** Brings rollups and daily energy up to date with everything committed. */
   refreshRollups(): void;
@@ -29,7 +35,7 @@ export interface ApiContext {
    * A site's settings changed through the API. `before` is the row as it was (undefined
    * for a new site): the hook an audit log of who changed what plugs into.
    */
-  siteChanged(site: SiteRow, before: SiteRow | undefined, by: string): void;
+  siteChanged(site: SiteRow, before: SiteRow | undefined, by: string, actor?: Actor): void;
   /** Passes a registry change to the audit hook. */
   recordChange(change: RegistryChange): void;
   health(): { ok: boolean; mqtt: boolean; db: boolean };
@@ -69,7 +75,7 @@ export function eventView(e: EventDetail) {
 }
 
 export function alertView(a: AlertRow) {
-  return { id: a.id, kind: a.kind, site: a.site, agent: a.agent, openedAt: a.openedAt, closedAt: a.closedAt, details: a.details };
+  return { id: a.id, kind: a.kind, site: a.site, subject: a.subject, agent: a.agent, openedAt: a.openedAt, closedAt: a.closedAt, details: a.details };
 }
 
 export function round(x: number): number {

@@ -61,16 +61,23 @@ async function main(): Promise<number> {
    * that cannot reach the broker at start exits, and is started again until it
    * comes up.
    */
-  const startCollector = async (): Promise<void> => {
-    for (;;) {
-      try {
-        return await collector.start();
-      } catch (err) {
-        log(`collector did not come up (${(err as Error).message.split('\n')[0]}); starting it again in 2 s`);
-        await collector.kill('SIGKILL');
-        await sleep(2000);
+  let starting: Promise<void> | undefined;
+  const startCollector = (): Promise<void> => {
+    // One supervisor at a time: a kill while it starts just makes it try again.
+    starting ??= (async () => {
+      for (;;) {
+        try {
+          return await collector.start();
+        } catch (err) {
+          log(`collector did not come up (${(err as Error).message.split('\n')[0]}); starting it again in 2 s`);
+          await collector.kill('SIGKILL');
+          await sleep(2000);
+        }
       }
-    }
+    })().finally(() => {
+      starting = undefined;
+    });
+    return starting;
   };
   const pending = new Set<Promise<unknown>>();
   const later = (ms: number, fn: () => Promise<unknown> | unknown) => {
