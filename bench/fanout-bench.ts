@@ -1,7 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,29 +68,19 @@ function reachable(url: string): Promise<boolean> {
 
 function nextMessage<T>(child: ChildProcess, pick: (m: Record<string, unknown>) => boolean): Promise<T> {
   return new Promise((resolve, reject) => {
+    const exit = (code: number | null) => reject(new Error(`agents process exited ${code}`));
     const on = (m: unknown) => {
       if (pick(m as Record<string, unknown>)) {
         child.off('message', on);
+        child.off('exit', exit);
         resolve(m as T);
       }
     };
     child.on('message', on);
-    child.once('exit', (code) => reject(new Error(`agents process exited ${code}`)));
+    child.once('exit', exit);
   });
 }
 
-function postJson(url: string, token: string, body: string): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 async function main(): Promise<void> {
   if (args.has('sweep')) {
@@ -161,8 +150,7 @@ async function main(): Promise<void> {
     return p;
   }));
 
-  // The grid client's POST with node:http (already loaded by the collector's server): undici,
-  // fetch's client, loads lazily on first use and cost the collector's thread ~25 ms here.
+  // The grid client's POST and DELETE go from the agents' process (node:http: undici loads lazily).
   const body = JSON.stringify({ scope: { all: true }, kind: 'reduce_by_kw', value: SITES * 1000 * 0.3, durationS: 600, priority: 'high', reason: 'fanout bench' });
   const profileDir = args.get('profile');
   const rounds: FanoutRound[] = [];
@@ -180,13 +168,16 @@ async function main(): Promise<void> {
     const fromRevision = maxRevision() + 1;
     const acceptedBefore = await acceptedSoFar();
     const roundLoad = load();
+    const grid = children[0]!;
     const cpu0 = process.cpuUsage();
-    const t0 = Date.now();
-    const res = await postJson(`${collector.httpUrl}/api/v1/events`, token, body);
-    const postMs = Date.now() - t0;
-    const event = res.body as { id: string; targets: unknown[] };
-    if (res.status !== 201) throw new Error(`POST /events answered ${res.status}: ${JSON.stringify(event)}`);
-    const targets = event.targets.length;
+    const posted = nextMessage<{ t0: number; ms: number; status: number; id: string; targets: number; body?: unknown }>(grid, (m) => 'posted' in m);
+    grid.send({ cmd: 'post', method: 'POST', url: `${collector.httpUrl}/api/v1/events`, token, body });
+    const res = await posted;
+    const t0 = res.t0;
+    const postMs = res.ms;
+    if (res.status !== 201) throw new Error(`POST /events answered ${res.status}: ${JSON.stringify(res.body)}`);
+    const event = { id: res.id };
+    const targets = res.targets;
     await waitAccepted(acceptedBefore, targets);
     const cpu = process.cpuUsage(cpu0);
     const collectorCpuMs = (cpu.user + cpu.system) / 1000;
@@ -218,11 +209,9 @@ async function main(): Promise<void> {
     // Release: cancel and wait until every site accepted its restore before the next round.
     if (round < ROUNDS) {
       const releasedBefore = await acceptedSoFar();
-      const del = await new Promise<number>((resolve, reject) => {
-        const req = request(`${collector.httpUrl}/api/v1/events/${event.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
-        req.on('error', reject);
-        req.end();
-      });
+      const cancelled = nextMessage<{ status: number }>(grid, (m) => 'posted' in m);
+      grid.send({ cmd: 'post', method: 'DELETE', url: `${collector.httpUrl}/api/v1/events/${event.id}`, token });
+      const del = (await cancelled).status;
       if (del !== 200) throw new Error(`DELETE /events answered ${del}`);
       await waitAccepted(releasedBefore, targets);
     }
