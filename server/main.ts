@@ -27,6 +27,7 @@ import { createCollectorMetrics } from './metrics/collector-metrics.js';
 import { databaseSizeBytes, openDatabase, type Db } from './store/database.js';
 import { createRepositories, type Repositories } from './store/repositories.js';
 import type { SiteRow } from './store/site-repository.js';
+import { createVen, type Ven } from './openadr/ven.js';
 import type { ChangeHook, RegistryChange } from './audit/change-hook.js';
 import { createCompanyCaps } from './compliance/company-caps.js';
 import type { CompanyRow } from './store/company-repository.js';
@@ -53,6 +54,8 @@ export interface Collector {
   readonly db: Db;
   readonly repos: Repositories;
   readonly metrics: ReturnType<typeof createCollectorMetrics>;
+  /** The OpenADR VEN when `openadr` is configured (docs/openadr.md). */
+  readonly ven: Ven | undefined;
   /** Commits queued ingest messages now and refreshes rollups (tests). */
   flush(): void;
 }
@@ -85,6 +88,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
   let broker: EmbeddedBroker | undefined;
   let ingest: Ingest | undefined;
   let events: EventService | undefined;
+  let ven: Ven | undefined;
   let http: FastifyInstance | undefined;
   let httpUrl = '';
   let brokerUrl = '';
@@ -263,6 +267,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     },
     recordChange,
     health: () => ({ ok: started && !!client?.connected, mqtt: !!client?.connected, db: db.open }),
+    openadr: () => ven?.status(),
   };
 
   gauges = {
@@ -309,6 +314,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     get httpUrl() { return httpUrl; },
     get brokerUrl() { return brokerUrl; },
     db, repos, metrics,
+    get ven() { return ven; },
     flush() {
       ingest?.flush();
       refreshRollups();
@@ -341,6 +347,15 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       events = createEventService({ repos, live, client, keys: { privateKey, publicKey }, config: config.events, log, clock, metrics, notify: (id) => hub.publish('event', id, () => { const e = events?.get(id); return e && eventView(e); }) });
       await ingest.start();
       events.start();
+      if (config.openadr) {
+        const openadrActor = { kind: 'system' as const, name: `openadr:${config.openadr.venName}` };
+        const onEvent = (action: 'event.create' | 'event.cancel', id: string) => {
+          const e = events?.get(id);
+          const after = e && auditedEvent(eventView(e));
+          audit.record(openadrActor, action, { site: after && after.sites.length === 1 ? after.sites[0] : null, target: id, after: after ?? null });
+        };
+        ven = createVen({ config: config.openadr, repos, events, live, log, clock, registry: metrics.registry, onEvent });
+      }
       alerts.start();
       notifier.start();
       jobs.push(cron.schedule('0 * * * * *', rollupTick, { name: 'rollups' }));
@@ -358,11 +373,16 @@ export function createCollector(options: CreateCollectorOptions): Collector {
         throw new AppError('CONFIG_INVALID', `http.tls.${field}: cannot read ${path}: ${err.message}`, { cause: err });
       });
       const tls = config.http.tls && { cert: await pem('certFile', config.http.tls.certFile), key: await pem('keyFile', config.http.tls.keyFile) };
-      http = await createHttpServer({ ctx, log, version: COLLECTOR_VERSION, ...(options.extendHttp ? { extend: options.extendHttp } : {}), ...(tls ? { tls } : {}) });
+      const extend = async (app: FastifyInstance) => {
+        ven?.registerRoutes(app);
+        await options.extendHttp?.(app);
+      };
+      http = await createHttpServer({ ctx, log, version: COLLECTOR_VERSION, extend, ...(tls ? { tls } : {}) });
       await http.listen({ host: config.http.host, port: config.http.port });
       const addr = http.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
       httpUrl = `${tls ? 'https' : 'http'}://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
+      ven?.start();
       started = true;
       log.info({ httpUrl, brokerUrl, sites: repos.sites.list().length }, 'collector started');
     },
@@ -370,6 +390,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       stopping ??= (async () => {
         hub.close();
         if (http) await http.close();
+        await ven?.stop();
         await ingest?.stop();
         alerts.stop();
         await events?.stop();

@@ -3,6 +3,7 @@ import { BrokerConfigSchema } from '../../shared/config/broker-config.js';
 import { IdSchema } from '../../shared/protocol/ids.js';
 import { DEFAULT_BOUNDS } from '../ingest/plausibility.js';
 import { AuthConfigSchema, NotificationsConfigSchema } from './notify-config.js';
+import { OpenAdrConfigSchema } from '../openadr/openadr-config.js';
 
 /** admin: everything the other roles may, and managing users and tokens. */
 export const ROLES = ['viewer', 'operator', 'grid', 'admin'] as const;
@@ -180,6 +181,8 @@ export const CollectorConfigSchema = z.object({
   auth: AuthConfigSchema.default(AuthConfigSchema.parse({})),
   /** Webhook targets (docs/notifications.md). */
   notifications: NotificationsConfigSchema.default(NotificationsConfigSchema.parse({})),
+  /** Follow an OpenADR 3 VTN as a VEN (docs/openadr.md); leave out to run without. */
+  openadr: OpenAdrConfigSchema.optional(),
 });
 export type CollectorConfig = z.infer<typeof CollectorConfigSchema>;
 export type ComplianceConfig = z.infer<typeof ComplianceConfigSchema>;

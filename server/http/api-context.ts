@@ -8,6 +8,7 @@ import type { CompanyCaps } from '../compliance/company-caps.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import type { EventDetail, EventService } from '../events/event-service.js';
 import type { LiveState } from '../live/live-state.js';
+import type { VenStatus } from '../openadr/ven.js';
 import type { StreamHub } from '../live/stream-hub.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { Repositories } from '../store/repositories.js';
@@ -39,6 +40,8 @@ export interface ApiContext {
   /** Passes a registry change to the audit hook. */
   recordChange(change: RegistryChange): void;
   health(): { ok: boolean; mqtt: boolean; db: boolean };
+  /** The OpenADR VEN's link to its VTN; undefined when none is configured. */
+  openadr?(): VenStatus | undefined;
 }
 
 export function siteSummary(ctx: ApiContext, s: SiteRow, now: number) {
@@ -61,7 +64,7 @@ export function eventView(e: EventDetail) {
   return {
     id: e.id, kind: e.kind, value: e.value, scope: e.scope, startTs: e.startTs, endTs: e.endTs, priority: e.priority, reason: e.reason, status: e.status,
     requestedKw: e.requestedKw, achievedKw: e.achievedKw, requestedMw: e.requestedKw / 1000, achievedMw: e.achievedKw / 1000,
-    createdBy: e.createdBy, createdAt: e.createdAt, endedAt: e.endedAt, counts: e.counts, machines: e.machines,
+    createdBy: e.createdBy, createdAt: e.createdAt, endedAt: e.endedAt, source: e.source ?? null, counts: e.counts, machines: e.machines,
     targets: e.targets.map((t) => {
       const measured = t.currentKw ?? t.achievedKw;
       return {

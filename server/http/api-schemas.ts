@@ -119,6 +119,8 @@ export const EventSchema = z.object({
   priority: z.enum(['normal', 'high', 'emergency']), reason: z.string(), status: z.enum(EVENT_STATUSES),
   requestedKw: z.number(), achievedKw: z.number().describe('baseline − measured, summed over the targets, live'),
   requestedMw: z.number(), achievedMw: z.number(), createdBy: z.string(), createdAt: z.number(), endedAt: z.number().nullable(),
+  source: z.object({ kind: z.literal('openadr'), ven: z.string(), programId: z.string(), programName: z.string(), vtnEventId: z.string(), intervalId: z.number() }).nullable()
+    .describe('set for events a system owns (an OpenADR VTN event interval, docs/openadr.md): those are read-only here'),
   counts: z.record(z.string(), z.number()), targets: z.array(TargetSchema),
   machines: MachinesSchema.extend({ asleep: z.number().nullable().describe('machines asleep now, while active') }).nullable().describe('sleep_count events: progress in machines; null for kW events'),
 });

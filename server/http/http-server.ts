@@ -11,6 +11,7 @@ import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerCompanyRoutes } from './routes/company-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerMeRoute } from './routes/me-route.js';
+import { registerOpenAdrRoute } from './routes/openadr-route.js';
 import { registerReportRoutes } from './routes/report-routes.js';
 import { registerSessionRoutes } from './routes/session-routes.js';
 import { registerSiteRoutes } from './routes/site-routes.js';
@@ -76,6 +77,7 @@ export async function createHttpServer({ ctx, log, version, extend, tls }: HttpS
   registerSiteRoutes(routes, ctx);
   registerEventRoutes(routes, ctx);
   registerReportRoutes(routes, ctx);
+  registerOpenAdrRoute(routes, ctx);
   registerCompanyRoutes(routes, ctx);
   registerSessionRoutes(routes, ctx);
   registerUserRoutes(routes, ctx);

@@ -365,4 +365,42 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX alerts_open ON alerts (kind, COALESCE(site_id, 0), COALESCE(agent_id, 0), COALESCE(subject, '')) WHERE closed_at IS NULL;
   CREATE INDEX alerts_opened ON alerts (opened_at);
   `,
+  /* 8: OpenADR 3 VEN (issue 19) */ `
+  -- Where an event came from when no person created it: {"kind":"openadr","ven":…,"program":…,"vtnEventId":…,"intervalId":…}.
+  ALTER TABLE events ADD COLUMN source TEXT;
+  -- Each OpenADR event interval and the hashwatt event carrying it out; modification is the VTN's
+  -- modificationDateTime, so a poll that sees the same one changes nothing.
+  CREATE TABLE openadr_links (
+    vtn_event_id TEXT NOT NULL,
+    interval_id INTEGER NOT NULL,
+    event_id TEXT NOT NULL,
+    program_id TEXT NOT NULL,
+    modification TEXT NOT NULL,
+    start_ts INTEGER NOT NULL,
+    end_ts INTEGER NOT NULL,
+    resources TEXT NOT NULL,
+    report_types TEXT NOT NULL,
+    -- the event's reportDescriptors asked for one report over all its resources (AGGREGATED_REPORT)
+    aggregate INTEGER NOT NULL DEFAULT 0,
+    -- set once a target of the event was seen holding or confirmed: OPERATING_STATE of its report
+    curtailed INTEGER NOT NULL DEFAULT 0,
+    reported INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (vtn_event_id, interval_id, event_id)
+  ) WITHOUT ROWID;
+  -- Reports waiting for the VTN: kept until it answers 2xx, so a VTN that is down loses none.
+  CREATE TABLE openadr_outbox (
+    id INTEGER PRIMARY KEY,
+    vtn_event_id TEXT NOT NULL,
+    interval_id INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    last_error TEXT,
+    sent_at INTEGER,
+    -- the VTN refused it for good (a 4xx other than 401/408/429): kept for the record, not retried
+    refused_at INTEGER
+  );
+  CREATE INDEX openadr_outbox_due ON openadr_outbox (next_at) WHERE sent_at IS NULL AND refused_at IS NULL;
+  `,
 ];

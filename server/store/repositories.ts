@@ -3,6 +3,7 @@ import { createAgentRepository } from './agent-repository.js';
 import { createCompanyRepository } from './company-repository.js';
 import { createAuditRepository } from './audit-repository.js';
 import { createEventRepository } from './event-repository.js';
+import { createOpenAdrRepository } from './openadr-repository.js';
 import { createRollupRepository } from './rollup-repository.js';
 import { createSiteRepository, type SiteDefaults } from './site-repository.js';
 import { createTelemetryRepository } from './telemetry-repository.js';
@@ -18,6 +19,7 @@ export function createRepositories(db: Db, siteDefaults?: SiteDefaults) {
     rollups: createRollupRepository(db),
     events: createEventRepository(db),
     violations: createViolationRepository(db),
+    openadr: createOpenAdrRepository(db),
     companies: createCompanyRepository(db),
     users: createUserRepository(db),
     audit: createAuditRepository(db),

@@ -26,7 +26,7 @@ export interface TestCollector {
 }
 
 /** A collector on a temp data dir and a free HTTP port, over the run's test broker. */
-export async function startTestCollector(overrides: Record<string, unknown> = {}, options: { log?: Logger; broker?: TestBroker; dataDir?: string; prefix?: string; serveSites?: string[]; onChange?: ChangeHook; extendHttp?: CreateCollectorOptions['extendHttp'] } = {}): Promise<TestCollector> {
+export async function startTestCollector(overrides: Record<string, unknown> = {}, options: { log?: Logger; broker?: TestBroker; dataDir?: string; prefix?: string; serveSites?: string[]; onChange?: ChangeHook; extendHttp?: CreateCollectorOptions['extendHttp']; clock?: () => number } = {}): Promise<TestCollector> {
   const broker = options.broker ?? (await startTestBroker());
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'hashwatt-collector-')));
   const keysDir = join(dataDir, 'keys');
@@ -43,7 +43,7 @@ export async function startTestCollector(overrides: Record<string, unknown> = {}
     events: { tickMs: 200, rampSeconds: 0 },
     ...overrides,
   });
-  const collector = createCollector({ config, log: options.log ?? createSilentLogger(), ...(options.onChange ? { onChange: options.onChange } : {}), ...(options.extendHttp ? { extendHttp: options.extendHttp } : {}) });
+  const collector = createCollector({ config, log: options.log ?? createSilentLogger(), ...(options.onChange ? { onChange: options.onChange } : {}), ...(options.extendHttp ? { extendHttp: options.extendHttp } : {}), ...(options.clock ? { clock: options.clock } : {}) });
   await collector.start();
   // Every answer any integration test gets is checked against the served OpenAPI document.
   // (Not over HTTPS with a test's self-signed certificate, which fetch refuses; that test uses node:https.)

@@ -42,8 +42,10 @@ export function registerEventRoutes(routes: RouteTable, ctx: ApiContext): void {
     },
   );
 
-  routes.add({ method: 'DELETE', path: '/api/v1/events/{id}', summary: 'Cancel an event; every affected site gets its new effective control (none when nothing remains)', roles: WRITE, params: EventParamsSchema, response: EventSchema, errors: { 409: 'the event already ended (completed or cancelled)' } }, ({ params, principal, req }) => {
+  routes.add({ method: 'DELETE', path: '/api/v1/events/{id}', summary: 'Cancel an event; every affected site gets its new effective control (none when nothing remains). Events from an OpenADR VTN are read-only (409)', roles: WRITE, params: EventParamsSchema, response: EventSchema, errors: { 409: 'the event already ended (completed or cancelled), or an OpenADR VTN owns it' } }, ({ params, principal, req }) => {
     const before = ctx.events.get(params.id);
+    // The VTN owns its events: it modifies or deletes them, and the VEN follows (docs/openadr.md).
+    if (before?.source) throw new AppError('CONFLICT', `event ${params.id} comes from OpenADR program ${before.source.programName} (VTN event ${before.source.vtnEventId}) and is read-only here; the VTN changes or cancels it`);
     const view = eventView(ctx.events.cancel(params.id));
     const after = auditedEvent(view);
     ctx.audit.record(actorOf(principal, req), 'event.cancel', { site: after.sites.length === 1 ? after.sites[0] : null, target: params.id, before: before && auditedEvent(eventView(before)), after });
