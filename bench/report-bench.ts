@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     '',
     `Written by \`${result.command ?? 'npm run bench -- report'}\` (${result.date.slice(11, 16)}–${(result.finished ?? result.date).slice(11, 16)} UTC); every figure is in [${base}.json](${base}.json).`,
     '',
-    `**Machine:** ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB, Node ${machine.node}, ${machine.mosquitto}. Load average (1, 5, 15 min) at start ${machine.loadAtStart.join(', ')}, at end ${(result.loadAtEnd as number[]).join(', ')}. The machine is shared: wall-clock figures (latency, rates) move with the load beside them; CPU time per unit of work moves much less.`,
+    `**Machine:** ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB, Node ${machine.node}, ${machine.mosquitto}. Load average (1, 5, 15 min) at start ${machine.loadAtStart.join(', ')}, at end ${(result.loadAtEnd as number[]).join(', ')}. The machine is shared: wall-clock figures (latency, rates) move with the load beside them; CPU time per unit of work moves much less. A load average counts the benchmark's own processes too (collector, load generator, broker: about 2–3 while one runs), so what other work added is the excess over that.`,
     '',
   ];
   if (fanout.length) {
@@ -157,6 +157,7 @@ async function main(): Promise<void> {
     const ok = pollSweep.filter((r) => r.result);
     md.push('**Poll** (real drivers against the emulated fleet, steady state):', '', '| miners | load avg | miners/s (target ≥ 2000) | bare TCP/s | ratio | p99 ms | poller RSS MB |', '|---|---|---|---|---|---|---|');
     for (const { size, result: r } of pollSweep) md.push(r ? `| ${size} | ${r.load[0]} | ${f1(r.perSecond)} | ${f1(r.barePerSecond)} | ${f2(r.ratio)} | ${f1(r.p99)} | ${f1(r.pollerRssMb)} |` : `| ${size} | failed | | | | | |`);
+    if (pollSweep.some((r) => !r.result)) md.push('', 'A failed size could not start its emulator; the usual cause is the open-files limit: the emulator holds about 1.8 descriptors per miner, so 30,000 miners need `ulimit -n` above ~55,000 (the run prints the limit it met).');
     md.push('', `Growth: time to poll the fleet ${growth(ok.map((r) => ({ size: r.size, value: r.size / r.result!.perSecond })))}; poller RSS ${growth(ok.map((r) => ({ size: r.size, value: r.result!.pollerRssMb })))}. Why: a fixed concurrency polls one miner after another, so a poll of the fleet takes time in proportion to it while the rate per second holds; memory is a fixed base plus one driver's state per miner.`);
     md.push('', chart('poll-sweep', lineChart({
       title: 'Poll vs miners', xLabel: 'miners', yLabel: 'miners/s', logX: true,

@@ -145,13 +145,13 @@ export function publishControlsCb(client: MqttClient, site: string, controls: Re
     }
   };
   for (const agent of agents) {
-    let msg: { topic: string; payload: Buffer };
     try {
-      msg = controlMessage(site, agent, controls[agent]!);
+      const msg = controlMessage(site, agent, controls[agent]!);
+      client.publish(msg.topic, msg.payload, { qos: CONTROL_QOS, retain: CONTROL_RETAIN }, one);
     } catch (err) {
+      // A bad control, or a client that throws instead of calling back: `done` still runs once.
       return one(err as Error);
     }
-    client.publish(msg.topic, msg.payload, { qos: CONTROL_QOS, retain: CONTROL_RETAIN }, one);
   }
 }
 
