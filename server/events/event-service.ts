@@ -236,11 +236,10 @@ export function createEventService(options: EventServiceOptions) {
         }
       }
       // Targets stored but never turned into a control (the collector stopped in between).
-      for (const e of repos.events.live()) {
-        if (e.status !== 'active' && e.status !== 'scheduled') continue;
-        const pending = repos.events.targets(e.id).filter((t) => t.state === 'pending' && t.revision === null).map((t) => t.siteId);
-        if (pending.length) enqueue(pending);
-      }
+      // One query for the sites, not every live target read into objects each second (a
+      // 1,000-site event cost the tick ~5 ms of CPU per second that way).
+      const pending = repos.events.unsentTargetSites();
+      if (pending.length) enqueue(pending);
       // Retry controls whose publish did not reach the broker (crash, broker down).
       for (const c of repos.events.unpublishedControls()) {
         const site = repos.sites.getById(c.siteId);
