@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,8 @@ export interface IngestResult {
   miners: number;
   load: [number, number, number];
   nominal: { msgPerS: number; minerRowsPerS: number; p50: number; p99: number; acked: boolean; gaps: number; cpuPct: number; rssMb: number; diskMbPerHour: number };
-  saturation: { collector: number; bare: number; ratio: number; collectorCpuPct: number } | null;
+  /** mainPct / writerPct: % of one core of the collector's main and ingest writer threads at saturation. */
+  saturation: { collector: number; bare: number; ratio: number; collectorCpuPct: number; mainPct?: number; writerPct?: number } | null;
 }
 
 /**
@@ -64,8 +66,28 @@ async function counterSum(c: Collector, name: 'messages' | 'minerRows' | 'sample
   return (await c.metrics[name].get()).values.reduce((a, v) => a + v.value, 0);
 }
 
-/** CPU share and peak RSS of this process over a phase. */
+/** utime + stime clock ticks of each thread of this process (Linux /proc; empty elsewhere). */
+function threadTicks(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, Number(f[11]) + Number(f[12]));
+    }
+  } catch {
+    // not Linux: no per-thread figures
+  }
+  return out;
+}
+
+/**
+ * CPU share and peak RSS of this process over a phase, and of its main thread
+ * vs the busiest other thread (the ingest writer when the collector runs):
+ * which one is the limit shows as the one near 100 % of a core.
+ */
 function meter() {
+  const threads0 = threadTicks();
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const cpu0 = process.cpuUsage();
@@ -76,7 +98,12 @@ function meter() {
     clearInterval(timer);
     const cpu = process.cpuUsage(cpu0);
     loop.disable();
-    return { cpuPct: ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100, rssMb: Math.max(rss, process.memoryUsage.rss()) / 2 ** 20, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6 };
+    const elapsedS = (performance.now() - t0) / 1000;
+    const pctOf = (tid: string, now: Map<string, number>) => ((now.get(tid)! - (threads0.get(tid) ?? 0)) / 100 / elapsedS) * 100; // 100 ticks/s on Linux
+    const threads1 = threadTicks();
+    const main = threads1.has(String(process.pid)) ? pctOf(String(process.pid), threads1) : NaN;
+    const others = [...threads1.keys()].filter((t) => t !== String(process.pid)).map((t) => pctOf(t, threads1)).sort((a, b) => b - a);
+    return { mainThreadPct: main, busiestOtherThreadPct: others[0] ?? NaN, cpuPct: ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100, rssMb: Math.max(rss, process.memoryUsage.rss()) / 2 ** 20, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6 };
   };
 }
 
@@ -143,6 +170,7 @@ async function main(): Promise<void> {
   const fmt = (x: number, digits = 0) => x.toFixed(digits);
   let collectorRate = NaN, bareRate = NaN;
   let satCpuPct = NaN;
+  let satThreads = { mainPct: NaN, writerPct: NaN };
   let satLine = 'collector: skipped (--saturate-s 0)', bareLine = 'bare mqtt.js subscriber: skipped';
   if (SATURATE_S > 0) {
     // Saturation through the collector: committed messages per second over the middle of the run.
@@ -157,6 +185,7 @@ async function main(): Promise<void> {
     const satMeter = stop();
     collectorRate = ((b.n - a.n) / (b.t - a.t)) * 1000;
     satCpuPct = satMeter.cpuPct;
+    satThreads = { mainPct: satMeter.mainThreadPct, writerPct: satMeter.busiestOtherThreadPct };
     await collector.stop();
 
     // The same stream to a bare subscriber that only counts.
@@ -174,7 +203,7 @@ async function main(): Promise<void> {
     const bareMeter = stop();
     await bare.endAsync();
     bareRate = ((d.n - c.n) / (d.t - c.t)) * 1000;
-    satLine = `collector: ${fmt(collectorRate)} committed messages/s (publisher offered ${fmt(sat.published / sat.elapsedS)}/s), CPU ${fmt(satMeter.cpuPct)} %, peak RSS ${fmt(satMeter.rssMb)} MB, ${fmt(((b.commit - a.commit) * 1000) / (b.t - a.t) * 100)} % of the time in batch commits, event-loop delay max ${fmt(satMeter.loopMaxMs)} ms`;
+    satLine = `collector: ${fmt(collectorRate)} committed messages/s (publisher offered ${fmt(sat.published / sat.elapsedS)}/s), CPU ${fmt(satMeter.cpuPct)} % (main thread ${fmt(satMeter.mainThreadPct)} %, writer thread ${fmt(satMeter.busiestOtherThreadPct)} % of a core), peak RSS ${fmt(satMeter.rssMb)} MB, ${fmt(((b.commit - a.commit) * 1000) / (b.t - a.t) * 100)} % of the time in batch commits, event-loop delay max ${fmt(satMeter.loopMaxMs)} ms`;
     bareLine = `bare mqtt.js subscriber: ${fmt(bareRate)} messages/s (publisher offered ${fmt(bareSat.published / bareSat.elapsedS)}/s), CPU ${fmt(bareMeter.cpuPct)} %`;
   }
   if (SATURATE_S === 0) await collector.stop();
@@ -202,7 +231,7 @@ async function main(): Promise<void> {
       msgPerS: nominalMsgs / nominal.elapsedS, minerRowsPerS: nominalRows / nominal.elapsedS, p50: nominal.latencyMs?.p50 ?? NaN, p99: nominal.latencyMs?.p99 ?? NaN,
       acked: nominal.acked === nominal.published, gaps: nominalGaps, cpuPct: nominalMeter.cpuPct, rssMb: nominalMeter.rssMb, diskMbPerHour,
     },
-    saturation: SATURATE_S > 0 ? { collector: collectorRate, bare: bareRate, ratio: collectorRate / bareRate, collectorCpuPct: satCpuPct } : null,
+    saturation: SATURATE_S > 0 ? { collector: collectorRate, bare: bareRate, ratio: collectorRate / bareRate, collectorCpuPct: satCpuPct, ...satThreads } : null,
   };
   await emitJson(args, result);
   if (embedded) await embedded.stop();
