@@ -12,6 +12,7 @@ import { judgeTarget, machinesAsleep } from '../compliance/target-confirmation.j
 import { buildSignedControls, publishControlsCb, storedControlJson } from './control-publisher.js';
 import { effectiveControl, sameControl, type EffectiveControl, type SiteWish } from './effective-control.js';
 import { planEvent, type Plan, type PlanSite } from './event-planner.js';
+import { expectedSavingsKw } from './expected-savings.js';
 import type { EventRequest } from './event-spec.js';
 
 export interface EventDetail extends EventRow {
@@ -104,10 +105,14 @@ export function createEventService(options: EventServiceOptions) {
     });
   }
 
-  function planSites(now: number): PlanSite[] {
+  /** Sites as the planner sees them; per-miner savings only for machine-count and full events (kW events never use them). */
+  function planSites(now: number, kind: EventRequest['kind']): PlanSite[] {
+    const perMiner = kind === 'sleep_count' || kind === 'full';
     return repos.sites.list().map((s) => {
       const v = live.view(s.id, now);
-      return { siteId: s.id, site: s.site, region: s.region, registered: s.registered, tier: s.tier, kw: v.kw, hashing: v.counts.hashing };
+      const site: PlanSite = { siteId: s.id, site: s.site, region: s.region, registered: s.registered, tier: s.tier, kw: v.kw, hashing: v.counts.hashing };
+      if (perMiner && v.counts.hashing > 0) site.savingsKw = expectedSavingsKw(repos.telemetry.miners(s.id, Number.MAX_SAFE_INTEGER, 0).miners);
+      return site;
     });
   }
 
@@ -252,7 +257,7 @@ export function createEventService(options: EventServiceOptions) {
 
   return {
     preview(req: EventRequest): Plan {
-      return planEvent(req, planSites(clock()));
+      return planEvent(req, planSites(clock(), req.kind));
     },
 
     create(req: EventRequest, createdBy: string, source: EventSource | null = null): { event: EventDetail; plan: Plan } {
@@ -261,7 +266,7 @@ export function createEventService(options: EventServiceOptions) {
       if (!Number.isFinite(startTs)) throw new AppError('USAGE', 'start is not a valid time');
       const endTs = startTs + req.durationS * 1000;
       if (endTs <= now) throw new AppError('USAGE', 'the event would already be over (start + durationS is in the past)');
-      const plan = planEvent(req, planSites(now));
+      const plan = planEvent(req, planSites(now, req.kind));
       const event: EventRow = {
         id: randomUUID(), kind: req.kind, value: req.value ?? null, scope: req.scope, startTs, endTs, priority: req.priority, reason: req.reason,
         status: startTs <= now ? 'active' : 'scheduled', requestedKw: plan.requestedKw, createdBy, createdAt: now, endedAt: null, source,

@@ -46,10 +46,10 @@ export function createLuxosDriver(endpoint: MinerEndpoint, context: DriverContex
       return { sleep: true, wake: true, powerTarget: range };
     },
     sleep(options?: ActionOptions): Promise<ActionResult> {
-      return performAction({ ...EXPECT.sleep, send: async () => void (await session.command('curtail', 'sleep')), read, confirmTimeoutMs: confirmTimeout(options), now });
+      return performAction({ ...EXPECT.sleep, send: async () => void (await session.command('curtail', 'sleep')), read, confirmTimeoutMs: confirmTimeout(options), sendOnly: options?.sendOnly === true, now });
     },
     wake(options?: ActionOptions): Promise<ActionResult> {
-      return performAction({ ...EXPECT.wake, send: async () => void (await session.command('curtail', 'wakeup')), read, confirmTimeoutMs: confirmTimeout(options), now });
+      return performAction({ ...EXPECT.wake, send: async () => void (await session.command('curtail', 'wakeup')), read, confirmTimeoutMs: confirmTimeout(options), sendOnly: options?.sendOnly === true, now });
     },
     async setPowerTarget(watts: number, options?: ActionOptions): Promise<ActionResult> {
       const before = await read();
@@ -65,7 +65,7 @@ export function createLuxosDriver(endpoint: MinerEndpoint, context: DriverContex
         await session.command('profileset', chosen.name);
       };
       const expectation = EXPECT.powerTarget(watts, before.powerW);
-      return performAction({ ...expectation, send, read, confirmTimeoutMs: confirmTimeout(options), now });
+      return performAction({ ...expectation, send, read, confirmTimeoutMs: confirmTimeout(options), sendOnly: options?.sendOnly === true, now });
     },
   };
 }
