@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -20,6 +21,21 @@ export interface AgentsOptions {
   publicKeyFile: string;
   /** Profile file name when asked to profile (one per process). */
   name: string;
+}
+
+function fetchJson(url: string, method: string, token: string, body?: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = { authorization: `Bearer ${token}` };
+    if (body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    const req = request(url, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 async function main(o: AgentsOptions): Promise<void> {
@@ -65,15 +81,40 @@ async function main(o: AgentsOptions): Promise<void> {
     clients.push(...wave);
   }
   const cpu0 = process.cpuUsage();
+  let roundCpu = cpu0;
   process.send?.({ ready: clients.length });
   let session: Session | undefined;
-  process.on('message', async (m: { cmd: string; profileDir?: string }) => {
+  process.on('message', async (m: { cmd: string; profileDir?: string; url?: string; method?: string; token?: string; body?: string }) => {
     if (m.cmd === 'profile') {
       session = new Session();
       session.connect();
       await session.post('Profiler.enable');
       await session.post('Profiler.setSamplingInterval', { interval: 500 });
       await session.post('Profiler.start');
+      return;
+    }
+    if (m.cmd === 'profile-stop' && session && m.profileDir) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(join(m.profileDir, `fanout-${o.name}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+      session = undefined;
+      return;
+    }
+    if (m.cmd === 'post') {
+      // The grid client's request, from this process: the client's own work (sending, reading
+      // and parsing the answer with every target) is not the collector's CPU being measured.
+      const t0 = Date.now();
+      const res = await fetchJson(m.url!, m.method!, m.token!, m.body);
+      process.send?.({ posted: true, t0, ms: Date.now() - t0, status: res.status, id: (res.body as { id?: string }).id, targets: ((res.body as { targets?: unknown[] }).targets ?? []).length, body: res.status >= 300 ? res.body : undefined });
+      return;
+    }
+    if (m.cmd === 'round') {
+      // One measured round is over: its arrivals and CPU, then a fresh count for the next.
+      const cpu = process.cpuUsage(roundCpu);
+      roundCpu = process.cpuUsage();
+      process.send?.({ round: true, accepted, rejected, arrivals: arrivals.splice(0), cpuMs: (cpu.user + cpu.system) / 1000 });
+      accepted = 0;
+      rejected = 0;
       return;
     }
     if (m.cmd !== 'stop') return;

@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,9 +13,21 @@ import { CollectorConfigSchema } from '../server/config/collector-config.js';
 import { createCollector, type Collector } from '../server/main.js';
 import { startEmbeddedBroker } from '../server/broker/embedded-broker.js';
 import type { PublisherOptions, PublisherResult } from './ingest-bench-publisher.js';
+import { emitJson, growth, load, parseFlags, passThroughFlags, sweep } from './bench-common.js';
+
+export interface IngestResult {
+  bench: 'ingest';
+  sites: number;
+  miners: number;
+  load: [number, number, number];
+  nominal: { msgPerS: number; minerRowsPerS: number; p50: number; p99: number; acked: boolean; gaps: number; cpuPct: number; rssMb: number; diskMbPerHour: number };
+  /** mainPct / writerPct: % of one core of the collector's main and ingest writer threads at saturation. */
+  saturation: { collector: number; bare: number; ratio: number; collectorCpuPct: number; mainPct?: number; writerPct?: number } | null;
+}
 
 /**
- * npm run bench -- ingest [--sites 10000] [--miners 100] [--nominal-s 60] [--saturate-s 20] [--url mqtt://127.0.0.1:1883]
+ * npm run bench -- ingest --sweep [--sizes 1000,10000,50000] (nominal load per size, a fresh process each)
+ * npm run bench -- ingest [--json FILE] [--sites 10000] [--miners 100] [--nominal-s 60] [--saturate-s 20] [--url mqtt://127.0.0.1:1883]
  *
  * 1. nominal: the DESIGN §9 load (10,000 sites, 1,000,000 miners: samples every
  *    10 s, per-miner detail every 60 s) through the real Mosquitto into the
@@ -23,8 +36,7 @@ import type { PublisherOptions, PublisherResult } from './ingest-bench-publisher
  *    committed messages/s vs a bare mqtt.js subscriber that only counts the same
  *    stream (the practical limit of one Node process on this broker).
  */
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const args = parseFlags();
 const SITES = Number(args.get('sites') ?? 10_000);
 const MINERS = Number(args.get('miners') ?? 100);
 const NOMINAL_S = Number(args.get('nominal-s') ?? 60);
@@ -54,8 +66,28 @@ async function counterSum(c: Collector, name: 'messages' | 'minerRows' | 'sample
   return (await c.metrics[name].get()).values.reduce((a, v) => a + v.value, 0);
 }
 
-/** CPU share and peak RSS of this process over a phase. */
+/** utime + stime clock ticks of each thread of this process (Linux /proc; empty elsewhere). */
+function threadTicks(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, Number(f[11]) + Number(f[12]));
+    }
+  } catch {
+    // not Linux: no per-thread figures
+  }
+  return out;
+}
+
+/**
+ * CPU share and peak RSS of this process over a phase, and of its main thread
+ * vs the busiest other thread (the ingest writer when the collector runs):
+ * which one is the limit shows as the one near 100 % of a core.
+ */
 function meter() {
+  const threads0 = threadTicks();
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const cpu0 = process.cpuUsage();
@@ -66,11 +98,37 @@ function meter() {
     clearInterval(timer);
     const cpu = process.cpuUsage(cpu0);
     loop.disable();
-    return { cpuPct: ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100, rssMb: Math.max(rss, process.memoryUsage.rss()) / 2 ** 20, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6 };
+    const elapsedS = (performance.now() - t0) / 1000;
+    const pctOf = (tid: string, now: Map<string, number>) => ((now.get(tid)! - (threads0.get(tid) ?? 0)) / 100 / elapsedS) * 100; // 100 ticks/s on Linux
+    const threads1 = threadTicks();
+    const main = threads1.has(String(process.pid)) ? pctOf(String(process.pid), threads1) : NaN;
+    const others = [...threads1.keys()].filter((t) => t !== String(process.pid)).map((t) => pctOf(t, threads1)).sort((a, b) => b - a);
+    return { mainThreadPct: main, busiestOtherThreadPct: others[0] ?? NaN, cpuPct: ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100, rssMb: Math.max(rss, process.memoryUsage.rss()) / 2 ** 20, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6 };
   };
 }
 
 async function main(): Promise<void> {
+  if (args.has('sweep')) {
+    const sizes = (args.get('sizes') ?? '1000,10000,50000').split(',').map(Number);
+    // The curve is the nominal load at each size; saturation (the ratio) is a separate run.
+    const pass = passThroughFlags(args, ['sweep', 'sizes', 'sites', 'json']);
+    if (!args.has('saturate-s')) pass.push('--saturate-s', '0');
+    if (!args.has('nominal-s')) pass.push('--nominal-s', '30');
+    const runs = sweep<IngestResult>(fileURLToPath(import.meta.url), 'sites', sizes, pass);
+    process.stdout.write('\n== ingest sweep (nominal DESIGN §9 load per site) ==\nsites    msg/s    rows/s   p99 ms   CPU %   RSS MB   disk MB/h   acked\n');
+    for (const { size, result: r } of runs) {
+      const n = r?.nominal;
+      process.stdout.write(n ? `${String(size).padEnd(8)} ${n.msgPerS.toFixed(0).padStart(6)} ${n.minerRowsPerS.toFixed(0).padStart(9)} ${n.p99.toFixed(0).padStart(8)} ${n.cpuPct.toFixed(0).padStart(7)} ${n.rssMb.toFixed(0).padStart(8)} ${n.diskMbPerHour.toFixed(0).padStart(11)}   ${n.acked ? 'all' : 'NO'}\n` : `${size}: failed\n`);
+    }
+    const ok = runs.filter((r) => r.result);
+    process.stdout.write(`CPU: ${growth(ok.map((r) => ({ size: r.size, value: r.result!.nominal.cpuPct })))}\n`);
+    process.stdout.write(`RSS: ${growth(ok.map((r) => ({ size: r.size, value: r.result!.nominal.rssMb })))}\n`);
+    process.stdout.write(`p99: ${growth(ok.map((r) => ({ size: r.size, value: r.result!.nominal.p99 })))}\n`);
+    process.stdout.write(`disk per hour: ${growth(ok.map((r) => ({ size: r.size, value: r.result!.nominal.diskMbPerHour })))}\n`);
+    await emitJson(args, { bench: 'ingest-sweep', runs });
+    return;
+  }
+  const startLoad = load();
   let url = args.get('url') ?? 'mqtt://127.0.0.1:1883';
   let embedded: Awaited<ReturnType<typeof startEmbeddedBroker>> | undefined;
   if (!(await reachable(url))) {
@@ -95,6 +153,8 @@ async function main(): Promise<void> {
   process.stdout.write(`nominal load: ${SITES / 10} site samples/s + ${(SITES / 60).toFixed(0)} detail messages/s (${((SITES * MINERS) / 60).toFixed(0)} miner rows/s), ${NOMINAL_S} s\n`);
 
   const base = { url, prefix, sites: SITES, minersPerSite: MINERS, connections: 4, session: 1 };
+  const dbBytes = () => (collector.db.pragma('page_count', { simple: true }) as number) * (collector.db.pragma('page_size', { simple: true }) as number);
+  const db0 = dbBytes();
   let stop = meter();
   const m0 = await counterSum(collector, 'messages');
   const r0 = await counterSum(collector, 'minerRows');
@@ -104,10 +164,13 @@ async function main(): Promise<void> {
   const nominalRows = (await counterSum(collector, 'minerRows')) - r0;
   // Every seq is published once and the broker delivers all of them: a gap here is the collector's error.
   const nominalGaps = collector.repos.telemetry.gaps().length;
-  const dbMb = (collector.db.pragma('page_count', { simple: true }) as number) * (collector.db.pragma('page_size', { simple: true }) as number) / 2 ** 20;
+  const dbMb = dbBytes() / 2 ** 20;
+  const diskMbPerHour = ((dbBytes() - db0) / 2 ** 20 / nominal.elapsedS) * 3600;
 
   const fmt = (x: number, digits = 0) => x.toFixed(digits);
   let collectorRate = NaN, bareRate = NaN;
+  let satCpuPct = NaN;
+  let satThreads = { mainPct: NaN, writerPct: NaN };
   let satLine = 'collector: skipped (--saturate-s 0)', bareLine = 'bare mqtt.js subscriber: skipped';
   if (SATURATE_S > 0) {
     // Saturation through the collector: committed messages per second over the middle of the run.
@@ -121,6 +184,8 @@ async function main(): Promise<void> {
     const sat = await satPub;
     const satMeter = stop();
     collectorRate = ((b.n - a.n) / (b.t - a.t)) * 1000;
+    satCpuPct = satMeter.cpuPct;
+    satThreads = { mainPct: satMeter.mainThreadPct, writerPct: satMeter.busiestOtherThreadPct };
     await collector.stop();
 
     // The same stream to a bare subscriber that only counts.
@@ -138,7 +203,7 @@ async function main(): Promise<void> {
     const bareMeter = stop();
     await bare.endAsync();
     bareRate = ((d.n - c.n) / (d.t - c.t)) * 1000;
-    satLine = `collector: ${fmt(collectorRate)} committed messages/s (publisher offered ${fmt(sat.published / sat.elapsedS)}/s), CPU ${fmt(satMeter.cpuPct)} %, peak RSS ${fmt(satMeter.rssMb)} MB, ${fmt(((b.commit - a.commit) * 1000) / (b.t - a.t) * 100)} % of the time in batch commits, event-loop delay max ${fmt(satMeter.loopMaxMs)} ms`;
+    satLine = `collector: ${fmt(collectorRate)} committed messages/s (publisher offered ${fmt(sat.published / sat.elapsedS)}/s), CPU ${fmt(satMeter.cpuPct)} % (main thread ${fmt(satMeter.mainThreadPct)} %, writer thread ${fmt(satMeter.busiestOtherThreadPct)} % of a core), peak RSS ${fmt(satMeter.rssMb)} MB, ${fmt(((b.commit - a.commit) * 1000) / (b.t - a.t) * 100)} % of the time in batch commits, event-loop delay max ${fmt(satMeter.loopMaxMs)} ms`;
     bareLine = `bare mqtt.js subscriber: ${fmt(bareRate)} messages/s (publisher offered ${fmt(bareSat.published / bareSat.elapsedS)}/s), CPU ${fmt(bareMeter.cpuPct)} %`;
   }
   if (SATURATE_S === 0) await collector.stop();
@@ -149,16 +214,26 @@ async function main(): Promise<void> {
     `sustained ingest: ${fmt(nominalMsgs / nominal.elapsedS)} messages/s, ${fmt(nominalRows / nominal.elapsedS)} miner rows/s`,
     `publish→commit (ack) latency: p50 ${fmt(nominal.latencyMs?.p50 ?? NaN)} ms, p99 ${fmt(nominal.latencyMs?.p99 ?? NaN)} ms, max ${fmt(nominal.latencyMs?.max ?? NaN)} ms; acked ${nominal.acked}/${nominal.published}`,
     `telemetry gaps recorded: ${nominalGaps} (every seq is published once, so any gap is an ingest error)`,
-    `collector CPU ${fmt(nominalMeter.cpuPct)} % of one core, peak RSS ${fmt(nominalMeter.rssMb)} MB, database ${fmt(dbMb)} MB; event-loop delay p99 ${fmt(nominalMeter.loopP99Ms)} ms, max ${fmt(nominalMeter.loopMaxMs)} ms`,
+    `collector CPU ${fmt(nominalMeter.cpuPct)} % of one core, peak RSS ${fmt(nominalMeter.rssMb)} MB, database ${fmt(dbMb)} MB (${fmt(diskMbPerHour)} MB per hour at this load); event-loop delay p99 ${fmt(nominalMeter.loopP99Ms)} ms, max ${fmt(nominalMeter.loopMaxMs)} ms`,
     '',
     '== saturation ==',
     satLine,
     bareLine,
     `ratio collector / bare: ${fmt(collectorRate / bareRate, 2)}`,
     '',
-    `targets: p99 ≤ 1000 ms: ${(nominal.latencyMs?.p99 ?? Infinity) <= 1000 ? 'met' : 'MISSED'}; keeps up (acked all): ${nominal.acked === nominal.published ? 'yes' : 'NO'}; no gaps: ${nominalGaps === 0 ? 'yes' : 'NO'}; ratio ≥ 0.8: ${collectorRate / bareRate >= 0.8 ? 'met' : 'MISSED'}`,
+    `load average at start ${startLoad.join(', ')}, at end ${load().join(', ')}`,
+    `targets: p99 ≤ 1000 ms: ${(nominal.latencyMs?.p99 ?? Infinity) <= 1000 ? 'met' : 'MISSED'}; keeps up (acked all): ${nominal.acked === nominal.published ? 'yes' : 'NO'}; no gaps: ${nominalGaps === 0 ? 'yes' : 'NO'}; ratio ≥ 0.85: ${collectorRate / bareRate >= 0.85 ? 'met' : 'MISSED'}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  const result: IngestResult = {
+    bench: 'ingest', sites: SITES, miners: MINERS, load: startLoad,
+    nominal: {
+      msgPerS: nominalMsgs / nominal.elapsedS, minerRowsPerS: nominalRows / nominal.elapsedS, p50: nominal.latencyMs?.p50 ?? NaN, p99: nominal.latencyMs?.p99 ?? NaN,
+      acked: nominal.acked === nominal.published, gaps: nominalGaps, cpuPct: nominalMeter.cpuPct, rssMb: nominalMeter.rssMb, diskMbPerHour,
+    },
+    saturation: SATURATE_S > 0 ? { collector: collectorRate, bare: bareRate, ratio: collectorRate / bareRate, collectorCpuPct: satCpuPct, ...satThreads } : null,
+  };
+  await emitJson(args, result);
   if (embedded) await embedded.stop();
   await rm(dir, { recursive: true, force: true });
 }

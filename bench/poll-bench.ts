@@ -20,6 +20,21 @@ import { parseArgs } from 'node:util';
 import { createMinerDriver } from '../agent/drivers/miners/registry.js';
 import type { MinerDriver } from '../agent/drivers/miners/miner-driver.js';
 import { startFleet, type Fleet, type FleetEndpoint } from '../sim/fleet/fleet.js';
+import { emitJson, growth, load, parseFlags, passThroughFlags, sweep } from './bench-common.js';
+import { fileURLToPath } from 'node:url';
+
+export interface PollResult {
+  bench: 'poll';
+  miners: number;
+  load: [number, number, number];
+  perSecond: number;
+  barePerSecond: number;
+  ratio: number;
+  p50: number;
+  p99: number;
+  pollerRssMb: number;
+  emulatorRssMb: number;
+}
 
 const { values: flags } = parseArgs({
   options: {
@@ -32,6 +47,11 @@ const { values: flags } = parseArgs({
     /** Write a V8 CPU profile of the emulator child here (run this process itself under node --cpu-prof for the poller). */
     'emulator-prof-dir': { type: 'string' },
     'in-process': { type: 'boolean', default: false },
+    /** Runs the bench once per size (a fresh process each) and prints how throughput and memory grow. */
+    sweep: { type: 'boolean', default: false },
+    sizes: { type: 'string', default: '1000,10000,30000' },
+    /** Writes the result as JSON here (for `npm run bench -- report`). */
+    json: { type: 'string' },
   },
 });
 const MINERS = Number(flags.miners);
@@ -198,6 +218,20 @@ function median(rounds: PassResult[]): PassResult {
 }
 
 async function main(): Promise<void> {
+  if (flags.sweep) {
+    const sizes = flags.sizes.split(',').map(Number);
+    const runs = sweep<PollResult>(fileURLToPath(import.meta.url), 'miners', sizes, passThroughFlags(parseFlags(), ['sweep', 'sizes', 'miners', 'json']));
+    process.stdout.write('\n== poll sweep (steady state, median round) ==\nminers    miners/s   bare/s   ratio   p99 ms   poller RSS MB\n');
+    for (const { size, result: r } of runs) {
+      process.stdout.write(r ? `${String(size).padEnd(9)} ${r.perSecond.toFixed(0).padStart(8)} ${r.barePerSecond.toFixed(0).padStart(8)} ${r.ratio.toFixed(2).padStart(7)} ${r.p99.toFixed(0).padStart(8)} ${r.pollerRssMb.toFixed(0).padStart(15)}\n` : `${size}: failed\n`);
+    }
+    const ok = runs.filter((r) => r.result);
+    process.stdout.write(`time per poll of the fleet: ${growth(ok.map((r) => ({ size: r.size, value: r.size / r.result!.perSecond })))}\n`);
+    process.stdout.write(`poller RSS: ${growth(ok.map((r) => ({ size: r.size, value: r.result!.pollerRssMb })))}\n`);
+    await emitJson(new Map(flags.json ? [['json', flags.json]] : []), { bench: 'poll-sweep', runs });
+    return;
+  }
+  const startLoad = load();
   const t0 = performance.now();
   const emulator = await startEmulator();
   const { endpoints } = emulator;
@@ -254,7 +288,12 @@ async function main(): Promise<void> {
     for (const ep of endpoints) counts.set(ep.firmware, (counts.get(ep.firmware) ?? 0) + 1);
     process.stdout.write(`mix: ${[...counts].map(([f, n]) => `${f} ${n}`).join(', ')}\n`);
     const target = real.perSecond >= 2000 && ratio >= 0.5;
-    process.stdout.write(`target (≥ 2000 miners/s and ≥ 0.5 of bare): ${target ? 'met' : 'NOT met'}\n`);
+    process.stdout.write(`target (≥ 2000 miners/s and ≥ 0.5 of bare): ${target ? 'met' : 'NOT met'}; load average at start ${startLoad.join(', ')}\n`);
+    const result: PollResult = {
+      bench: 'poll', miners: endpoints.length, load: startLoad, perSecond: real.perSecond, barePerSecond: bare.perSecond, ratio, p50: real.p50, p99: real.p99,
+      pollerRssMb: peakPollerMb, emulatorRssMb: emulator.rssMb(),
+    };
+    await emitJson(new Map(flags.json ? [['json', flags.json]] : []), result);
   } finally {
     await emulator.stop();
   }

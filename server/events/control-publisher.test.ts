@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
+import fc from 'fast-check';
+import { canonicalJson } from '../../shared/signing/canonical-json.js';
 import { ControlSchema, decode } from '../../shared/protocol/index.js';
 import { verifyPayload } from '../../shared/signing/control-signing.js';
-import { buildSignedControls, controlMessage } from './control-publisher.js';
+import { buildSignedControls, controlMessage, publishControlsCb } from './control-publisher.js';
 import { effectiveControl, type SiteWish } from './effective-control.js';
 
 const keys = generateKeyPairSync('ed25519');
@@ -56,4 +58,69 @@ test('each step of the schedule is split over the agents like the top level', ()
   const controls = buildSignedControls('site-1', agents, c, 7, now, 60, keys);
   assert.deepEqual(controls.a1!.schedule!.map((s) => s.value), [30, 36]);
   assert.deepEqual(controls.a2!.schedule!.map((s) => s.value), [20, 24]);
+});
+
+// The fan-out writes each control's canonical text by hand: it must be byte for byte what
+// canonicalJson writes (what the agent recomputes to verify), for every shape and any text.
+for (const [name, wishes] of cases) {
+  test(`the published bytes are the canonical JSON that was signed, plus sig: ${name}`, () => {
+    const controls = buildSignedControls('site-1', agents, effectiveControl(wishes, now), 7, now, 60, keys);
+    for (const [agent, control] of Object.entries(controls)) {
+      const text = controlMessage('site-1', agent, control).payload.toString('utf8');
+      const { sig, ...body } = control;
+      assert.equal(text, `${canonicalJson(body).slice(0, -1)},"sig":"${sig}"}`);
+      assert.deepEqual(JSON.parse(text), control);
+    }
+  });
+}
+
+test('hand-written canonical text matches canonicalJson for any reason, ids and values', () => {
+  fc.assert(
+    fc.property(
+      fc.string({ maxLength: 60, unit: 'grapheme' }), fc.array(fc.string({ maxLength: 20 }), { maxLength: 4 }),
+      fc.double({ min: 0, max: 1e9, noNaN: true }), fc.constantFrom('max_kw', 'sleep_count', 'full') ,
+      (reason, ids, value, mode) => {
+        const base = effectiveControl([wish({ reason, mode: mode as SiteWish['mode'], value: mode === 'full' ? null : value, targetKw: value })], now);
+        const controls = buildSignedControls('site-1', [agents[0]!], { ...base, eventIds: ids }, 9, now, 60, keys);
+        const control = controls.a1!;
+        const text = controlMessage('site-1', 'a1', control).payload.toString('utf8');
+        const { sig, ...body } = control;
+        assert.equal(text, `${canonicalJson(body).slice(0, -1)},"sig":"${sig}"}`);
+        assert.equal(verifyPayload(JSON.parse(text) as Record<string, unknown>, [keys.publicKey]).ok, true);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test('a lone surrogate in the reason is refused, as canonicalJson refuses it', () => {
+  assert.throws(() => buildSignedControls('site-1', [agents[0]!], { ...effectiveControl([wish({})], now), reason: 'bad \ud800' }, 9, now, 60, keys), /lone UTF-16 surrogate/);
+});
+
+test('publishControlsCb calls back once: after every PUBACK, or with the first error', () => {
+  const controls = buildSignedControls('site-1', agents, effectiveControl([wish({})], now), 7, now, 60, keys);
+  const acks: Array<(err?: Error) => void> = [];
+  // Only the publish call of the MQTT client: it hands back each message's PUBACK callback.
+  const client = { publish: (_t: string, _p: Buffer, _o: unknown, cb: (err?: Error) => void) => { acks.push(cb); } } as unknown as Parameters<typeof publishControlsCb>[0];
+  const calls: Array<Error | undefined> = [];
+  publishControlsCb(client, 'site-1', controls, (err) => calls.push(err));
+  assert.equal(acks.length, 2);
+  acks[0]!();
+  assert.equal(calls.length, 0, 'not before every agent\'s control is acknowledged');
+  acks[1]!();
+  assert.deepEqual(calls, [undefined]);
+
+  const failed: Array<Error | undefined> = [];
+  acks.length = 0;
+  publishControlsCb(client, 'site-1', controls, (err) => failed.push(err));
+  acks[0]!(new Error('connection lost'));
+  acks[1]!();
+  assert.equal(failed.length, 1);
+  assert.match(failed[0]!.message, /connection lost/);
+
+  const thrown: Array<Error | undefined> = [];
+  const throwing = { publish: () => { throw new Error('client ended'); } } as unknown as Parameters<typeof publishControlsCb>[0];
+  publishControlsCb(throwing, 'site-1', controls, (err) => thrown.push(err));
+  assert.equal(thrown.length, 1);
+  assert.match(thrown[0]!.message, /client ended/);
 });

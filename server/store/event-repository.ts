@@ -83,6 +83,8 @@ export function createEventRepository(db: Db) {
   // Many sites in one statement (a chunk of the fan-out, a batch of reports): ids as a JSON array.
   const targetsOfSites = db.prepare<[string], RawTarget>(`${TARGET_SELECT} JOIN events e ON e.id = t.event_id
     WHERE t.site_id IN (SELECT value FROM json_each(?)) AND e.status IN ('scheduled', 'active')`);
+  const unsentTargetSites = db.prepare<[], { site_id: number }>(`SELECT DISTINCT t.site_id FROM event_targets t JOIN events e ON e.id = t.event_id
+    WHERE e.status IN ('scheduled', 'active') AND t.state = 'pending' AND t.revision IS NULL`);
   const updateTarget = db.prepare('UPDATE event_targets SET state = @state, revision = COALESCE(@revision, revision), achieved_kw = COALESCE(@achievedKw, achieved_kw), detail = COALESCE(@detail, detail), updated_at = @now WHERE event_id = @eventId AND site_id = @siteId');
   const metaGet = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
   const metaSet = db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
@@ -138,6 +140,10 @@ export function createEventRepository(db: Db) {
       }
       return out;
     },
+    /** Sites with a target of a live event never turned into a control (pending, no revision). */
+    unsentTargetSites(): number[] {
+      return unsentTargetSites.all().map((r) => r.site_id);
+    },
     updateTarget(eventId: string, siteId: number, change: { state: TargetState; revision?: number; achievedKw?: number | null; detail?: string }, now: number): void {
       updateTarget.run({ eventId, siteId, state: change.state, revision: change.revision ?? null, achievedKw: change.achievedKw ?? null, detail: change.detail ?? null, now });
     },
@@ -175,6 +181,10 @@ export function createEventRepository(db: Db) {
     },
     saveControl(siteId: number, revision: number, payload: Record<string, unknown>): void {
       controlSet.run(siteId, revision, JSON.stringify(payload), null);
+    },
+    /** saveControl with the payload already as JSON text (the fan-out writes it once for the broker and the store). */
+    saveControlJson(siteId: number, revision: number, json: string): void {
+      controlSet.run(siteId, revision, json, null);
     },
     markPublished(siteId: number, revision: number, now: number): void {
       controlPublished.run(now, siteId, revision);

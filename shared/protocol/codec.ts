@@ -4,6 +4,7 @@ import { AgentStateSchema, CollectorStateSchema } from './schemas/presence.js';
 import { BirthSchema } from './schemas/birth.js';
 import { TelemetryAckSchema, TelemetrySchema } from './schemas/telemetry.js';
 import { isPlainValidTelemetry } from './telemetry-check.js';
+import { isPlainValidReport } from './report-check.js';
 import { ControlSchema } from './schemas/control.js';
 import { ControlReportSchema } from './schemas/control-report.js';
 import { agentTopic, COLLECTOR_STATE_TOPIC, parseTopic, type AgentTopicKind, type TopicKind } from './topics.js';
@@ -79,9 +80,10 @@ export function decode(topic: string, bytes: Uint8Array | string): DecodeResult 
 
   const { kind } = parsedTopic.topic;
   let payload: { site?: string; agent?: string };
-  // Telemetry is the bulk of the traffic: a compiled check accepts the plain valid case
+  // Telemetry is the bulk of the traffic, and reports arrive a thousand at once after an
+  // event: a compiled check accepts the plain valid case
   // without zod's copy; anything else goes through the schema, which words the errors.
-  if (kind === 'telemetry' && isPlainValidTelemetry(record)) payload = record;
+  if ((kind === 'telemetry' && isPlainValidTelemetry(record)) || (kind === 'control/report' && isPlainValidReport(record))) payload = record;
   else {
     const result = MESSAGE_TYPES[kind].schema.safeParse(record);
     if (!result.success) {
