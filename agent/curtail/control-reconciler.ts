@@ -8,6 +8,8 @@ import { evaluateControl, type TrustedKey } from './control-intake.js';
 import { planStep, type Candidate, type Plan, type Target } from './curtail-plan.js';
 import { edgesOf, inForce, stepAt } from './control-steps.js';
 import { controlEnd } from '../../shared/protocol/index.js';
+import type { PowerTargetActions } from './power-target-actions.js';
+import type { PtPlan } from './power-target-plan.js';
 
 export type ReportBody = Omit<ControlReport, 'v' | 'site' | 'agent' | 'ts'>;
 
@@ -27,6 +29,8 @@ export interface ReconcilerOptions {
   report: (body: ReportBody) => void;
   log: Logger;
   now: () => number;
+  /** Carries out `level: power_target` (power-target-actions.ts); without it the agent acts by sleep only. */
+  powerTargets?: PowerTargetActions;
 }
 
 export interface ReconcilerStatus {
@@ -35,6 +39,7 @@ export interface ReconcilerStatus {
   validUntil: number | null;
   status: string;
   minersAsleep: number;
+  minersTargeted: number;
   targetKw: number | null;
 }
 
@@ -110,7 +115,7 @@ export function createControlReconciler(options: ReconcilerOptions) {
     }
     const c = intake.control;
     send({ revision: c.revision, status: 'received' }, false);
-    if (c.level !== 'sleep') {
+    if (c.level !== 'sleep' && !options.powerTargets) {
       send({ revision: c.revision, status: 'rejected', reason: 'invalid', detail: `level ${c.level} is not supported by this agent (sleep only)` }, false);
       return;
     }
@@ -121,6 +126,7 @@ export function createControlReconciler(options: ReconcilerOptions) {
     repo.saveControl({ raw: JSON.stringify(intake.raw), revision: c.revision, acceptedAt: now(), baselineKw, phase: now() < c.validFrom ? 'pending' : 'active' });
     control = c;
     refused = new Set();
+    options.powerTargets?.newRevision();
     nextActionAt = 0;
     status = 'accepted';
     scheduleEdges(c);
@@ -226,7 +232,8 @@ export function createControlReconciler(options: ReconcilerOptions) {
       return;
     }
     const emergency = priority === 'emergency';
-    const plan = planStep(target, candidates(miners), measured, {
+    const pt = options.powerTargets;
+    const settings = {
       strategy: control?.strategy ?? config.strategy,
       batchSize: config.batchSize,
       minSleepS: config.minSleepS,
@@ -234,17 +241,27 @@ export function createControlReconciler(options: ReconcilerOptions) {
       hysteresisKw: config.maxKwHysteresisKw,
       tolerance: config.tolerance,
       now: t,
-    });
+    };
+    // Power targets for the kW modes; sleep otherwise and on emergency, where sleep is faster (power-target-plan.ts).
+    const plan: Plan & Partial<PtPlan> =
+      pt && control?.level === 'power_target' && target.kind === 'cap' && !emergency
+        ? pt.plan(target.capKw, miners, measured, refused, settings)
+        : planStep(target, candidates(miners), measured, settings);
+    if (pt && target.kind === 'none') {
+      plan.restore = pt.restoreBatch(miners, config.batchSize);
+      if (plan.restore.length > 0 && plan.status === 'released') plan.status = 'ramping';
+    }
+    const retargets = (plan.setTarget?.length ?? 0) + (plan.restore?.length ?? 0);
     targetKw = plan.targetKw ?? null;
     const asleepBefore = repo.curtailed().length;
     if (control && (why !== 'pending' || asleepBefore > 0)) {
-      if (plan.status === 'ramping') send({ revision, status: 'ramping', minersAsleep: asleepBefore, achievedKw: measured, targetKw });
+      if (plan.status === 'ramping') send({ revision, status: 'ramping', minersAsleep: asleepBefore, ...targeted(), achievedKw: measured, targetKw });
       if (plan.status === 'failed') send({ revision, status: 'failed', reason: plan.reason ?? 'internal', ...(plan.detail ? { detail: plan.detail } : {}), achievedKw: measured, minersAsleep: asleepBefore });
     }
     status = why === 'active' ? plan.status : plan.status === 'released' ? 'released' : why;
-    if (plan.sleep.length + plan.wake.length > 0) {
-      log.info({ revision, sleep: plan.sleep.length, wake: plan.wake.length, status: plan.status }, 'curtailment batch');
-      await act(plan, miners, revision);
+    if (plan.sleep.length + plan.wake.length + retargets > 0) {
+      log.info({ revision, sleep: plan.sleep.length, wake: plan.wake.length, retarget: plan.setTarget?.length, restore: plan.restore?.length, status: plan.status }, 'curtailment batch');
+      await Promise.all([act(plan, miners, revision), pt?.apply({ setTarget: plan.setTarget ?? [], restore: plan.restore ?? [] }, miners, revision)]);
       lastActionEndAt = now();
       const pauseS = control && control.rampSeconds > 0 ? Math.min(control.rampSeconds, config.batchPauseS || control.rampSeconds) : config.batchPauseS;
       nextActionAt = lastActionEndAt + pauseS * 1000;
@@ -252,11 +269,15 @@ export function createControlReconciler(options: ReconcilerOptions) {
     }
     if (!control) return;
     if (plan.status === 'holding' && why === 'active') {
-      send({ revision, status: 'holding', achievedKw: measured, minersAsleep: asleepBefore, targetKw });
+      send({ revision, status: 'holding', achievedKw: measured, minersAsleep: asleepBefore, ...targeted(), targetKw });
     } else if (plan.status === 'released' && why !== 'pending') {
       repo.setPhase('released');
       send({ revision, status: 'released', achievedKw: measured, minersAsleep: 0 });
     }
+  }
+
+  function targeted(): { minersTargeted?: number } {
+    return options.powerTargets ? { minersTargeted: options.powerTargets.count() } : {};
   }
 
   function tick(): Promise<void> {
@@ -292,6 +313,7 @@ export function createControlReconciler(options: ReconcilerOptions) {
         validUntil: control ? controlEnd(control) : null,
         status,
         minersAsleep: repo.curtailed().length,
+        minersTargeted: options.powerTargets?.count() ?? 0,
         targetKw,
       };
     },
