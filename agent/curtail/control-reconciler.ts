@@ -264,7 +264,7 @@ export function createControlReconciler(options: ReconcilerOptions) {
       await Promise.all([act(plan, miners, revision), pt?.apply({ setTarget: plan.setTarget ?? [], restore: plan.restore ?? [] }, miners, revision)]);
       lastActionEndAt = now();
       const pauseS = control && control.rampSeconds > 0 ? Math.min(control.rampSeconds, config.batchPauseS || control.rampSeconds) : config.batchPauseS;
-      nextActionAt = lastActionEndAt + pauseS * 1000;
+      nextActionAt = lastActionEndAt + Math.max(pauseS, retargets > 0 ? config.powerTargetSettleS : 0) * 1000;
       return;
     }
     if (!control) return;

@@ -139,7 +139,7 @@ function search(cands: readonly PtCandidate[], needW: number, allowSleep: (c: Pt
   let hi = 1e3;
   let best = choose(cands, hi, allowSleep);
   if (best.savedW < needW) return best;
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < 40; i++) {
     const mid = (lo + hi) / 2;
     const at = choose(cands, mid, allowSleep);
     if (at.savedW >= needW) {
@@ -158,35 +158,94 @@ export interface Allocation {
   short: boolean;
 }
 
+/** What sleeping a miner adds over turning it down to its floor, per W: the order sleeps are considered in. */
+function sleepCostPerW(c: PtCandidate): number {
+  const sleepW = Math.min(SLEEP_W, c.fullW);
+  if (!c.targetable) return c.fullThs / Math.max(1, c.fullW - sleepW);
+  const curve = curveOf(c.model);
+  const f = floorW(c, curve);
+  return hashrateAt(curve, c.fullW, c.fullThs, f) / Math.max(1, f - sleepW);
+}
+
+interface Trial {
+  settings: Map<string, Setting>;
+  savedW: number;
+  keptThs: number;
+  feasible: boolean;
+}
+
 /**
  * Settings that save at least `needW` against every miner at full power,
  * keeping the most hashrate. `mustSleep` miners (within their minimum sleep
  * time) stay asleep.
+ *
+ * Sleeps come in whole machines, so a price alone overshoots (ten identical
+ * miners all flip to sleep at the same λ). Instead: the first k sleeps in
+ * order of cost per W, the power targets of the rest found by price for
+ * what is still missing; k is the fewest that reach the shed, then searched
+ * upwards while more sleeps keep more hashrate (cheap stock miners before
+ * deep targets).
  */
 export function allocate(needW: number, cands: readonly PtCandidate[], mustSleep: ReadonlySet<string> = new Set()): Allocation {
   const free = cands.filter((c) => !mustSleep.has(c.id));
   const forced = cands.filter((c) => mustSleep.has(c.id));
   const forcedSaved = forced.reduce((s, c) => s + c.fullW - Math.min(SLEEP_W, c.fullW), 0);
   const need = needW - forcedSaved;
-  const settings = new Map<string, Setting>(forced.map((c) => [c.id, { kind: 'sleep' } as Setting]));
-  let savedW = forcedSaved;
-  if (need <= 0) {
-    for (const c of free) settings.set(c.id, { kind: 'full' });
-  } else {
-    const first = search(free, need, () => true);
-    // Sleeps come in whole machines and overshoot; keep them, then let the
-    // power targets take up only what is still missing.
-    const sleeping = new Set(free.filter((_, i) => first.options[i]!.setting.kind === 'sleep').map((c) => c.id));
-    const sleepSaved = free.reduce((s, c, i) => s + (sleeping.has(c.id) ? first.options[i]!.savedW : 0), 0);
+  const order = free.filter((c) => c.sleepable).sort((a, b) => sleepCostPerW(a) - sleepCostPerW(b) || (a.id < b.id ? -1 : 1));
+  const memo = new Map<number, Trial>();
+  const trial = (k: number): Trial => {
+    const hit = memo.get(k);
+    if (hit) return hit;
+    const sleeping = new Set(order.slice(0, k).map((c) => c.id));
+    const settings = new Map<string, Setting>();
+    let saved = forcedSaved;
+    for (const c of forced) settings.set(c.id, { kind: 'sleep' });
+    for (const c of free) {
+      if (!sleeping.has(c.id)) continue;
+      settings.set(c.id, { kind: 'sleep' });
+      saved += c.fullW - Math.min(SLEEP_W, c.fullW);
+    }
     const rest = free.filter((c) => !sleeping.has(c.id));
-    const second = need - sleepSaved > 0 ? search(rest, need - sleepSaved, () => false) : { options: rest.map(() => ({ setting: { kind: 'full' } as Setting, savedW: 0, lostThs: 0 })), savedW: 0 };
-    for (const c of free) if (sleeping.has(c.id)) settings.set(c.id, { kind: 'sleep' });
-    rest.forEach((c, i) => settings.set(c.id, second.options[i]!.setting));
-    savedW += sleepSaved + second.savedW;
+    const missing = needW - saved;
+    if (missing > 0) {
+      const t = search(rest, missing, () => false);
+      rest.forEach((c, i) => settings.set(c.id, t.options[i]!.setting));
+      saved += t.savedW;
+    } else for (const c of rest) settings.set(c.id, { kind: 'full' });
+    let keptThs = 0;
+    for (const c of cands) keptThs += hashrateOf(c, settings.get(c.id)!);
+    const out = { settings, savedW: saved, keptThs, feasible: saved >= needW - 1e-6 };
+    memo.set(k, out);
+    return out;
+  };
+  let best: Trial;
+  if (need <= 0 || trial(0).feasible) best = trial(0);
+  else if (!trial(order.length).feasible) best = trial(order.length);
+  else {
+    // Fewest sleeps that reach the shed (feasibility only grows with k).
+    let lo = 0;
+    let hi = order.length;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (trial(mid).feasible) hi = mid;
+      else lo = mid;
+    }
+    best = trial(hi);
   }
-  let keptThs = 0;
-  for (const c of cands) keptThs += hashrateOf(c, settings.get(c.id)!);
-  return { settings, savedW, keptThs, short: savedW < needW - 1e-6 };
+  // More sleeps than the fewest may keep more hashrate: search upwards (hashrate kept rises, then falls).
+  let lo = [...memo.entries()].find(([, t]) => t === best)![0];
+  let hi = order.length;
+  while (hi - lo > 2) {
+    const m1 = lo + Math.floor((hi - lo) / 3);
+    const m2 = hi - Math.floor((hi - lo) / 3);
+    if (trial(m1).feasible && trial(m1).keptThs >= trial(m2).keptThs) hi = m2;
+    else lo = m1;
+  }
+  for (let k = lo; k <= hi; k++) {
+    const t = trial(k);
+    if ((t.feasible && (!best.feasible || t.keptThs > best.keptThs)) || (!best.feasible && t.savedW > best.savedW)) best = t;
+  }
+  return { settings: best.settings, savedW: best.savedW, keptThs: best.keptThs, short: !best.feasible };
 }
 
 function drawAt(c: PtCandidate, s: Setting): number {
