@@ -17,10 +17,10 @@ const scheduled = ControlSchema.parse({
 }) as Control;
 
 test('each step holds in its interval, the gap restores, the end expires', () => {
-  assert.deepEqual(stepAt(scheduled, 50_000), { kind: 'ask', ask: { mode: 'max_kw', value: 50, priority: 'normal', until: 100_000 } });
-  assert.deepEqual(stepAt(scheduled, 150_000), { kind: 'ask', ask: { mode: 'max_kw', value: 60, priority: 'normal', until: 240_000 } });
+  assert.deepEqual(stepAt(scheduled, 50_000), { kind: 'ask', ask: { mode: 'max_kw', value: 50, priority: 'normal', from: 0, until: 100_000 } });
+  assert.deepEqual(stepAt(scheduled, 150_000), { kind: 'ask', ask: { mode: 'max_kw', value: 60, priority: 'normal', from: 100_000, until: 240_000 } });
   assert.deepEqual(stepAt(scheduled, 250_000), { kind: 'none', why: 'gap' });
-  assert.deepEqual(stepAt(scheduled, 310_000), { kind: "ask", ask: { mode: "full", value: null, priority: "emergency", until: 360_000 } });
+  assert.deepEqual(stepAt(scheduled, 310_000), { kind: "ask", ask: { mode: "full", value: null, priority: "emergency", from: 300_000, until: 360_000 } });
   assert.deepEqual(stepAt(scheduled, 360_000), { kind: 'none', why: 'expired' });
   assert.ok(inForce(scheduled, 239_999));
   assert.deepEqual(edgesOf(scheduled), [0, 100_000, 240_000, 300_000, 360_000]);

@@ -10,7 +10,8 @@ export interface Ask {
   mode: Exclude<Control['mode'], 'none'>;
   value: number | null;
   priority: Control['priority'];
-  /** When this ask stops (the next edge to wake up for). */
+  /** When this ask started and when it stops (the next edge to wake up for). */
+  from: number;
   until: number;
 }
 
@@ -21,11 +22,11 @@ export function stepAt(c: Control | undefined, t: number): StepAt {
   if (t >= controlEnd(c)) return { kind: 'none', why: 'expired' };
   if (t < c.validFrom) return { kind: 'none', why: 'pending' };
   const steps = c.schedule;
-  if (!steps || steps.length === 0) return { kind: 'ask', ask: { mode: c.mode, value: c.value, priority: c.priority, until: c.validUntil } };
+  if (!steps || steps.length === 0) return { kind: 'ask', ask: { mode: c.mode, value: c.value, priority: c.priority, from: c.validFrom, until: c.validUntil } };
   // The schema refuses overlapping steps, so at most one holds at t.
   const step = steps.find((s) => s.from <= t && t < s.until);
   if (!step) return { kind: 'none', why: 'gap' };
-  return { kind: 'ask', ask: { mode: step.mode, value: step.value, priority: step.priority, until: step.until } };
+  return { kind: 'ask', ask: { mode: step.mode, value: step.value, priority: step.priority, from: step.from, until: step.until } };
 }
 
 /** Every moment the ask may change: the reconciler wakes at each. */

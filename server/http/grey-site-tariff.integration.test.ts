@@ -15,6 +15,9 @@ async function greySite(overrides: Record<string, unknown>): Promise<{ site: { r
     const t0 = Date.now() - 120_000;
     // Two minutes at 600 kW, one sample every 10 s: ≈ 20 kWh.
     await pub.telemetry(1, Array.from({ length: 13 }, (_, i) => sample(t0 + i * 10_000, 600)));
+    // The ack goes out after the commit, in the same step that marks the minutes for the
+    // energy rollup; the site row alone appears before the samples are committed.
+    await waitFor('the samples committed (acked)', () => pub.acks.some((a) => a.seq === 1));
     const body = await waitFor('grey site created', async () => {
       const r = await tc.api(`/api/v1/sites/${site}`);
       return r.status === 200 ? r.body : undefined;

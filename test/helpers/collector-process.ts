@@ -16,9 +16,12 @@ export const PROCESS_TOKEN = 'process-test-operator';
 export interface CollectorProcess {
   port: number;
   configFile: string;
+  /** The collector's control-signing public key, for agents to trust. */
+  publicKeyPath: string;
   dbFile: string;
   start(): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
+  running(): boolean;
   api(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: any }>;
 }
 
@@ -45,7 +48,8 @@ export async function collectorProcess(dir: string, options: { brokerUrl: string
     return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
   };
   return {
-    port, configFile, dbFile: join(dir, 'data', 'collector.db'), api,
+    port, configFile, publicKeyPath: keys.publicKeyPath, dbFile: join(dir, 'data', 'collector.db'), api,
+    running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
     async start() {
       const c = spawn(process.execPath, [HASHWATT_BIN, 'collector', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HASHWATT_LOG_LEVEL: 'warn' } });
       child = c;
