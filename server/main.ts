@@ -86,7 +86,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     if (already) return;
     try {
       const why = compliance.hardCap(site.id) ? `over its hard cap of ${site.hardCapKw} kW` : `over its allocation of ${site.allocationKw} kW`;
-      events.create({ scope: { sites: [site.site] }, kind: 'limit_to_kw', value: site.allocationKw, durationS: 3600, priority: 'high', reason: `auto-enforcement: ${site.site} ${why}` }, 'compliance');
+      events.create({ scope: { sites: [site.site] }, kind: 'limit_to_kw', value: site.allocationKw, durationS: 3600, priority: 'high', level: 'sleep', reason: `auto-enforcement: ${site.site} ${why}` }, 'compliance');
     } catch (err) {
       log.warn({ err, site: site.site }, 'auto-enforcement failed');
     }

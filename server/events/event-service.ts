@@ -12,11 +12,12 @@ import { judgeTarget } from '../compliance/target-confirmation.js';
 import { buildSignedControls, publishControls } from './control-publisher.js';
 import { effectiveControl, sameControl, type EffectiveControl, type SiteWish } from './effective-control.js';
 import { planEvent, type Plan, type PlanSite } from './event-planner.js';
+import { announcedLevels } from './control-level.js';
 import type { EventRequest } from './event-spec.js';
 
 export interface EventDetail extends EventRow {
   achievedKw: number;
-  targets: Array<TargetRow & { currentKw: number | null }>;
+  targets: Array<TargetRow & { currentKw: number | null; currentThs: number | null }>;
   counts: Record<TargetState, number>;
 }
 
@@ -117,7 +118,7 @@ export function createEventService(options: EventServiceOptions) {
       if (!events.has(t.eventId)) events.set(t.eventId, repos.events.get(t.eventId));
       const e = events.get(t.eventId);
       if (!e) return [];
-      return [{ eventId: e.id, priority: e.priority, mode: t.mode, value: t.value, targetKw: t.targetKw ?? 0, startTs: e.startTs, endTs: e.endTs, reason: e.reason || e.kind }];
+      return [{ eventId: e.id, priority: e.priority, mode: t.mode, value: t.value, targetKw: t.targetKw ?? 0, startTs: e.startTs, endTs: e.endTs, reason: e.reason || e.kind, level: e.level }];
     });
   }
 
@@ -153,12 +154,15 @@ export function createEventService(options: EventServiceOptions) {
     if (changed.length === 0) return out;
     let revision = repos.events.reserveRevisions(changed.length);
     for (const { siteId, site, desired, targets } of changed) {
-      const agents = live.agents(siteId).map((a) => ({ agent: a.agent, kw: a.meterKw ?? a.minerKw, hashing: a.counts?.hashing ?? 0 }));
+      const births = new Map(repos.agents.listBySite(siteId).map((a) => [a.id, announcedLevels(a.birth)]));
+      const agents = live.agents(siteId).map((a) => ({ agent: a.agent, kw: a.meterKw ?? a.minerKw, hashing: a.counts?.hashing ?? 0, levels: births.get(a.agentId) ?? null }));
       const perAgent = agents.length ? buildSignedControls(site, agents, desired, revision, now, config.rampSeconds, keys) : {};
+      const levels = new Set(Object.values(perAgent).map((c) => c.level));
+      const level = levels.has('power_target') ? 'power_target' : 'sleep';
       const payload = { effective: desired, perAgent };
       repos.events.saveControl(siteId, revision, payload);
       for (const t of targets) {
-        if (desired.eventIds.includes(t.eventId) && t.state !== 'failed') repos.events.updateTarget(t.eventId, siteId, { state: agents.length ? 'sent' : 'pending', revision }, now);
+        if (desired.eventIds.includes(t.eventId) && t.state !== 'failed') repos.events.updateTarget(t.eventId, siteId, { state: agents.length ? 'sent' : 'pending', revision, ...(agents.length ? { level } : {}) }, now);
       }
       log.debug({ site, revision, mode: desired.mode, value: desired.value, agents: agents.length }, 'control issued');
       if (agents.length) out.push({ siteId, site, revision, payload });
@@ -193,10 +197,11 @@ export function createEventService(options: EventServiceOptions) {
     const targets = repos.events.targets(e.id).map((t) => {
       counts[t.state]++;
       const liveEvent = e.status === 'active' || e.status === 'scheduled';
-      const currentKw = liveEvent ? live.view(t.siteId, now).kw : null;
+      const view = liveEvent ? live.view(t.siteId, now) : null;
+      const currentKw = view ? view.kw : null;
       const measured = currentKw ?? t.achievedKw;
       if (measured !== null && (e.status !== 'scheduled')) achieved += Math.max(0, t.baselineKw - measured);
-      return { ...t, currentKw };
+      return { ...t, currentKw, currentThs: view ? view.hashrateThs : null };
     });
     return { ...e, achievedKw: Math.round(achieved * 1000) / 1000, targets, counts };
   }
@@ -251,12 +256,14 @@ export function createEventService(options: EventServiceOptions) {
       if (!Number.isFinite(startTs)) throw new AppError('USAGE', 'start is not a valid time');
       const endTs = startTs + req.durationS * 1000;
       if (endTs <= now) throw new AppError('USAGE', 'the event would already be over (start + durationS is in the past)');
-      const plan = planEvent(req, planSites(now));
+      const sites = planSites(now);
+      const plan = planEvent(req, sites);
+      const ths = new Map(sites.map((s) => [s.siteId, live.view(s.siteId, now).hashrateThs]));
       const event: EventRow = {
-        id: randomUUID(), kind: req.kind, value: req.value ?? null, scope: req.scope, startTs, endTs, priority: req.priority, reason: req.reason,
+        id: randomUUID(), kind: req.kind, value: req.value ?? null, scope: req.scope, startTs, endTs, priority: req.priority, level: req.level ?? 'sleep', reason: req.reason,
         status: startTs <= now ? 'active' : 'scheduled', requestedKw: plan.requestedKw, createdBy, createdAt: now, endedAt: null,
       };
-      repos.events.insertEvent(event, plan.targets.map((t) => ({ siteId: t.siteId, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, shedKw: t.shedKw })), now);
+      repos.events.insertEvent(event, plan.targets.map((t) => ({ siteId: t.siteId, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, baselineThs: ths.get(t.siteId) ?? null, shedKw: t.shedKw })), now);
       // Targets are stored (pending) before the answer; the controls follow in chunks of one
       // transaction each, so the first agents act while later sites are still being signed.
       enqueue(plan.targets.map((t) => t.siteId));

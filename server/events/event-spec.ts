@@ -3,6 +3,13 @@ import { IdSchema } from '../../shared/protocol/ids.js';
 import { PrioritySchema } from '../../shared/protocol/schemas/common.js';
 
 export const EVENT_KINDS = ['reduce_by_kw', 'limit_to_kw', 'sleep_count', 'full'] as const;
+/**
+ * How sites act: `sleep` whole machines, `power_target` turn miners down
+ * (agents sleep where targets cannot reach the cap), `auto` power targets
+ * where the site's agents announce them and the event is not an emergency.
+ */
+export const EVENT_LEVELS = ['sleep', 'power_target', 'auto'] as const;
+export type EventLevel = (typeof EVENT_LEVELS)[number];
 
 export const EventScopeSchema = z
   .object({
@@ -26,6 +33,8 @@ export const EventRequestSchema = z
     /** Whole seconds: every time the collector signs is integer ms, and agents refuse anything else. */
     durationS: z.number().int('durationS must be a whole number of seconds').positive().max(30 * 86_400),
     priority: PrioritySchema.default('normal'),
+    /** reduce_by_kw and limit_to_kw only; sleep_count and full always sleep. */
+    level: z.enum(EVENT_LEVELS).default('sleep'),
     reason: z.string().max(500).default(''),
   })
   .refine((e) => e.kind === 'full' || e.value !== undefined, { message: 'reduce_by_kw, limit_to_kw and sleep_count need a value', path: ['value'] })

@@ -45,12 +45,13 @@ export function siteSummary(ctx: ApiContext, s: SiteRow, now: number) {
 
 export function eventView(e: EventDetail) {
   return {
-    id: e.id, kind: e.kind, value: e.value, scope: e.scope, startTs: e.startTs, endTs: e.endTs, priority: e.priority, reason: e.reason, status: e.status,
+    id: e.id, kind: e.kind, value: e.value, scope: e.scope, startTs: e.startTs, endTs: e.endTs, priority: e.priority, level: e.level, reason: e.reason, status: e.status,
     requestedKw: e.requestedKw, achievedKw: e.achievedKw, requestedMw: e.requestedKw / 1000, achievedMw: e.achievedKw / 1000,
     createdBy: e.createdBy, createdAt: e.createdAt, endedAt: e.endedAt, counts: e.counts,
     targets: e.targets.map((t) => ({
       site: t.site, state: t.state, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, shedKw: t.shedKw, revision: t.revision,
       achievedKw: t.achievedKw, currentKw: t.currentKw, detail: t.detail, updatedAt: t.updatedAt,
+      level: t.level, baselineThs: t.baselineThs, currentThs: t.currentThs,
     })),
   };
 }

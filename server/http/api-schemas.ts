@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IdSchema } from '../../shared/protocol/ids.js';
 import { RoleSchema, SiteSettingsSchema } from '../config/collector-config.js';
-import { EventRequestSchema, EVENT_KINDS } from '../events/event-spec.js';
+import { EventRequestSchema, EVENT_KINDS, EVENT_LEVELS } from '../events/event-spec.js';
 import { EVENT_STATUSES, TARGET_STATES } from '../store/event-repository.js';
 import { ALERT_KINDS } from '../alerts/alert-rules.js';
 
@@ -88,10 +88,13 @@ export const MinerTableSchema = z.object({
 export const TargetSchema = z.object({
   site: z.string(), state: z.enum(TARGET_STATES), mode: z.string(), value: z.number().nullable(), targetKw: z.number().nullable(), baselineKw: z.number(),
   shedKw: z.number(), revision: z.number().nullable(), achievedKw: z.number().nullable(), currentKw: z.number().nullable(), detail: z.string().nullable(), updatedAt: z.number(),
+  level: z.enum(['sleep', 'power_target']).nullable().describe('what the site was sent (auto resolved per agent from its birth); null until sent'),
+  baselineThs: z.number().nullable().describe('site hashrate when the event was planned'),
+  currentThs: z.number().nullable().describe('site hashrate now (live events): the TH/s kept'),
 });
 export const EventSchema = z.object({
   id: z.string(), kind: z.enum(EVENT_KINDS), value: z.number().nullable(), scope: z.unknown(), startTs: z.number(), endTs: z.number(),
-  priority: z.enum(['normal', 'high', 'emergency']), reason: z.string(), status: z.enum(EVENT_STATUSES),
+  priority: z.enum(['normal', 'high', 'emergency']), level: z.enum(EVENT_LEVELS), reason: z.string(), status: z.enum(EVENT_STATUSES),
   requestedKw: z.number(), achievedKw: z.number().describe('baseline − measured, summed over the targets, live'),
   requestedMw: z.number(), achievedMw: z.number(), createdBy: z.string(), createdAt: z.number(), endedAt: z.number().nullable(),
   counts: z.record(z.string(), z.number()), targets: z.array(TargetSchema),
