@@ -14,11 +14,15 @@ export interface PowerCurve {
   exponent: number;
 }
 
-/** Older chips (S19 / M30 generation) gain more from underclocking than newer ones. */
+/**
+ * Older chips (S19 / M30 generation) gain more from underclocking than newer
+ * ones: an S19j Pro at 75 % power hashes ≈ 85 % (LuxOS profile tables,
+ * Braiins OS+ autotuning); the floors sit above the firmwares' lowest targets.
+ */
 const CURVES: ReadonlyArray<{ match: RegExp; curve: PowerCurve }> = [
-  { match: /S21|M60|M66/i, curve: { floorRatio: 0.65, exponent: 0.9 } },
-  { match: /S19\s*XP|S19k|M50|M56/i, curve: { floorRatio: 0.6, exponent: 0.85 } },
-  { match: /S19|M30|M31|M32/i, curve: { floorRatio: 0.55, exponent: 0.8 } },
+  { match: /S21|M60|M66/i, curve: { floorRatio: 0.65, exponent: 0.8 } },
+  { match: /S19\s*XP|S19k|M50|M56/i, curve: { floorRatio: 0.6, exponent: 0.72 } },
+  { match: /S19|M30|M31|M32/i, curve: { floorRatio: 0.55, exponent: 0.65 } },
 ];
 
 /** Unknown models: a cautious floor and little gain, so the planner leans on what it knows. */

@@ -8,12 +8,14 @@ import type { MinerModelSpec } from '../emulated-miner.js';
  * to the S21 at 17.5 J/TH.
  *
  * Underclocked, older chips gain more (J/TH falls further) and go lower than
- * newer ones; the exponents give 8–12 % better J/TH at 60 % power, about what
- * Braiins OS+ autotuning and LuxOS profile tables show for these generations.
+ * newer ones (voltage falls with frequency until the chips' minimum voltage):
+ * the exponents give 10–16 % better J/TH at 60 % power, e.g. an S19j Pro at
+ * 75 % power hashing ≈ 85 % (≈ 26 J/TH instead of 29.5), about what Braiins
+ * OS+ autotuning and LuxOS profile tables show for these generations.
  */
-const OLD = { floorRatio: 0.45, exponent: 0.8 };
-const MID = { floorRatio: 0.5, exponent: 0.85 };
-const NEW = { floorRatio: 0.55, exponent: 0.9 };
+const OLD = { floorRatio: 0.45, exponent: 0.65 };
+const MID = { floorRatio: 0.5, exponent: 0.72 };
+const NEW = { floorRatio: 0.55, exponent: 0.8 };
 const S19_PRO: MinerModelSpec = { make: 'Bitmain', model: 'Antminer S19 Pro', nominalThs: 110, nominalW: 3250, sleepW: 60, hashboards: 3, curve: OLD };
 const S19J_PRO: MinerModelSpec = { make: 'Bitmain', model: 'Antminer S19j Pro', nominalThs: 104, nominalW: 3068, sleepW: 60, hashboards: 3, curve: OLD };
 const S19K_PRO: MinerModelSpec = { make: 'Bitmain', model: 'Antminer S19k Pro', nominalThs: 120, nominalW: 2760, sleepW: 55, hashboards: 3, curve: MID };
