@@ -93,6 +93,9 @@ export function eventOf(e) {
     group: t.group ?? null,
     shedKw: num(t.shedKw, t.requestedKw),
     achievedKw: num(t.achievedKw),
+    level: t.level ?? null,
+    baselineThs: num(t.baselineThs),
+    currentThs: num(t.currentThs),
     detail: t.detail ?? t.reason ?? null,
   }));
   return {
@@ -101,6 +104,7 @@ export function eventOf(e) {
     value: num(e.value),
     scope: e.scope,
     priority: e.priority ?? 'normal',
+    level: e.level ?? 'sleep',
     reason: e.reason ?? '',
     status: e.status ?? 'pending',
     start: e.startTs ?? e.start ?? null,

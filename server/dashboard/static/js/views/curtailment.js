@@ -7,7 +7,7 @@ import { debounce, h, setChildren, setText } from '../dom.js';
 import * as f from '../format.js';
 import { ACTIVE_EVENT, eventOf, siteOf } from '../model.js';
 import { keepFresh } from '../refresh.js';
-import { eventBody, KINDS, PRIORITIES, valueUnit } from '../event-form.js';
+import { eventBody, KINDS, LEVELS, PRIORITIES, takesLevel, valueUnit } from '../event-form.js';
 
 export function mount(container, ctx) {
   const eventsEl = h('div', { 'data-testid': 'event-list' });
@@ -56,17 +56,20 @@ function buildForm(box, getSites, onCreated) {
   const unit = h('span', { class: 'unit' }, 'kW');
   const minutes = h('input', { id: 'ev-minutes', name: 'minutes', type: 'number', min: '1', step: '1', value: '60' });
   const priority = h('select', { id: 'ev-priority', name: 'priority' }, PRIORITIES.map((p) => h('option', { value: p }, p)));
+  const level = h('select', { id: 'ev-level', name: 'level' }, LEVELS.map((l) => h('option', { value: l.id }, l.label)));
   const reason = h('input', { id: 'ev-reason', name: 'reason', type: 'text', maxlength: '200', value: 'Grid frequency support' });
   const preview = h('div', { class: 'preview', 'data-testid': 'plan-preview', 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'The plan appears here as you type.'));
   const error = h('p', { class: 'form-error', role: 'alert', 'data-testid': 'event-error' });
   const submit = h('button', { type: 'submit', class: 'primary danger', 'data-testid': 'create-event' }, 'Start curtailment');
   const regionField = field('Region', region);
   const sitesField = field('Sites', sitesSel, 'Ctrl/Cmd-click to choose several');
+  const levelField = field('Level', level, 'Power targets keep more TH/s per kW shed; emergency always sleeps');
 
-  const read = () => ({ scope: scope.value, region: region.value, sites: [...sitesSel.selectedOptions].map((o) => o.value), kind: kind.value, value: Number(value.value), minutes: Number(minutes.value), priority: priority.value, reason: reason.value.trim() });
+  const read = () => ({ scope: scope.value, region: region.value, sites: [...sitesSel.selectedOptions].map((o) => o.value), kind: kind.value, value: Number(value.value), minutes: Number(minutes.value), priority: priority.value, level: level.value, reason: reason.value.trim() });
   const sync = () => {
     regionField.hidden = scope.value !== 'region';
     sitesField.hidden = scope.value !== 'sites';
+    levelField.hidden = !takesLevel(kind.value);
     const u = valueUnit(kind.value);
     unit.textContent = u ?? '';
     value.disabled = u === null;
@@ -107,7 +110,7 @@ function buildForm(box, getSites, onCreated) {
       }
     },
   },
-  h('div', { class: 'form-grid' }, field('Scope', scope), regionField, sitesField, field('Kind', kind), h('div', { class: 'field' }, h('label', { for: 'ev-value' }, 'Value'), h('div', { class: 'with-unit' }, value, unit)), field('Duration (minutes)', minutes), field('Priority', priority), field('Reason', reason)),
+  h('div', { class: 'form-grid' }, field('Scope', scope), regionField, sitesField, field('Kind', kind), h('div', { class: 'field' }, h('label', { for: 'ev-value' }, 'Value'), h('div', { class: 'with-unit' }, value, unit)), field('Duration (minutes)', minutes), field('Priority', priority), levelField, field('Reason', reason)),
   h('h3', {}, 'Plan preview'), preview, error, submit);
   box.append(form);
   sync();
@@ -144,16 +147,21 @@ function renderPlan(el, plan) {
 
 function targetTable(rows, withProgress) {
   return h('table', { class: 'data' },
-    h('thead', {}, h('tr', {}, ['Site', withProgress ? 'Mode' : 'Shed order', 'Baseline', ...(withProgress ? ['Now'] : []), withProgress ? 'To shed' : 'Shed', 'Target', ...(withProgress ? ['Shed now', 'State'] : [])].map((t) => h('th', { scope: 'col', class: t === 'Site' || t === 'Mode' || t === 'State' || t === 'Shed order' ? '' : 'num' }, t)))),
+    h('thead', {}, h('tr', {}, ['Site', withProgress ? 'Mode' : 'Shed order', ...(withProgress ? ['Level'] : []), 'Baseline', ...(withProgress ? ['Now'] : []), withProgress ? 'To shed' : 'Shed', 'Target', ...(withProgress ? ['Shed now', 'TH/s kept', 'State'] : [])].map((t) => h('th', { scope: 'col', class: t === 'Site' || t === 'Mode' || t === 'Level' || t === 'State' || t === 'Shed order' ? '' : 'num' }, t)))),
     h('tbody', {}, rows.map((t) => h('tr', { 'data-site': t.site, 'data-testid': 'target-row' },
       h('td', {}, h('a', { href: `#/site/${encodeURIComponent(t.site)}` }, t.name ?? t.site), t.registered === false ? h('span', { class: 'chip c-unregistered' }, 'unregistered') : null),
       h('td', {}, withProgress ? t.mode ?? '—' : `${t.group ?? ''} · ${t.mode ?? ''}`),
+      // The level the site's agents were sent (auto resolved from their births).
+      ...(withProgress ? [h('td', { 'data-testid': 'target-level' }, t.level ? h('span', { class: `chip l-${t.level}` }, t.level === 'power_target' ? 'power target' : 'sleep') : '—')] : []),
       h('td', { class: 'num' }, f.power(t.baselineKw)),
       ...(withProgress ? [h('td', { class: 'num', 'data-testid': 'target-now' }, f.power(t.currentKw))] : []),
       h('td', { class: 'num' }, f.power(t.shedKw)),
       h('td', { class: 'num' }, t.mode === 'sleep_count' ? `${f.int(t.value)} asleep` : f.power(t.targetKw)),
       // Shed now = baseline − measured: what this site gives back at the moment.
-      ...(withProgress ? [h('td', { class: 'num', 'data-testid': 'target-shed-now' }, f.isNum(t.baselineKw) && f.isNum(t.currentKw) ? f.power(t.baselineKw - t.currentKw) : '—'), h('td', {}, h('span', { class: `chip t-${t.state}`, title: t.detail ?? '' }, t.state), t.detail ? h('div', { class: 'muted small' }, t.detail) : null)] : [])))));
+      ...(withProgress ? [h('td', { class: 'num', 'data-testid': 'target-shed-now' }, f.isNum(t.baselineKw) && f.isNum(t.currentKw) ? f.power(t.baselineKw - t.currentKw) : '—'),
+        // TH/s kept: the site's hashrate now, and its share of the hashrate when the event was planned.
+        h('td', { class: 'num', 'data-testid': 'target-ths-kept' }, f.isNum(t.currentThs) ? `${f.hashrate(t.currentThs)}${f.isNum(t.baselineThs) && t.baselineThs > 0 ? ` (${Math.round((100 * t.currentThs) / t.baselineThs)} %)` : ''}` : '—'),
+        h('td', {}, h('span', { class: `chip t-${t.state}`, title: t.detail ?? '' }, t.state), t.detail ? h('div', { class: 'muted small' }, t.detail) : null)] : [])))));
 }
 
 function renderEvents(el, events, ctx, refresh) {
@@ -165,6 +173,7 @@ function renderEvents(el, events, ctx, refresh) {
       h('header', { class: 'event-head' },
         h('h3', {}, `${kindLabel(e.kind)}${f.isNum(e.value) ? ` ${e.kind === 'sleep_count' ? f.int(e.value) : f.power(e.value)}` : ''}`),
         h('span', { class: `chip p-${e.priority}` }, e.priority),
+        h('span', { class: `chip l-${e.level}`, 'data-testid': 'event-level' }, e.level === 'power_target' ? 'power target' : e.level),
         h('span', { class: `chip e-${e.status}`, 'data-testid': 'event-status' }, e.status),
         h('span', { class: 'muted' }, `${f.dateTime(e.start)} → ${f.time(e.endedAt ?? e.end)}`),
         active && ctx.canCurtail ? h('button', { type: 'button', class: 'danger', 'data-testid': 'cancel-event', onclick: async (ev) => {
