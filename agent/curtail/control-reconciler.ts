@@ -120,7 +120,7 @@ export function createControlReconciler(options: ReconcilerOptions) {
       return;
     }
     const m = options.measurement();
-    const asleepKw = repo.curtailed().reduce((s, x) => s + x.expectedKw, 0);
+    const asleepKw = repo.curtailed().reduce((s, x) => s + x.expectedKw, 0) + (options.powerTargets?.savedKw() ?? 0);
     const measured = measuredKw(m);
     const baselineKw = measured === null ? null : measured + asleepKw;
     repo.saveControl({ raw: JSON.stringify(intake.raw), revision: c.revision, acceptedAt: now(), baselineKw, phase: now() < c.validFrom ? 'pending' : 'active' });

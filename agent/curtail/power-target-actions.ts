@@ -126,6 +126,8 @@ export function createPowerTargetActions(options: PowerTargetActionsOptions) {
       ]);
     },
     count: (): number => repo.retargeted().length,
+    /** kW the lowered targets save against the miners' full draw (part of a shed_kw baseline). */
+    savedKw: (): number => repo.retargeted().reduce((s, r) => s + Math.max(0, r.fullW - r.targetW), 0) / 1000,
     /** A new revision: miners that refused a target may take one now. */
     newRevision(): void {
       refused = new Set();
