@@ -261,10 +261,10 @@ export function createControlReconciler(options: ReconcilerOptions) {
     status = why === 'active' ? plan.status : plan.status === 'released' ? 'released' : why;
     if (plan.sleep.length + plan.wake.length + retargets > 0) {
       log.info({ revision, sleep: plan.sleep.length, wake: plan.wake.length, retarget: plan.setTarget?.length, restore: plan.restore?.length, status: plan.status }, 'curtailment batch');
-      await Promise.all([act(plan, miners, revision), pt?.apply({ setTarget: plan.setTarget ?? [], restore: plan.restore ?? [] }, miners, revision)]);
+      const [, applied] = await Promise.all([act(plan, miners, revision), pt?.apply({ setTarget: plan.setTarget ?? [], restore: plan.restore ?? [] }, miners, revision)]);
       lastActionEndAt = now();
       const pauseS = control && control.rampSeconds > 0 ? Math.min(control.rampSeconds, config.batchPauseS || control.rampSeconds) : config.batchPauseS;
-      nextActionAt = lastActionEndAt + Math.max(pauseS, retargets > 0 ? config.powerTargetSettleS : 0) * 1000;
+      nextActionAt = lastActionEndAt + Math.max(pauseS, applied?.restarted ? config.powerTargetSettleS : 0) * 1000;
       return;
     }
     if (!control) return;

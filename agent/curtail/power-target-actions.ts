@@ -109,9 +109,14 @@ export function createPowerTargetActions(options: PowerTargetActionsOptions) {
       if (repo.retargeted().length === 0) return [];
       return planRestore(candidates(miners, new Set()), batchSize);
     },
-    /** Carries out the plan's retargets and restores (sleeps and wakes are the reconciler's). */
-    async apply(plan: Pick<PtPlan, 'setTarget' | 'restore'>, miners: readonly ManagedMiner[], revision: number): Promise<void> {
+    /**
+     * Carries out the plan's retargets and restores (sleeps and wakes are the
+     * reconciler's). Returns whether a miner that restarts mining on a new target
+     * (Braiins OS) was changed: its read-back confirms before its power settles.
+     */
+    async apply(plan: Pick<PtPlan, 'setTarget' | 'restore'>, miners: readonly ManagedMiner[], revision: number): Promise<{ restarted: boolean }> {
       const byId = new Map(miners.map((m) => [m.id, m]));
+      const restarted = [...plan.setTarget.map((t) => t.id), ...plan.restore].some((id) => RESTARTS_ON_RETARGET.has(byId.get(id)?.driver?.firmware ?? ''));
       const full = new Map(candidates(miners, new Set()).map((c) => [c.id, { w: c.fullW, ths: c.fullThs }]));
       await Promise.all([
         ...plan.setTarget.map(async ({ id, w }) => {
@@ -124,6 +129,7 @@ export function createPowerTargetActions(options: PowerTargetActionsOptions) {
           else repo.forget(id);
         }),
       ]);
+      return { restarted };
     },
     count: (): number => repo.retargeted().length,
     /** kW the lowered targets save against the miners' full draw (part of a shed_kw baseline). */
@@ -135,6 +141,9 @@ export function createPowerTargetActions(options: PowerTargetActionsOptions) {
   };
 }
 export type PowerTargetActions = ReturnType<typeof createPowerTargetActions>;
+
+/** Firmwares that restart their mining process on a power-target change (Braiins OS: hashing stops, then ramps back). */
+const RESTARTS_ON_RETARGET: ReadonlySet<string> = new Set(['braiins']);
 
 /** Hashrate at full power: from its last hashing reading (W / J/TH), else what it reads now. */
 function thsOf(m: ManagedMiner, w: number): number {
