@@ -154,8 +154,9 @@ export function createEventService(options: EventServiceOptions) {
     if (changed.length === 0) return out;
     let revision = repos.events.reserveRevisions(changed.length);
     for (const { siteId, site, desired, targets } of changed) {
-      const births = new Map(repos.agents.listBySite(siteId).map((a) => [a.id, announcedLevels(a.birth)]));
-      const agents = live.agents(siteId).map((a) => ({ agent: a.agent, kw: a.meterKw ?? a.minerKw, hashing: a.counts?.hashing ?? 0, levels: births.get(a.agentId) ?? null }));
+      // Births are read only when the level depends on them (sleep events keep the fan-out to one query per chunk).
+      const births = desired.level && desired.level !== 'sleep' ? new Map(repos.agents.listBySite(siteId).map((a) => [a.id, announcedLevels(a.birth)])) : undefined;
+      const agents = live.agents(siteId).map((a) => ({ agent: a.agent, kw: a.meterKw ?? a.minerKw, hashing: a.counts?.hashing ?? 0, levels: births?.get(a.agentId) ?? null }));
       const perAgent = agents.length ? buildSignedControls(site, agents, desired, revision, now, config.rampSeconds, keys) : {};
       const levels = new Set(Object.values(perAgent).map((c) => c.level));
       const level = levels.has('power_target') ? 'power_target' : 'sleep';
