@@ -124,7 +124,10 @@ async function main(): Promise<void> {
         revision++;
         await site.collector.publishRetained('control', site.control({ revision, mode: 'none' }));
         await until('released', () => site.collector.reports.some((r) => r.revision === revision && r.status === 'released'), Math.max(120_000, 1_800_000 * TF));
-        await until('site back at full power', () => site.fleet.site().byPhase.hashing === MINERS && site.fleet.totalPowerW() / 1000 >= full.kw * 0.98, Math.max(60_000, 600_000 * TF));
+        await until('site back at full power', () => site.fleet.site().byPhase.hashing === MINERS && site.fleet.totalPowerW() / 1000 >= full.kw * 0.98, Math.max(60_000, 600_000 * TF)).catch((err: Error) => {
+          const truth = site.fleet.site();
+          throw new Error(`${err.message}: ${JSON.stringify(truth.byPhase)}, ${(truth.totalPowerW / 1000).toFixed(0)} of ${full.kw.toFixed(0)} kW; agent ${JSON.stringify(agent.status().control)}`);
+        });
       }
     }
   } finally {
