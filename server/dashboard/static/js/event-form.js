@@ -10,9 +10,9 @@ export const KINDS = [
 export const PRIORITIES = ['normal', 'high', 'emergency'];
 /** How sites shed kW (docs/protocol.md, events): auto = power targets where a site's agents can, sleep on emergency. */
 export const LEVELS = [
-  { id: 'auto', label: 'Auto (power target where possible)' },
+  { id: 'auto', label: 'Auto' },
   { id: 'power_target', label: 'Power target' },
-  { id: 'sleep', label: 'Sleep machines' },
+  { id: 'sleep', label: 'Sleep' },
 ];
 /** Only the kW kinds can act by power target; counts and full stop always sleep. */
 export const takesLevel = (kind) => kind === 'reduce_by_kw' || kind === 'limit_to_kw';

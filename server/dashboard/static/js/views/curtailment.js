@@ -63,7 +63,7 @@ function buildForm(box, getSites, onCreated) {
   const submit = h('button', { type: 'submit', class: 'primary danger', 'data-testid': 'create-event' }, 'Start curtailment');
   const regionField = field('Region', region);
   const sitesField = field('Sites', sitesSel, 'Ctrl/Cmd-click to choose several');
-  const levelField = field('Level', level, 'Power targets keep more TH/s per kW shed; emergency always sleeps');
+  const levelField = field('Level', level, 'Auto: power targets where a site can take them (more TH/s kept per kW), sleep on emergency');
 
   const read = () => ({ scope: scope.value, region: region.value, sites: [...sitesSel.selectedOptions].map((o) => o.value), kind: kind.value, value: Number(value.value), minutes: Number(minutes.value), priority: priority.value, level: level.value, reason: reason.value.trim() });
   const sync = () => {
