@@ -50,8 +50,11 @@ test('refused controls: unsigned, wrongly signed, expired and stale change nothi
 
 test('sleep_count 25: exactly 25 asleep, the least efficient, ignore-sleep worked around; none restores them', async () => {
   revision = 61;
+  const telemetryBefore = site.collector.telemetry.length;
   await site.collector.publishRetained('control', site.control({ revision, mode: 'sleep_count', value: 25 }));
   const holding = await waitFor('holding', () => reportsFor(revision).find((r) => r.status === 'holding'), { timeoutMs: 30_000 });
+  // A miner whose poll timed out while the agent chose (a loaded machine) was not a candidate then: excused below.
+  const missedPolls = new Set(site.collector.telemetry.slice(telemetryBefore).flatMap((t) => t.miners ?? []).filter((m) => m.state !== 'hashing' && m.state !== 'sleeping').map((m) => m.id));
   assert.equal(holding.minersAsleep, 25);
   await waitFor('25 miners sleeping in the emulator', () => sleepingIds().size === 25);
   const truth = site.fleet.groundTruth();
@@ -61,7 +64,7 @@ test('sleep_count 25: exactly 25 asleep, the least efficient, ignore-sleep worke
   assert.ok(asleep.every((m) => !m.faults.ignoreSleep));
   // Least efficient first: no hashing, sleep-obeying miner is worse (by model J/TH) than the best one asleep.
   const bestAsleep = Math.min(...asleep.map((m) => m.nominalJth));
-  const awakeWorse = truth.filter((m) => !sleepingIds().has(m.id) && !m.faults.ignoreSleep && m.nominalJth > bestAsleep + 1);
+  const awakeWorse = truth.filter((m) => !sleepingIds().has(m.id) && !m.faults.ignoreSleep && !missedPolls.has(m.id) && m.nominalJth > bestAsleep + 1);
   assert.deepEqual(awakeWorse.map((m) => `${m.id} ${m.nominalJth}`), [], 'an awake miner is clearly less efficient than one put to sleep');
   const sample = await waitFor('sample counts 25 curtailed', () => site.collector.telemetry.flatMap((t) => t.samples).findLast((s) => s.curtailedMiners === 25 && s.counts.sleeping === 25));
   assert.equal(sample.revision, revision);

@@ -25,5 +25,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: ['miner', 'wake'], summary: 'Wake miners and confirm they hash again', load: () => import('../agent/cli/miner-command.js').then((m) => ({ command: m.wakeCommand })) },
   { path: ['miner', 'power-target'], summary: 'Set a power target on miners and confirm the power settles', load: () => import('../agent/cli/miner-command.js').then((m) => ({ command: m.powerTargetCommand })) },
   { path: ['collector'], summary: 'Run the collector (ingest, store, compliance, curtailment, HTTP API)', load: () => import('../server/cli/collector-command.js') },
+  { path: ['conformance', 'agent'], summary: "Check an agent implementation against the protocol, playing the collector's side", load: () => import('../shared/conformance/conformance-command.js').then((m) => ({ command: m.agentConformanceCommand })) },
+  { path: ['conformance', 'collector'], summary: "Check a collector implementation against the protocol, playing an agent's side", load: () => import('../shared/conformance/conformance-command.js').then((m) => ({ command: m.collectorConformanceCommand })) },
   { path: ['collector', 'backup'], summary: 'Back up the collector database while it runs (SQLite online backup)', load: () => import('../server/cli/collector-backup-command.js') },
 ];

@@ -12,7 +12,7 @@ import { createComplianceService } from './compliance/compliance-service.js';
 import type { CollectorConfig } from './config/collector-config.js';
 import { createEventService, type EventService } from './events/event-service.js';
 import { createHttpServer } from './http/http-server.js';
-import { alertView, eventView, siteSummary, type ApiContext } from './http/api-context.js';
+import { alertView, violationView, eventView, siteSummary, type ApiContext } from './http/api-context.js';
 import { createIngest, type CommittedBatch, type Ingest } from './ingest/ingest.js';
 import { LiveState } from './live/live-state.js';
 import { createStreamHub } from './live/stream-hub.js';
@@ -20,6 +20,9 @@ import { createCollectorMetrics } from './metrics/collector-metrics.js';
 import { databaseSizeBytes, openDatabase, type Db } from './store/database.js';
 import { createRepositories, type Repositories } from './store/repositories.js';
 import type { SiteRow } from './store/site-repository.js';
+import type { ChangeHook, RegistryChange } from './audit/change-hook.js';
+import { createCompanyCaps } from './compliance/company-caps.js';
+import type { CompanyRow } from './store/company-repository.js';
 
 export const COLLECTOR_VERSION = '0.1.0';
 
@@ -30,6 +33,8 @@ export interface CreateCollectorOptions {
   clock?: () => number;
   /** Extra HTTP routes on the API server (the dashboard). */
   extendHttp?: (app: FastifyInstance) => void | Promise<void>;
+  /** Every registry change made through the API, with before/after and who (the audit hook). */
+  onChange?: ChangeHook;
 }
 
 export interface Collector {
@@ -74,9 +79,15 @@ export function createCollector(options: CreateCollectorOptions): Collector {
 
   const compliance = createComplianceService({
     repos, config: config.compliance, log, clock,
-    onViolation: (change, violation) => hub.now('violation', { change, violation: { ...violation, siteId: undefined, enforcedRevision: undefined } }),
+    onViolation: (change, violation) => hub.now('violation', { change, violation: violationView(violation) }),
     enforce: (site) => enforce(site),
     onHardCap: (_change, site) => alerts.evaluateSite(site.id),
+  });
+  const companyCaps = createCompanyCaps({
+    repos, clock, log, hysteresis: config.compliance.hysteresis,
+    averageOf: (siteId) => compliance.averageKw(siteId),
+    onViolation: (change, violation) => hub.now('company_violation', { change, violation }),
+    limit: (company, sites) => limitCompany(company, sites),
   });
   const alerts = createAlertService({ db, repos, live, compliance, config: config.alerts, metrics, log, clock, onChange: (change, alert) => hub.now('alert', { change, alert: alertView(alert) }) });
 
@@ -89,6 +100,20 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       events.create({ scope: { sites: [site.site] }, kind: 'limit_to_kw', value: site.allocationKw, durationS: 3600, priority: 'high', level: 'sleep', reason: `auto-enforcement: ${site.site} ${why}` }, 'compliance');
     } catch (err) {
       log.warn({ err, site: site.site }, 'auto-enforcement failed');
+    }
+  }
+
+  /** Company auto-limit: one live limit event per company at a time. */
+  const companyLimits = new Map<string, string>();
+  function limitCompany(company: CompanyRow, sites: SiteRow[]): void {
+    if (!events || sites.length === 0) return;
+    const running = companyLimits.get(company.id);
+    if (running && ['scheduled', 'active'].includes(repos.events.get(running)?.status ?? '')) return;
+    try {
+      const { event } = events.create({ scope: { sites: sites.map((s) => s.site) }, kind: 'limit_to_kw', value: company.hardCapKw!, durationS: 3600, priority: 'high', level: 'sleep', reason: `auto-limit: company ${company.id} over its cap of ${company.hardCapKw} kW` }, 'compliance');
+      companyLimits.set(company.id, event.id);
+    } catch (err) {
+      log.warn({ err, company: company.id }, 'company auto-limit failed');
     }
   }
 
@@ -110,6 +135,29 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       .finally(() => { rollupJob = undefined; });
   }
 
+  function recordChange(change: RegistryChange): void {
+    try {
+      options.onChange?.(change);
+    } catch (err) {
+      log.warn({ err, entity: change.entity, id: change.id }, 'change hook failed');
+    }
+  }
+
+  /** Dated terms (allocation, hard cap, tariff) that came due since the last look. */
+  let termsCheckedTo = 0;
+  function applyDueTerms(): void {
+    const now = clock();
+    try {
+      for (const id of repos.sites.applyDueTerms(termsCheckedTo, now)) {
+        compliance.forget(id);
+        publishSite(id);
+      }
+      termsCheckedTo = now;
+    } catch (err) {
+      log.warn({ err }, 'could not apply dated site terms');
+    }
+  }
+
   function publishSite(siteId: number): void {
     hub.publish('site', String(siteId), () => {
       const s = repos.sites.getById(siteId);
@@ -125,7 +173,10 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       live.state(s.siteId, s.agentId, s.agent, s.online, now);
       publishSite(s.siteId);
     }
-    for (const b of batch.births) events?.onAgent(b.siteId);
+    for (const b of batch.births) {
+      events?.onAgent(b.siteId);
+      publishSite(b.siteId); // its declared region may have changed
+    }
     const sites = new Set<number>();
     for (const l of batch.latest) {
       if (!live.sample(l.siteId, l.agentId, l.agent, l.sample, now)) continue;
@@ -139,6 +190,12 @@ export function createCollector(options: CreateCollectorOptions): Collector {
         publishSite(siteId);
       }
     });
+    const companies = new Set<string>();
+    for (const siteId of sites) {
+      const c = compliance.site(siteId)?.company;
+      if (c) companies.add(c);
+    }
+    for (const c of companies) companyCaps.check(c);
     if (batch.reports.length) events?.onReports(batch.reports);
     for (const d of batch.dirty) dirty.set(`${d.siteId}:${d.bucket}`, d);
   }
@@ -148,11 +205,15 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     get events() {
       return events!;
     },
-    siteChanged(site) {
+    companyCaps,
+    siteChanged(site, before, by) {
       ingest?.forgetSite(site.site);
       compliance.forget(site.id);
+      companyCaps.forget();
       publishSite(site.id);
+      recordChange({ entity: 'site', id: site.site, before: before ? { ...before } : null, after: { ...site }, by, at: clock() });
     },
+    recordChange,
     health: () => ({ ok: started && !!client?.connected, mqtt: !!client?.connected, db: db.open }),
   };
 
@@ -203,9 +264,13 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     async start() {
       const [privateKey, publicKey] = await Promise.all([loadPrivateKey(config.signing.privateKeyFile), loadPublicKey(config.signing.publicKeyFile)]);
       const now = clock();
-      db.transaction(() => { for (const s of config.sites) repos.sites.upsert(s, now); })();
+      db.transaction(() => {
+        for (const s of config.sites) repos.sites.upsert(s, now);
+        for (const c of config.companies) repos.companies.upsert(c, now);
+      })();
       live.load(repos.agents.list());
       compliance.load();
+      companyCaps.load();
       alerts.load();
       ingest = createIngest({ db, repos, metrics, log, config: config.ingest, clock, onCommitted });
       const attached = ingest;
@@ -215,6 +280,9 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       events.start();
       alerts.start();
       jobs.push(cron.schedule('0 * * * * *', rollupTick, { name: 'rollups' }));
+      applyDueTerms();
+      const termsTimer = setInterval(applyDueTerms, 1000);
+      jobs.push({ stop: () => clearInterval(termsTimer) });
       jobs.push(cron.schedule('0 17 3 * * *', () => {
         try {
           const t = clock();

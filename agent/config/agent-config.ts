@@ -115,6 +115,8 @@ export const AgentConfigSchema = z
     miners: z.array(MinerEntrySchema).default([]),
     ranges: z.array(MinerRangeSchema).default([]),
     meter: MeterConfigSchema.optional(),
+    /** Declared in the birth: the region (and coordinates) of this site, used by the collector for a site it does not know. */
+    location: z.strictObject({ region: z.string().min(1).max(100).optional(), latitude: z.number().min(-90).max(90).optional(), longitude: z.number().min(-180).max(180).optional() }).optional(),
     poll: PollConfigSchema.default(PollConfigSchema.parse({})),
     dataDir: z.string().min(1).default('./data'),
     outbox: OutboxConfigSchema.default(OutboxConfigSchema.parse({})),

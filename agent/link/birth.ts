@@ -37,5 +37,6 @@ export function buildBirth(config: AgentConfig, session: number, miners: readonl
     meter: config.meter ? { present: true, driver: config.meter.driver, ...(config.meter.preset ? { preset: config.meter.preset } : {}) } : { present: false },
     curtail: { modes: [...CURTAIL_MODES], strategies: [...CURTAIL_STRATEGIES], levels: powerTargetCapable > 0 ? ['sleep', 'power_target'] : ['sleep'], sleepCapable, powerTargetCapable },
     ...(pollIntervalS ? { pollIntervalS } : {}),
+    ...(config.location ? { location: config.location } : {}),
   };
 }

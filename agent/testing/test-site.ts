@@ -36,11 +36,11 @@ export interface TestSite {
 }
 
 /** Emulated fleet + Modbus meter + broker (through a cuttable proxy) + a collector stand-in + signing keys. */
-export async function startTestSite(fleetOptions: Partial<FleetOptions> & { miners: number }): Promise<TestSite> {
+export async function startTestSite(fleetOptions: Partial<FleetOptions> & { miners: number }, options: { broker?: TestBroker } = {}): Promise<TestSite> {
   const host = randomLoopback();
   const fleet = await startFleet({ timeFactor: 0.05, host, portBase: 0, seed: 11, overheadKw: 20, ...fleetOptions });
   const meter = await startModbusMeterServer({ host, port: 0, preset: 'eastron-sdm630', readPowerW: () => fleet.totalPowerW(), readImportKwh: () => fleet.importKwh() });
-  const broker = await startTestBroker();
+  const broker = options.broker ?? (await startTestBroker());
   const brokerUrl = new URL(broker.url);
   const proxy = await startTcpProxy({ host: brokerUrl.hostname, port: Number(brokerUrl.port || 1883) });
   const site = uniqueId('site');

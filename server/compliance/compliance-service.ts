@@ -107,6 +107,14 @@ export function createComplianceService(options: ComplianceServiceOptions) {
         if (open && id !== undefined) repos.violations.update(id, { peakKw: open.peakKw, energyOverKwh: open.energyOverKwh, closedAt: null });
       }
     },
+    /** The site's rolling average kW; null before it reported. */
+    averageKw(siteId: number): number | null {
+      return trackers.get(siteId)?.averageKw() ?? null;
+    },
+    /** The site's settings as compliance holds them (cached until forget). */
+    site(siteId: number): SiteRow | undefined {
+      return siteOf(siteId);
+    },
     snapshot(siteId: number): ComplianceSnapshot {
       const site = siteOf(siteId);
       const t = trackers.get(siteId);

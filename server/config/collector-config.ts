@@ -14,22 +14,58 @@ export const TokenConfigSchema = z.object({
   role: RoleSchema,
 });
 
-/** The fields of a site that a person sets (the API's create body uses the same schema). */
-export const SiteSettingsSchema = z.object({
+/** Upper bound of any kW a person sets: 1,000 GW. Far above any grid, and x(1 + tolerance) stays finite. */
+export const MAX_KW = 1e9;
+
+/**
+ * The fields of a site that a person sets, without defaults: the update body
+ * (PUT) is these, all optional, so a field left out keeps its value.
+ */
+export const SiteFieldsSchema = z.object({
   id: IdSchema,
   name: z.string().min(1).max(200),
-  region: z.string().min(1).max(100).default('default'),
-  company: z.string().max(200).default(''),
-  registered: z.boolean().default(true),
-  allocationKw: z.number().finite().nonnegative().default(0),
-  hardCapKw: z.number().finite().nonnegative().nullable().default(null),
-  tariffPerKwh: z.number().finite().nonnegative().default(0),
+  region: z.string().min(1).max(100),
+  company: z.string().max(200),
+  registered: z.boolean(),
+  allocationKw: z.number().finite().nonnegative().max(MAX_KW),
+  hardCapKw: z.number().finite().nonnegative().max(MAX_KW).nullable(),
+  tariffPerKwh: z.number().finite().nonnegative().max(1e6),
   /** Curtailment tier: lower tiers are shed first (tier 1 is the most interruptible). */
-  tier: z.number().int().min(1).max(100).default(1),
+  tier: z.number().int().min(1).max(100),
   /** Overrides compliance.autoEnforce for this site; null follows the global setting. */
-  autoEnforce: z.boolean().nullable().default(null),
+  autoEnforce: z.boolean().nullable(),
+});
+
+/** A site as created (config file, POST): left-out fields take their defaults. */
+export const SiteSettingsSchema = SiteFieldsSchema.extend({
+  region: SiteFieldsSchema.shape.region.default('default'),
+  company: SiteFieldsSchema.shape.company.default(''),
+  registered: SiteFieldsSchema.shape.registered.default(true),
+  allocationKw: SiteFieldsSchema.shape.allocationKw.default(0),
+  hardCapKw: SiteFieldsSchema.shape.hardCapKw.default(null),
+  tariffPerKwh: SiteFieldsSchema.shape.tariffPerKwh.default(0),
+  tier: SiteFieldsSchema.shape.tier.default(1),
+  autoEnforce: SiteFieldsSchema.shape.autoEnforce.default(null),
 });
 export type SiteSettings = z.infer<typeof SiteSettingsSchema>;
+
+/** A farm owner (company); its sites are those whose `company` is this id. */
+export const CompanyFieldsSchema = z.object({
+  id: z.string().min(1).max(200).regex(/^[^/?#]+$/, 'no /, ? or # (it is part of URLs)'),
+  name: z.string().min(1).max(200),
+  /** kW the company may draw across its sites (0: none); shown against the combined draw. */
+  allocationKw: z.number().finite().nonnegative().max(MAX_KW),
+  /** The combined draw of its sites must not pass this (the 100 MW rule): over it, a company violation. */
+  hardCapKw: z.number().finite().nonnegative().max(MAX_KW).nullable(),
+  /** Over the cap: limit its sites to the cap together, spread by the curtailment planner's rules. */
+  autoLimit: z.boolean(),
+});
+export const CompanySettingsSchema = CompanyFieldsSchema.extend({
+  allocationKw: CompanyFieldsSchema.shape.allocationKw.default(0),
+  hardCapKw: CompanyFieldsSchema.shape.hardCapKw.default(null),
+  autoLimit: CompanyFieldsSchema.shape.autoLimit.default(false),
+});
+export type CompanySettings = z.infer<typeof CompanySettingsSchema>;
 
 export const ComplianceConfigSchema = z.object({
   /** Rolling average window of site kW. */
@@ -79,6 +115,7 @@ export const CollectorConfigSchema = z.object({
     .default({ host: '127.0.0.1', port: 8080 }),
   tokens: z.array(TokenConfigSchema).default([]),
   sites: z.array(SiteSettingsSchema).default([]),
+  companies: z.array(CompanySettingsSchema).default([]),
   compliance: ComplianceConfigSchema.default(ComplianceConfigSchema.parse({})),
   ingest: z
     .object({

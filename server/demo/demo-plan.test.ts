@@ -19,6 +19,10 @@ test('more sites repeat the cast as registered sites; two sites still show a vio
   assert.equal(new Set(many.map((p) => p.id)).size, 12);
   assert.ok(many.every((p) => p.id.startsWith('t1-')));
   assert.equal(many.filter((p) => p.role === 'unregistered').length, 1);
+  const registered = many.filter((p) => p.role !== 'unregistered');
+  assert.ok(registered.every((p) => !/grey|barn/i.test(`${p.id} ${p.name}`)), `registered names: ${registered.map((p) => p.id).join(', ')}`);
+  assert.ok(many.every((p) => p.tariffPerKwh >= 0.0023), 'no site pays less than the grey fee');
+  assert.equal(new Set(planDemoSites({ sites: 40, miners: 4000 }).map((p) => p.id)).size, 40);
   const two = planDemoSites({ sites: 2, miners: 10 });
   assert.ok(two.some((p) => p.role === 'over-allocation'));
 });

@@ -28,13 +28,27 @@ export interface DemoSitePlan {
   seed: number;
 }
 
+/**
+ * USD per kWh. Kazakhstan's fee on mined power from 2022 is 1 tenge/kWh (≈ 0.0023 USD);
+ * registered farms pay it as grey ones would, plus a surcharge where their contract
+ * sets one, so no registered site pays less than the grey fee.
+ */
+const FEE = 0.0023;
+
 const CAST: ReadonlyArray<Omit<DemoSitePlan, 'id' | 'miners' | 'seed'> & { slug: string; weight: number }> = [
-  { slug: 'ekibastuz', name: 'Ekibastuz North', region: 'north', company: 'Steppe Hash LLP', role: 'registered', tier: 2, tariffPerKwh: 0.0012, weight: 30, mix: { antminer: 50, luxos: 30, whatsminer: 20 }, meterPreset: 'eastron-sdm630', overheadKw: 6, allocationShare: 1.3 },
-  { slug: 'pavlodar', name: 'Pavlodar Works', region: 'north', company: 'Irtysh Compute', role: 'over-allocation', tier: 1, tariffPerKwh: 0.0012, weight: 25, mix: { braiins: 50, antminer: 30, whatsminer: 20 }, meterPreset: 'schneider-pm5000', overheadKw: 4, allocationShare: 0.8 },
-  { slug: 'karaganda', name: 'Karaganda Yard', region: 'central', company: 'Saryarka Mining', role: 'registered', tier: 3, tariffPerKwh: 0.0015, weight: 20, mix: { whatsminer: 50, luxos: 50 }, meterPreset: 'eastron-sdm630', overheadKw: 3, allocationShare: 1.25 },
-  { slug: 'grey-barn', name: 'Barn near Temirtau', region: 'central', company: '', role: 'unregistered', tier: 1, tariffPerKwh: 0.0023, weight: 15, mix: { antminer: 100 }, meterPreset: 'eastron-sdm630', overheadKw: 1, allocationShare: 0 },
-  { slug: 'almaty', name: 'Almaty Hydro', region: 'south', company: 'Alatau Digital', role: 'registered', tier: 2, tariffPerKwh: 0.0018, weight: 10, mix: { luxos: 40, braiins: 30, antminer: 30 }, meterPreset: 'schneider-pm5000', overheadKw: 2, allocationShare: 1.4 },
+  { slug: 'ekibastuz', name: 'Ekibastuz North', region: 'north', company: 'Steppe Hash LLP', role: 'registered', tier: 2, tariffPerKwh: FEE, weight: 30, mix: { antminer: 50, luxos: 30, whatsminer: 20 }, meterPreset: 'eastron-sdm630', overheadKw: 6, allocationShare: 1.3 },
+  { slug: 'pavlodar', name: 'Pavlodar Works', region: 'north', company: 'Irtysh Compute', role: 'over-allocation', tier: 1, tariffPerKwh: FEE, weight: 25, mix: { braiins: 50, antminer: 30, whatsminer: 20 }, meterPreset: 'schneider-pm5000', overheadKw: 4, allocationShare: 0.8 },
+  { slug: 'karaganda', name: 'Karaganda Yard', region: 'central', company: 'Saryarka Mining', role: 'registered', tier: 3, tariffPerKwh: 0.0025, weight: 20, mix: { whatsminer: 50, luxos: 50 }, meterPreset: 'eastron-sdm630', overheadKw: 3, allocationShare: 1.25 },
+  { slug: 'grey-barn', name: 'Barn near Temirtau', region: 'central', company: '', role: 'unregistered', tier: 1, tariffPerKwh: FEE, weight: 15, mix: { antminer: 100 }, meterPreset: 'eastron-sdm630', overheadKw: 1, allocationShare: 0 },
+  { slug: 'almaty', name: 'Almaty Hydro', region: 'south', company: 'Alatau Digital', role: 'registered', tier: 2, tariffPerKwh: 0.0028, weight: 10, mix: { luxos: 40, braiins: 30, antminer: 30 }, meterPreset: 'schneider-pm5000', overheadKw: 2, allocationShare: 1.4 },
 ];
+
+/** Further registered farms beyond the first five, named after the towns they stand by. */
+const MORE_TOWNS = [
+  ['aksu', 'Aksu'], ['semey', 'Semey'], ['kostanay', 'Kostanay'], ['shymkent', 'Shymkent'], ['taraz', 'Taraz'], ['oskemen', 'Oskemen'],
+  ['zhezkazgan', 'Zhezkazgan'], ['balkhash', 'Balkhash'], ['atyrau', 'Atyrau'], ['aktobe', 'Aktobe'], ['kyzylorda', 'Kyzylorda'],
+  ['petropavl', 'Petropavl'], ['kokshetau', 'Kokshetau'], ['taldykorgan', 'Taldykorgan'], ['ekibastuz-south', 'Ekibastuz South'],
+] as const;
 
 export interface DemoPlanOptions {
   sites: number;
@@ -59,7 +73,15 @@ export function planDemoSites(options: DemoPlanOptions): DemoSitePlan[] {
     const base = CAST[order[i % order.length] ?? i % CAST.length]!;
     const round = Math.floor(i / order.length);
     if (round === 0) return { ...base };
-    return { ...base, slug: `${base.slug}-${round + 1}`, name: `${base.name} ${round + 1}`, region: `${base.region}-${round + 1}`, role: 'registered' as DemoRole, allocationShare: 1.3 };
+    // A repeat is a registered farm of its own: a name that says so (never "grey-barn-2"), a company, the fee.
+    const n = i - order.length;
+    const [slug, town] = MORE_TOWNS[n % MORE_TOWNS.length]!;
+    const lap = Math.floor(n / MORE_TOWNS.length);
+    const suffix = lap ? `-${lap + 1}` : '';
+    return {
+      ...base, slug: `${slug}${suffix}`, name: `${town} Farm${lap ? ` ${lap + 1}` : ''}`, region: base.region, role: 'registered' as DemoRole,
+      company: base.company || 'Steppe Hash LLP', tariffPerKwh: Math.max(FEE, base.tariffPerKwh), allocationShare: 1.3,
+    };
   });
   const totalWeight = picked.reduce((s, p) => s + p.weight, 0);
   const counts = picked.map((p) => Math.max(1, Math.floor((miners * p.weight) / totalWeight)));

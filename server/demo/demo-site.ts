@@ -89,6 +89,8 @@ export function demoAgentConfig(site: DemoSite, s: DemoAgentSettings): AgentConf
       password: e.password,
     })),
     meter: { driver: 'modbus-tcp', host: site.meter.host, port: site.meter.port, preset: site.plan.meterPreset, timeoutMs: 2000 },
+    // Every demo agent declares where it stands; the collector uses it for the grey site nobody registered.
+    location: { region: site.plan.region },
     poll: { cron: s.pollCron, concurrency: 64, timeoutMs: 2500, detailEvery: 3 },
     dataDir: join(s.dataDir, 'agents', site.plan.id),
     curtailment: {

@@ -55,6 +55,14 @@ test('sleep_count splits whole machines, grey first, never more than hashing', (
   assert.equal(byId.b, 80);
 });
 
+test('a sleep_count asking more machines than hash is short in machines, not in kW', () => {
+  const plan = planEvent({ kind: 'sleep_count', value: 4000, scope: { all: true } }, [site('a', 3000, true, 1, 'n', 1000), site('b', 6000, true, 1, 'n', 2000)]);
+  assert.deepEqual(plan.machines, { requested: 4000, planned: 3000, shortfall: 1000 });
+  assert.equal(plan.shortfallKw, 0, 'no kW figure for machines that do not exist');
+  assert.equal(plan.plannedShedKw, 9000);
+  assert.deepEqual(plan.targets.map((t) => [t.site, t.value, t.baselineHashing]), [['a', 1000, 1000], ['b', 2000, 2000]]);
+});
+
 test('full puts every site of the scope to sleep', () => {
   const plan = planEvent({ kind: 'full', scope: { sites: ['a'] } }, [site('a', 1000), site('b', 1000)]);
   assert.deepEqual(plan.targets.map((t) => [t.site, t.mode, t.targetKw]), [['a', 'full', 0]]);

@@ -25,15 +25,27 @@ export interface PlanTarget {
   shedKw: number;
   /** 'unregistered' or 'tier-N': which group of the shedding order it came from. */
   group: string;
+  /** sleep_count: machines hashing at planning time, what the target's progress counts from. */
+  baselineHashing?: number;
+}
+
+/** A sleep_count plan in machines (its kW figures are estimates beside them). */
+export interface MachinePlan {
+  requested: number;
+  planned: number;
+  /** Machines the scope could not give: more were asked than are hashing. */
+  shortfall: number;
 }
 
 export interface Plan {
   requestedKw: number;
   plannedShedKw: number;
-  /** What the scope could not give (the request exceeds what the sites draw). */
+  /** kW the scope could not give (the request exceeds what the sites draw); 0 for sleep_count, whose shortfall is in machines. */
   shortfallKw: number;
   scopeKw: number;
   targets: PlanTarget[];
+  /** sleep_count only. */
+  machines?: MachinePlan;
 }
 
 export function inScope(site: { site: string; region: string }, scope: EventScope): boolean {
@@ -106,10 +118,14 @@ export function planEvent(event: { kind: EventKind; value?: number | undefined; 
         need -= n;
         const shed = s.hashing > 0 ? (s.kw * n) / s.hashing : 0;
         shedKw += shed;
-        targets.push({ siteId: s.siteId, site: s.site, mode: 'sleep_count', value: n, targetKw: round(s.kw - shed), baselineKw: s.kw, shedKw: round(shed), group: g.name });
+        targets.push({ siteId: s.siteId, site: s.site, mode: 'sleep_count', value: n, targetKw: round(s.kw - shed), baselineKw: s.kw, shedKw: round(shed), group: g.name, baselineHashing: s.hashing });
       });
     }
-    return { requestedKw: round(shedKw), plannedShedKw: round(shedKw), shortfallKw: need > 0 ? need : 0, scopeKw: round(scopeKw), targets: requested > 0 ? targets : [] };
+    const shortfall = Math.max(0, need);
+    return {
+      requestedKw: round(shedKw), plannedShedKw: round(shedKw), shortfallKw: 0, scopeKw: round(scopeKw), targets: requested > 0 ? targets : [],
+      machines: { requested, planned: requested - shortfall, shortfall },
+    };
   }
 
   const requested = event.kind === 'reduce_by_kw' ? (event.value ?? 0) : Math.max(0, scopeKw - (event.value ?? 0));

@@ -8,7 +8,7 @@ import type { LiveState, SiteView } from '../live/live-state.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { EventRow, TargetRow, TargetState } from '../store/event-repository.js';
 import type { Repositories } from '../store/repositories.js';
-import { judgeTarget } from '../compliance/target-confirmation.js';
+import { judgeTarget, machinesAsleep } from '../compliance/target-confirmation.js';
 import { buildSignedControls, publishControls } from './control-publisher.js';
 import { effectiveControl, sameControl, type EffectiveControl, type SiteWish } from './effective-control.js';
 import { planEvent, type Plan, type PlanSite } from './event-planner.js';
@@ -17,8 +17,10 @@ import type { EventRequest } from './event-spec.js';
 
 export interface EventDetail extends EventRow {
   achievedKw: number;
-  targets: Array<TargetRow & { currentKw: number | null; currentThs: number | null }>;
+  targets: Array<TargetRow & { currentKw: number | null; asleep: number | null; currentThs: number | null }>;
   counts: Record<TargetState, number>;
+  /** sleep_count: machines asked, planned over the sites, short, and asleep now (null once the event ended). */
+  machines: { requested: number; planned: number; shortfall: number; asleep: number | null } | null;
 }
 
 export interface EventServiceOptions {
@@ -195,16 +197,23 @@ export function createEventService(options: EventServiceOptions) {
   function detail(e: EventRow, now: number): EventDetail {
     const counts = Object.fromEntries(Object.keys(ORDER).map((k) => [k, 0])) as Record<TargetState, number>;
     let achieved = 0;
+    const liveEvent = e.status === 'active' || e.status === 'scheduled';
     const targets = repos.events.targets(e.id).map((t) => {
       counts[t.state]++;
-      const liveEvent = e.status === 'active' || e.status === 'scheduled';
       const view = liveEvent ? live.view(t.siteId, now) : null;
       const currentKw = view ? view.kw : null;
       const measured = currentKw ?? t.achievedKw;
       if (measured !== null && (e.status !== 'scheduled')) achieved += Math.max(0, t.baselineKw - measured);
-      return { ...t, currentKw, currentThs: view ? view.hashrateThs : null };
+      const asleep = view && e.status === 'active' ? machinesAsleep(t, view) : null;
+      return { ...t, currentKw, asleep, currentThs: view ? view.hashrateThs : null };
     });
-    return { ...e, achievedKw: Math.round(achieved * 1000) / 1000, targets, counts };
+    let machines: EventDetail['machines'] = null;
+    if (e.kind === 'sleep_count') {
+      const requested = e.value ?? 0;
+      const planned = targets.reduce((a, t) => a + (t.value ?? 0), 0);
+      machines = { requested, planned, shortfall: Math.max(0, requested - planned), asleep: e.status === 'active' ? targets.reduce((a, t) => a + (t.asleep ?? 0), 0) : null };
+    }
+    return { ...e, achievedKw: Math.round(achieved * 1000) / 1000, targets, counts, machines };
   }
 
   function finish(e: EventRow, status: 'completed' | 'cancelled', now: number): void {
@@ -264,7 +273,7 @@ export function createEventService(options: EventServiceOptions) {
         id: randomUUID(), kind: req.kind, value: req.value ?? null, scope: req.scope, startTs, endTs, priority: req.priority, level: req.level ?? 'sleep', reason: req.reason,
         status: startTs <= now ? 'active' : 'scheduled', requestedKw: plan.requestedKw, createdBy, createdAt: now, endedAt: null,
       };
-      repos.events.insertEvent(event, plan.targets.map((t) => ({ siteId: t.siteId, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, baselineThs: ths.get(t.siteId) ?? null, shedKw: t.shedKw })), now);
+      repos.events.insertEvent(event, plan.targets.map((t) => ({ siteId: t.siteId, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, baselineHashing: t.baselineHashing ?? null, baselineThs: ths.get(t.siteId) ?? null, shedKw: t.shedKw })), now);
       // Targets are stored (pending) before the answer; the controls follow in chunks of one
       // transaction each, so the first agents act while later sites are still being signed.
       enqueue(plan.targets.map((t) => t.siteId));

@@ -27,7 +27,7 @@ export const EventRequestSchema = z
     scope: EventScopeSchema,
     kind: z.enum(EVENT_KINDS),
     /** kW for reduce_by_kw and limit_to_kw, machines for sleep_count; ignored for full. */
-    value: z.number().finite().nonnegative().optional(),
+    value: z.number().finite().nonnegative().max(1e9).optional(),
     /** Start, ms since the epoch or an ISO 8601 time; defaults to now. */
     start: z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).optional(),
     /** Whole seconds: every time the collector signs is integer ms, and agents refuse anything else. */
@@ -35,7 +35,8 @@ export const EventRequestSchema = z
     priority: PrioritySchema.default('normal'),
     /** reduce_by_kw and limit_to_kw only; sleep_count and full always sleep. */
     level: z.enum(EVENT_LEVELS).default('sleep'),
-    reason: z.string().max(500).default(''),
+    // Signed into controls, and RFC 8785 cannot canonicalize a lone UTF-16 surrogate (docs/protocol.md#canonical-form-rfc-8785).
+    reason: z.string().max(500).refine((r) => (r as unknown as { isWellFormed(): boolean }).isWellFormed(), 'reason holds a lone UTF-16 surrogate, which a signed control cannot carry').default(''),
   })
   .refine((e) => e.kind === 'full' || e.value !== undefined, { message: 'reduce_by_kw, limit_to_kw and sleep_count need a value', path: ['value'] })
   .refine((e) => e.kind !== 'sleep_count' || (e.value !== undefined && Number.isInteger(e.value)), { message: 'sleep_count takes a whole number of machines', path: ['value'] });

@@ -1,6 +1,7 @@
 import type { AlertRow } from '../alerts/alert-repository.js';
 import type { AlertService } from '../alerts/alert-service.js';
 import type { ComplianceService } from '../compliance/compliance-service.js';
+import type { CompanyCaps } from '../compliance/company-caps.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import type { EventDetail, EventService } from '../events/event-service.js';
 import type { LiveState } from '../live/live-state.js';
@@ -8,6 +9,7 @@ import type { StreamHub } from '../live/stream-hub.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { Repositories } from '../store/repositories.js';
 import type { SiteRow } from '../store/site-repository.js';
+import type { RegistryChange } from '../audit/change-hook.js';
 
 /** What the HTTP layer reads and calls; built by the composition root. */
 export interface ApiContext {
@@ -15,6 +17,7 @@ export interface ApiContext {
   repos: Repositories;
   live: LiveState;
   compliance: ComplianceService;
+  companyCaps: CompanyCaps;
   alerts: AlertService;
   events: EventService;
   hub: StreamHub;
@@ -22,8 +25,13 @@ export interface ApiContext {
   clock: () => number;
   /** Brings rollups and daily energy up to date with everything committed. */
   refreshRollups(): void;
-  /** A site's settings changed through the API. */
-  siteChanged(site: SiteRow): void;
+  /**
+   * A site's settings changed through the API. `before` is the row as it was (undefined
+   * for a new site): the hook an audit log of who changed what plugs into.
+   */
+  siteChanged(site: SiteRow, before: SiteRow | undefined, by: string): void;
+  /** Passes a registry change to the audit hook. */
+  recordChange(change: RegistryChange): void;
   health(): { ok: boolean; mqtt: boolean; db: boolean };
 }
 
@@ -33,7 +41,7 @@ export function siteSummary(ctx: ApiContext, s: SiteRow, now: number) {
   const control = ctx.repos.events.control(s.id);
   const effective = control?.payload.effective as { mode?: string } | undefined;
   return {
-    id: s.site, name: s.name, region: s.region, company: s.company, registered: s.registered, flagged: s.flagged,
+    id: s.site, name: s.name, region: s.region, regionDeclared: s.regionDeclared, latitude: s.latitude, longitude: s.longitude, company: s.company, registered: s.registered, flagged: s.flagged,
     allocationKw: s.allocationKw, hardCapKw: s.hardCapKw, tariffPerKwh: s.tariffPerKwh, tier: s.tier, autoEnforce: s.autoEnforce,
     kw: round(v.kw), meterKw: v.meterKw === null ? null : round(v.meterKw), minerKw: round(v.minerKw), hashrateThs: round(v.hashrateThs),
     counts: v.counts,
@@ -47,12 +55,17 @@ export function eventView(e: EventDetail) {
   return {
     id: e.id, kind: e.kind, value: e.value, scope: e.scope, startTs: e.startTs, endTs: e.endTs, priority: e.priority, level: e.level, reason: e.reason, status: e.status,
     requestedKw: e.requestedKw, achievedKw: e.achievedKw, requestedMw: e.requestedKw / 1000, achievedMw: e.achievedKw / 1000,
-    createdBy: e.createdBy, createdAt: e.createdAt, endedAt: e.endedAt, counts: e.counts,
-    targets: e.targets.map((t) => ({
-      site: t.site, state: t.state, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, shedKw: t.shedKw, revision: t.revision,
-      achievedKw: t.achievedKw, currentKw: t.currentKw, detail: t.detail, updatedAt: t.updatedAt,
-      level: t.level, baselineThs: t.baselineThs, currentThs: t.currentThs,
-    })),
+    createdBy: e.createdBy, createdAt: e.createdAt, endedAt: e.endedAt, counts: e.counts, machines: e.machines,
+    targets: e.targets.map((t) => {
+      const measured = t.currentKw ?? t.achievedKw;
+      return {
+        site: t.site, state: t.state, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, shedKw: t.shedKw, revision: t.revision,
+        // The stored column is the draw measured at the last state change; "achieved" means kW shed, as on the event.
+        measuredKw: t.achievedKw, achievedKw: measured === null || e.status === 'scheduled' ? null : round(Math.max(0, t.baselineKw - measured)),
+        currentKw: t.currentKw, baselineMachines: t.baselineHashing, asleep: t.asleep, detail: t.detail, updatedAt: t.updatedAt,
+        level: t.level, baselineThs: t.baselineThs, currentThs: t.currentThs,
+      };
+    }),
   };
 }
 
@@ -62,4 +75,9 @@ export function alertView(a: AlertRow) {
 
 export function round(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** A violation as the API shows it (the store's row carries internal ids). */
+export function violationView(v: { id: number; site: string; openedAt: number; closedAt: number | null; allocationKw: number; thresholdKw: number; peakKw: number; energyOverKwh: number; durationS: number }) {
+  return { id: v.id, site: v.site, openedAt: v.openedAt, closedAt: v.closedAt, allocationKw: v.allocationKw, thresholdKw: v.thresholdKw, peakKw: v.peakKw, energyOverKwh: v.energyOverKwh, durationS: v.durationS };
 }

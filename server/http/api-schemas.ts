@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IdSchema } from '../../shared/protocol/ids.js';
-import { RoleSchema, SiteSettingsSchema } from '../config/collector-config.js';
+import { CompanyFieldsSchema, CompanySettingsSchema, RoleSchema, SiteFieldsSchema, SiteSettingsSchema } from '../config/collector-config.js';
 import { EventRequestSchema, EVENT_KINDS, EVENT_LEVELS } from '../events/event-spec.js';
 import { EVENT_STATUSES, TARGET_STATES } from '../store/event-repository.js';
 import { ALERT_KINDS } from '../alerts/alert-rules.js';
@@ -8,7 +8,12 @@ import { ALERT_KINDS } from '../alerts/alert-rules.js';
 /** Request and response shapes of the HTTP API; the OpenAPI document is generated from these. */
 
 export const SiteCreateSchema = SiteSettingsSchema;
-export const SiteUpdateSchema = SiteSettingsSchema.omit({ id: true }).partial();
+// From the fields without defaults: zod's .partial() keeps a .default(), which filled
+// every left-out field (a PUT of allocationKw alone reset region, company, tariff and tier).
+export const SiteUpdateSchema = SiteFieldsSchema.omit({ id: true }).partial().extend({
+  effectiveFrom: z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).optional()
+    .describe('when allocationKw, hardCapKw and tariffPerKwh in this update take effect (ms or ISO 8601); default now. Earlier periods keep the terms then in force'),
+});
 export const SiteParamsSchema = z.object({ id: IdSchema });
 export const EventParamsSchema = z.object({ id: z.string().min(1).max(64) });
 
@@ -60,12 +65,22 @@ export const ComplianceSchema = z.object({
   openViolation: z.object({ openedAt: z.number(), peakKw: z.number(), energyOverKwh: z.number() }).nullable(),
 });
 export const SiteSummarySchema = z.object({
-  id: z.string(), name: z.string(), region: z.string(), company: z.string(), registered: z.boolean(),
+  id: z.string(), name: z.string(), region: z.string(),
+  regionDeclared: z.boolean().describe('the region was declared by the site\'s own agent (birth), not verified by a person'),
+  latitude: z.number().nullable(), longitude: z.number().nullable(),
+  company: z.string(), registered: z.boolean(),
   flagged: z.boolean().describe('an unknown site that reported and was created unregistered'),
   allocationKw: z.number(), hardCapKw: z.number().nullable(), tariffPerKwh: z.number(), tier: z.number(), autoEnforce: z.boolean().nullable(),
   kw: z.number().describe('meter where present, else the miner sum'), meterKw: z.number().nullable(), minerKw: z.number(), hashrateThs: z.number(),
   counts: CountsSchema, compliance: ComplianceSchema, online: z.boolean(), agentsOnline: z.number(), agentsTotal: z.number(),
   lastSampleTs: z.number().nullable(), controlRevision: z.number().nullable(), controlMode: z.string().nullable(),
+});
+export const SiteTermsSchema = z.object({
+  site: z.string(),
+  terms: z.array(z.object({
+    effectiveFrom: z.number().describe('ms since the epoch; 0: since the site exists'), allocationKw: z.number(), hardCapKw: z.number().nullable(),
+    tariffPerKwh: z.number(), changedAt: z.number().describe('when the change was made'),
+  })),
 });
 export const AgentSchema = z.object({
   site: z.string(), agent: z.string(), online: z.boolean(), session: z.number().nullable(), lastSeen: z.number().nullable(),
@@ -86,11 +101,21 @@ export const MinerTableSchema = z.object({
   miners: z.array(z.object({ miner: z.string(), agent: z.string(), model: z.string(), firmware: z.string(), state: z.string(), w: z.number().nullable(), powerSource: z.string().nullable(), ths: z.number(), jth: z.number().nullable(), tempC: z.number().nullable(), asleepByAgent: z.boolean().nullable(), ts: z.number() })),
 });
 export const TargetSchema = z.object({
-  site: z.string(), state: z.enum(TARGET_STATES), mode: z.string(), value: z.number().nullable(), targetKw: z.number().nullable(), baselineKw: z.number(),
-  shedKw: z.number(), revision: z.number().nullable(), achievedKw: z.number().nullable(), currentKw: z.number().nullable(), detail: z.string().nullable(), updatedAt: z.number(),
+  site: z.string(), state: z.enum(TARGET_STATES), mode: z.string(), value: z.number().nullable().describe('kW cap for max_kw, machines for sleep_count, null for full'),
+  targetKw: z.number().nullable(), baselineKw: z.number(),
+  shedKw: z.number().describe('kW planned to shed'), revision: z.number().nullable(),
+  measuredKw: z.number().nullable().describe('site draw measured at the target\'s last state change'),
+  achievedKw: z.number().nullable().describe('kW shed: baseline − measured (live while the event runs), as the event\'s achievedKw'),
+  currentKw: z.number().nullable().describe('site draw now, while the event is scheduled or active'),
+  baselineMachines: z.number().nullable().describe('sleep_count: machines hashing when the target was planned'),
+  asleep: z.number().nullable().describe('sleep_count, while active: machines of the target asleep now'),
+  detail: z.string().nullable(), updatedAt: z.number(),
   level: z.enum(['sleep', 'power_target']).nullable().describe('what the site was sent (auto resolved per agent from its birth); null until sent'),
   baselineThs: z.number().nullable().describe('site hashrate when the event was planned'),
   currentThs: z.number().nullable().describe('site hashrate now (live events): the TH/s kept'),
+});
+const MachinesSchema = z.object({
+  requested: z.number(), planned: z.number(), shortfall: z.number().describe('machines asked for beyond those hashing in scope'),
 });
 export const EventSchema = z.object({
   id: z.string(), kind: z.enum(EVENT_KINDS), value: z.number().nullable(), scope: z.unknown(), startTs: z.number(), endTs: z.number(),
@@ -98,10 +123,13 @@ export const EventSchema = z.object({
   requestedKw: z.number(), achievedKw: z.number().describe('baseline − measured, summed over the targets, live'),
   requestedMw: z.number(), achievedMw: z.number(), createdBy: z.string(), createdAt: z.number(), endedAt: z.number().nullable(),
   counts: z.record(z.string(), z.number()), targets: z.array(TargetSchema),
+  machines: MachinesSchema.extend({ asleep: z.number().nullable().describe('machines asleep now, while active') }).nullable().describe('sleep_count events: progress in machines; null for kW events'),
 });
 export const PlanSchema = z.object({
-  dryRun: z.literal(true), requestedKw: z.number(), plannedShedKw: z.number(), shortfallKw: z.number(), scopeKw: z.number(),
-  targets: z.array(z.object({ site: z.string(), mode: z.string(), value: z.number().nullable(), targetKw: z.number(), baselineKw: z.number(), shedKw: z.number(), group: z.string() })),
+  dryRun: z.literal(true), requestedKw: z.number(), plannedShedKw: z.number(),
+  shortfallKw: z.number().describe('kW the scope cannot give; 0 for sleep_count, whose shortfall is machines.shortfall'), scopeKw: z.number(),
+  machines: MachinesSchema.nullable().describe('sleep_count: machines requested, planned and short; null for kW events'),
+  targets: z.array(z.object({ site: z.string(), mode: z.string(), value: z.number().nullable(), targetKw: z.number(), baselineKw: z.number(), shedKw: z.number(), group: z.string(), baselineMachines: z.number().nullable() })),
 });
 export const EnergySchema = z.object({
   from: z.string(), to: z.string(),
@@ -121,3 +149,18 @@ export const ErrorSchema = z.object({
   message: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('one entry per bad field, path as where.field (body.allocationKw)'),
 });
+
+export const CompanyCreateSchema = CompanySettingsSchema;
+export const CompanyUpdateSchema = CompanyFieldsSchema.omit({ id: true }).partial();
+export const CompanyParamsSchema = z.object({ id: CompanyFieldsSchema.shape.id });
+export const CompanyViolationSchema = z.object({
+  id: z.number(), company: z.string(), openedAt: z.number(), closedAt: z.number().nullable(), capKw: z.number(),
+  peakKw: z.number().describe('highest combined rolling average while open'), sites: z.array(z.string()).describe('the company\'s sites when it opened'), durationS: z.number(),
+});
+export const CompanySchema = z.object({
+  id: z.string(), name: z.string(), allocationKw: z.number(), hardCapKw: z.number().nullable(), autoLimit: z.boolean(),
+  sites: z.array(z.string()), kw: z.number().describe('combined draw of its sites now'),
+  averageKw: z.number().nullable().describe('combined rolling average (the compliance window) the cap is held to'),
+  status: z.enum(['no_cap', 'no_data', 'ok', 'violation']), openViolation: CompanyViolationSchema.nullable(),
+});
+export const CompanyDetailSchema = CompanySchema.extend({ violations: z.array(CompanyViolationSchema) });

@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { isAppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log/logger.js';
@@ -7,6 +7,7 @@ import type { ApiContext } from './api-context.js';
 import { createAuthenticator } from './auth.js';
 import { buildOpenApi } from './openapi.js';
 import { BadRequest, createRouteTable } from './route-table.js';
+import { registerCompanyRoutes } from './routes/company-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerMeRoute } from './routes/me-route.js';
 import { registerReportRoutes } from './routes/report-routes.js';
@@ -24,7 +25,22 @@ export interface HttpServerOptions {
 
 /** The HTTP API (fastify): /api/v1, /api/v1/stream, /api/v1/openapi.json, /metrics, /healthz. */
 export async function createHttpServer({ ctx, log, version, extend }: HttpServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: log.child({ component: 'http' }) as unknown as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
+  const app = Fastify({ loggerInstance: log.child({ component: 'http' }) as unknown as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1024 * 1024,
+    // Refusals before routing (a path parameter over maxParamLength: 414, a bad URL) in the API's error shape.
+    frameworkErrors: (err, _req, reply) => {
+      const status = (err as FastifyError).statusCode ?? 400;
+      void (reply as unknown as FastifyReply).code(status).send({ error: (err as FastifyError).code ?? 'bad_request', message: err.message });
+    },
+  }) as unknown as FastifyInstance;
+  // An empty body with content-type: application/json is no body (a DELETE from many
+  // clients), not malformed JSON; anything else goes to fastify's own parser.
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    return jsonParser(req, text, done);
+  });
   const auth = createAuthenticator(ctx.config.tokens);
   const routes = createRouteTable(app, auth);
 
@@ -54,11 +70,12 @@ export async function createHttpServer({ ctx, log, version, extend }: HttpServer
   registerSiteRoutes(routes, ctx);
   registerEventRoutes(routes, ctx);
   registerReportRoutes(routes, ctx);
+  registerCompanyRoutes(routes, ctx);
 
   routes.add(
     {
       method: 'GET', path: '/api/v1/stream', roles: ['viewer', 'operator', 'grid'], query: StreamQuerySchema, allowQueryToken: true, produces: ['text/event-stream'],
-      summary: 'Server-sent events: `site` (a site summary, as in GET /sites, coalesced ≤ 2/s per site), `event` (an event with progress, as GET /events/{id}), `violation` ({change: opened|closed, violation}), `alert` ({change: opened|closed, alert}, as in GET /alerts)',
+      summary: 'Server-sent events: `site` (a site summary, as in GET /sites, coalesced ≤ 2/s per site), `event` (an event with progress, as GET /events/{id}), `violation` ({change: opened|closed, violation}), `alert` ({change: opened|closed, alert}, as in GET /alerts), `company_violation` ({change: opened|closed, violation}, as in GET /companies/{id})',
       response: z.string(),
     },
     ({ reply }) => {

@@ -27,6 +27,13 @@ export function buildOpenApi(specs: ReadonlyArray<RouteSpec<z.ZodType, z.ZodType
       },
       '400': { description: 'bad request: each bad field named in issues', content: error },
     };
+    for (const alt of spec.alternatives ?? []) responses[String(alt.status)] = { description: alt.description, content: { 'application/json': { schema: jsonSchema(alt.response, 'output') } } };
+    for (const [status, description] of Object.entries(spec.errors ?? {})) responses[status] = { description, content: error };
+    if (spec.body) {
+      responses['413'] = { description: 'body larger than 1 MiB', content: error };
+      responses['415'] = { description: 'body not application/json', content: error };
+    }
+    if (spec.path.includes('{')) responses['414'] = { description: 'a path parameter longer than the server accepts', content: error };
     if (spec.roles.length) {
       responses['401'] = { description: 'missing or unknown bearer token', content: error };
       responses['403'] = { description: `role not allowed (allowed: ${spec.roles.join(', ')})`, content: error };

@@ -16,6 +16,10 @@ export interface RouteSpec<Q extends z.ZodType, B extends z.ZodType, P extends z
   /** Response schema of the success status, for the OpenAPI document. */
   response?: z.ZodType;
   status?: number;
+  /** Other success answers (status, what it means, its body). */
+  alternatives?: Array<{ status: number; description: string; response: z.ZodType }>;
+  /** Error statuses this route answers besides the ones every route may (400, 401, 403, 404), with when. */
+  errors?: Record<number, string>;
   produces?: string[];
   allowQueryToken?: boolean;
 }

@@ -227,6 +227,7 @@ export function createIngest(options: IngestOptions) {
           break;
         case 'birth':
           repos.agents.setBirth(ref.agentId, m.raw, m.payload.session, now);
+          if (m.payload.location) repos.sites.declareLocation(ref.siteId, m.payload.location, now);
           out.births.push(ref);
           break;
         case 'control/report': {

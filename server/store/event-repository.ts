@@ -33,6 +33,8 @@ export interface TargetRow {
   baselineKw: number;
   /** Site hashrate when the event was planned (null for events planned before it was kept). */
   baselineThs: number | null;
+  /** Machines hashing when the target was planned (sleep_count targets; null otherwise). */
+  baselineHashing: number | null;
   shedKw: number;
   /** The level the site's agents were sent (`auto` resolved); null until a control went out. */
   level: 'sleep' | 'power_target' | null;
@@ -43,14 +45,14 @@ export interface TargetRow {
 }
 
 interface RawEvent { id: string; kind: EventRow['kind']; value: number | null; scope: string; start_ts: number; end_ts: number; priority: EventRow['priority']; level: EventRow['level']; reason: string; status: EventStatus; requested_kw: number; created_by: string; created_at: number; ended_at: number | null }
-interface RawTarget { event_id: string; site_id: number; site: string; state: TargetState; mode: TargetRow['mode']; value: number | null; target_kw: number | null; baseline_kw: number; baseline_ths: number | null; level: TargetRow['level']; shed_kw: number; revision: number | null; achieved_kw: number | null; detail: string | null; updated_at: number }
+interface RawTarget { event_id: string; site_id: number; site: string; state: TargetState; mode: TargetRow['mode']; value: number | null; target_kw: number | null; baseline_kw: number; baseline_hashing: number | null; baseline_ths: number | null; level: TargetRow['level']; shed_kw: number; revision: number | null; achieved_kw: number | null; detail: string | null; updated_at: number }
 
 const toEvent = (r: RawEvent): EventRow => ({
   id: r.id, kind: r.kind, value: r.value, scope: JSON.parse(r.scope) as EventRow['scope'], startTs: r.start_ts, endTs: r.end_ts, priority: r.priority, level: r.level,
   reason: r.reason, status: r.status, requestedKw: r.requested_kw, createdBy: r.created_by, createdAt: r.created_at, endedAt: r.ended_at,
 });
 const toTarget = (r: RawTarget): TargetRow => ({
-  eventId: r.event_id, siteId: r.site_id, site: r.site, state: r.state, mode: r.mode, value: r.value, targetKw: r.target_kw, baselineKw: r.baseline_kw,
+  eventId: r.event_id, siteId: r.site_id, site: r.site, state: r.state, mode: r.mode, value: r.value, targetKw: r.target_kw, baselineKw: r.baseline_kw, baselineHashing: r.baseline_hashing,
   baselineThs: r.baseline_ths, level: r.level, shedKw: r.shed_kw, revision: r.revision, achievedKw: r.achieved_kw, detail: r.detail, updatedAt: r.updated_at,
 });
 
@@ -62,8 +64,8 @@ export type EventRepository = ReturnType<typeof createEventRepository>;
 export function createEventRepository(db: Db) {
   const insertEvent = db.prepare(`INSERT INTO events (id, kind, value, scope, start_ts, end_ts, priority, level, reason, status, requested_kw, created_by, created_at)
     VALUES (@id, @kind, @value, @scope, @startTs, @endTs, @priority, @level, @reason, @status, @requestedKw, @createdBy, @createdAt)`);
-  const insertTarget = db.prepare(`INSERT INTO event_targets (event_id, site_id, state, mode, value, target_kw, baseline_kw, baseline_ths, shed_kw, updated_at)
-    VALUES (@eventId, @siteId, 'pending', @mode, @value, @targetKw, @baselineKw, @baselineThs, @shedKw, @now)`);
+  const insertTarget = db.prepare(`INSERT INTO event_targets (event_id, site_id, state, mode, value, target_kw, baseline_kw, baseline_hashing, baseline_ths, shed_kw, updated_at)
+    VALUES (@eventId, @siteId, 'pending', @mode, @value, @targetKw, @baselineKw, @baselineHashing, @baselineThs, @shedKw, @now)`);
   const getEvent = db.prepare<[string], RawEvent>('SELECT * FROM events WHERE id = ?');
   const listEvents = db.prepare<[number], RawEvent>('SELECT * FROM events ORDER BY created_at DESC LIMIT ?');
   const liveEvents = db.prepare<[], RawEvent>("SELECT * FROM events WHERE status IN ('scheduled', 'active') ORDER BY created_at");
@@ -91,10 +93,10 @@ export function createEventRepository(db: Db) {
     'SELECT * FROM control_reports WHERE site_id = ? ORDER BY id DESC LIMIT ?');
 
   return {
-    insertEvent(e: EventRow, targets: Array<Omit<TargetRow, 'eventId' | 'site' | 'state' | 'revision' | 'achievedKw' | 'detail' | 'updatedAt' | 'level' | 'baselineThs'> & { baselineThs?: number | null }>, now: number): void {
+    insertEvent(e: EventRow, targets: Array<Omit<TargetRow, 'eventId' | 'site' | 'state' | 'revision' | 'achievedKw' | 'detail' | 'updatedAt' | 'baselineHashing' | 'level' | 'baselineThs'> & { baselineHashing?: number | null; baselineThs?: number | null }>, now: number): void {
       db.transaction(() => {
         insertEvent.run({ ...e, scope: JSON.stringify(e.scope) });
-        for (const t of targets) insertTarget.run({ eventId: e.id, siteId: t.siteId, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, baselineThs: t.baselineThs ?? null, shedKw: t.shedKw, now });
+        for (const t of targets) insertTarget.run({ eventId: e.id, siteId: t.siteId, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, baselineHashing: t.baselineHashing ?? null, baselineThs: t.baselineThs ?? null, shedKw: t.shedKw, now });
       })();
     },
     get(id: string): EventRow | undefined {

@@ -240,6 +240,50 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE control_reports ADD COLUMN seq INTEGER;
   CREATE UNIQUE INDEX control_reports_seq ON control_reports (agent_id, session, seq) WHERE seq IS NOT NULL;
   `,
+  /* issue 14: effective-dated site terms (allocation, hard cap, tariff from a time on: a
+     change never rewrites past fees), the location an unknown site declared in its birth,
+     and companies (farm owners) with a cap across their sites. The terms a site had are
+     seeded as in force since the epoch, so existing fees stay as they were. */ `
+  CREATE TABLE site_terms (
+    site_id INTEGER NOT NULL REFERENCES sites(id),
+    effective_from INTEGER NOT NULL,
+    allocation_kw REAL NOT NULL,
+    hard_cap_kw REAL,
+    tariff_per_kwh REAL NOT NULL,
+    changed_at INTEGER NOT NULL,
+    PRIMARY KEY (site_id, effective_from)
+  ) WITHOUT ROWID;
+  CREATE INDEX site_terms_from ON site_terms (effective_from);
+  INSERT INTO site_terms (site_id, effective_from, allocation_kw, hard_cap_kw, tariff_per_kwh, changed_at)
+    SELECT id, 0, allocation_kw, hard_cap_kw, tariff_per_kwh, updated_at FROM sites;
+  -- region (and coordinates) as the site's agent declared them, not verified by a person
+  ALTER TABLE sites ADD COLUMN region_declared INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE sites ADD COLUMN latitude REAL;
+  ALTER TABLE sites ADD COLUMN longitude REAL;
+
+  -- machines hashing when a sleep_count target was planned (shown as baselineMachines)
+  ALTER TABLE event_targets ADD COLUMN baseline_hashing INTEGER;
+
+  CREATE TABLE companies (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    allocation_kw REAL NOT NULL DEFAULT 0,
+    hard_cap_kw REAL,
+    auto_limit INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE company_violations (
+    id INTEGER PRIMARY KEY,
+    company TEXT NOT NULL,
+    opened_at INTEGER NOT NULL,
+    closed_at INTEGER,
+    cap_kw REAL NOT NULL,
+    peak_kw REAL NOT NULL,
+    sites TEXT NOT NULL
+  );
+  CREATE INDEX company_violations_company ON company_violations (company, opened_at);
+  `,
   /* curtailment level per event, and what each site was asked and kept (issue 17) */ `
   -- sleep, power_target or auto (power target where the site's agents announce it, sleep on emergency)
   ALTER TABLE events ADD COLUMN level TEXT NOT NULL DEFAULT 'sleep';

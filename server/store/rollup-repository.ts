@@ -1,3 +1,4 @@
+import { changesWithin, dayFee, type TariffPeriod } from '../billing/day-fee.js';
 import type { Db } from './database.js';
 
 export const MINUTE = 60_000;
@@ -52,9 +53,11 @@ export function createRollupRepository(db: Db) {
       CASE WHEN SUM(metered_minutes) = SUM(minutes) THEN 'meter' ELSE 'integrated' END,
       SUM(minutes)
     FROM rollup_1h WHERE site_id = @siteId AND bucket >= @from AND bucket < @from + ${DAY} GROUP BY site_id`);
-  const energyRange = db.prepare<[string, string], { site: string; day: string; kwh: number; source: 'meter' | 'integrated'; minutes: number; tariff_per_kwh: number; registered: number }>(
-    `SELECT s.site, e.day, e.kwh, e.source, e.minutes, s.tariff_per_kwh, s.registered FROM energy_daily e JOIN sites s ON s.id = e.site_id
+  const energyRange = db.prepare<[string, string], { site_id: number; site: string; day: string; kwh: number; source: 'meter' | 'integrated'; minutes: number; registered: number }>(
+    `SELECT e.site_id, s.site, e.day, e.kwh, e.source, e.minutes, s.registered FROM energy_daily e JOIN sites s ON s.id = e.site_id
      WHERE e.day >= ? AND e.day <= ? ORDER BY e.day, s.site`);
+  const hoursOfDay = db.prepare<{ siteId: number; from: number }, { bucket: number; kwh: number }>(`SELECT bucket, kwh FROM rollup_1h WHERE site_id = @siteId AND bucket >= @from AND bucket < @from + ${DAY}`);
+  const minutesOfDay = db.prepare<{ siteId: number; from: number }, { bucket: number; kwh: number }>(`SELECT bucket, kw_avg / 60.0 AS kwh FROM rollup_1m WHERE site_id = @siteId AND bucket >= @from AND bucket < @from + ${DAY}`);
 
   const rawSeries = db.prepare<{ siteId: number; from: number; to: number; step: number }, { b: number; kw: number; kw_max: number; mkw: number; ths: number }>(
     `SELECT b, SUM(kw) AS kw, SUM(kw_max) AS kw_max, SUM(mkw) AS mkw, SUM(ths) AS ths FROM (
@@ -105,11 +108,25 @@ export function createRollupRepository(db: Db) {
       const stmt = step >= HOUR && step % HOUR === 0 ? series1h : step >= MINUTE && step % MINUTE === 0 ? series1m : rawSeries;
       return stmt.all({ siteId, from, to, step }).map((r) => ({ ts: r.b, kw: r.kw, kwMax: r.kw_max, minerKw: r.mkw, hashrateThs: r.ths }));
     },
-    energy(fromDay: string, toDay: string): EnergyRow[] {
-      return energyRange.all(fromDay, toDay).map((r) => ({
-        site: r.site, day: r.day, kwh: r.kwh, source: r.source, minutes: r.minutes, tariffPerKwh: r.tariff_per_kwh,
-        fee: r.kwh * r.tariff_per_kwh, registered: r.registered === 1,
-      }));
+    /**
+     * Daily energy and fees. `tariffs` is each site's effective-dated tariff history
+     * (site_terms): a day is billed at the tariffs in force during it, hour by hour
+     * on a day a change falls in; tariffPerKwh is then the average the fee amounts to.
+     */
+    energy(fromDay: string, toDay: string, tariffs: Map<number, TariffPeriod[]>): EnergyRow[] {
+      return energyRange.all(fromDay, toDay).map((r) => {
+        const dayStart = Date.parse(`${r.day}T00:00:00Z`);
+        const periods = tariffs.get(r.site_id) ?? [];
+        let fee: number;
+        let tariffPerKwh: number;
+        if (!changesWithin(periods, dayStart)) ({ fee, tariffPerKwh } = dayFee(dayStart, r.kwh, [], periods));
+        else {
+          // Minutes while they are kept (retention.rollup1mDays), hours after.
+          const minutes = minutesOfDay.all({ siteId: r.site_id, from: dayStart });
+          ({ fee, tariffPerKwh } = minutes.length ? dayFee(dayStart, r.kwh, minutes, periods, MINUTE) : dayFee(dayStart, r.kwh, hoursOfDay.all({ siteId: r.site_id, from: dayStart }), periods, HOUR));
+        }
+        return { site: r.site, day: r.day, kwh: r.kwh, source: r.source, minutes: r.minutes, tariffPerKwh, fee, registered: r.registered === 1 };
+      });
     },
     /** Deletes rows older than each table's retention; per site so deletes walk the primary key. */
     applyRetention(siteIds: number[], cutoffs: { raw: number; m1: number; h1: number }): { samples: number; log: number } {

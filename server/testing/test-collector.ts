@@ -7,6 +7,9 @@ import { startTestBroker, uniqueId, type TestBroker } from '../../test/helpers/b
 import { CollectorConfigSchema, type CollectorConfig } from '../config/collector-config.js';
 import { hashToken } from '../http/auth.js';
 import { createCollector, type Collector } from '../main.js';
+import { createOpenApiValidator } from './openapi-validator.js';
+import type { ChangeHook, RegistryChange } from '../audit/change-hook.js';
+export type { RegistryChange };
 
 export const TOKENS = { viewer: 'viewer-token-1234', operator: 'operator-token-1234', grid: 'grid-token-1234' } as const;
 
@@ -23,7 +26,7 @@ export interface TestCollector {
 }
 
 /** A collector on a temp data dir and a free HTTP port, over the run's test broker. */
-export async function startTestCollector(overrides: Record<string, unknown> = {}, options: { log?: Logger; broker?: TestBroker; dataDir?: string; prefix?: string; serveSites?: string[] } = {}): Promise<TestCollector> {
+export async function startTestCollector(overrides: Record<string, unknown> = {}, options: { log?: Logger; broker?: TestBroker; dataDir?: string; prefix?: string; serveSites?: string[]; onChange?: ChangeHook } = {}): Promise<TestCollector> {
   const broker = options.broker ?? (await startTestBroker());
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'hashwatt-collector-')));
   const keysDir = join(dataDir, 'keys');
@@ -40,8 +43,11 @@ export async function startTestCollector(overrides: Record<string, unknown> = {}
     events: { tickMs: 200, rampSeconds: 0 },
     ...overrides,
   });
-  const collector = createCollector({ config, log: options.log ?? createSilentLogger() });
+  const collector = createCollector({ config, log: options.log ?? createSilentLogger(), ...(options.onChange ? { onChange: options.onChange } : {}) });
   await collector.start();
+  // Every answer any integration test gets is checked against the served OpenAPI document.
+  const docRes = await fetch(`${collector.httpUrl}/api/v1/openapi.json`);
+  const openapi = createOpenApiValidator((await docRes.json()) as Record<string, unknown>);
   return {
     collector, broker, config, dataDir, keysDir, prefix,
     async api(path, init = {}) {
@@ -53,6 +59,8 @@ export async function startTestCollector(overrides: Record<string, unknown> = {}
       const text = await res.text();
       let body: unknown;
       try { body = JSON.parse(text); } catch { body = undefined; }
+      const problems = openapi.check(init.method ?? 'GET', path, res.status, res.headers.get('content-type'), body);
+      if (problems?.length) throw new Error(`the API answered outside its OpenAPI document:\n  ${problems.join('\n  ')}\nbody: ${text.slice(0, 500)}`);
       return { status: res.status, body, text, headers: res.headers };
     },
     async stop() {

@@ -20,6 +20,7 @@ import type { RunningDemo } from '../../server/demo/start-demo.js';
 // The functions passed to page.waitForFunction run in the browser; this is the
 // little of the DOM they touch (the project compiles without lib "dom").
 interface PageElement { textContent: string | null; querySelector(selector: string): PageElement | null }
+declare const sessionStorage: { getItem(key: string): string | null };
 declare const document: { querySelector(selector: string): PageElement | null; querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement> };
 
 const skip = chromiumSkipReason();
@@ -32,8 +33,12 @@ let dataDir: string;
 let prefix: string;
 const pageErrors = new WeakMap<Page, string[]>();
 
+/** The screens the README shows; HASHWATT_DOCS_SCREENSHOT=1 refreshes them (embedded pass: plain site names). */
+const DOCS_SHOTS = new Set(['curtailment', 'site-manage', 'companies']);
+
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(outDir, `dashboard-${name}.png`) });
+  if (DOCS_SHOTS.has(name) && process.env.HASHWATT_DOCS_SCREENSHOT === '1' && !process.env.MQTT_URL) await page.screenshot({ path: join(root, 'docs', `dashboard-${name}.png`) });
 }
 
 /** Opens the dashboard signed in with `token` (through the #token= link the demo prints). */
@@ -101,6 +106,13 @@ test('overview: five sites, live numbers, a violation that opens by itself', { s
   await alert.waitFor({ timeout: 30_000 });
   assert.match((await alert.textContent()) ?? '', /Over allocation.*peak [\d.,]+ [kM]W against [\d.,]+ [kM]W/);
   await page.locator('#live-status[data-status=live]').waitFor();
+  // Grey draw is beside the registered draw, never counted against registered allocation.
+  await page.waitForFunction(() => /unregistered [\d.,]+ MW/.test(document.querySelector('[data-testid=draw-unregistered]')?.textContent ?? '') && !/unregistered 0\.00 MW/.test(document.querySelector('[data-testid=draw-unregistered]')?.textContent ?? ''), null, { timeout: 30_000 });
+  assert.match((await page.locator('[data-testid=draw-registered]').textContent()) ?? '', /^registered [\d.,]+ MW: \d+ % of [\d.,]+ MW allocated$/);
+  // At 1366 px the eight cards stand four and four: none alone on a row.
+  const tops = await page.locator('.kpis .kpi').evaluateAll((els) => els.map((e) => Math.round((e as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top)));
+  const perRow = [...tops.reduce((m, t) => m.set(t, (m.get(t) ?? 0) + 1), new Map<number, number>()).values()];
+  assert.ok(perRow.every((n) => n > 1), `cards per row: ${perRow.join(', ')}`);
   await shot(page, 'overview');
   // HASHWATT_DOCS_SCREENSHOT=1 refreshes the README's picture (from the embedded pass: plain site names).
   if (process.env.HASHWATT_DOCS_SCREENSHOT === '1' && !process.env.MQTT_URL) await page.screenshot({ path: join(root, 'docs', 'dashboard.png') });
@@ -128,7 +140,7 @@ test('site: chart with allocation, state counts, miners sortable by power', { sk
   await page.context().close();
 });
 
-test('curtailment: preview, create, achieved MW moves, cancel', { skip }, async () => {
+test('curtailment: preview, confirm with the plan, the form resets, achieved MW moves, cancel after confirming', { skip }, async () => {
   const page = await open(demo.tokens.operator);
   await page.goto(`${demo.dashboardUrl}#/curtailment`);
   await page.locator('[data-testid=event-form]').waitFor();
@@ -144,9 +156,23 @@ test('curtailment: preview, create, achieved MW moves, cancel', { skip }, async 
   await page.waitForFunction(() => /\d/.test(document.querySelector('[data-testid=plan-requested]')?.textContent ?? ''), null, { timeout: 15_000 });
   assert.ok((await page.locator('[data-testid=plan-preview] [data-testid=target-row]').count()) >= 1, 'plan lists sites');
 
+  // Step 1 only shows what will happen; nothing is created until it is confirmed.
   await page.locator('[data-testid=create-event]').click();
+  const confirm = page.locator('[data-testid=event-confirm]');
+  await confirm.waitFor();
+  assert.match((await confirm.textContent()) ?? '', new RegExp(`Reduce by [\\d.,]+ [kM]W at ${targets.length} sites, now`));
+  assert.ok((await confirm.locator('[data-testid=target-row]').count()) >= 1, 'the confirmation shows the plan');
+  assert.equal(await page.locator('[data-testid=event]', { hasText: reason }).count(), 0);
+  await confirm.locator('[data-testid=confirm-event]').click();
   const event = page.locator('[data-testid=event][data-status=active]', { hasText: reason });
   await event.waitFor({ timeout: 15_000 });
+  // The form is reset and the confirmation gone: a second click cannot start a second event.
+  await confirm.waitFor({ state: 'hidden' });
+  assert.equal(await page.inputValue('#ev-value'), '100');
+  assert.equal(await page.inputValue('#ev-reason'), 'Grid frequency support');
+  assert.equal(await page.locator('[data-testid=event]', { hasText: reason }).count(), 1);
+  // Ends shown with their date.
+  assert.match((await event.locator('[data-testid=event-when]').textContent()) ?? '', /\d.*\d{1,2}:\d{2}:\d{2}.*→.*\d+\/\d+\/\d+/);
   // Achieved MW comes from telemetry: agents put miners to sleep, the meters drop.
   await page.waitForFunction((reason) => {
     const el = [...document.querySelectorAll('[data-testid=event]')].find((e) => e.textContent?.includes(reason));
@@ -160,7 +186,71 @@ test('curtailment: preview, create, achieved MW moves, cancel', { skip }, async 
   await shot(page, 'curtailment');
 
   await event.locator('[data-testid=cancel-event]').click();
+  await event.locator('[data-testid=cancel-confirm]').waitFor();
+  assert.equal(await event.getAttribute('data-status'), 'active', 'not cancelled before confirming');
+  await event.locator('[data-testid=cancel-confirm-yes]').click();
   await page.locator('[data-testid=event][data-status=cancelled]', { hasText: reason }).waitFor({ timeout: 15_000 });
+  assert.deepEqual(errorsOf(page), []);
+  await page.context().close();
+});
+
+test('sleep event: shortfall in machines, a scheduled start, asleep count, the overview says it in words', { skip }, async () => {
+  const page = await open(demo.tokens.operator);
+  await page.goto(`${demo.dashboardUrl}#/curtailment`);
+  await page.locator('[data-testid=event-form]').waitFor();
+  const site = demo.sites.find((s) => s.role === 'registered')!;
+  await page.selectOption('#ev-scope', 'sites');
+  await page.selectOption('#ev-sites', [site.id]);
+  await page.selectOption('#ev-kind', 'sleep_count');
+  await page.fill('#ev-value', String(site.miners + 50));
+  // At least 50 short (more while miners woken by the previous test are still starting).
+  const short = page.locator('[data-testid=plan-preview] [data-testid=plan-short]');
+  await short.waitFor({ timeout: 15_000 });
+  assert.ok(Number(/Short by ([\d,]+) machines/.exec((await short.textContent()) ?? '')?.[1]?.replace(/,/g, '')) >= 50, await short.textContent() ?? '');
+
+  // Scheduled: a start an hour ahead, shown with its date, not started.
+  await page.fill('#ev-value', '5');
+  await page.selectOption('#ev-start-mode', 'at');
+  const later = new Date(Date.now() + 3_600_000);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  await page.fill('#ev-start-at', `${later.getFullYear()}-${pad(later.getMonth() + 1)}-${pad(later.getDate())}T${pad(later.getHours())}:${pad(later.getMinutes())}`);
+  const scheduledReason = `scheduled ${uniqueId('ev')}`;
+  await page.fill('#ev-reason', scheduledReason);
+  await page.locator('[data-testid=create-event]').click();
+  await page.locator('[data-testid=event-confirm]', { hasText: `Sleep 5 machines at ${site.name}, at ` }).waitFor();
+  await page.locator('[data-testid=confirm-event]').click();
+  await page.locator('[data-testid=event][data-status=scheduled]', { hasText: scheduledReason }).waitFor({ timeout: 15_000 });
+
+  const n = Math.min(10, site.miners);
+  await page.selectOption('#ev-scope', 'sites');
+  await page.selectOption('#ev-sites', [site.id]);
+  await page.selectOption('#ev-kind', 'sleep_count');
+  await page.fill('#ev-value', String(n));
+  const reason = `sleep ${uniqueId('ev')}`;
+  await page.fill('#ev-reason', reason);
+  await page.locator('[data-testid=create-event]').click();
+  await page.locator('[data-testid=confirm-event]').click();
+  const event = page.locator('[data-testid=event][data-status=active]', { hasText: reason });
+  await event.waitFor({ timeout: 15_000 });
+  assert.match((await event.locator('h3').textContent()) ?? '', new RegExp(`^Sleep ${n} machines at ${site.name}$`));
+  await page.waitForFunction(([reason, n]) => {
+    const el = [...document.querySelectorAll('[data-testid=event]')].find((e) => e.textContent?.includes(reason as string));
+    return el?.querySelector('[data-testid=event-asleep]')?.textContent === String(n) && el?.querySelector('.chip.t-confirmed');
+  }, [reason, n] as const, { timeout: 60_000 }).catch(async (err: unknown) => {
+    throw new Error(`${String(err)}; the event shows: ${await event.textContent()}`);
+  });
+
+  await page.goto(`${demo.dashboardUrl}#/`);
+  const mini = page.locator('[data-testid=overview-event]', { hasText: `Sleep ${n} machines at ${site.name}` });
+  await mini.waitFor({ timeout: 15_000 });
+  assert.match((await mini.textContent()) ?? '', new RegExp(`${n} of ${n} machines asleep`));
+  await page.goto(`${demo.dashboardUrl}#/curtailment`);
+  for (const r of [reason, scheduledReason]) {
+    const e = page.locator('[data-testid=event]', { hasText: r });
+    await e.locator('[data-testid=cancel-event]').click();
+    await e.locator('[data-testid=cancel-confirm-yes]').click();
+    await page.locator('[data-testid=event][data-status=cancelled]', { hasText: r }).waitFor({ timeout: 15_000 });
+  }
   assert.deepEqual(errorsOf(page), []);
   await page.context().close();
 });
@@ -198,4 +288,81 @@ test('viewer: signs in with the form, sees events but no curtail or cancel butto
   await shot(page, 'energy');
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('site management: register the grey site with a dated tariff after confirming; its history stays and the terms list shows the change', { skip }, async () => {
+  const page = await open(demo.tokens.operator);
+  const grey = demo.sites.find((s) => s.role === 'unregistered')!;
+  await page.goto(`${demo.dashboardUrl}#/site/${encodeURIComponent(grey.id)}`);
+  await page.locator('[data-testid=site-edit]').waitFor();
+  await page.locator('[data-testid=grey-note]', { hasText: 'keeps its history' }).waitFor({ timeout: 15_000 });
+  // The demo's grey agent declared its region in the birth.
+  assert.match((await page.locator('[data-testid=site-region]').textContent()) ?? '', /\(declared\)/);
+  const kwhBefore = await page.evaluate(async (id) => {
+    const token = sessionStorage.getItem('hashwatt.token');
+    const day = new Date().toISOString().slice(0, 10);
+    const r = await fetch(`/api/v1/energy?from=${day}&to=${day}&site=${id}`, { headers: { authorization: `Bearer ${token}` } });
+    return ((await r.json()) as { totals: { kwh: number } }).totals.kwh;
+  }, grey.id);
+
+  await page.check('#site-registered');
+  await page.fill('#site-allocationKw', '400');
+  await page.fill('#site-tariffPerKwh', '0.0031');
+  await page.fill('#site-name', 'Temirtau Barn (registered)');
+  await page.locator('[data-testid=site-edit-save]').click();
+  const confirm = page.locator('[data-testid=site-edit-confirm]');
+  await confirm.waitFor();
+  const text = (await confirm.textContent()) ?? '';
+  for (const want of ['Register the site', 'Allocation: 0.0 kW → 400.0 kW', 'Tariff: 0.0023 USD/kWh → 0.0031 USD/kWh', 'earlier fees keep the tariff then in force']) assert.ok(text.includes(want), `"${want}" in: ${text}`);
+  assert.notEqual(await page.locator('[data-testid=site-title]').textContent(), 'Temirtau Barn (registered)', 'nothing saved before confirming');
+  await confirm.locator('[data-testid=site-edit-yes]').click();
+  await page.locator('[data-testid=site-title]', { hasText: 'Temirtau Barn (registered)' }).waitFor({ timeout: 15_000 });
+  await page.locator('[data-testid=site-tariff]', { hasText: '0.0031 USD/kWh' }).waitFor();
+  await page.locator('[data-testid=site-terms] [data-testid=term-row]').nth(1).waitFor();
+  const terms = await page.locator('[data-testid=site-terms] [data-testid=term-row]').allTextContents();
+  assert.match(terms[0]!, /400\.0 kW.*0\.0031 USD\/kWh/);
+  assert.match(terms.at(-1)!, /from the start.*0\.0023 USD\/kWh/);
+  const kwhAfter = await page.evaluate(async (id) => {
+    const token = sessionStorage.getItem('hashwatt.token');
+    const day = new Date().toISOString().slice(0, 10);
+    const r = await fetch(`/api/v1/energy?from=${day}&to=${day}&site=${id}`, { headers: { authorization: `Bearer ${token}` } });
+    return ((await r.json()) as { totals: { kwh: number } }).totals.kwh;
+  }, grey.id);
+  assert.ok(kwhAfter >= kwhBefore, `energy kept: ${kwhBefore} → ${kwhAfter} kWh`);
+  // The management panel and the terms below it, as the README shows them.
+  await page.locator('#manage-site').scrollIntoViewIfNeeded();
+  await page.evaluate(() => (globalThis as unknown as { scrollBy(x: number, y: number): void }).scrollBy(0, -80));
+  await page.locator('[data-testid=site-region]', { hasText: /^central$/ }).waitFor({ timeout: 15_000 });
+  await shot(page, 'site-manage');
+  assert.deepEqual(errorsOf(page), []);
+  await page.context().close();
+});
+
+test('companies: create one over its cap across its sites after confirming; it shows over cap', { skip }, async () => {
+  const page = await open(demo.tokens.operator);
+  await page.goto(`${demo.dashboardUrl}#/companies`);
+  await page.locator('[data-testid=company-form]').waitFor();
+  // The demo's largest site belongs to this company; a cap below its draw is a violation.
+  const site = demo.sites.find((s) => s.role === 'registered')!;
+  const company = demo.sites.length && (await page.evaluate(async (id) => {
+    const token = sessionStorage.getItem('hashwatt.token');
+    const r = await fetch(`/api/v1/sites/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    return ((await r.json()) as { company: string }).company;
+  }, site.id));
+  assert.ok(company, 'the demo site has a company');
+  await page.fill('#co-id', company);
+  await page.fill('#co-name', `${company} (test)`);
+  await page.fill('#co-cap', String(Math.max(1, Math.floor(site.drawKw / 2))));
+  await page.locator('[data-testid=company-save]').click();
+  await page.locator('[data-testid=company-confirm]', { hasText: 'Create this company?' }).waitFor();
+  assert.equal(await page.locator(`[data-testid=company-row][data-company="${company}"]`).count(), 0, 'nothing created before confirming');
+  await page.locator('[data-testid=company-confirm-yes]').click();
+  const row = page.locator(`[data-testid=company-row][data-company="${company}"]`);
+  await row.waitFor({ timeout: 15_000 });
+  assert.ok(((await row.textContent()) ?? '').includes(site.name), 'its sites are listed');
+  await page.locator(`[data-testid=company-row][data-company="${company}"][data-status=violation]`).waitFor({ timeout: 45_000 });
+  assert.equal(await row.locator('[data-testid=company-status]').textContent(), 'over cap');
+  await shot(page, 'companies');
+  assert.deepEqual(errorsOf(page), []);
+  await page.context().close();
 });

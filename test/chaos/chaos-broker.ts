@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { isRunning, signalAndWait } from '../helpers/child-exit.js';
 import { findMosquitto, freePort } from '../helpers/mosquitto.js';
 
 /**
@@ -42,7 +43,7 @@ export async function chaosBroker(dir: string): Promise<ChaosBroker> {
     '',
   ].join('\n'));
   let child: ChildProcess | undefined;
-  const alive = () => child !== undefined && child.exitCode === null && child.signalCode === null;
+  const alive = () => isRunning(child);
   const broker: ChaosBroker = {
     url: `mqtt://127.0.0.1:${port}`,
     running: alive,
@@ -57,20 +58,8 @@ export async function chaosBroker(dir: string): Promise<ChaosBroker> {
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    async kill() {
-      const c = child;
-      if (!c || !alive()) return;
-      const exited = new Promise((r) => c.once('exit', r));
-      c.kill('SIGKILL');
-      await exited;
-    },
-    async stop() {
-      const c = child;
-      if (!c || !alive()) return;
-      const exited = new Promise((r) => c.once('exit', r));
-      c.kill('SIGTERM');
-      await exited;
-    },
+    kill: () => signalAndWait(child, 'SIGKILL'),
+    stop: () => signalAndWait(child, 'SIGTERM'),
   };
   return broker;
 }

@@ -56,6 +56,29 @@ async function main(): Promise<number> {
   });
   watcher.on('error', () => undefined);
 
+  /**
+   * Starts the collector as systemd would (Restart=on-failure): a collector
+   * that cannot reach the broker at start exits, and is started again until it
+   * comes up.
+   */
+  let starting: Promise<void> | undefined;
+  const startCollector = (): Promise<void> => {
+    // One supervisor at a time: a kill while it starts just makes it try again.
+    starting ??= (async () => {
+      for (;;) {
+        try {
+          return await collector.start();
+        } catch (err) {
+          log(`collector did not come up (${(err as Error).message.split('\n')[0]}); starting it again in 2 s`);
+          await collector.kill('SIGKILL');
+          await sleep(2000);
+        }
+      }
+    })().finally(() => {
+      starting = undefined;
+    });
+    return starting;
+  };
   const pending = new Set<Promise<unknown>>();
   const later = (ms: number, fn: () => Promise<unknown> | unknown) => {
     const p = sleep(ms).then(fn).catch((err: Error) => log(`restart failed: ${err.message}`));
@@ -63,6 +86,13 @@ async function main(): Promise<number> {
     void p.finally(() => pending.delete(p));
   };
   let exitCode = 1;
+  // Ctrl-C mid-run: leave no broker, collector or agent behind.
+  const interrupted = () => {
+    log('interrupted; stopping everything');
+    void Promise.allSettled([...sites.map((s) => s.killAgent()), collector.kill('SIGKILL'), broker.kill()]).then(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     await collector.start();
     for (const s of sites) s.startAgent();
@@ -95,7 +125,7 @@ async function main(): Promise<number> {
         await collector.kill('SIGKILL');
         const down = between(2_000, 15_000);
         log(`kill -9 collector (back in ${(down / 1000).toFixed(1)} s)`);
-        later(down, () => collector.start());
+        later(down, startCollector);
       } else if (roll < 0.65 && broker.running()) {
         faults.brokerKills++;
         await broker.kill();
@@ -117,7 +147,7 @@ async function main(): Promise<number> {
     log('faults over; bringing everything back and letting the outboxes drain');
     await Promise.all([...pending]);
     await broker.start();
-    if (!collector.running()) await collector.start();
+    if (!collector.running()) await startCollector();
     for (const s of sites) s.startAgent();
     await drained(sites);
     for (const s of sites) await s.stop();

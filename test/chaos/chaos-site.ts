@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFleet, type Fleet } from '../../sim/fleet/fleet.js';
 import { startModbusMeterServer, type MeterServer } from '../../sim/meter/meter-server.js';
+import { isRunning, signalAndWait } from '../helpers/child-exit.js';
 import { HASHWATT_BIN } from '../helpers/collector-process.js';
 
 /** One draw reading from the emulator's own record (ground truth, not what the agent says). */
@@ -55,7 +56,7 @@ export async function chaosSite(options: { id: string; index: number; dir: strin
   let child: ChildProcess | undefined;
   const draw: DrawPoint[] = [];
   const recorder = setInterval(() => draw.push({ ts: Date.now(), kw: fleet.totalPowerW() / 1000 }), 250);
-  const running = () => child !== undefined && child.exitCode === null && child.signalCode === null;
+  const running = () => isRunning(child);
   const site: ChaosSite = {
     id: options.id, agent, dataDir, fleet, draw, starts: [],
     agentRunning: running,
@@ -64,21 +65,10 @@ export async function chaosSite(options: { id: string; index: number; dir: strin
       child = spawn(process.execPath, [HASHWATT_BIN, 'agent', '--config', configPath], { stdio: 'ignore', env: { ...process.env, HASHWATT_LOG_LEVEL: 'error' } });
       site.starts.push(Date.now());
     },
-    async killAgent() {
-      const c = child;
-      if (!c || !running()) return;
-      const exited = new Promise((r) => c.once('exit', r));
-      c.kill('SIGKILL');
-      await exited;
-    },
+    killAgent: () => signalAndWait(child, 'SIGKILL'),
     async stop() {
       clearInterval(recorder);
-      const c = child;
-      if (c && running()) {
-        const exited = new Promise((r) => c.once('exit', r));
-        c.kill('SIGTERM');
-        await exited;
-      }
+      await signalAndWait(child, 'SIGTERM');
       await meter.stop();
       await fleet.stop();
     },

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeKeyPair } from '../../shared/signing/key-files.js';
 import { hashToken } from '../../server/http/auth.js';
+import { isRunning, signalAndWait } from './child-exit.js';
 import { freePort } from './mosquitto.js';
 import { waitFor } from './wait-for.js';
 
@@ -49,23 +50,21 @@ export async function collectorProcess(dir: string, options: { brokerUrl: string
   };
   return {
     port, configFile, publicKeyPath: keys.publicKeyPath, dbFile: join(dir, 'data', 'collector.db'), api,
-    running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
+    running: () => isRunning(child),
     async start() {
       const c = spawn(process.execPath, [HASHWATT_BIN, 'collector', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HASHWATT_LOG_LEVEL: 'warn' } });
       child = c;
       let stderr = '';
       c.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-      await waitFor('collector healthy', async () => {
-        if (c.exitCode !== null) throw new Error(`collector exited ${c.exitCode}: ${stderr}`);
-        return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.status === 200;
-      }, { timeoutMs: 20_000 });
+      try {
+        await waitFor('collector healthy', async () => {
+          if (c.exitCode !== null) throw new Error(`collector exited ${c.exitCode}: ${stderr}`);
+          return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.status === 200;
+        }, { timeoutMs: 30_000 });
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\ncollector stderr:\n${stderr.slice(-2000)}`);
+      }
     },
-    async kill(signal = 'SIGKILL') {
-      const c = child;
-      if (!c || c.exitCode !== null || c.signalCode !== null) return;
-      const exited = new Promise((r) => c.once('exit', r));
-      c.kill(signal);
-      await exited;
-    },
+    kill: (signal = 'SIGKILL') => signalAndWait(child, signal),
   };
 }

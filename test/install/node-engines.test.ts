@@ -6,8 +6,9 @@ import { repoRoot } from '../../agent/drivers/miners/transport/test-fixtures.js'
 
 // `npm ci` warns EBADENGINE when a locked package's engines.node excludes the
 // running Node (cookie@2 through fastify's light-my-request wanted >=22). The
-// README promises Node 20, so every package in the lock must accept 20.0.0
-// (the lowest promised) and the Node running this test.
+// README and package.json promise Node 20.17 (@asyncapi/parser's spectral needs
+// it), so every package in the lock must accept the lowest version package.json
+// promises and the Node running this test.
 
 type Version = [number, number, number];
 
@@ -55,13 +56,21 @@ test('engine ranges: the forms in use are read correctly', () => {
   assert.equal(satisfies('20.0.0', '*'), true);
 });
 
-test('every locked package accepts Node 20 and the running Node (no EBADENGINE on npm ci)', () => {
+/** `>=20.17` in package.json's engines.node -> `20.17.0`. */
+function lowestPromised(): string {
+  const range = (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+  const m = /^>=\s*(\d+(?:\.\d+){0,2})$/.exec(range.trim());
+  if (!m) throw new Error(`package.json engines.node is "${range}"; this test reads the form >=X.Y.Z`);
+  return parse(m[1]!).join('.');
+}
+
+test('every locked package accepts the lowest Node package.json promises and the running Node (no EBADENGINE on npm ci)', () => {
   const lock = JSON.parse(readFileSync(join(repoRoot(), 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; engines?: { node?: string } | string[] }> };
   const refused: string[] = [];
   for (const [path, pkg] of Object.entries(lock.packages)) {
     const range = !Array.isArray(pkg.engines) ? pkg.engines?.node : undefined;
     if (!range) continue;
-    for (const node of ['20.0.0', process.versions.node]) {
+    for (const node of [lowestPromised(), process.versions.node]) {
       if (!satisfies(node, range)) refused.push(`${path || '(root)'}@${pkg.version ?? '?'} wants node ${range}, not ${node}`);
     }
   }

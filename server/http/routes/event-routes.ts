@@ -20,15 +20,16 @@ export function registerEventRoutes(routes: RouteTable, ctx: ApiContext): void {
 
   routes.add(
     {
-      method: 'POST', path: '/api/v1/events', roles: WRITE, query: EventCreateQuerySchema, body: EventRequestSchema, response: z.union([EventSchema, PlanSchema]), status: 201,
-      summary: 'Create a curtailment event (grid or operator). With ?dryRun=true only the plan is returned (200, PlanSchema): unregistered sites first, then registered by tier, pro rata to draw',
+      method: 'POST', path: '/api/v1/events', roles: WRITE, query: EventCreateQuerySchema, body: EventRequestSchema, response: EventSchema, status: 201,
+      alternatives: [{ status: 200, description: 'with ?dryRun=true: the plan only, nothing created', response: PlanSchema }],
+      summary: 'Create a curtailment event (grid or operator). With ?dryRun=true only the plan is returned (200): unregistered sites first, then registered by tier, pro rata to draw',
     },
     ({ query, body, principal, reply }) => {
       if (body.start !== undefined && typeof body.start === 'string' && !Number.isFinite(Date.parse(body.start))) throw new BadRequest([{ path: 'body.start', message: 'not a valid time' }]);
       if (query.dryRun === 'true') {
         const plan = ctx.events.preview(body);
         void reply.code(200);
-        return { dryRun: true as const, ...plan, targets: plan.targets.map(({ siteId: _id, ...t }) => t) };
+        return { dryRun: true as const, requestedKw: plan.requestedKw, plannedShedKw: plan.plannedShedKw, shortfallKw: plan.shortfallKw, scopeKw: plan.scopeKw, machines: plan.machines ?? null, targets: plan.targets.map(({ siteId: _id, baselineHashing, ...t }) => ({ ...t, baselineMachines: baselineHashing ?? null })) };
       }
       const { event } = ctx.events.create(body, principal?.name ?? 'unknown');
       void reply.code(201);
@@ -36,5 +37,5 @@ export function registerEventRoutes(routes: RouteTable, ctx: ApiContext): void {
     },
   );
 
-  routes.add({ method: 'DELETE', path: '/api/v1/events/{id}', summary: 'Cancel an event; every affected site gets its new effective control (none when nothing remains)', roles: WRITE, params: EventParamsSchema, response: EventSchema }, ({ params }) => eventView(ctx.events.cancel(params.id)));
+  routes.add({ method: 'DELETE', path: '/api/v1/events/{id}', summary: 'Cancel an event; every affected site gets its new effective control (none when nothing remains)', roles: WRITE, params: EventParamsSchema, response: EventSchema, errors: { 409: 'the event already ended (completed or cancelled)' } }, ({ params }) => eventView(ctx.events.cancel(params.id)));
 }

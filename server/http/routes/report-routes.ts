@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AgentSchema, AlertQuerySchema, AlertSchema, EnergyQuerySchema, EnergySchema, ViolationQuerySchema, ViolationSchema } from '../api-schemas.js';
-import { alertView, type ApiContext } from '../api-context.js';
+import { alertView, violationView, type ApiContext } from '../api-context.js';
 import { BadRequest, type RouteTable } from '../route-table.js';
 import { toMs } from './site-routes.js';
 
@@ -15,7 +15,7 @@ export function registerReportRoutes(routes: RouteTable, ctx: ApiContext): void 
   routes.add({ method: 'GET', path: '/api/v1/violations', summary: 'Allocation violations: peak, duration, energy over allocation', roles: READ, query: ViolationQuerySchema, response: z.object({ violations: z.array(ViolationSchema) }) }, ({ query }) => ({
     violations: ctx.repos.violations
       .list({ ...(query.site ? { site: query.site } : {}), open: query.open === 'true', from: toMs(query.from, 0), to: toMs(query.to, Number.MAX_SAFE_INTEGER), limit: query.limit }, ctx.clock())
-      .map(({ siteId: _s, enforcedRevision: _e, ...v }) => v),
+      .map(violationView),
   }));
 
   routes.add({ method: 'GET', path: '/api/v1/alerts', summary: 'Alerts, newest first: agent offline, over allocation, control not confirmed in time, telemetry gap, meter vs miner-sum divergence, hard cap exceeded. ?open=true for the open ones', roles: READ, query: AlertQuerySchema, response: z.object({ alerts: z.array(AlertSchema) }) }, ({ query }) => ({
@@ -25,7 +25,7 @@ export function registerReportRoutes(routes: RouteTable, ctx: ApiContext): void 
   routes.add({ method: 'GET', path: '/api/v1/energy', summary: 'Daily kWh per site (meter counters when present, else integrated from samples) and the fee at the site tariff; JSON or CSV', roles: READ, query: EnergyQuerySchema, response: EnergySchema, produces: ['application/json', 'text/csv'] }, ({ query, req, reply }) => {
     if (query.from > query.to) throw new BadRequest([{ path: 'query.from', message: 'from must not be after to' }]);
     ctx.refreshRollups();
-    const rows = ctx.repos.rollups.energy(query.from, query.to).filter((r) => !query.site || r.site === query.site).map((r) => ({ ...r, kwh: Math.round(r.kwh * 1000) / 1000, fee: Math.round(r.fee * 1e6) / 1e6 }));
+    const rows = ctx.repos.rollups.energy(query.from, query.to, ctx.repos.sites.allTerms()).filter((r) => !query.site || r.site === query.site).map((r) => ({ ...r, kwh: Math.round(r.kwh * 1000) / 1000, fee: Math.round(r.fee * 1e6) / 1e6 }));
     const wantsCsv = query.format === 'csv' || (query.format === undefined && /text\/csv/.test(req.headers.accept ?? ''));
     if (wantsCsv) {
       const header = 'site,day,kwh,source,minutes,tariff_per_kwh,fee,registered';

@@ -1,6 +1,6 @@
 import { AppError } from '../../../shared/errors.js';
-import { MinerTableSchema, MinersQuerySchema, SeriesQuerySchema, SeriesSchema, SiteCreateSchema, SiteDetailSchema, SiteParamsSchema, SiteSummarySchema, SiteUpdateSchema } from '../api-schemas.js';
-import { siteSummary, type ApiContext } from '../api-context.js';
+import { MinerTableSchema, MinersQuerySchema, SeriesQuerySchema, SeriesSchema, SiteCreateSchema, SiteDetailSchema, SiteParamsSchema, SiteSummarySchema, SiteTermsSchema, SiteUpdateSchema } from '../api-schemas.js';
+import { siteSummary, violationView, type ApiContext } from '../api-context.js';
 import { BadRequest, type RouteTable } from '../route-table.js';
 import { z } from 'zod';
 
@@ -24,16 +24,16 @@ export function registerSiteRoutes(routes: RouteTable, ctx: ApiContext): void {
     return { sites: ctx.repos.sites.list().map((s) => siteSummary(ctx, s, now)) };
   });
 
-  routes.add({ method: 'POST', path: '/api/v1/sites', summary: 'Register a site (or replace an unknown one that reported)', roles: WRITE, body: SiteCreateSchema, response: SiteSummarySchema, status: 201 }, ({ body, reply }) => {
+  routes.add({ method: 'POST', path: '/api/v1/sites', summary: 'Register a site (or replace an unknown one that reported)', roles: WRITE, body: SiteCreateSchema, response: SiteSummarySchema, status: 201, errors: { 409: 'a registered site with this id exists (use PUT)' } }, ({ body, reply, principal }) => {
     const existing = ctx.repos.sites.get(body.id);
     if (existing && !existing.flagged) throw new AppError('CONFLICT', `site ${body.id} exists; use PUT /api/v1/sites/${body.id}`);
     const { row } = ctx.repos.sites.upsert(body, ctx.clock());
-    ctx.siteChanged(row);
+    ctx.siteChanged(row, existing, principal?.name ?? 'unknown');
     void reply.code(201);
     return siteSummary(ctx, row, ctx.clock());
   });
 
-  routes.add({ method: 'PUT', path: '/api/v1/sites/{id}', summary: 'Update a site (fields left out keep their values); registers an unknown site', roles: WRITE, params: SiteParamsSchema, body: SiteUpdateSchema, response: SiteSummarySchema }, ({ params, body }) => {
+  routes.add({ method: 'PUT', path: '/api/v1/sites/{id}', summary: 'Update a site (fields left out keep their values); registers an unknown site', roles: WRITE, params: SiteParamsSchema, body: SiteUpdateSchema, response: SiteSummarySchema }, ({ params, body, principal }) => {
     const s = siteOr404(params.id);
     const merged = {
       id: s.site, name: body.name ?? s.name, region: body.region ?? s.region, company: body.company ?? s.company,
@@ -41,9 +41,17 @@ export function registerSiteRoutes(routes: RouteTable, ctx: ApiContext): void {
       hardCapKw: body.hardCapKw === undefined ? s.hardCapKw : body.hardCapKw, tariffPerKwh: body.tariffPerKwh ?? s.tariffPerKwh, tier: body.tier ?? s.tier,
       autoEnforce: body.autoEnforce === undefined ? s.autoEnforce : body.autoEnforce,
     };
-    const { row } = ctx.repos.sites.upsert(merged, ctx.clock());
-    ctx.siteChanged(row);
-    return siteSummary(ctx, row, ctx.clock());
+    const now = ctx.clock();
+    const effectiveFrom = toMs(body.effectiveFrom, now);
+    if (!Number.isFinite(effectiveFrom)) throw new BadRequest([{ path: 'body.effectiveFrom', message: 'not a valid time' }]);
+    const { row } = ctx.repos.sites.upsert(merged, now, effectiveFrom);
+    ctx.siteChanged(row, s, principal?.name ?? 'unknown');
+    return siteSummary(ctx, row, now);
+  });
+
+  routes.add({ method: 'GET', path: '/api/v1/sites/{id}/terms', summary: 'History of a site\'s allocation, hard cap and tariff: each change with the time it takes effect (future ones included)', roles: READ, params: SiteParamsSchema, response: SiteTermsSchema }, ({ params }) => {
+    const s = siteOr404(params.id);
+    return { site: s.site, terms: ctx.repos.sites.terms(s.id) };
   });
 
   routes.add({ method: 'GET', path: '/api/v1/sites/{id}', summary: 'One site: summary, agents, effective control, recent control reports and violations', roles: READ, params: SiteParamsSchema, response: SiteDetailSchema }, ({ params }) => {
@@ -58,7 +66,7 @@ export function registerSiteRoutes(routes: RouteTable, ctx: ApiContext): void {
       }),
       control: ctx.repos.events.control(s.id)?.payload.effective ?? null,
       reports: ctx.repos.events.reports(s.id, 20),
-      violations: ctx.repos.violations.list({ site: s.site, limit: 20 }, now),
+      violations: ctx.repos.violations.list({ site: s.site, limit: 20 }, now).map(violationView),
     };
   });
 

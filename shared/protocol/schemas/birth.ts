@@ -11,6 +11,18 @@ export const MinerModelCountSchema = z.object({
   nominalKw: KwSchema,
 });
 
+/**
+ * Where the agent says its site stands (optional, v1-compatible: older agents leave it
+ * out). The collector uses it only for a site nobody registered, marked as declared, not
+ * verified: a grey farm still falls inside a regional shed of the region it names.
+ */
+export const SiteLocationSchema = z.object({
+  region: z.string().min(1).max(100).optional(),
+  latitude: z.number().min(-90).max(90).optional(),
+  longitude: z.number().min(-180).max(180).optional(),
+});
+export type SiteLocation = z.infer<typeof SiteLocationSchema>;
+
 /** `…/{site}/{agent}/birth`, retained: what this agent commands and what it can do. */
 export const BirthSchema = z.object({
   v: VersionSchema,
@@ -39,5 +51,6 @@ export const BirthSchema = z.object({
     powerTargetCapable: CountSchema,
   }),
   pollIntervalS: z.number().positive().optional(),
+  location: SiteLocationSchema.optional(),
 });
 export type Birth = z.infer<typeof BirthSchema>;

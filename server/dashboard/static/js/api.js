@@ -70,6 +70,7 @@ export async function request(method, path, { query, body, raw = false, signal }
 
 export const get = (path, query, opts = {}) => request('GET', path, { ...opts, query });
 export const post = (path, body, query) => request('POST', path, { body, query });
+export const put = (path, body) => request('PUT', path, { body });
 export const del = (path, query) => request('DELETE', path, { query });
 
 /** Lists come back either bare or wrapped ({sites:[…]}, {items:[…]}); take either. */

@@ -54,6 +54,11 @@ export function money(value, currency = 'USD') {
   return `${new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value)} ${currency}`;
 }
 
+/** A tariff with its currency and unit: grid fees are fractions of a cent. */
+export function tariff(value, currency = 'USD') {
+  return isNum(value) ? `${new Intl.NumberFormat('en-US', { minimumFractionDigits: 4, maximumFractionDigits: 6 }).format(value)} ${currency}/kWh` : '—';
+}
+
 export function percent(ratio) {
   return isNum(ratio) ? `${NF0.format(ratio * 100)} %` : '—';
 }

@@ -10,6 +10,7 @@ import * as overviewView from './views/overview.js';
 import * as siteView from './views/site.js';
 import * as curtailmentView from './views/curtailment.js';
 import * as energyView from './views/energy.js';
+import * as companiesView from './views/companies.js';
 
 const main = document.getElementById('main');
 const topbar = document.getElementById('topbar');
@@ -21,6 +22,7 @@ const ROUTES = [
   { pattern: /^\/site\/([^/]+)$/, nav: 'overview', view: siteView },
   { pattern: /^\/curtailment$/, nav: 'curtailment', view: curtailmentView },
   { pattern: /^\/energy$/, nav: 'energy', view: energyView },
+  { pattern: /^\/companies$/, nav: 'companies', view: companiesView },
 ];
 
 function currentPath() {

@@ -14,10 +14,12 @@ export function siteOf(s) {
     id: s.id,
     name: s.name ?? s.id,
     region: s.region ?? '',
+    regionDeclared: Boolean(s.regionDeclared),
     company: s.company ?? '',
     registered: s.registered !== false,
     flagged: Boolean(s.flagged),
     tier: s.tier ?? null,
+    autoEnforce: s.autoEnforce ?? null,
     tariffPerKwh: num(s.tariffPerKwh),
     allocationKw: num(s.allocationKw, 0),
     hardCapKw: num(s.hardCapKw),
@@ -93,6 +95,8 @@ export function eventOf(e) {
     group: t.group ?? null,
     shedKw: num(t.shedKw, t.requestedKw),
     achievedKw: num(t.achievedKw),
+    measuredKw: num(t.measuredKw),
+    asleep: num(t.asleep),
     level: t.level ?? null,
     baselineThs: num(t.baselineThs),
     currentThs: num(t.currentThs),
@@ -119,6 +123,8 @@ export function eventOf(e) {
     targets,
     warnings: e.warnings ?? [],
     shortfallKw: num(e.shortfallKw),
+    /** sleep_count: { requested, planned, shortfall, asleep? } in machines. */
+    machines: e.machines ?? null,
   };
 }
 

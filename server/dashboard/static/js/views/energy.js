@@ -24,7 +24,7 @@ export function mount(container) {
       { key: 'site', label: 'Site', value: (r) => r.name, render: (r) => h('a', { href: `#/site/${encodeURIComponent(r.site)}` }, r.name) },
       { key: 'registered', label: 'Registered', value: (r) => (r.registered === false ? 0 : 1), render: (r) => (r.registered === false ? 'no' : 'yes') },
       { key: 'kwh', label: 'Energy', numeric: true, value: (r) => r.kwh, render: (r) => f.kwh(r.kwh) },
-      { key: 'tariff', label: 'Tariff', numeric: true, value: (r) => r.tariffPerKwh, render: (r) => (f.isNum(r.tariffPerKwh) ? `${r.tariffPerKwh} / kWh` : '—') },
+      { key: 'tariff', label: 'Tariff (average)', numeric: true, value: (r) => r.tariffPerKwh, render: (r) => f.tariff(r.tariffPerKwh) },
       { key: 'fee', label: 'Fee', numeric: true, value: (r) => r.fee, render: (r) => f.money(r.fee) },
       { key: 'source', label: 'Source', value: (r) => r.source, render: (r) => r.source ?? '—' },
     ],
@@ -62,7 +62,8 @@ export function mount(container) {
       if (r.source) row.sources.add(r.source);
       bySite.set(r.site, row);
     }
-    const rows = [...bySite.values()].map((r) => ({ ...r, source: [...r.sources].join(' + ') || null }));
+    // Tariffs are effective-dated: over a range the fee per kWh is the honest figure.
+    const rows = [...bySite.values()].map((r) => ({ ...r, tariffPerKwh: r.kwh > 0 ? r.fee / r.kwh : r.tariffPerKwh, source: [...r.sources].join(' + ') || null }));
     table.setRows(rows);
     const kwh = body.totals?.kwh ?? rows.reduce((s, r) => s + r.kwh, 0);
     const fee = body.totals?.fee ?? rows.reduce((s, r) => s + r.fee, 0);

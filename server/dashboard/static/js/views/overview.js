@@ -9,6 +9,7 @@ import { ACTIVE_EVENT, COMPLIANCE_LABEL, eventOf, siteOf } from '../model.js';
 import * as live from '../live.js';
 import { keepFresh } from '../refresh.js';
 import { renderAlerts } from './alerts-panel.js';
+import { describeEvent } from '../event-form.js';
 
 function kpi(id, label) {
   const value = h('div', { class: 'kpi-value', 'data-testid': `kpi-${id}` }, '—');
@@ -27,7 +28,7 @@ export function mount(container, ctx) {
     viol: kpi('violations', 'Open violations'),
     events: kpi('events', 'Active events'),
   };
-  const drawBar = h('div', { class: 'meter-bar', role: 'img', 'aria-label': 'total draw against total allocation' }, h('div', { class: 'fill' }));
+  const drawBar = h('div', { class: 'meter-bar', role: 'img', 'aria-label': 'registered draw against registered allocation' }, h('div', { class: 'fill' }));
   k.draw.el.append(drawBar);
   const updated = h('span', { class: 'muted', 'data-testid': 'updated' });
   const siteList = h('ol', { class: 'site-bars', 'data-testid': 'site-list', 'aria-label': 'Sites by draw against allocation' });
@@ -82,6 +83,10 @@ export function mount(container, ctx) {
 
   const render = (sites, openViolations, activeEvents, openAlerts) => {
     const totalKw = sites.reduce((s, x) => s + (x.kw ?? 0), 0);
+    // Registered draw is held against registered allocation; grey draw has no allocation
+    // to count against and is shown beside it, never inside the percentage.
+    const registeredKw = sites.filter((x) => x.registered).reduce((s, x) => s + (x.kw ?? 0), 0);
+    const greyKw = totalKw - registeredKw;
     const allocKw = sites.filter((x) => x.registered).reduce((s, x) => s + x.allocationKw, 0);
     const minerKw = sites.reduce((s, x) => s + (x.minerKw ?? x.kw ?? 0), 0);
     const ths = sites.reduce((s, x) => s + (x.hashrateThs ?? 0), 0);
@@ -92,10 +97,14 @@ export function mount(container, ctx) {
     const total = sites.reduce((s, x) => s + x.counts.total, 0);
 
     setText(k.draw.value, f.mw(totalKw));
-    setText(k.draw.sub, `${allocKw > 0 ? f.percent(totalKw / allocKw) : '—'} of ${f.mw(allocKw)} allocated to registered sites`);
+    setChildren(k.draw.sub,
+      h('span', { 'data-testid': 'draw-registered' }, `registered ${f.mw(registeredKw)}: ${allocKw > 0 ? f.percent(registeredKw / allocKw) : '—'} of ${f.mw(allocKw)} allocated`),
+      h('br'),
+      h('span', { 'data-testid': 'draw-unregistered', class: greyKw > 0 ? 'grey-text' : '' }, `unregistered ${f.mw(greyKw)} (no allocation)`));
     const fill = drawBar.firstChild;
-    fill.style.width = `${Math.min(100, allocKw > 0 ? (totalKw / allocKw) * 100 : 0)}%`;
-    drawBar.dataset.over = String(allocKw > 0 && totalKw > allocKw);
+    fill.style.width = `${Math.min(100, allocKw > 0 ? (registeredKw / allocKw) * 100 : 0)}%`;
+    drawBar.dataset.over = String(allocKw > 0 && registeredKw > allocKw);
+    drawBar.setAttribute('aria-label', 'registered draw against registered allocation');
     setText(k.sites.value, f.int(sites.length));
     setText(k.sites.sub, `${sites.length - grey} registered · ${grey} unregistered`);
     k.sites.el.dataset.alert = String(grey > 0);
@@ -117,7 +126,7 @@ export function mount(container, ctx) {
 
     renderSites(siteList, sites, ctx);
     renderViolations(violations, openViolations, sites);
-    renderEvents(events, activeEvents);
+    renderEvents(events, activeEvents, new Map(sites.map((x) => [x.id, x.name])));
     renderAlerts(alertsEl, openAlerts, sites);
   };
 
@@ -169,10 +178,13 @@ function renderViolations(el, violations, sites) {
     }))));
 }
 
-function renderEvents(el, events) {
+function renderEvents(el, events, names) {
   if (!events.length) return setChildren(el, h('p', { class: 'muted' }, 'No active events. ', h('a', { href: '#/curtailment' }, 'Curtailment')));
-  setChildren(el, h('ul', { class: 'event-mini' }, events.map((e) =>
-    h('li', {}, h('a', { href: '#/curtailment' }, `${e.kind} ${e.value ?? ''}`), ' ',
+  setChildren(el, h('ul', { class: 'event-mini' }, events.map((e) => {
+    const m = e.machines;
+    const progress = m ? `${f.int(m.asleep ?? 0)} of ${f.int(m.planned)} machines asleep · ${f.power(e.achievedKw)} shed` : `${f.power(e.achievedKw)} of ${f.power(e.requestedKw)} shed`;
+    return h('li', { 'data-testid': 'overview-event' }, h('a', { href: '#/curtailment' }, describeEvent(e, names)), ' ',
       h('span', { class: `chip p-${e.priority}` }, e.priority), ' ',
-      h('span', { class: 'num' }, `${f.power(e.achievedKw)} of ${f.power(e.requestedKw)} achieved`), ' ', h('span', { class: 'muted' }, e.status)))));
+      h('span', { class: 'num' }, progress), ' ', h('span', { class: 'muted' }, e.status === 'scheduled' ? `starts ${f.dateTime(e.start)}` : `until ${f.dateTime(e.end)}`));
+  })));
 }

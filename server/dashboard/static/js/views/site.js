@@ -9,6 +9,7 @@ import * as f from '../format.js';
 import { COMPLIANCE_LABEL, STATES, eventOf, minerOf, siteOf } from '../model.js';
 import { keepFresh } from '../refresh.js';
 import { sortableTable } from '../sortable-table.js';
+import { siteSettingsPanel, termsPanel } from './site-settings.js';
 
 const RANGES = [
   { id: '15m', label: '15 min', seconds: 900 },
@@ -63,6 +64,10 @@ export function mount(container, ctx) {
     h('section', { class: 'panel' }, h('h2', {}, 'ASICs by state'), counts),
     h('section', { class: 'panel' }, h('h2', {}, 'Miners'), table.el),
   );
+  // Operators and grid dispatchers manage the site; the API refuses viewers anyway.
+  const settings = ctx.canCurtail ? siteSettingsPanel(siteId, () => siteFresh.now()) : null;
+  if (settings) container.append(settings.el);
+  else container.append(termsPanel(siteId).el);
   const chart = powerChart(chartBox);
   let site = null;
 
@@ -73,10 +78,14 @@ export function mount(container, ctx) {
     setChildren(badges,
       h('span', { class: `chip c-${site.compliance}`, 'data-testid': 'site-compliance' }, COMPLIANCE_LABEL[site.compliance] ?? site.compliance),
       h('span', { class: 'chip' }, site.registered ? `registered · tier ${site.tier ?? '—'}` : 'unregistered'),
-      site.region ? h('span', { class: 'chip' }, site.region) : null);
+      site.region ? h('span', { class: 'chip', 'data-testid': 'site-region', title: site.regionDeclared ? 'declared by the site\'s agent, not verified' : '' }, site.regionDeclared ? `${site.region} (declared)` : site.region) : null,
+      site.company ? h('span', { class: 'chip' }, site.company) : null);
+    settings?.update(site);
     const rows = [
       ['Draw now', f.power(site.kw), 'site-kw'],
       ['Allocation', site.registered ? f.power(site.allocationKw) : 'none'],
+      ['Hard cap', f.isNum(site.hardCapKw) ? f.power(site.hardCapKw) : 'none'],
+      ['Tariff', f.tariff(site.tariffPerKwh), 'site-tariff'],
       ['Rolling average', f.power(site.averageKw)],
       ['Meter', f.power(site.meterKw)],
       ['Miners (sum)', f.power(site.minerKw)],
