@@ -110,7 +110,7 @@ export const TargetSchema = z.object({
   baselineMachines: z.number().nullable().describe('sleep_count: machines hashing when the target was planned'),
   asleep: z.number().nullable().describe('sleep_count, while active: machines of the target asleep now'),
   detail: z.string().nullable(), updatedAt: z.number(),
-  level: z.enum(['sleep', 'power_target']).nullable().describe('what the site was sent (auto resolved per agent from its birth); null until sent'),
+  level: z.string().nullable().describe('sleep or power_target: what the site was sent (auto resolved per agent from its birth); null until sent'),
   baselineThs: z.number().nullable().describe('site hashrate when the event was planned'),
   currentThs: z.number().nullable().describe('site hashrate now (live events): the TH/s kept'),
 });
