@@ -183,7 +183,9 @@ export function createControlReconciler(options: ReconcilerOptions) {
         if (!m?.driver) return;
         const before = m.reading;
         const result: ActionResult = await m.driver.sleep(opts).catch((err: Error) => ({ ok: false as const, reason: 'unreachable' as const, message: err.message, elapsedMs: 0 }));
-        if (result.ok || result.observedState === 'sleeping') {
+        // A timeout means it started pausing but had not finished by the deadline (a loaded
+        // gateway): it will sleep, so it is recorded and woken on release like the others.
+        if (result.ok || result.observedState === 'sleeping' || result.reason === 'timeout') {
           repo.addCurtailed({
             minerId: id,
             previousState: before?.state ?? 'hashing',
