@@ -27,5 +27,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: ['collector'], summary: 'Run the collector (ingest, store, compliance, curtailment, HTTP API)', load: () => import('../server/cli/collector-command.js') },
   { path: ['conformance', 'agent'], summary: "Check an agent implementation against the protocol, playing the collector's side", load: () => import('../shared/conformance/conformance-command.js').then((m) => ({ command: m.agentConformanceCommand })) },
   { path: ['conformance', 'collector'], summary: "Check a collector implementation against the protocol, playing an agent's side", load: () => import('../shared/conformance/conformance-command.js').then((m) => ({ command: m.collectorConformanceCommand })) },
+  { path: ['users'], summary: 'Manage named users, roles and API tokens in the collector database', load: () => import('../server/cli/users-command.js') },
   { path: ['collector', 'backup'], summary: 'Back up the collector database while it runs (SQLite online backup)', load: () => import('../server/cli/collector-backup-command.js') },
 ];

@@ -4,8 +4,10 @@ import type { AlertKind } from './alert-rules.js';
 export interface AlertRow {
   id: number;
   kind: AlertKind;
-  siteId: number;
-  site: string;
+  siteId: number | null;
+  site: string | null;
+  /** What a site-less alert is about (the webhook target of webhook_failing). */
+  subject: string | null;
   agentId: number | null;
   agent: string | null;
   openedAt: number;
@@ -13,11 +15,11 @@ export interface AlertRow {
   details: Record<string, unknown>;
 }
 
-interface Raw { id: number; kind: AlertKind; site_id: number; site: string; agent_id: number | null; agent: string | null; opened_at: number; closed_at: number | null; details: string }
+interface Raw { id: number; kind: AlertKind; site_id: number | null; site: string | null; subject: string | null; agent_id: number | null; agent: string | null; opened_at: number; closed_at: number | null; details: string }
 
-const SELECT = 'SELECT al.*, s.site AS site, a.agent AS agent FROM alerts al JOIN sites s ON s.id = al.site_id LEFT JOIN agents a ON a.id = al.agent_id';
+const SELECT = 'SELECT al.*, s.site AS site, a.agent AS agent FROM alerts al LEFT JOIN sites s ON s.id = al.site_id LEFT JOIN agents a ON a.id = al.agent_id';
 const toRow = (r: Raw): AlertRow => ({
-  id: r.id, kind: r.kind, siteId: r.site_id, site: r.site, agentId: r.agent_id, agent: r.agent, openedAt: r.opened_at, closedAt: r.closed_at,
+  id: r.id, kind: r.kind, siteId: r.site_id, site: r.site, subject: r.subject, agentId: r.agent_id, agent: r.agent, openedAt: r.opened_at, closedAt: r.closed_at,
   details: JSON.parse(r.details) as Record<string, unknown>,
 });
 
@@ -25,7 +27,7 @@ export type AlertRepository = ReturnType<typeof createAlertRepository>;
 
 /** All SQL about alerts, plus the read of recent telemetry gaps the gap rule needs. */
 export function createAlertRepository(db: Db) {
-  const insert = db.prepare<[string, number, number | null, number, string]>('INSERT INTO alerts (kind, site_id, agent_id, opened_at, details) VALUES (?, ?, ?, ?, ?)');
+  const insert = db.prepare<[string, number | null, number | null, string | null, number, string]>('INSERT INTO alerts (kind, site_id, agent_id, subject, opened_at, details) VALUES (?, ?, ?, ?, ?, ?)');
   const close = db.prepare<[number, number]>('UPDATE alerts SET closed_at = ? WHERE id = ? AND closed_at IS NULL');
   const byId = db.prepare<[number], Raw>(`${SELECT} WHERE al.id = ?`);
   const open = db.prepare<[], Raw>(`${SELECT} WHERE al.closed_at IS NULL ORDER BY al.opened_at`);
@@ -37,8 +39,8 @@ export function createAlertRepository(db: Db) {
      FROM telemetry_gaps g JOIN agents a ON a.id = g.agent_id WHERE g.detected_at >= ? GROUP BY g.agent_id, a.site_id`);
 
   return {
-    open(a: { kind: AlertKind; siteId: number; agentId: number | null; openedAt: number; details: Record<string, unknown> }): AlertRow {
-      const id = Number(insert.run(a.kind, a.siteId, a.agentId, a.openedAt, JSON.stringify(a.details)).lastInsertRowid);
+    open(a: { kind: AlertKind; siteId: number | null; agentId: number | null; subject?: string | null; openedAt: number; details: Record<string, unknown> }): AlertRow {
+      const id = Number(insert.run(a.kind, a.siteId, a.agentId, a.subject ?? null, a.openedAt, JSON.stringify(a.details)).lastInsertRowid);
       return toRow(byId.get(id)!);
     },
     close(id: number, closedAt: number): AlertRow | undefined {

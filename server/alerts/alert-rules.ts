@@ -6,8 +6,10 @@ import type { AlertsConfig } from '../config/collector-config.js';
  * alerts to open and close (AlertEvaluator). No clock, no database: the
  * same inputs always give the same answer.
  */
-export const ALERT_KINDS = ['agent_offline', 'over_allocation', 'control_unconfirmed', 'telemetry_gap', 'meter_divergence', 'hard_cap_exceeded'] as const;
+export const ALERT_KINDS = ['agent_offline', 'over_allocation', 'control_unconfirmed', 'telemetry_gap', 'meter_divergence', 'hard_cap_exceeded', 'webhook_failing'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
+/** Kinds the rules below decide; webhook_failing is opened and closed by the notifier (server/notify). */
+export type RuleAlertKind = Exclude<AlertKind, 'webhook_failing'>;
 
 export interface AlertCandidate {
   kind: AlertKind;

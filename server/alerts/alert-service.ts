@@ -34,6 +34,8 @@ export function createAlertService(options: AlertServiceOptions) {
   const store = createAlertRepository(options.db);
   const evaluator = new AlertEvaluator();
   const open = new Map<string, AlertRow>();
+  /** Alerts about no site (webhook_failing), by kind and subject; the rules never close these. */
+  const bySubject = new Map<string, AlertRow>();
   const pollIntervals = new Map<number, number | null>();
   let timer: NodeJS.Timeout | undefined;
 
@@ -42,6 +44,7 @@ export function createAlertService(options: AlertServiceOptions) {
     collect() {
       const counts = Object.fromEntries(ALERT_KINDS.map((k) => [k, 0])) as Record<AlertKind, number>;
       for (const a of open.values()) counts[a.kind]++;
+      for (const a of bySubject.values()) counts[a.kind]++;
       for (const k of ALERT_KINDS) this.set({ kind: k }, counts[k]);
     },
   });
@@ -121,7 +124,10 @@ export function createAlertService(options: AlertServiceOptions) {
 
   return {
     load(): void {
-      for (const a of store.listOpen()) open.set(alertKey(a), a);
+      for (const a of store.listOpen()) {
+        if (a.siteId === null) bySubject.set(`${a.kind}:${a.subject ?? ''}`, a);
+        else open.set(alertKey({ ...a, siteId: a.siteId }), a);
+      }
     },
     evaluate,
     /** Evaluates one site now (outside the periodic pass); errors are logged, never thrown into ingest. */
@@ -132,7 +138,35 @@ export function createAlertService(options: AlertServiceOptions) {
       return store.list(q);
     },
     openCount(): number {
-      return open.size;
+      return open.size + bySubject.size;
+    },
+    /** Opens a site-less alert (a failing webhook target) unless one is open; errors are logged. */
+    raise(kind: AlertKind, subject: string, details: Record<string, unknown>): void {
+      const key = `${kind}:${subject}`;
+      if (bySubject.has(key)) return;
+      try {
+        const row = store.open({ kind, siteId: null, agentId: null, subject, openedAt: clock(), details });
+        bySubject.set(key, row);
+        log.warn({ kind, subject, details }, 'alert opened');
+        options.onChange('opened', row);
+      } catch (err) {
+        log.error({ err, kind, subject }, 'alert could not be stored');
+      }
+    },
+    resolve(kind: AlertKind, subject: string): void {
+      const key = `${kind}:${subject}`;
+      const row = bySubject.get(key);
+      if (!row) return;
+      bySubject.delete(key);
+      try {
+        const closed = store.close(row.id, clock());
+        if (closed) {
+          log.info({ kind, subject }, 'alert closed');
+          options.onChange('closed', closed);
+        }
+      } catch (err) {
+        log.error({ err, kind, subject }, 'alert could not be stored');
+      }
     },
     start(): void {
       safeEvaluate();

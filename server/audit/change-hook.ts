@@ -4,12 +4,16 @@
  * createCollector) with every one, after the write committed; an audit log plugs in
  * there. `before` is null for a creation, `after` null for a deletion.
  */
+import type { Actor } from './audit-log.js';
+
 export interface RegistryChange {
   entity: 'site' | 'company';
   id: string;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
   by: string;
+  /** Who in full (kind, name, address), for the audit log; `by` is its name. */
+  actor?: Actor;
   at: number;
 }
 

@@ -20,6 +20,9 @@ Options:
   --mqtt-port N      embedded broker port (default 1883; a free one if taken)
   --time-factor X    emulated firmware delays, 1 = real (pause ≈ 6 s, wake ≈ 10 s) (default 0.25)
   --data-dir DIR     collector and agent databases, keys, demo tokens (default ./data)
+  --openadr-test-vtn also run the built-in OpenADR 3 test VTN; the collector follows it as a
+                     VEN, and the VTN publishes a two-interval import limit on the first
+                     registered site, shown under Curtailment as an OpenADR event (docs/openadr.md)
 
 Environment:
   MQTT_URL           use this broker (e.g. a Mosquitto) instead of the embedded one
@@ -39,7 +42,7 @@ export const command: Command = {
   help: HELP,
   async run(argv) {
     const s = { type: 'string' } as const;
-    const { values: v } = parseCommandArgs(argv, { sites: s, miners: s, 'http-port': s, 'mqtt-port': s, 'time-factor': s, 'data-dir': s }, false);
+    const { values: v } = parseCommandArgs(argv, { sites: s, miners: s, 'http-port': s, 'mqtt-port': s, 'time-factor': s, 'data-dir': s, 'openadr-test-vtn': { type: 'boolean' } }, false);
     const sites = count('sites', v.sites, 5, 1);
     const miners = count('miners', v.miners, 300, 1);
     const httpPort = count('http-port', v['http-port'], 8080, 0);
@@ -51,7 +54,12 @@ export const command: Command = {
 
     process.stdout.write(`hashwatt demo: starting ${sites} sites with ${miners} emulated miners…\n`);
     const { startDemo } = await import('../demo/start-demo.js');
+    const withVtn = v['openadr-test-vtn'] === true;
+    const { planDemoSites } = await import('../demo/demo-plan.js');
+    const { startDemoVtn, publishDemoEvent } = await import('../demo/demo-openadr.js');
+    const demoVtn = withVtn ? await startDemoVtn(planDemoSites({ sites, miners })) : undefined;
     const demo = await startDemo({
+      ...(demoVtn ? { openadr: demoVtn.openadr } : {}),
       sites,
       miners,
       httpPort,
@@ -61,13 +69,19 @@ export const command: Command = {
       ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}),
       ...(process.env.MQTT_URL ? { mqttUrl: process.env.MQTT_URL } : {}),
       log,
-    }).catch((err: unknown) => {
+    }).catch(async (err: unknown) => {
+      await demoVtn?.vtn.stop();
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         throw new AppError('USAGE', `${(err as Error).message}: another program holds that port; pick another with --http-port/--mqtt-port, or leave the option out and the demo finds a free one`, { cause: err });
       }
       throw err;
     });
     process.stdout.write(demoGuide(demo));
+    if (demoVtn) {
+      const site = demo.sites.find((x) => x.role === 'registered') ?? demo.sites[0]!;
+      await publishDemoEvent(demoVtn.vtn, site);
+      process.stdout.write(`OpenADR: test VTN at ${demoVtn.vtn.url}; it published a two-interval import limit on ${site.name}, starting in 30 s (Curtailment, marked OpenADR).\n`);
+    }
 
     let stopping = false;
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -84,6 +98,7 @@ export const command: Command = {
     });
     process.stdout.write(`\nhashwatt demo: ${signal}, stopping agents, collector and emulators…\n`);
     await demo.stop();
+    await demoVtn?.vtn.stop();
     process.stdout.write('hashwatt demo: stopped; data kept in ' + demo.dataDir + '\n');
     return EXIT.OK;
   },

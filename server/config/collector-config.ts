@@ -2,8 +2,11 @@ import { z } from 'zod';
 import { BrokerConfigSchema } from '../../shared/config/broker-config.js';
 import { IdSchema } from '../../shared/protocol/ids.js';
 import { DEFAULT_BOUNDS } from '../ingest/plausibility.js';
+import { AuthConfigSchema, NotificationsConfigSchema } from './notify-config.js';
+import { OpenAdrConfigSchema } from '../openadr/openadr-config.js';
 
-export const ROLES = ['viewer', 'operator', 'grid'] as const;
+/** admin: everything the other roles may, and managing users and tokens. */
+export const ROLES = ['viewer', 'operator', 'grid', 'admin'] as const;
 export const RoleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof RoleSchema>;
 
@@ -111,8 +114,15 @@ export const CollectorConfigSchema = z.object({
   dataDir: z.string().min(1),
   signing: z.object({ privateKeyFile: z.string().min(1), publicKeyFile: z.string().min(1) }),
   http: z
-    .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8080) })
-    .default({ host: '127.0.0.1', port: 8080 }),
+    .object({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      /** Serve HTTPS with this PEM certificate and key (the session cookie is then Secure). */
+      tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+      /** Behind a reverse proxy that terminates TLS: trust its X-Forwarded-For/-Proto (client address in the audit log, Secure cookie). */
+      trustProxy: z.boolean().default(false),
+    })
+    .default({ host: '127.0.0.1', port: 8080, trustProxy: false }),
   tokens: z.array(TokenConfigSchema).default([]),
   sites: z.array(SiteSettingsSchema).default([]),
   companies: z.array(CompanySettingsSchema).default([]),
@@ -167,6 +177,12 @@ export const CollectorConfigSchema = z.object({
     .default({ greyTariffPerKwh: 0.0023 }),
   /** A site counts as online when an agent reported within this many seconds. */
   onlineAfterS: z.number().positive().default(60),
+  /** Dashboard sign-in (users live in the database: `hashwatt users`). */
+  auth: AuthConfigSchema.default(AuthConfigSchema.parse({})),
+  /** Webhook targets (docs/notifications.md). */
+  notifications: NotificationsConfigSchema.default(NotificationsConfigSchema.parse({})),
+  /** Follow an OpenADR 3 VTN as a VEN (docs/openadr.md); leave out to run without. */
+  openadr: OpenAdrConfigSchema.optional(),
 });
 export type CollectorConfig = z.infer<typeof CollectorConfigSchema>;
 export type ComplianceConfig = z.infer<typeof ComplianceConfigSchema>;

@@ -30,6 +30,10 @@ export interface DemoOptions {
   pollCron?: string;
   /** Compliance timings; the demo shortens them so a violation shows within a minute. */
   compliance?: { windowS?: number; graceS?: number; closeAfterS?: number };
+  /** Seconds agents spread a curtailment over (default 10). */
+  rampSeconds?: number;
+  /** The collector's `openadr` section (docs/openadr.md): follow a VTN as a VEN. */
+  openadr?: Record<string, unknown>;
   log: Logger;
 }
 
@@ -111,8 +115,9 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       tokens: tokenConfigs(tokens),
       sites: siteSettings,
       compliance: { windowS: options.compliance?.windowS ?? 30, graceS: options.compliance?.graceS ?? 15, closeAfterS: options.compliance?.closeAfterS ?? 20, tolerance: 0.05, hysteresis: 0.02 },
-      events: { rampSeconds: 10, tickMs: 1000, confirmTolerance: 0.05 },
+      events: { rampSeconds: options.rampSeconds ?? 10, tickMs: 1000, confirmTolerance: 0.05 },
       onlineAfterS: 30,
+      ...(options.openadr ? { openadr: options.openadr } : {}),
     });
     collector = createCollector({ config, log: options.log, extendHttp: (app) => registerDashboard(app, { tokens: config.tokens }) });
     await collector.start();

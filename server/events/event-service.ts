@@ -6,7 +6,7 @@ import type { Logger } from '../../shared/log/logger.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import type { LiveState, SiteView } from '../live/live-state.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
-import type { EventRow, TargetRow, TargetState } from '../store/event-repository.js';
+import type { EventRow, EventSource, TargetRow, TargetState } from '../store/event-repository.js';
 import type { Repositories } from '../store/repositories.js';
 import { judgeTarget, machinesAsleep } from '../compliance/target-confirmation.js';
 import { buildSignedControls, publishControls } from './control-publisher.js';
@@ -260,7 +260,7 @@ export function createEventService(options: EventServiceOptions) {
       return planEvent(req, planSites(clock()));
     },
 
-    create(req: EventRequest, createdBy: string): { event: EventDetail; plan: Plan } {
+    create(req: EventRequest, createdBy: string, source: EventSource | null = null): { event: EventDetail; plan: Plan } {
       const now = clock();
       const startTs = startOf(req, now);
       if (!Number.isFinite(startTs)) throw new AppError('USAGE', 'start is not a valid time');
@@ -271,7 +271,7 @@ export function createEventService(options: EventServiceOptions) {
       const ths = new Map(sites.map((s) => [s.siteId, live.view(s.siteId, now).hashrateThs]));
       const event: EventRow = {
         id: randomUUID(), kind: req.kind, value: req.value ?? null, scope: req.scope, startTs, endTs, priority: req.priority, level: req.level ?? 'sleep', reason: req.reason,
-        status: startTs <= now ? 'active' : 'scheduled', requestedKw: plan.requestedKw, createdBy, createdAt: now, endedAt: null,
+        status: startTs <= now ? 'active' : 'scheduled', requestedKw: plan.requestedKw, createdBy, createdAt: now, endedAt: null, source,
       };
       repos.events.insertEvent(event, plan.targets.map((t) => ({ siteId: t.siteId, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, baselineHashing: t.baselineHashing ?? null, baselineThs: ths.get(t.siteId) ?? null, shedKw: t.shedKw })), now);
       // Targets are stored (pending) before the answer; the controls follow in chunks of one

@@ -40,6 +40,7 @@ export const EventRequestSchema = z
   })
   .refine((e) => e.kind === 'full' || e.value !== undefined, { message: 'reduce_by_kw, limit_to_kw and sleep_count need a value', path: ['value'] })
   .refine((e) => e.kind !== 'sleep_count' || (e.value !== undefined && Number.isInteger(e.value)), { message: 'sleep_count takes a whole number of machines', path: ['value'] });
-export type EventRequest = z.infer<typeof EventRequestSchema>;
+/** A parsed request; `level` may be left out by the collector's own callers (compliance, OpenADR): sleep. */
+export type EventRequest = Omit<z.infer<typeof EventRequestSchema>, 'level'> & { level?: EventLevel };
 export type EventScope = z.infer<typeof EventScopeSchema>;
 export type EventKind = (typeof EVENT_KINDS)[number];

@@ -1,10 +1,14 @@
 import type { AlertRow } from '../alerts/alert-repository.js';
 import type { AlertService } from '../alerts/alert-service.js';
+import type { Actor, AuditLog } from '../audit/audit-log.js';
+import type { SignInLimiter } from '../auth/sign-in-limiter.js';
+import type { UserService } from '../auth/user-service.js';
 import type { ComplianceService } from '../compliance/compliance-service.js';
 import type { CompanyCaps } from '../compliance/company-caps.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import type { EventDetail, EventService } from '../events/event-service.js';
 import type { LiveState } from '../live/live-state.js';
+import type { VenStatus } from '../openadr/ven.js';
 import type { StreamHub } from '../live/stream-hub.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { Repositories } from '../store/repositories.js';
@@ -22,6 +26,9 @@ export interface ApiContext {
   events: EventService;
   hub: StreamHub;
   metrics: CollectorMetrics;
+  audit: AuditLog;
+  users: UserService;
+  signIns: SignInLimiter;
   clock: () => number;
   /** Brings rollups and daily energy up to date with everything committed. */
   refreshRollups(): void;
@@ -29,10 +36,12 @@ export interface ApiContext {
    * A site's settings changed through the API. `before` is the row as it was (undefined
    * for a new site): the hook an audit log of who changed what plugs into.
    */
-  siteChanged(site: SiteRow, before: SiteRow | undefined, by: string): void;
+  siteChanged(site: SiteRow, before: SiteRow | undefined, by: string, actor?: Actor): void;
   /** Passes a registry change to the audit hook. */
   recordChange(change: RegistryChange): void;
   health(): { ok: boolean; mqtt: boolean; db: boolean };
+  /** The OpenADR VEN's link to its VTN; undefined when none is configured. */
+  openadr?(): VenStatus | undefined;
 }
 
 export function siteSummary(ctx: ApiContext, s: SiteRow, now: number) {
@@ -55,7 +64,7 @@ export function eventView(e: EventDetail) {
   return {
     id: e.id, kind: e.kind, value: e.value, scope: e.scope, startTs: e.startTs, endTs: e.endTs, priority: e.priority, level: e.level, reason: e.reason, status: e.status,
     requestedKw: e.requestedKw, achievedKw: e.achievedKw, requestedMw: e.requestedKw / 1000, achievedMw: e.achievedKw / 1000,
-    createdBy: e.createdBy, createdAt: e.createdAt, endedAt: e.endedAt, counts: e.counts, machines: e.machines,
+    createdBy: e.createdBy, createdAt: e.createdAt, endedAt: e.endedAt, source: e.source ?? null, counts: e.counts, machines: e.machines,
     targets: e.targets.map((t) => {
       const measured = t.currentKw ?? t.achievedKw;
       return {
@@ -70,7 +79,7 @@ export function eventView(e: EventDetail) {
 }
 
 export function alertView(a: AlertRow) {
-  return { id: a.id, kind: a.kind, site: a.site, agent: a.agent, openedAt: a.openedAt, closedAt: a.closedAt, details: a.details };
+  return { id: a.id, kind: a.kind, site: a.site, subject: a.subject, agent: a.agent, openedAt: a.openedAt, closedAt: a.closedAt, details: a.details };
 }
 
 export function round(x: number): number {

@@ -122,6 +122,8 @@ export const EventSchema = z.object({
   priority: z.enum(['normal', 'high', 'emergency']), level: z.enum(EVENT_LEVELS), reason: z.string(), status: z.enum(EVENT_STATUSES),
   requestedKw: z.number(), achievedKw: z.number().describe('baseline − measured, summed over the targets, live'),
   requestedMw: z.number(), achievedMw: z.number(), createdBy: z.string(), createdAt: z.number(), endedAt: z.number().nullable(),
+  source: z.object({ kind: z.literal('openadr'), ven: z.string(), programId: z.string(), programName: z.string(), vtnEventId: z.string(), intervalId: z.number() }).nullable()
+    .describe('set for events a system owns (an OpenADR VTN event interval, docs/openadr.md): those are read-only here'),
   counts: z.record(z.string(), z.number()), targets: z.array(TargetSchema),
   machines: MachinesSchema.extend({ asleep: z.number().nullable().describe('machines asleep now, while active') }).nullable().describe('sleep_count events: progress in machines; null for kW events'),
 });
@@ -138,12 +140,16 @@ export const EnergySchema = z.object({
 });
 export const AlertSchema = z.object({
   id: z.number(),
-  kind: z.enum(ALERT_KINDS).describe('agent_offline, over_allocation (an open violation), control_unconfirmed (a target not confirmed in time after it was sent), telemetry_gap, meter_divergence (meter vs miner sum), hard_cap_exceeded'),
-  site: z.string(), agent: z.string().nullable().describe('for agent_offline, telemetry_gap and meter_divergence'),
+  kind: z.enum(ALERT_KINDS).describe('agent_offline, over_allocation (an open violation), control_unconfirmed (a target not confirmed in time after it was sent), telemetry_gap, meter_divergence (meter vs miner sum), hard_cap_exceeded, webhook_failing (a notification target failing; subject names it)'),
+  site: z.string().nullable().describe('null for webhook_failing'), subject: z.string().nullable().describe('the webhook target of webhook_failing'), agent: z.string().nullable().describe('for agent_offline, telemetry_gap and meter_divergence'),
   openedAt: z.number(), closedAt: z.number().nullable(),
   details: z.record(z.string(), z.unknown()).describe('what the rule saw when the alert opened (kW, thresholds, event ids, missing seqs)'),
 });
-export const MeSchema = z.object({ name: z.string().describe('the token\'s name in the collector config'), role: RoleSchema });
+export const MeSchema = z.object({
+  name: z.string().describe('the username, or the service token\'s name in the collector config'), role: RoleSchema,
+  kind: z.enum(['user', 'service']).describe('a named user (token or dashboard session) or a service token of the YAML'),
+  via: z.enum(['token', 'session']),
+});
 export const ErrorSchema = z.object({
   error: z.string().describe('machine-readable code'),
   message: z.string(),

@@ -7,11 +7,15 @@ import type { ApiContext } from './api-context.js';
 import { createAuthenticator } from './auth.js';
 import { buildOpenApi } from './openapi.js';
 import { BadRequest, createRouteTable } from './route-table.js';
+import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerCompanyRoutes } from './routes/company-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerMeRoute } from './routes/me-route.js';
+import { registerOpenAdrRoute } from './routes/openadr-route.js';
 import { registerReportRoutes } from './routes/report-routes.js';
+import { registerSessionRoutes } from './routes/session-routes.js';
 import { registerSiteRoutes } from './routes/site-routes.js';
+import { registerUserRoutes } from './routes/user-routes.js';
 
 const STATUS_OF: Record<string, number> = { NOT_FOUND: 404, CONFLICT: 409, USAGE: 400, CONFIG_INVALID: 400, AUTH_FAILED: 401 };
 
@@ -21,11 +25,14 @@ export interface HttpServerOptions {
   version: string;
   /** More routes on the same server (the dashboard's static files). */
   extend?: (app: FastifyInstance) => void | Promise<void>;
+  /** PEM certificate and key: serve HTTPS. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 /** The HTTP API (fastify): /api/v1, /api/v1/stream, /api/v1/openapi.json, /metrics, /healthz. */
-export async function createHttpServer({ ctx, log, version, extend }: HttpServerOptions): Promise<FastifyInstance> {
+export async function createHttpServer({ ctx, log, version, extend, tls }: HttpServerOptions): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: log.child({ component: 'http' }) as unknown as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1024 * 1024,
+    trustProxy: ctx.config.http.trustProxy, ...(tls ? { https: tls } : {}),
     // Refusals before routing (a path parameter over maxParamLength: 414, a bad URL) in the API's error shape.
     frameworkErrors: (err, _req, reply) => {
       const status = (err as FastifyError).statusCode ?? 400;
@@ -41,7 +48,7 @@ export async function createHttpServer({ ctx, log, version, extend }: HttpServer
     if (text.trim() === '') return done(null, undefined);
     return jsonParser(req, text, done);
   });
-  const auth = createAuthenticator(ctx.config.tokens);
+  const auth = createAuthenticator(ctx.config.tokens, { users: ctx.repos.users, clock: ctx.clock });
   const routes = createRouteTable(app, auth);
 
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
@@ -70,12 +77,16 @@ export async function createHttpServer({ ctx, log, version, extend }: HttpServer
   registerSiteRoutes(routes, ctx);
   registerEventRoutes(routes, ctx);
   registerReportRoutes(routes, ctx);
+  registerOpenAdrRoute(routes, ctx);
   registerCompanyRoutes(routes, ctx);
+  registerSessionRoutes(routes, ctx);
+  registerUserRoutes(routes, ctx);
+  registerAuditRoutes(routes, ctx);
 
   routes.add(
     {
       method: 'GET', path: '/api/v1/stream', roles: ['viewer', 'operator', 'grid'], query: StreamQuerySchema, allowQueryToken: true, produces: ['text/event-stream'],
-      summary: 'Server-sent events: `site` (a site summary, as in GET /sites, coalesced ≤ 2/s per site), `event` (an event with progress, as GET /events/{id}), `violation` ({change: opened|closed, violation}), `alert` ({change: opened|closed, alert}, as in GET /alerts), `company_violation` ({change: opened|closed, violation}, as in GET /companies/{id})',
+      summary: 'Server-sent events: `site` (a site summary, as in GET /sites, coalesced ≤ 2/s per site), `event` (an event with progress, as GET /events/{id}), `violation` ({change: opened|closed, violation}), `alert` ({change: opened|closed, alert}, as in GET /alerts), `company_violation` ({change: opened|closed, violation}, as in GET /companies/{id}), `audit` (a new audit log entry, as in GET /audit)',
       response: z.string(),
     },
     ({ reply }) => {

@@ -44,7 +44,8 @@ export function buildOpenApi(specs: ReadonlyArray<RouteSpec<z.ZodType, z.ZodType
       operationId: `${spec.method.toLowerCase()}${spec.path.replace(/\/api\/v1/, '').replace(/[{}]/g, '').split('/').map((s) => s.charAt(0).toUpperCase() + s.slice(1)).join('')}`,
       parameters,
       responses,
-      ...(spec.roles.length ? { security: [{ bearer: [] }], 'x-roles': spec.roles } : {}),
+      // admin may call every route (server/http/auth.ts roleAllows)
+      ...(spec.roles.length ? { security: [{ bearer: [] }, { session: [] }], 'x-roles': [...new Set([...spec.roles, 'admin'])] } : {}),
     };
     if (spec.body) op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } } };
     (paths[spec.path] ??= {})[spec.method.toLowerCase()] = op;
@@ -53,9 +54,9 @@ export function buildOpenApi(specs: ReadonlyArray<RouteSpec<z.ZodType, z.ZodType
     openapi: '3.0.3',
     info: {
       title: 'hashwatt collector API', version,
-      description: 'Sites, live power, compliance, curtailment events, energy and fees. Bearer tokens with roles viewer (read), grid and operator (read, sites, events). Live updates: GET /api/v1/stream (server-sent events: site, event, violation, alert).',
+      description: 'Sites, live power, compliance, curtailment events, energy and fees. Bearer tokens (service tokens of the collector YAML, or tokens of named users) or the dashboard session cookie (POST /api/v1/session), with roles viewer (read), grid and operator (read, sites, events) and admin (everything, and users). Every change is in the audit log (GET /api/v1/audit). Live updates: GET /api/v1/stream (server-sent events: site, event, violation, alert).',
     },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'hashwatt_session' } } },
     paths,
   };
 }

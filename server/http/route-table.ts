@@ -22,6 +22,8 @@ export interface RouteSpec<Q extends z.ZodType, B extends z.ZodType, P extends z
   errors?: Record<number, string>;
   produces?: string[];
   allowQueryToken?: boolean;
+  /** With no roles: still identify a caller if there is one (principal may be undefined). */
+  optionalAuth?: boolean;
 }
 
 export interface Parsed<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType> {
@@ -68,7 +70,7 @@ export function createRouteTable(app: FastifyInstance, auth: Authenticator) {
           if (spec.roles.length > 0) {
             principal = auth.check(req, reply, spec.roles, spec.allowQueryToken);
             if (!principal) return reply;
-          }
+          } else if (spec.optionalAuth) principal = auth.identify(req, spec.allowQueryToken);
           const params = parsePart(spec.params, req.params, 'params');
           const query = parsePart(spec.query, req.query, 'query');
           const body = parsePart(spec.body, req.body, 'body');

@@ -12,6 +12,8 @@ export interface LiveGauges {
   fleetKw(): number;
   violationsOpen(): number;
   agentsOnline(): number;
+  /** Each site's current draw and allocation (per-site panels and alerts). */
+  siteDraw(): Array<{ site: string; kw: number; allocationKw: number }>;
 }
 
 export type CollectorMetrics = ReturnType<typeof createCollectorMetrics>;
@@ -50,5 +52,14 @@ export function createCollectorMetrics(live: () => LiveGauges | undefined) {
   gauge('hashwatt_agents_online', 'Agents online', (g) => g.agentsOnline());
   gauge('hashwatt_fleet_power_megawatts', 'Current draw of all sites', (g) => g.fleetKw() / 1000);
   gauge('hashwatt_violations_open', 'Open allocation violations', (g) => g.violationsOpen());
+  gauge('hashwatt_fleet_allocation_megawatts', 'Sum of the allocations of registered sites', (g) => g.siteDraw().reduce((a, s) => a + s.allocationKw, 0) / 1000);
+  // One series per site (10,000 sites is 20,000 series, within one Prometheus' comfort).
+  const perSite = (name: string, help: string, read: (s: { kw: number; allocationKw: number }) => number) =>
+    new Gauge({ name, help, labelNames: ['site'], registers: [registry], collect() {
+      this.reset();
+      for (const s of live()?.siteDraw() ?? []) this.set({ site: s.site }, read(s));
+    } });
+  perSite('hashwatt_site_power_kilowatts', 'Current draw of a site (meter, else miner sum)', (s) => s.kw);
+  perSite('hashwatt_site_allocation_kilowatts', 'Allocation of a site', (s) => s.allocationKw);
   return { registry, messages, samples, minerRows, duplicates, rejects, gaps, commit, batchSize, queueDepth, controls, reports };
 }

@@ -20,6 +20,18 @@ export interface EventRow {
   createdBy: string;
   createdAt: number;
   endedAt: number | null;
+  /** Set when a system, not a person, owns the event (an OpenADR VTN); such events are read-only in the API. */
+  source?: EventSource | null;
+}
+
+/** Where an event came from: an OpenADR VTN's event interval (docs/openadr.md). */
+export interface EventSource {
+  kind: 'openadr';
+  ven: string;
+  programId: string;
+  programName: string;
+  vtnEventId: string;
+  intervalId: number;
 }
 
 export interface TargetRow {
@@ -44,12 +56,13 @@ export interface TargetRow {
   updatedAt: number;
 }
 
-interface RawEvent { id: string; kind: EventRow['kind']; value: number | null; scope: string; start_ts: number; end_ts: number; priority: EventRow['priority']; level: EventRow['level']; reason: string; status: EventStatus; requested_kw: number; created_by: string; created_at: number; ended_at: number | null }
+interface RawEvent { id: string; kind: EventRow['kind']; value: number | null; scope: string; start_ts: number; end_ts: number; priority: EventRow['priority']; level: EventRow['level']; reason: string; status: EventStatus; requested_kw: number; created_by: string; created_at: number; ended_at: number | null; source: string | null }
 interface RawTarget { event_id: string; site_id: number; site: string; state: TargetState; mode: TargetRow['mode']; value: number | null; target_kw: number | null; baseline_kw: number; baseline_hashing: number | null; baseline_ths: number | null; level: TargetRow['level']; shed_kw: number; revision: number | null; achieved_kw: number | null; detail: string | null; updated_at: number }
 
 const toEvent = (r: RawEvent): EventRow => ({
   id: r.id, kind: r.kind, value: r.value, scope: JSON.parse(r.scope) as EventRow['scope'], startTs: r.start_ts, endTs: r.end_ts, priority: r.priority, level: r.level,
   reason: r.reason, status: r.status, requestedKw: r.requested_kw, createdBy: r.created_by, createdAt: r.created_at, endedAt: r.ended_at,
+  source: r.source === null ? null : (JSON.parse(r.source) as EventSource),
 });
 const toTarget = (r: RawTarget): TargetRow => ({
   eventId: r.event_id, siteId: r.site_id, site: r.site, state: r.state, mode: r.mode, value: r.value, targetKw: r.target_kw, baselineKw: r.baseline_kw, baselineHashing: r.baseline_hashing,
@@ -62,8 +75,8 @@ export type EventRepository = ReturnType<typeof createEventRepository>;
 
 /** Curtailment events, their per-site targets, the effective controls and the agents' reports. */
 export function createEventRepository(db: Db) {
-  const insertEvent = db.prepare(`INSERT INTO events (id, kind, value, scope, start_ts, end_ts, priority, level, reason, status, requested_kw, created_by, created_at)
-    VALUES (@id, @kind, @value, @scope, @startTs, @endTs, @priority, @level, @reason, @status, @requestedKw, @createdBy, @createdAt)`);
+  const insertEvent = db.prepare(`INSERT INTO events (id, kind, value, scope, start_ts, end_ts, priority, level, reason, status, requested_kw, created_by, created_at, source)
+    VALUES (@id, @kind, @value, @scope, @startTs, @endTs, @priority, @level, @reason, @status, @requestedKw, @createdBy, @createdAt, @source)`);
   const insertTarget = db.prepare(`INSERT INTO event_targets (event_id, site_id, state, mode, value, target_kw, baseline_kw, baseline_hashing, baseline_ths, shed_kw, updated_at)
     VALUES (@eventId, @siteId, 'pending', @mode, @value, @targetKw, @baselineKw, @baselineHashing, @baselineThs, @shedKw, @now)`);
   const getEvent = db.prepare<[string], RawEvent>('SELECT * FROM events WHERE id = ?');
@@ -95,7 +108,7 @@ export function createEventRepository(db: Db) {
   return {
     insertEvent(e: EventRow, targets: Array<Omit<TargetRow, 'eventId' | 'site' | 'state' | 'revision' | 'achievedKw' | 'detail' | 'updatedAt' | 'baselineHashing' | 'level' | 'baselineThs'> & { baselineHashing?: number | null; baselineThs?: number | null }>, now: number): void {
       db.transaction(() => {
-        insertEvent.run({ ...e, scope: JSON.stringify(e.scope) });
+        insertEvent.run({ ...e, scope: JSON.stringify(e.scope), source: e.source ? JSON.stringify(e.source) : null });
         for (const t of targets) insertTarget.run({ eventId: e.id, siteId: t.siteId, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, baselineHashing: t.baselineHashing ?? null, baselineThs: t.baselineThs ?? null, shedKw: t.shedKw, now });
       })();
     },

@@ -284,6 +284,125 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX company_violations_company ON company_violations (company, opened_at);
   `,
+  /* 7: accountability (issue 15). Named users with roles and hashed tokens, dashboard
+     sessions, the append-only audit log (triggers refuse UPDATE and DELETE), the webhook
+     delivery queue, and alerts that may belong to no site (a failing webhook target):
+     alerts is rebuilt because SQLite cannot drop a NOT NULL. */ `
+  CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    -- scrypt$N$r$p$salt$hash (server/auth/password-hash.ts); NULL: token-only account
+    password_hash TEXT,
+    disabled_at INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE user_tokens (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    label TEXT NOT NULL,
+    -- sha256 of the token: the token itself is shown once and never stored
+    sha256 TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER,
+    revoked_at INTEGER
+  );
+  CREATE INDEX user_tokens_user ON user_tokens (user_id);
+  CREATE TABLE user_sessions (
+    sha256 TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    ip TEXT
+  ) WITHOUT ROWID;
+
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    ts INTEGER NOT NULL,
+    -- user | service | compliance | cli | system
+    actor_kind TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    ip TEXT,
+    action TEXT NOT NULL,
+    site TEXT,
+    target TEXT,
+    before TEXT,
+    after TEXT
+  );
+  CREATE INDEX audit_log_ts ON audit_log (ts);
+  CREATE INDEX audit_log_site ON audit_log (site, ts);
+  CREATE INDEX audit_log_actor ON audit_log (actor, ts);
+  CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+  CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+  CREATE TABLE webhook_queue (
+    id INTEGER PRIMARY KEY,
+    target TEXT NOT NULL,
+    type TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error TEXT
+  );
+  CREATE INDEX webhook_queue_due ON webhook_queue (target, id);
+
+  CREATE TABLE alerts_new (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    site_id INTEGER REFERENCES sites(id),
+    agent_id INTEGER REFERENCES agents(id),
+    -- what the alert is about when it is no site: the webhook target's name
+    subject TEXT,
+    opened_at INTEGER NOT NULL,
+    closed_at INTEGER,
+    details TEXT NOT NULL
+  );
+  INSERT INTO alerts_new (id, kind, site_id, agent_id, opened_at, closed_at, details) SELECT id, kind, site_id, agent_id, opened_at, closed_at, details FROM alerts;
+  DROP TABLE alerts;
+  ALTER TABLE alerts_new RENAME TO alerts;
+  CREATE UNIQUE INDEX alerts_open ON alerts (kind, COALESCE(site_id, 0), COALESCE(agent_id, 0), COALESCE(subject, '')) WHERE closed_at IS NULL;
+  CREATE INDEX alerts_opened ON alerts (opened_at);
+  `,
+  /* 8: OpenADR 3 VEN (issue 19) */ `
+  -- Where an event came from when no person created it: {"kind":"openadr","ven":…,"program":…,"vtnEventId":…,"intervalId":…}.
+  ALTER TABLE events ADD COLUMN source TEXT;
+  -- Each OpenADR event interval and the hashwatt event carrying it out; modification is the VTN's
+  -- modificationDateTime, so a poll that sees the same one changes nothing.
+  CREATE TABLE openadr_links (
+    vtn_event_id TEXT NOT NULL,
+    interval_id INTEGER NOT NULL,
+    event_id TEXT NOT NULL,
+    program_id TEXT NOT NULL,
+    modification TEXT NOT NULL,
+    start_ts INTEGER NOT NULL,
+    end_ts INTEGER NOT NULL,
+    resources TEXT NOT NULL,
+    report_types TEXT NOT NULL,
+    -- the event's reportDescriptors asked for one report over all its resources (AGGREGATED_REPORT)
+    aggregate INTEGER NOT NULL DEFAULT 0,
+    -- set once a target of the event was seen holding or confirmed: OPERATING_STATE of its report
+    curtailed INTEGER NOT NULL DEFAULT 0,
+    reported INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (vtn_event_id, interval_id, event_id)
+  ) WITHOUT ROWID;
+  -- Reports waiting for the VTN: kept until it answers 2xx, so a VTN that is down loses none.
+  CREATE TABLE openadr_outbox (
+    id INTEGER PRIMARY KEY,
+    vtn_event_id TEXT NOT NULL,
+    interval_id INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    last_error TEXT,
+    sent_at INTEGER,
+    -- the VTN refused it for good (a 4xx other than 401/408/429): kept for the record, not retried
+    refused_at INTEGER
+  );
+  CREATE INDEX openadr_outbox_due ON openadr_outbox (next_at) WHERE sent_at IS NULL AND refused_at IS NULL;
+  `,
   /* curtailment level per event, and what each site was asked and kept (issue 17) */ `
   -- sleep, power_target or auto (power target where the site's agents announce it, sleep on emergency)
   ALTER TABLE events ADD COLUMN level TEXT NOT NULL DEFAULT 'sleep';

@@ -1,11 +1,15 @@
 import type { Db } from './database.js';
 import { createAgentRepository } from './agent-repository.js';
 import { createCompanyRepository } from './company-repository.js';
+import { createAuditRepository } from './audit-repository.js';
 import { createEventRepository } from './event-repository.js';
+import { createOpenAdrRepository } from './openadr-repository.js';
 import { createRollupRepository } from './rollup-repository.js';
 import { createSiteRepository, type SiteDefaults } from './site-repository.js';
 import { createTelemetryRepository } from './telemetry-repository.js';
+import { createUserRepository } from './user-repository.js';
 import { createViolationRepository } from './violation-repository.js';
+import { createWebhookQueueRepository } from './webhook-queue-repository.js';
 
 export function createRepositories(db: Db, siteDefaults?: SiteDefaults) {
   return {
@@ -15,7 +19,11 @@ export function createRepositories(db: Db, siteDefaults?: SiteDefaults) {
     rollups: createRollupRepository(db),
     events: createEventRepository(db),
     violations: createViolationRepository(db),
+    openadr: createOpenAdrRepository(db),
     companies: createCompanyRepository(db),
+    users: createUserRepository(db),
+    audit: createAuditRepository(db),
+    webhooks: createWebhookQueueRepository(db),
     /** Runs fn in one transaction (no await inside): many small writes become one commit. */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();

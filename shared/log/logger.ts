@@ -7,7 +7,7 @@ export type { Logger } from 'pino';
  * the common nestings (config objects, request headers, broker options) are
  * listed one by one.
  */
-const SECRET_KEYS = ['password', 'token', 'privateKey', 'privateKeyPem', 'secret', 'apiToken', 'authorization', 'key', 'passphrase'];
+const SECRET_KEYS = ['password', 'token', 'privateKey', 'privateKeyPem', 'secret', 'clientSecret', 'apiToken', 'authorization', 'key', 'passphrase'];
 const REDACT_PATHS = [
   ...SECRET_KEYS,
   ...SECRET_KEYS.map((k) => `*.${k}`),

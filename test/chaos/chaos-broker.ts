@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { isRunning, signalAndWait } from '../helpers/child-exit.js';
-import { findMosquitto, freePort } from '../helpers/mosquitto.js';
+import { findMosquitto, restartablePort } from '../helpers/mosquitto.js';
 
 /**
  * A private Mosquitto the chaos run owns, so it can kill -9 it and bring it
@@ -30,7 +30,7 @@ function listening(port: number): Promise<boolean> {
 export async function chaosBroker(dir: string): Promise<ChaosBroker> {
   const binary = findMosquitto();
   if (!binary) throw new Error('mosquitto is not installed (apt-get install mosquitto); the chaos run needs a broker it can kill');
-  const port = await freePort();
+  const port = await restartablePort();
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(conf, [
     `listener ${port} 127.0.0.1`,
@@ -57,6 +57,9 @@ export async function chaosBroker(dir: string): Promise<ChaosBroker> {
         if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port}`);
         await new Promise((r) => setTimeout(r, 50));
       }
+      // Something listening is not enough: it must be ours (another process may have taken the port).
+      await new Promise((r) => setTimeout(r, 200));
+      if (!alive()) throw new Error(`mosquitto exited with ${c.exitCode} (port ${port} taken?)`);
     },
     kill: () => signalAndWait(child, 'SIGKILL'),
     stop: () => signalAndWait(child, 'SIGTERM'),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeKeyPair } from '../../shared/signing/key-files.js';
 import { hashToken } from '../../server/http/auth.js';
 import { isRunning, signalAndWait } from './child-exit.js';
-import { freePort } from './mosquitto.js';
+import { restartablePort } from './mosquitto.js';
 import { waitFor } from './wait-for.js';
 
 export const HASHWATT_BIN = new URL('../../bin/hashwatt.js', import.meta.url).pathname;
@@ -28,7 +28,7 @@ export interface CollectorProcess {
 
 export async function collectorProcess(dir: string, options: { brokerUrl: string; prefix: string; sites: string[]; config?: Record<string, unknown> }): Promise<CollectorProcess> {
   const keys = await writeKeyPair(join(dir, 'keys'));
-  const port = await freePort();
+  const port = await restartablePort();
   const configFile = join(dir, 'collector.yaml');
   const { prefix, sites } = options;
   await writeFile(configFile, JSON.stringify({

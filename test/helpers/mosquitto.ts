@@ -25,6 +25,24 @@ export function findMosquitto(): string | undefined {
   return undefined;
 }
 
+/**
+ * A port below Linux's ephemeral range (32768–60999) that is free now, for a
+ * server a test restarts on the same port: while it is down, a port from the
+ * ephemeral range can be handed to any other process binding port 0.
+ */
+export async function restartablePort(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, host, () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  return freePort(host);
+}
+
 /** A TCP port that was free on `host` a moment ago. */
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../../../shared/errors.js';
+import { actorOf, type Actor } from '../../audit/audit-log.js';
 import type { CompanyRow } from '../../store/company-repository.js';
 import { CompanyCreateSchema, CompanyDetailSchema, CompanyParamsSchema, CompanySchema, CompanyUpdateSchema } from '../api-schemas.js';
 import { round, type ApiContext } from '../api-context.js';
@@ -25,9 +26,9 @@ export function registerCompanyRoutes(routes: RouteTable, ctx: ApiContext): void
     if (!c) throw new AppError('NOT_FOUND', `no company ${id}`);
     return c;
   };
-  const changed = (row: CompanyRow, before: CompanyRow | undefined, by: string) => {
+  const changed = (row: CompanyRow, before: CompanyRow | undefined, by: string, actor?: Actor) => {
     ctx.companyCaps.forget();
-    ctx.recordChange({ entity: 'company', id: row.id, before: before ? { ...before } : null, after: { ...row }, by, at: ctx.clock() });
+    ctx.recordChange({ entity: 'company', id: row.id, before: before ? { ...before } : null, after: { ...row }, by, ...(actor ? { actor } : {}), at: ctx.clock() });
   };
 
   routes.add({ method: 'GET', path: '/api/v1/companies', summary: 'Companies (farm owners) with their sites, combined draw, cap and status', roles: READ, response: z.object({ companies: z.array(CompanySchema) }) }, () => {
@@ -35,10 +36,10 @@ export function registerCompanyRoutes(routes: RouteTable, ctx: ApiContext): void
     return { companies: ctx.repos.companies.list().map((c) => companyView(ctx, c, now)) };
   });
 
-  routes.add({ method: 'POST', path: '/api/v1/companies', summary: 'Create a company; sites join it through their `company` field', roles: WRITE, body: CompanyCreateSchema, response: CompanySchema, status: 201, errors: { 409: 'a company with this id exists (use PUT)' } }, ({ body, principal }) => {
+  routes.add({ method: 'POST', path: '/api/v1/companies', summary: 'Create a company; sites join it through their `company` field', roles: WRITE, body: CompanyCreateSchema, response: CompanySchema, status: 201, errors: { 409: 'a company with this id exists (use PUT)' } }, ({ body, principal, req }) => {
     if (ctx.repos.companies.get(body.id)) throw new AppError('CONFLICT', `company ${body.id} exists; use PUT /api/v1/companies/${encodeURIComponent(body.id)}`);
     const { row } = ctx.repos.companies.upsert(body, ctx.clock());
-    changed(row, undefined, principal?.name ?? 'unknown');
+    changed(row, undefined, principal?.name ?? 'unknown', actorOf(principal, req));
     return companyView(ctx, row, ctx.clock());
   });
 
@@ -48,13 +49,13 @@ export function registerCompanyRoutes(routes: RouteTable, ctx: ApiContext): void
     return { ...companyView(ctx, c, now), violations: ctx.repos.companies.violations({ company: c.id, limit: 50 }, now) };
   });
 
-  routes.add({ method: 'PUT', path: '/api/v1/companies/{id}', summary: 'Update a company (fields left out keep their values)', roles: WRITE, params: CompanyParamsSchema, body: CompanyUpdateSchema, response: CompanySchema }, ({ params, body, principal }) => {
+  routes.add({ method: 'PUT', path: '/api/v1/companies/{id}', summary: 'Update a company (fields left out keep their values)', roles: WRITE, params: CompanyParamsSchema, body: CompanyUpdateSchema, response: CompanySchema }, ({ params, body, principal, req }) => {
     const c = companyOr404(params.id);
     const { row } = ctx.repos.companies.upsert({
       id: c.id, name: body.name ?? c.name, allocationKw: body.allocationKw ?? c.allocationKw,
       hardCapKw: body.hardCapKw === undefined ? c.hardCapKw : body.hardCapKw, autoLimit: body.autoLimit ?? c.autoLimit,
     }, ctx.clock());
-    changed(row, c, principal?.name ?? 'unknown');
+    changed(row, c, principal?.name ?? 'unknown', actorOf(principal, req));
     return companyView(ctx, row, ctx.clock());
   });
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { AppError } from '../../../shared/errors.js';
 import { EventCreateQuerySchema, EventListQuerySchema, EventParamsSchema, EventRequestSchema, EventSchema, PlanSchema } from '../api-schemas.js';
+import { actorOf } from '../../audit/audit-log.js';
+import { auditedEvent } from '../../audit/audited-views.js';
 import { eventView, type ApiContext } from '../api-context.js';
 import { BadRequest, type RouteTable } from '../route-table.js';
 
@@ -24,7 +26,7 @@ export function registerEventRoutes(routes: RouteTable, ctx: ApiContext): void {
       alternatives: [{ status: 200, description: 'with ?dryRun=true: the plan only, nothing created', response: PlanSchema }],
       summary: 'Create a curtailment event (grid or operator). With ?dryRun=true only the plan is returned (200): unregistered sites first, then registered by tier, pro rata to draw',
     },
-    ({ query, body, principal, reply }) => {
+    ({ query, body, principal, req, reply }) => {
       if (body.start !== undefined && typeof body.start === 'string' && !Number.isFinite(Date.parse(body.start))) throw new BadRequest([{ path: 'body.start', message: 'not a valid time' }]);
       if (query.dryRun === 'true') {
         const plan = ctx.events.preview(body);
@@ -32,10 +34,22 @@ export function registerEventRoutes(routes: RouteTable, ctx: ApiContext): void {
         return { dryRun: true as const, requestedKw: plan.requestedKw, plannedShedKw: plan.plannedShedKw, shortfallKw: plan.shortfallKw, scopeKw: plan.scopeKw, machines: plan.machines ?? null, targets: plan.targets.map(({ siteId: _id, baselineHashing, ...t }) => ({ ...t, baselineMachines: baselineHashing ?? null })) };
       }
       const { event } = ctx.events.create(body, principal?.name ?? 'unknown');
+      const view = eventView(event);
+      const after = auditedEvent(view);
+      ctx.audit.record(actorOf(principal, req), 'event.create', { site: after.sites.length === 1 ? after.sites[0] : null, target: event.id, after });
       void reply.code(201);
-      return eventView(event);
+      return view;
     },
   );
 
-  routes.add({ method: 'DELETE', path: '/api/v1/events/{id}', summary: 'Cancel an event; every affected site gets its new effective control (none when nothing remains)', roles: WRITE, params: EventParamsSchema, response: EventSchema, errors: { 409: 'the event already ended (completed or cancelled)' } }, ({ params }) => eventView(ctx.events.cancel(params.id)));
+  routes.add({ method: 'DELETE', path: '/api/v1/events/{id}', summary: 'Cancel an event; every affected site gets its new effective control (none when nothing remains). Events from an OpenADR VTN are read-only (409)', roles: WRITE, params: EventParamsSchema, response: EventSchema, errors: { 409: 'the event already ended (completed or cancelled), or an OpenADR VTN owns it' } }, ({ params, principal, req }) => {
+    const before = ctx.events.get(params.id);
+    // The VTN owns its events: it modifies or deletes them, and the VEN follows (docs/openadr.md).
+    if (before?.source) throw new AppError('CONFLICT', `event ${params.id} comes from OpenADR program ${before.source.programName} (VTN event ${before.source.vtnEventId}) and is read-only here; the VTN changes or cancels it`);
+    const view = eventView(ctx.events.cancel(params.id));
+    const after = auditedEvent(view);
+    ctx.audit.record(actorOf(principal, req), 'event.cancel', { site: after.sites.length === 1 ? after.sites[0] : null, target: params.id, before: before && auditedEvent(eventView(before)), after });
+    return view;
+  });
 }
+

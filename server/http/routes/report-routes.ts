@@ -2,14 +2,11 @@ import { z } from 'zod';
 import { AgentSchema, AlertQuerySchema, AlertSchema, EnergyQuerySchema, EnergySchema, ViolationQuerySchema, ViolationSchema } from '../api-schemas.js';
 import { alertView, violationView, type ApiContext } from '../api-context.js';
 import { BadRequest, type RouteTable } from '../route-table.js';
+import { csvCell } from './csv.js';
 import { toMs } from './site-routes.js';
 
 const READ = ['viewer', 'operator', 'grid'] as const;
 
-function csvCell(v: unknown): string {
-  const s = String(v ?? '');
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export function registerReportRoutes(routes: RouteTable, ctx: ApiContext): void {
   routes.add({ method: 'GET', path: '/api/v1/violations', summary: 'Allocation violations: peak, duration, energy over allocation', roles: READ, query: ViolationQuerySchema, response: z.object({ violations: z.array(ViolationSchema) }) }, ({ query }) => ({

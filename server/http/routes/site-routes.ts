@@ -1,5 +1,6 @@
 import { AppError } from '../../../shared/errors.js';
 import { MinerTableSchema, MinersQuerySchema, SeriesQuerySchema, SeriesSchema, SiteCreateSchema, SiteDetailSchema, SiteParamsSchema, SiteSummarySchema, SiteTermsSchema, SiteUpdateSchema } from '../api-schemas.js';
+import { actorOf } from '../../audit/audit-log.js';
 import { siteSummary, violationView, type ApiContext } from '../api-context.js';
 import { BadRequest, type RouteTable } from '../route-table.js';
 import { z } from 'zod';
@@ -24,16 +25,16 @@ export function registerSiteRoutes(routes: RouteTable, ctx: ApiContext): void {
     return { sites: ctx.repos.sites.list().map((s) => siteSummary(ctx, s, now)) };
   });
 
-  routes.add({ method: 'POST', path: '/api/v1/sites', summary: 'Register a site (or replace an unknown one that reported)', roles: WRITE, body: SiteCreateSchema, response: SiteSummarySchema, status: 201, errors: { 409: 'a registered site with this id exists (use PUT)' } }, ({ body, reply, principal }) => {
+  routes.add({ method: 'POST', path: '/api/v1/sites', summary: 'Register a site (or replace an unknown one that reported)', roles: WRITE, body: SiteCreateSchema, response: SiteSummarySchema, status: 201, errors: { 409: 'a registered site with this id exists (use PUT)' } }, ({ body, reply, principal, req }) => {
     const existing = ctx.repos.sites.get(body.id);
     if (existing && !existing.flagged) throw new AppError('CONFLICT', `site ${body.id} exists; use PUT /api/v1/sites/${body.id}`);
     const { row } = ctx.repos.sites.upsert(body, ctx.clock());
-    ctx.siteChanged(row, existing, principal?.name ?? 'unknown');
+    ctx.siteChanged(row, existing, principal?.name ?? 'unknown', actorOf(principal, req));
     void reply.code(201);
     return siteSummary(ctx, row, ctx.clock());
   });
 
-  routes.add({ method: 'PUT', path: '/api/v1/sites/{id}', summary: 'Update a site (fields left out keep their values); registers an unknown site', roles: WRITE, params: SiteParamsSchema, body: SiteUpdateSchema, response: SiteSummarySchema }, ({ params, body, principal }) => {
+  routes.add({ method: 'PUT', path: '/api/v1/sites/{id}', summary: 'Update a site (fields left out keep their values); registers an unknown site', roles: WRITE, params: SiteParamsSchema, body: SiteUpdateSchema, response: SiteSummarySchema }, ({ params, body, principal, req }) => {
     const s = siteOr404(params.id);
     const merged = {
       id: s.site, name: body.name ?? s.name, region: body.region ?? s.region, company: body.company ?? s.company,
@@ -45,7 +46,7 @@ export function registerSiteRoutes(routes: RouteTable, ctx: ApiContext): void {
     const effectiveFrom = toMs(body.effectiveFrom, now);
     if (!Number.isFinite(effectiveFrom)) throw new BadRequest([{ path: 'body.effectiveFrom', message: 'not a valid time' }]);
     const { row } = ctx.repos.sites.upsert(merged, now, effectiveFrom);
-    ctx.siteChanged(row, s, principal?.name ?? 'unknown');
+    ctx.siteChanged(row, s, principal?.name ?? 'unknown', actorOf(principal, req));
     return siteSummary(ctx, row, now);
   });
 
@@ -86,3 +87,4 @@ export function registerSiteRoutes(routes: RouteTable, ctx: ApiContext): void {
     return { site: s.site, ...ctx.repos.telemetry.miners(s.id, query.limit, query.offset) };
   });
 }
+

@@ -1,5 +1,6 @@
-// The dashboard's only way to the collector: the public /api/v1 with the
-// operator's bearer token. The token lives in sessionStorage, so it is gone
+// The dashboard's only way to the collector: the public /api/v1, with the
+// session cookie of a username/password sign-in (HttpOnly: this code never
+// sees it) or an API token. A token lives in sessionStorage, so it is gone
 // when the tab closes and is never sent anywhere but this origin.
 
 const TOKEN_KEY = 'hashwatt.token';
@@ -70,7 +71,7 @@ export async function request(method, path, { query, body, raw = false, signal }
 
 export const get = (path, query, opts = {}) => request('GET', path, { ...opts, query });
 export const post = (path, body, query) => request('POST', path, { body, query });
-export const put = (path, body) => request('PUT', path, { body });
+export const put = (path, body, query) => request('PUT', path, { body, query });
 export const del = (path, query) => request('DELETE', path, { query });
 
 /** Lists come back either bare or wrapped ({sites:[…]}, {items:[…]}); take either. */

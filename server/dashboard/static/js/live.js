@@ -1,6 +1,6 @@
 // The live stream: server-sent events from /api/v1/stream, read with fetch()
 // rather than EventSource because EventSource cannot send the Authorization
-// header. Reconnects with jittered backoff and tells subscribers by event name.
+// header (a session cookie would go along with either). Reconnects with jittered backoff and tells subscribers by event name.
 
 import { apiUrl, session } from './api.js';
 
@@ -85,7 +85,8 @@ async function run(signal) {
     setStatus(attempt === 0 ? 'connecting' : 'reconnecting');
     try {
       const res = await fetch(apiUrl('/stream'), {
-        headers: { accept: 'text/event-stream', authorization: `Bearer ${session.token() ?? ''}` },
+        // Without a token the session cookie goes along (same origin).
+        headers: { accept: 'text/event-stream', ...(session.token() ? { authorization: `Bearer ${session.token()}` } : {}) },
         signal,
         cache: 'no-store',
       });

@@ -120,6 +120,8 @@ export function eventOf(e) {
     achievedKw: num(e.achievedKw, sum(targets, 'achievedKw')),
     createdBy: e.createdBy ?? '',
     createdAt: e.createdAt ?? null,
+    // Set for events an OpenADR VTN owns: shown with their program and VTN event id, never cancellable here.
+    source: e.source ?? null,
     targets,
     warnings: e.warnings ?? [],
     shortfallKw: num(e.shortfallKw),

@@ -7,7 +7,8 @@ import { get } from './api.js';
 export async function whoAmI() {
   const body = await get('/me');
   const role = body.role ?? body.token?.role ?? 'viewer';
-  return { role, name: body.name ?? body.token?.name ?? '' };
+  return { role, name: body.name ?? body.token?.name ?? '', via: body.via ?? 'token' };
 }
 
-export const canCurtail = (role) => role === 'operator' || role === 'grid';
+export const canCurtail = (role) => role === 'operator' || role === 'grid' || role === 'admin';
+export const canManageUsers = (role) => role === 'admin';

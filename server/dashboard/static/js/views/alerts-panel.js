@@ -11,6 +11,7 @@ const ALERT_LABEL = {
   telemetry_gap: 'Telemetry gap',
   meter_divergence: 'Meter vs miners',
   hard_cap_exceeded: 'Hard cap exceeded',
+  webhook_failing: 'Webhook failing',
 };
 
 /** One line of what the rule saw, per kind (details as the API documents them). */
@@ -29,6 +30,8 @@ function whatOf(a) {
       return `meter ${f.power(d.meterKw)}, miners ${f.power(d.minerKw)}`;
     case 'hard_cap_exceeded':
       return `${f.power(d.averageKw)} over the ${f.power(d.hardCapKw)} cap`;
+    case 'webhook_failing':
+      return `${a.subject}: ${f.int(d.attempts)} attempt(s) failed, last: ${d.lastError ?? 'unknown'}`;
     default:
       return '';
   }
@@ -40,9 +43,10 @@ export function renderAlerts(el, alerts, sites) {
   setChildren(el, h('table', { class: 'data' },
     h('thead', {}, h('tr', {}, ['Alert', 'Site', 'Agent', 'Since', 'What'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, alerts.map((a) =>
-      h('tr', { 'data-testid': 'alert-row', 'data-kind': a.kind, 'data-site': a.site },
+      h('tr', { 'data-testid': 'alert-row', 'data-kind': a.kind, 'data-site': a.site ?? '' },
         h('td', {}, h('span', { class: 'chip' }, ALERT_LABEL[a.kind] ?? a.kind)),
-        h('td', {}, h('a', { href: `#/site/${encodeURIComponent(a.site)}` }, names.get(a.site) ?? a.site)),
+        // A site-less alert (a failing webhook target) names its subject instead.
+        h('td', {}, a.site ? h('a', { href: `#/site/${encodeURIComponent(a.site)}` }, names.get(a.site) ?? a.site) : (a.subject ?? '—')),
         h('td', {}, a.agent ?? '—'),
         h('td', {}, f.ago(a.openedAt)),
         h('td', {}, whatOf(a)))))));

@@ -280,9 +280,11 @@ function renderEvents(el, events, ctx, refresh, names) {
         h('span', { class: `chip l-${e.level}`, 'data-testid': 'event-level' }, e.level === 'power_target' ? 'power target' : e.level),
         h('span', { class: `chip e-${e.status}`, 'data-testid': 'event-status' }, e.status),
         h('span', { class: 'muted', 'data-testid': 'event-when' }, `${f.dateTime(e.start)} → ${f.dateTime(e.endedAt ?? e.end)}`),
-        active && ctx.canCurtail ? h('button', { type: 'button', class: 'danger', 'data-testid': 'cancel-event', onclick: askCancel }, 'Cancel event…') : null),
+        e.source ? h('span', { class: 'chip source', 'data-testid': 'event-source', title: `VTN event ${e.source.vtnEventId}, interval ${e.source.intervalId}; changed or cancelled only by the VTN` }, `OpenADR · ${e.source.programName}`) : null,
+        active && ctx.canCurtail && !e.source ? h('button', { type: 'button', class: 'danger', 'data-testid': 'cancel-event', onclick: askCancel }, 'Cancel event…') : null),
       confirmBox,
       e.reason ? h('p', { class: 'muted' }, e.reason) : null,
+      e.source ? h('p', { class: 'muted small', 'data-testid': 'event-source-detail' }, `From ${e.createdBy}: program ${e.source.programName}, VTN event ${e.source.vtnEventId}, interval ${e.source.intervalId} (read-only)`) : null,
       h('div', { class: 'progress-line' },
         m ? [
           h('span', {}, 'Requested ', h('strong', { class: 'num', 'data-testid': 'event-requested' }, `${f.int(m.requested)} machines`)),

@@ -1,7 +1,8 @@
-// Sign in with an API token. The collector checks it; we only keep it in
-// sessionStorage for this tab.
+// Sign in with a username and password (the collector sets an HttpOnly
+// session cookie; no secret is kept in the page) or with an API token
+// (kept in sessionStorage for this tab only).
 
-import { session } from '../api.js';
+import { post, session } from '../api.js';
 import { h, setText } from '../dom.js';
 
 let messageEl = null;
@@ -12,28 +13,49 @@ export function showMessage(text) {
 
 export function mount(container) {
   messageEl = h('p', { class: 'form-error', role: 'alert', 'data-testid': 'login-error' });
-  const input = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'current-password', required: true, spellcheck: 'false', 'aria-describedby': 'token-help' });
+  const username = h('input', { id: 'username', name: 'username', autocomplete: 'username', spellcheck: 'false', autocapitalize: 'none' });
+  const password = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password' });
+  const token = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'token-help' });
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
   const form = h(
     'form',
     {
       class: 'login panel',
-      onsubmit: (e) => {
+      onsubmit: async (e) => {
         e.preventDefault();
-        const token = input.value.trim();
-        if (!token) return showMessage('Enter an API token.');
-        session.set(token);
-        window.dispatchEvent(new Event('hashwatt:signed-in'));
+        const t = token.value.trim();
+        if (t) {
+          session.set(t);
+          window.dispatchEvent(new Event('hashwatt:signed-in'));
+          return;
+        }
+        if (!username.value.trim() || !password.value) return showMessage('Enter your username and password, or an API token.');
+        submit.disabled = true;
+        try {
+          session.clear();
+          await post('/session', { username: username.value.trim(), password: password.value });
+          window.dispatchEvent(new Event('hashwatt:signed-in'));
+        } catch (err) {
+          showMessage(err.status === 429 ? err.message : err.status === 401 ? 'Wrong username or password.' : `Cannot sign in: ${err.message}`);
+          password.value = '';
+        } finally {
+          submit.disabled = false;
+        }
       },
     },
     h('h1', {}, h('span', { class: 'brand' }, 'hashwatt'), ' operator dashboard'),
-    h('label', { for: 'token' }, 'API token'),
-    input,
-    h('p', { id: 'token-help', class: 'muted' }, 'A bearer token from the collector configuration (viewer, operator or grid). The demo prints one for each role.'),
+    h('label', { for: 'username' }, 'Username'),
+    username,
+    h('label', { for: 'password' }, 'Password'),
+    password,
+    h('label', { for: 'token' }, 'or an API token'),
+    token,
+    h('p', { id: 'token-help', class: 'muted' }, 'A user\'s token or a service token from the collector configuration. The demo prints one for each role.'),
     messageEl,
-    h('button', { type: 'submit', class: 'primary' }, 'Sign in'),
+    submit,
   );
   container.append(form);
-  input.focus();
+  username.focus();
   return () => {
     messageEl = null;
   };
