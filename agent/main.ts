@@ -121,6 +121,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
     repo: curtailRepo,
     keys,
     config: config.curtailment,
+    concurrency: config.poll.concurrency,
     miners: () => inventory?.list() ?? [],
     measurement: () => measurement,
     report,
@@ -179,7 +180,8 @@ export function createAgent(options: CreateAgentOptions): Agent {
     const started = now();
     const miners = inventory.list();
     const [result, meterReading] = await Promise.all([
-      pollCycle(miners, { concurrency: config.poll.concurrency, timeoutMs: config.poll.timeoutMs, now, log: log.child({ component: 'poll' }) }),
+      // A missed read shows the last reading for two poll intervals before the miner counts offline.
+      pollCycle(miners, { concurrency: config.poll.concurrency, timeoutMs: config.poll.timeoutMs, keepLastMs: 2 * (pollIntervalS ?? 10) * 1000, now, log: log.child({ component: 'poll' }) }),
       meter ? meter.read() : Promise.resolve(undefined as MeterReading | undefined),
     ]);
     const curtailed = reconciler.curtailedIds();

@@ -200,6 +200,31 @@ test('events: dry-run plan, signed retained controls, target states from reports
   );
 });
 
+test('a sleep_count plan counts what sleeping the chosen miners takes off the meter: their draw minus their sleep draw, overhead left on', async () => {
+  await withCollector(async (tc, pubs) => {
+    const id = `${tc.prefix}-a`;
+    const p = await startTestPublisher(tc.broker.url, id);
+    pubs.push(p);
+    await p.online();
+    // 20 kW at the meter: three hashing miners (10.2 kW with the sleeping one), the rest overhead.
+    const miner = (mid: string, model: string, state: 'hashing' | 'sleeping', w: number, jth: number | null) =>
+      ({ id: mid, model, firmware: 'braiins', state, w, powerSource: 'reported' as const, ths: jth ? w / jth : 0, jth, tempC: 60 });
+    await p.telemetry(1, [sample(Date.now(), 20, { counts: counts(3, 1) })]);
+    await p.telemetry(2, [], { miners: [miner('m1', 'M30S+', 'hashing', 3400, 34), miner('m2', 'S19 Pro', 'hashing', 3000, 27), miner('m3', 'S21', 'hashing', 3500, 17.5), miner('m4', 'S19 Pro', 'sleeping', 50, null)] });
+    await waitFor('miner detail stored', async () => (await tc.api(`/api/v1/sites/${id}/miners`)).body.total === 4);
+    const body = { scope: { sites: [id] }, kind: 'sleep_count', value: 2, durationS: 600, priority: 'emergency', reason: 'test' };
+    const plan = await tc.api('/api/v1/events?dryRun=true', { method: 'POST', token: 'grid', body });
+    assert.equal(plan.status, 200);
+    // The two least efficient (M30S+ 34 J/TH, S19 Pro 27 J/TH), each less the 50 W a sleeping S19 Pro was measured at;
+    // the site's draw shared per hashing miner would have said 13.33 kW.
+    assert.equal(plan.body.plannedShedKw, 6.3);
+    assert.equal(plan.body.requestedKw, 6.3);
+    assert.equal(plan.body.targets[0].targetKw, 13.7);
+    const full = await tc.api('/api/v1/events?dryRun=true', { method: 'POST', token: 'grid', body: { ...body, kind: 'full', value: undefined } });
+    assert.equal(full.body.plannedShedKw, 9.75, 'full: every hashing miner, not the whole 20 kW');
+  });
+});
+
 test('energy per day as JSON and CSV, and the SSE stream carries site updates', async () => {
   await withCollector(
     async (tc, pubs) => {

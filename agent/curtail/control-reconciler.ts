@@ -1,12 +1,12 @@
 import type { Logger } from '../../shared/log/logger.js';
 import { ControlSchema, type Control, type ControlReport, type DecodeResult } from '../../shared/protocol/index.js';
 import type { CurtailmentConfig } from '../config/agent-config.js';
-import type { ActionResult } from '../drivers/miners/miner-driver.js';
 import type { ManagedMiner } from '../poll/managed-miner.js';
 import type { CurtailRepository } from '../store/curtail-repository.js';
 import { evaluateControl, type TrustedKey } from './control-intake.js';
 import { planStep, type Candidate, type Plan, type Target } from './curtail-plan.js';
 import { edgesOf, inForce, stepAt } from './control-steps.js';
+import { createMinerActions } from './miner-actions.js';
 import { controlEnd } from '../../shared/protocol/index.js';
 import type { PowerTargetActions } from './power-target-actions.js';
 import type { PtPlan } from './power-target-plan.js';
@@ -25,6 +25,8 @@ export interface ReconcilerOptions {
   keys: readonly TrustedKey[];
   config: CurtailmentConfig;
   miners: () => readonly ManagedMiner[];
+  /** Miner commands in flight at once (the agent's poll.concurrency). */
+  concurrency?: number;
   measurement: () => Measurement | undefined;
   report: (body: ReportBody) => void;
   log: Logger;
@@ -46,8 +48,9 @@ export interface ReconcilerStatus {
 /**
  * Carries out the retained `control` (a desired state, not a command queue):
  * takes or refuses each received revision, then on every poll steps towards
- * the target in batches, confirming each miner by read-back and replacing one
- * that ignores the command. State that must survive a restart lives in the
+ * the target, replacing a miner that ignores the command. Normal priority
+ * ramps in confirmed batches; emergency sleeps go out in one wave
+ * (miner-actions.ts). State that must survive a restart lives in the
  * repository; the decisions themselves are in curtail-plan.ts.
  */
 export function createControlReconciler(options: ReconcilerOptions) {
@@ -63,6 +66,14 @@ export function createControlReconciler(options: ReconcilerOptions) {
   let refused = new Set<string>();
   const timers = new Set<NodeJS.Timeout>();
   const never = new Set(config.neverCurtail);
+  const actions = createMinerActions({
+    repo,
+    concurrency: options.concurrency ?? 64,
+    confirmTimeoutMs: config.confirmTimeoutMs,
+    onRefused: (id) => refused.add(id),
+    log,
+    now,
+  });
 
   function load(): void {
     const stored = repo.control();
@@ -161,7 +172,8 @@ export function createControlReconciler(options: ReconcilerOptions) {
       const caps = m.driver?.capabilities();
       return {
         id: m.id,
-        state: m.reading?.state ?? 'offline',
+        // A miner whose last read got no answer shows its last state in the counts, but is not commanded now.
+        state: m.missed ? 'offline' : (m.reading?.state ?? 'offline'),
         expectedKw: mine ? mine.expectedKw : (m.lastHashing?.w ?? m.reading?.powerW ?? 0) / 1000,
         jth: m.lastHashing?.jth ?? m.reading?.efficiencyJth ?? null,
         group: m.group,
@@ -174,50 +186,6 @@ export function createControlReconciler(options: ReconcilerOptions) {
     });
   }
 
-  async function act(plan: Plan, miners: readonly ManagedMiner[], revision: number): Promise<void> {
-    const byId = new Map(miners.map((m) => [m.id, m]));
-    const opts = { confirmTimeoutMs: config.confirmTimeoutMs };
-    await Promise.all([
-      ...plan.sleep.map(async (id) => {
-        const m = byId.get(id);
-        if (!m?.driver) return;
-        const before = m.reading;
-        const result: ActionResult = await m.driver.sleep(opts).catch((err: Error) => ({ ok: false as const, reason: 'unreachable' as const, message: err.message, elapsedMs: 0 }));
-        // A timeout means it started pausing but had not finished by the deadline (a loaded
-        // gateway): it will sleep, so it is recorded and woken on release like the others.
-        if (result.ok || result.observedState === 'sleeping' || result.reason === 'timeout') {
-          repo.addCurtailed({
-            minerId: id,
-            previousState: before?.state ?? 'hashing',
-            previousPowerTargetW: before?.powerTargetW ?? null,
-            expectedKw: (m.lastHashing?.w ?? before?.powerW ?? 0) / 1000,
-            sleptAt: now(),
-            revision,
-          });
-          if (m.reading) m.reading = { ...m.reading, state: 'sleeping', powerW: result.observedPowerW ?? m.reading.powerW, hashrateThs: 0 };
-        } else {
-          refused.add(id);
-          log.warn({ minerId: id, reason: result.reason, message: result.message }, 'miner did not sleep; picking another');
-        }
-      }),
-      ...plan.wake.map(async (id) => {
-        const m = byId.get(id);
-        if (!m?.driver) {
-          log.warn({ minerId: id }, 'miner to wake is no longer configured; forgetting it');
-          repo.removeCurtailed(id);
-          return;
-        }
-        const result: ActionResult = await m.driver.wake(opts).catch((err: Error) => ({ ok: false as const, reason: 'unreachable' as const, message: err.message, elapsedMs: 0 }));
-        if (result.ok) {
-          repo.removeCurtailed(id);
-          if (m.reading) m.reading = { ...m.reading, state: result.observedState };
-        } else {
-          log.warn({ minerId: id, reason: result.reason, message: result.message }, 'miner did not wake; will retry');
-        }
-      }),
-    ]);
-  }
-
   async function step(): Promise<void> {
     const t = now();
     const { target, why, priority } = targetOf(control, t);
@@ -227,7 +195,10 @@ export function createControlReconciler(options: ReconcilerOptions) {
     if (lastActionEndAt > 0 && (!m || m.ts < lastActionEndAt)) return;
     if (t < nextActionAt) return;
     const miners = options.miners();
-    const measured = measuredKw(m);
+    if (actions.unconfirmed() > 0) await actions.settle(miners);
+    const metered = measuredKw(m);
+    // Miners of an emergency wave still in their pause draw on the meter: count what they will save, or a cap would sleep more.
+    const measured = metered === null ? null : Math.max(0, metered - actions.unconfirmedKw(miners));
     if (target.kind === 'cap' && Number.isNaN(target.capKw)) {
       status = 'failed';
       send({ revision, status: 'failed', reason: 'no_measurement', detail: 'no baseline power was measured when the shed_kw control arrived' });
@@ -255,15 +226,26 @@ export function createControlReconciler(options: ReconcilerOptions) {
     }
     const retargets = (plan.setTarget?.length ?? 0) + (plan.restore?.length ?? 0);
     targetKw = plan.targetKw ?? null;
-    const asleepBefore = repo.curtailed().length;
+    // Wave commands still unconfirmed: commanded, counted by the plan, not yet shown asleep.
+    const unconfirmed = actions.unconfirmed();
+    const asleepBefore = repo.curtailed().length - unconfirmed;
+    if (plan.status === 'holding' && unconfirmed > 0 && plan.sleep.length + plan.wake.length === 0) plan.status = 'ramping';
     if (control && (why !== 'pending' || asleepBefore > 0)) {
-      if (plan.status === 'ramping') send({ revision, status: 'ramping', minersAsleep: asleepBefore, ...targeted(), achievedKw: measured, targetKw });
-      if (plan.status === 'failed') send({ revision, status: 'failed', reason: plan.reason ?? 'internal', ...(plan.detail ? { detail: plan.detail } : {}), achievedKw: measured, minersAsleep: asleepBefore });
+      if (plan.status === 'ramping') send({ revision, status: 'ramping', minersAsleep: asleepBefore, ...targeted(), achievedKw: metered, targetKw });
+      if (plan.status === 'failed') send({ revision, status: 'failed', reason: plan.reason ?? 'internal', ...(plan.detail ? { detail: plan.detail } : {}), achievedKw: metered, minersAsleep: asleepBefore });
     }
     status = why === 'active' ? plan.status : plan.status === 'released' ? 'released' : why;
     if (plan.sleep.length + plan.wake.length + retargets > 0) {
-      log.info({ revision, sleep: plan.sleep.length, wake: plan.wake.length, retarget: plan.setTarget?.length, restore: plan.restore?.length, status: plan.status }, 'curtailment batch');
-      const [, applied] = await Promise.all([act(plan, miners, revision), pt?.apply({ setTarget: plan.setTarget ?? [], restore: plan.restore ?? [] }, miners, revision)]);
+      const wave = emergency && plan.sleep.length > 0;
+      log.info({ revision, sleep: plan.sleep.length, wake: plan.wake.length, retarget: plan.setTarget?.length, restore: plan.restore?.length, status: plan.status, wave }, 'curtailment batch');
+      if (wave) {
+        await actions.wave(plan, miners, revision);
+        // No pause: what is left (refusals, replacements) goes out on the next poll.
+        lastActionEndAt = now();
+        nextActionAt = lastActionEndAt;
+        return;
+      }
+      const [, applied] = await Promise.all([actions.ramp(plan, miners, revision), pt?.apply({ setTarget: plan.setTarget ?? [], restore: plan.restore ?? [] }, miners, revision)]);
       lastActionEndAt = now();
       const pauseS = control && control.rampSeconds > 0 ? Math.min(control.rampSeconds, config.batchPauseS || control.rampSeconds) : config.batchPauseS;
       nextActionAt = lastActionEndAt + Math.max(pauseS, applied?.restarted ? config.powerTargetSettleS : 0) * 1000;
@@ -271,10 +253,10 @@ export function createControlReconciler(options: ReconcilerOptions) {
     }
     if (!control) return;
     if (plan.status === 'holding' && why === 'active') {
-      send({ revision, status: 'holding', achievedKw: measured, minersAsleep: asleepBefore, ...targeted(), targetKw });
+      send({ revision, status: 'holding', achievedKw: metered, minersAsleep: asleepBefore, ...targeted(), targetKw });
     } else if (plan.status === 'released' && why !== 'pending') {
       repo.setPhase('released');
-      send({ revision, status: 'released', achievedKw: measured, minersAsleep: 0 });
+      send({ revision, status: 'released', achievedKw: metered, minersAsleep: 0 });
     }
   }
 
@@ -314,7 +296,7 @@ export function createControlReconciler(options: ReconcilerOptions) {
         mode: control?.mode ?? null,
         validUntil: control ? controlEnd(control) : null,
         status,
-        minersAsleep: repo.curtailed().length,
+        minersAsleep: repo.curtailed().length - actions.unconfirmed(),
         minersTargeted: options.powerTargets?.count() ?? 0,
         targetKw,
       };

@@ -71,3 +71,13 @@ test('max_kw sheds the excess to the middle of the hysteresis band and wakes wit
   assert.deepEqual(planStep({ kind: 'cap', capKw: 95 }, slept, 88, S).wake, ['a', 'c']);
   assert.equal(planStep({ kind: 'cap', capKw: 95 }, fleet, null, S).reason, 'no_measurement');
 });
+
+test('emergency: every sleep the target needs in one step; wakes still ramp in batches', () => {
+  const fleet = [miner('a', 20), miner('b', 35), miner('c', 28), miner('d', 30), miner('e', 25)];
+  const urgent = { ...S, emergency: true };
+  assert.deepEqual(planStep({ kind: 'count', count: 4 }, fleet, null, urgent).sleep, ['b', 'd', 'c', 'e']);
+  assert.equal(planStep({ kind: 'all' }, fleet, null, urgent).sleep.length, 5);
+  assert.equal(planStep({ kind: 'cap', capKw: 1 }, fleet, 15, urgent).sleep.length, 5, 'a cap far below the draw: all five at once');
+  const asleep = fleet.map((m) => ({ ...m, asleepByAgent: true, sleptAt: S.now }));
+  assert.equal(planStep({ kind: 'none' }, asleep, null, urgent).wake.length, S.batchSize);
+});

@@ -30,6 +30,7 @@ export type Target = { kind: 'none' } | { kind: 'count'; count: number } | { kin
 
 export interface PlanSettings {
   strategy: CurtailStrategy;
+  /** Miners per step; sleeps under emergency priority take every miner needed in one step. */
   batchSize: number;
   minSleepS: number;
   emergency: boolean;
@@ -95,6 +96,9 @@ export function orderForWake(candidates: readonly Candidate[], s: Pick<PlanSetti
   return { ready: ready.sort(bestFirst), waiting: mine.length - ready.length };
 }
 
+/** Sleeps per step: the batch at normal priority, everything needed at emergency (wakes always ramp: inrush). */
+const sleepLimit = (s: Pick<PlanSettings, 'batchSize' | 'emergency'>) => (s.emergency ? Infinity : s.batchSize);
+
 export function planStep(target: Target, candidates: readonly Candidate[], measuredKw: number | null, s: PlanSettings): Plan {
   const asleep = candidates.filter((c) => c.asleepByAgent).length;
   const wakeBatch = (n: number): Plan => {
@@ -104,7 +108,7 @@ export function planStep(target: Target, candidates: readonly Candidate[], measu
     return { sleep: [], wake, status: 'ramping' };
   };
   const sleepBatch = (n: number, status: PlanStatus = 'ramping'): Plan => {
-    const pick = orderForSleep(candidates, s.strategy).slice(0, Math.min(n, s.batchSize)).map((c) => c.id);
+    const pick = orderForSleep(candidates, s.strategy).slice(0, Math.min(n, sleepLimit(s))).map((c) => c.id);
     if (pick.length === 0) {
       return { sleep: [], wake: [], status: 'failed', reason: 'insufficient_capacity', detail: `${asleep} asleep, no further miner can be put to sleep` };
     }
@@ -136,7 +140,7 @@ function planCap(capKw: number, candidates: readonly Candidate[], measuredKw: nu
     const pick: string[] = [];
     let saved = 0;
     for (const c of order) {
-      if (saved >= excess || pick.length >= s.batchSize) break;
+      if (saved >= excess || pick.length >= sleepLimit(s)) break;
       pick.push(c.id);
       saved += c.expectedKw;
     }

@@ -13,6 +13,8 @@ export interface ManagedMiner {
   reading?: MinerReading;
   /** A read is running (perhaps past its deadline): never start a second one. */
   busy: boolean;
+  /** Its last read got no answer (the reading shown may be carried over): not one to command now. */
+  missed?: boolean;
   /** Power and efficiency of the last reading while hashing: what sleeping it saves, how it ranks. */
   lastHashing?: { w: number; jth: number | null; at: number };
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { AgentConfigSchema, type AgentConfig } from '../../agent/config/agent-config.js';
+import { AgentConfigSchema, type AgentConfig, type AgentConfigInput } from '../../agent/config/agent-config.js';
 import type { Logger } from '../../shared/log/logger.js';
 import { startFleet, type Fleet } from '../../sim/fleet/fleet.js';
 import { startModbusMeterServer, type MeterServer } from '../../sim/meter/meter-server.js';
@@ -67,6 +67,7 @@ export interface DemoAgentSettings {
   /** node-cron expression with seconds; the demo polls faster than production. */
   pollCron: string;
   timeFactor: number;
+  curtailment?: Partial<AgentConfigInput['curtailment'] & object> | undefined;
 }
 
 /** The agent config an installer would write for this site, built from the emulator's endpoints. */
@@ -99,6 +100,7 @@ export function demoAgentConfig(site: DemoSite, s: DemoAgentSettings): AgentConf
       minSleepS: scaled(300),
       confirmTimeoutMs: Math.max(3000, Math.round(30_000 * s.timeFactor)),
       powerTargetSettleS: scaled(12),
+      ...s.curtailment,
     },
   });
 }

@@ -9,7 +9,7 @@ import { registerDashboard } from '../dashboard/serve-dashboard.js';
 import { createCollector, type Collector } from '../main.js';
 import { allocationFor, planDemoSites, type DemoSitePlan } from './demo-plan.js';
 import { choosePort } from './demo-ports.js';
-import { demoAgentConfig, startDemoSite, type DemoSite } from './demo-site.js';
+import { demoAgentConfig, startDemoSite, type DemoAgentSettings, type DemoSite } from './demo-site.js';
 import { loadOrCreateDemoTokens, tokenConfigs, type DemoTokens } from './demo-tokens.js';
 
 export interface DemoOptions {
@@ -28,6 +28,10 @@ export interface DemoOptions {
   siteIdPrefix?: string;
   /** Agent poll schedule (node-cron with seconds). */
   pollCron?: string;
+  /** Ingest only the demo's own sites (a shared broker carries other programs' sites too). */
+  ownSitesOnly?: boolean;
+  /** Overrides of the agents' curtailment settings (benchmarks). */
+  agentCurtailment?: DemoAgentSettings['curtailment'];
   /** Compliance timings; the demo shortens them so a violation shows within a minute. */
   compliance?: { windowS?: number; graceS?: number; closeAfterS?: number };
   /** Seconds agents spread a curtailment over (default 10). */
@@ -116,6 +120,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       sites: siteSettings,
       compliance: { windowS: options.compliance?.windowS ?? 30, graceS: options.compliance?.graceS ?? 15, closeAfterS: options.compliance?.closeAfterS ?? 20, tolerance: 0.05, hysteresis: 0.02 },
       events: { rampSeconds: options.rampSeconds ?? 10, tickMs: 1000, confirmTolerance: 0.05 },
+      ...(options.ownSitesOnly ? { ingest: { sites: plans.map((p) => p.id) } } : {}),
       onlineAfterS: 30,
       ...(options.openadr ? { openadr: options.openadr } : {}),
     });
@@ -127,7 +132,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     if (mqtt?.takenPreferred) moved.push({ what: 'MQTT', wanted: mqtt.takenPreferred, got: Number(new URL(brokerUrl).port) });
 
     for (const site of started) {
-      const config = demoAgentConfig(site, { brokerUrl, publicKeyFile: keys.publicKeyFile, dataDir, pollCron: options.pollCron ?? '*/5 * * * * *', timeFactor });
+      const config = demoAgentConfig(site, { brokerUrl, publicKeyFile: keys.publicKeyFile, dataDir, pollCron: options.pollCron ?? '*/5 * * * * *', timeFactor, curtailment: options.agentCurtailment });
       agents.push(createAgent({ config, log: options.log }));
     }
     await Promise.all(agents.map((a) => a.start()));

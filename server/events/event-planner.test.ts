@@ -67,3 +67,18 @@ test('full puts every site of the scope to sleep', () => {
   const plan = planEvent({ kind: 'full', scope: { sites: ['a'] } }, [site('a', 1000), site('b', 1000)]);
   assert.deepEqual(plan.targets.map((t) => [t.site, t.mode, t.targetKw]), [['a', 'full', 0]]);
 });
+
+test('sleep_count and full plan what sleeping takes off the meter: each miner draw minus its sleep draw, the agent picks first', () => {
+  // 3 hashing miners, least efficient first: 3.4, 3.2, 3.0 kW; each still draws 0.06 kW asleep; 10 kW of overhead.
+  const a: PlanSite = { ...site('a', 19.6, true, 1, 'n', 3), savingsKw: [3.34, 3.14, 2.94] };
+  const two = planEvent({ kind: 'sleep_count', value: 2, scope: { all: true } }, [a]);
+  assert.equal(two.targets[0]!.shedKw, 6.48);
+  assert.equal(two.plannedShedKw, 6.48);
+  assert.equal(two.requestedKw, 6.48, 'requested is the achievable shed, not the site share of its whole draw (13.07 kW)');
+  assert.equal(two.targets[0]!.targetKw, 13.12);
+  const full = planEvent({ kind: 'full', scope: { all: true } }, [a]);
+  assert.equal(full.plannedShedKw, 9.42, 'the overhead and the sleep draw stay on the meter');
+  assert.equal(full.targets[0]!.targetKw, 0);
+  // No miner detail yet: the draw shared per hashing miner, as before.
+  assert.equal(planEvent({ kind: 'sleep_count', value: 1, scope: { all: true } }, [site('b', 300, true, 1, 'n', 100)]).plannedShedKw, 3);
+});

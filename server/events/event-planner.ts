@@ -11,6 +11,12 @@ export interface PlanSite {
   kw: number;
   /** Miners hashing now (what sleep_count can act on). */
   hashing: number;
+  /**
+   * kW each hashing miner saves asleep (draw minus expected sleep draw), in the
+   * order the agent sleeps them (expected-savings.ts). Absent when the site sent
+   * no miner detail: then the site's draw is shared out per hashing miner.
+   */
+  savingsKw?: readonly number[];
 }
 
 export interface PlanTarget {
@@ -89,11 +95,25 @@ function proRataInt(amount: number, weights: number[]): number[] {
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
+/** kW that sleeping `n` of the site's hashing miners takes off its meter. */
+export function shedOfCount(s: PlanSite, n: number): number {
+  if (n <= 0 || s.hashing <= 0) return 0;
+  const savings = s.savingsKw;
+  if (!savings || savings.length === 0) return (s.kw * Math.min(n, s.hashing)) / s.hashing;
+  const known = savings.slice(0, n).reduce((a, b) => a + b, 0);
+  // More to sleep than miners with detail (detail lags a poll): the rest at the average saving.
+  const rest = Math.max(0, Math.min(n, s.hashing) - savings.length);
+  return Math.min(s.kw, known + (rest * savings.reduce((a, b) => a + b, 0)) / savings.length);
+}
+
 /**
  * The curtailment plan (pure): who sheds how much. Unregistered sites first,
  * then registered ones by tier, pro rata to current draw within a group, and
  * never more than a site draws. kW targets become `max_kw` caps (closed loop on
- * the site meter); a site asked for all it draws gets `full`.
+ * the site meter); a site asked for all it draws gets `full`. Machine-count and
+ * full-site targets are planned at what sleeping those miners takes off the
+ * meter (their draw minus their expected sleep draw; overhead stays), so the
+ * requested, planned and achieved kW compare like with like.
  */
 export function planEvent(event: { kind: EventKind; value?: number | undefined; scope: EventScope }, allSites: PlanSite[]): Plan {
   const sites = allSites.filter((s) => inScope(s, event.scope)).sort((a, b) => a.site.localeCompare(b.site));
@@ -101,8 +121,13 @@ export function planEvent(event: { kind: EventKind; value?: number | undefined; 
   const targets: PlanTarget[] = [];
 
   if (event.kind === 'full') {
-    for (const s of sites) targets.push({ siteId: s.siteId, site: s.site, mode: 'full', value: null, targetKw: 0, baselineKw: s.kw, shedKw: s.kw, group: s.registered ? `tier-${s.tier}` : 'unregistered' });
-    return { requestedKw: round(scopeKw), plannedShedKw: round(scopeKw), shortfallKw: 0, scopeKw: round(scopeKw), targets };
+    let planned = 0;
+    for (const s of sites) {
+      const shed = s.savingsKw && s.savingsKw.length > 0 ? shedOfCount(s, s.hashing) : s.kw;
+      planned += shed;
+      targets.push({ siteId: s.siteId, site: s.site, mode: 'full', value: null, targetKw: 0, baselineKw: s.kw, shedKw: round(shed), group: s.registered ? `tier-${s.tier}` : 'unregistered' });
+    }
+    return { requestedKw: round(planned), plannedShedKw: round(planned), shortfallKw: 0, scopeKw: round(scopeKw), targets };
   }
 
   if (event.kind === 'sleep_count') {
@@ -116,7 +141,7 @@ export function planEvent(event: { kind: EventKind; value?: number | undefined; 
         const n = counts[i]!;
         if (n <= 0) return;
         need -= n;
-        const shed = s.hashing > 0 ? (s.kw * n) / s.hashing : 0;
+        const shed = shedOfCount(s, n);
         shedKw += shed;
         targets.push({ siteId: s.siteId, site: s.site, mode: 'sleep_count', value: n, targetKw: round(s.kw - shed), baselineKw: s.kw, shedKw: round(shed), group: g.name, baselineHashing: s.hashing });
       });

@@ -13,6 +13,7 @@ import { buildSignedControls, publishControls } from './control-publisher.js';
 import { effectiveControl, sameControl, type EffectiveControl, type SiteWish } from './effective-control.js';
 import { planEvent, type Plan, type PlanSite } from './event-planner.js';
 import { announcedLevels } from './control-level.js';
+import { expectedSavingsKw } from './expected-savings.js';
 import type { EventRequest } from './event-spec.js';
 
 export interface EventDetail extends EventRow {
@@ -103,10 +104,14 @@ export function createEventService(options: EventServiceOptions) {
     });
   }
 
-  function planSites(now: number): PlanSite[] {
+  /** Sites as the planner sees them; per-miner savings only for machine-count and full events (kW events never use them). */
+  function planSites(now: number, kind: EventRequest['kind']): PlanSite[] {
+    const perMiner = kind === 'sleep_count' || kind === 'full';
     return repos.sites.list().map((s) => {
       const v = live.view(s.id, now);
-      return { siteId: s.id, site: s.site, region: s.region, registered: s.registered, tier: s.tier, kw: v.kw, hashing: v.counts.hashing };
+      const site: PlanSite = { siteId: s.id, site: s.site, region: s.region, registered: s.registered, tier: s.tier, kw: v.kw, hashing: v.counts.hashing };
+      if (perMiner && v.counts.hashing > 0) site.savingsKw = expectedSavingsKw(repos.telemetry.miners(s.id, Number.MAX_SAFE_INTEGER, 0).miners);
+      return site;
     });
   }
 
@@ -257,7 +262,7 @@ export function createEventService(options: EventServiceOptions) {
 
   return {
     preview(req: EventRequest): Plan {
-      return planEvent(req, planSites(clock()));
+      return planEvent(req, planSites(clock(), req.kind));
     },
 
     create(req: EventRequest, createdBy: string, source: EventSource | null = null): { event: EventDetail; plan: Plan } {
@@ -266,7 +271,7 @@ export function createEventService(options: EventServiceOptions) {
       if (!Number.isFinite(startTs)) throw new AppError('USAGE', 'start is not a valid time');
       const endTs = startTs + req.durationS * 1000;
       if (endTs <= now) throw new AppError('USAGE', 'the event would already be over (start + durationS is in the past)');
-      const sites = planSites(now);
+      const sites = planSites(now, req.kind);
       const plan = planEvent(req, sites);
       const ths = new Map(sites.map((s) => [s.siteId, live.view(s.siteId, now).hashrateThs]));
       const event: EventRow = {

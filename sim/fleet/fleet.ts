@@ -58,6 +58,8 @@ export interface MinerTruth {
   maxTempC: number;
   nominalJth: number;
   faults: MinerFaults;
+  /** When it last began a pause on a sleep command (ms), null if never. */
+  pausedAt: number | null;
 }
 
 export interface SiteTruth {
@@ -128,6 +130,7 @@ export class Fleet {
         maxTempC: Math.max(...s.boardTempsC),
         nominalJth: Math.round((miner.spec.nominalW / miner.spec.nominalThs) * 10) / 10,
         faults: { ...miner.faults },
+        pausedAt: (miner as SimulatedMiner).pausedAt ?? null,
       };
     });
   }

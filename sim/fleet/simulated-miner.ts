@@ -67,6 +67,8 @@ export class SimulatedMiner implements EmulatedMiner {
   private readonly boardOffsets: number[];
   private readonly fanCount: number;
 
+  /** When the miner last began a pause (took a sleep command it obeys); null if never. Ground truth for tests. */
+  pausedAt: number | null = null;
   private phase: EmulatedPhase = 'hashing';
   private phaseStart: number;
   private levelsAtPhaseStart: Levels = { power: 1, hash: 1 };
@@ -117,6 +119,7 @@ export class SimulatedMiner implements EmulatedMiner {
     this.advance(now);
     if (this.phase === 'sleeping' || this.phase === 'pausing') return;
     this.enter('pausing', now);
+    this.pausedAt = now;
   }
 
   requestWake(): void {

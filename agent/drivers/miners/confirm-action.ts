@@ -22,6 +22,8 @@ export interface PerformActionOptions {
   /** Pause between read-backs. */
   intervalMs?: number;
   now?: () => number;
+  /** Return once sent, without reading back (see ActionOptions.sendOnly). */
+  sendOnly?: boolean;
 }
 
 /** Maps an error code from sending a command onto the ActionResult vocabulary. */
@@ -50,6 +52,7 @@ export async function performAction(options: PerformActionOptions): Promise<Acti
     const code = isAppError(err) ? err.code : undefined;
     return { ok: false, reason: failureFromCode(code), message: describeError(err), elapsedMs: now() - startedAt };
   }
+  if (options.sendOnly) return { ok: true, sent: true, elapsedMs: now() - startedAt };
   return confirmByReading({ ...options, startedAt });
 }
 

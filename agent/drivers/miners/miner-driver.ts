@@ -87,11 +87,20 @@ export type ActionFailure = 'ignored' | 'unreachable' | 'auth_failed' | 'unsuppo
 /** The outcome of a control action, built from reading the miner back, never from the command's reply. */
 export type ActionResult =
   | { ok: true; observedState: MinerState; observedPowerW: number | null; elapsedMs: number }
+  /** `sendOnly`: the miner took the command; nothing was read back yet (the caller confirms later). */
+  | { ok: true; sent: true; observedState?: undefined; observedPowerW?: undefined; elapsedMs: number }
   | { ok: false; reason: ActionFailure; message: string; observedState?: MinerState; observedPowerW?: number | null; elapsedMs: number };
 
 export interface ActionOptions {
   /** How long to keep reading back before calling the action failed. */
   confirmTimeoutMs?: number;
+  /**
+   * Send the command and return once the miner took it, without reading back
+   * (result `{ ok: true, sent: true }`). For an emergency wave, where thousands
+   * of read-back loops would compete with the commands themselves and the
+   * agent's next poll confirms every miner at once.
+   */
+  sendOnly?: boolean;
 }
 
 export interface MinerDriver {

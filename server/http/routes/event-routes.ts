@@ -24,7 +24,7 @@ export function registerEventRoutes(routes: RouteTable, ctx: ApiContext): void {
     {
       method: 'POST', path: '/api/v1/events', roles: WRITE, query: EventCreateQuerySchema, body: EventRequestSchema, response: EventSchema, status: 201,
       alternatives: [{ status: 200, description: 'with ?dryRun=true: the plan only, nothing created', response: PlanSchema }],
-      summary: 'Create a curtailment event (grid or operator). With ?dryRun=true only the plan is returned (200): unregistered sites first, then registered by tier, pro rata to draw',
+      summary: 'Create a curtailment event (grid or operator). With ?dryRun=true only the plan is returned (200): unregistered sites first, then registered by tier, pro rata to draw; sleep_count and full planned at each miner\'s draw minus its expected sleep draw. priority emergency: agents command every miner at once (no batches, confirmed afterwards); normal and high ramp in confirmed batches; restores always ramp',
     },
     ({ query, body, principal, req, reply }) => {
       if (body.start !== undefined && typeof body.start === 'string' && !Number.isFinite(Date.parse(body.start))) throw new BadRequest([{ path: 'body.start', message: 'not a valid time' }]);

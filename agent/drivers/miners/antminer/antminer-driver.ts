@@ -75,6 +75,7 @@ export function createAntminerDriver(endpoint: MinerEndpoint, context: DriverCon
         ...EXPECT.sleep,
         read,
         confirmTimeoutMs: confirmTimeout(options),
+        sendOnly: options?.sendOnly === true,
         now,
         send: async () => {
           const conf = await getMinerConf(web, creds);
@@ -87,6 +88,7 @@ export function createAntminerDriver(endpoint: MinerEndpoint, context: DriverCon
         ...EXPECT.wake,
         read,
         confirmTimeoutMs: confirmTimeout(options),
+        sendOnly: options?.sendOnly === true,
         now,
         send: async () => {
           const conf = await getMinerConf(web, creds);

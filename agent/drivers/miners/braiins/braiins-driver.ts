@@ -189,10 +189,10 @@ export function createBraiinsDriver(endpoint: MinerEndpoint, context: DriverCont
       return { sleep: true, wake: true, powerTarget: mode === 'bosminer' ? false : {} };
     },
     sleep(options?: ActionOptions): Promise<ActionResult> {
-      return performAction({ ...EXPECT.sleep, send: () => pauseOrResume('pause'), read, confirmTimeoutMs: confirmTimeout(options), now });
+      return performAction({ ...EXPECT.sleep, send: () => pauseOrResume('pause'), read, confirmTimeoutMs: confirmTimeout(options), sendOnly: options?.sendOnly === true, now });
     },
     wake(options?: ActionOptions): Promise<ActionResult> {
-      return performAction({ ...EXPECT.wake, send: () => pauseOrResume('resume'), read, confirmTimeoutMs: confirmTimeout(options), now });
+      return performAction({ ...EXPECT.wake, send: () => pauseOrResume('resume'), read, confirmTimeoutMs: confirmTimeout(options), sendOnly: options?.sendOnly === true, now });
     },
     async setPowerTarget(watts: number, options?: ActionOptions): Promise<ActionResult> {
       const before = await read();
@@ -203,7 +203,7 @@ export function createBraiinsDriver(endpoint: MinerEndpoint, context: DriverCont
           }
           await rest.call('PUT', '/api/v1/performance/power-target', { watt: Math.round(watts) });
         });
-      return performAction({ ...EXPECT.powerTarget(watts, before.powerW), send, read, confirmTimeoutMs: confirmTimeout(options), now });
+      return performAction({ ...EXPECT.powerTarget(watts, before.powerW), send, read, confirmTimeoutMs: confirmTimeout(options), sendOnly: options?.sendOnly === true, now });
     },
   };
 }

@@ -50,10 +50,10 @@ export function createLuxosDriver(endpoint: MinerEndpoint, context: DriverContex
       return { sleep: true, wake: true, powerTarget: range };
     },
     sleep(options?: ActionOptions): Promise<ActionResult> {
-      return performAction({ ...EXPECT.sleep, send: async () => void (await session.command('curtail', 'sleep')), read, confirmTimeoutMs: confirmTimeout(options), now });
+      return performAction({ ...EXPECT.sleep, send: async () => void (await session.command('curtail', 'sleep')), read, confirmTimeoutMs: confirmTimeout(options), sendOnly: options?.sendOnly === true, now });
     },
     wake(options?: ActionOptions): Promise<ActionResult> {
-      return performAction({ ...EXPECT.wake, send: async () => void (await session.command('curtail', 'wakeup')), read, confirmTimeoutMs: confirmTimeout(options), now });
+      return performAction({ ...EXPECT.wake, send: async () => void (await session.command('curtail', 'wakeup')), read, confirmTimeoutMs: confirmTimeout(options), sendOnly: options?.sendOnly === true, now });
     },
     async setPowerTarget(watts: number, options?: ActionOptions): Promise<ActionResult> {
       const before = await read();
@@ -77,6 +77,7 @@ export function createLuxosDriver(endpoint: MinerEndpoint, context: DriverContex
         send,
         read,
         confirmTimeoutMs: confirmTimeout(options),
+        sendOnly: options?.sendOnly === true,
         now,
       });
     },

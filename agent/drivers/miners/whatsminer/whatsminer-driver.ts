@@ -151,7 +151,7 @@ export function createWhatsminerDriver(endpoint: MinerEndpoint, context: DriverC
     capabilities: () => ({ sleep: true, wake: true, powerTarget: {} }),
     sleep: (o) =>
       performAction({
-        ...EXPECT.sleep, read, now, confirmTimeoutMs: timeout(o),
+        ...EXPECT.sleep, read, now, confirmTimeoutMs: timeout(o), sendOnly: o?.sendOnly === true,
         send: async () => {
           if ((await chooseApi()) === 'v3') await v3Set('set.miner.service', 'stop');
           else await v2WriteFresh({ cmd: 'power_off', respbefore: 'true' });
@@ -159,7 +159,7 @@ export function createWhatsminerDriver(endpoint: MinerEndpoint, context: DriverC
       }),
     wake: (o) =>
       performAction({
-        ...EXPECT.wake, read, now, confirmTimeoutMs: timeout(o),
+        ...EXPECT.wake, read, now, confirmTimeoutMs: timeout(o), sendOnly: o?.sendOnly === true,
         send: async () => {
           if ((await chooseApi()) === 'v3') await v3Set('set.miner.service', 'start');
           else await v2WriteFresh({ cmd: 'power_on' });
@@ -172,7 +172,7 @@ export function createWhatsminerDriver(endpoint: MinerEndpoint, context: DriverC
       const before = await read();
       const target = Math.round(watts);
       return performAction({
-        ...EXPECT.powerTarget(target, before.powerW), read, now, confirmTimeoutMs: timeout(o),
+        ...EXPECT.powerTarget(target, before.powerW), read, now, confirmTimeoutMs: timeout(o), sendOnly: o?.sendOnly === true,
         send: async () => {
           if ((await chooseApi()) === 'v3') await v3Set('set.miner.power_limit', target);
           else await v2WriteFresh({ cmd: 'adjust_power_limit', power_limit: String(target) });
