@@ -17,6 +17,8 @@ import { createPoller } from './poll/poller.js';
 import { buildSample, splitDetail, toMinerDetail } from './poll/site-sample.js';
 import { openAgentDb } from './store/agent-db.js';
 import { createCurtailRepository } from './store/curtail-repository.js';
+import { createPowerTargetRepository } from './store/power-target-repository.js';
+import { createPowerTargetActions } from './curtail/power-target-actions.js';
 import { createMetaRepository } from './store/meta-repository.js';
 import { createOutboxRepository } from './store/outbox-repository.js';
 import { writeStatusFile, type AgentStatus } from './status/status-file.js';
@@ -125,6 +127,14 @@ export function createAgent(options: CreateAgentOptions): Agent {
     report,
     log: log.child({ component: 'reconciler' }),
     now,
+    powerTargets: createPowerTargetActions({
+      repo: createPowerTargetRepository(db),
+      curtailRepo,
+      neverCurtail: new Set(config.curtailment.neverCurtail),
+      confirmTimeoutMs: config.curtailment.confirmTimeoutMs,
+      log: log.child({ component: 'power-target' }),
+      now,
+    }),
   });
   const poller = createPoller({ cron: config.poll.cron, cycle, log: log.child({ component: 'poller' }) });
 

@@ -14,6 +14,12 @@ export interface MinerModelSpec {
   /** Fans and control board while asleep. */
   sleepW: number;
   hashboards: number;
+  /**
+   * Below nameplate: hashrate ∝ (power ratio)^exponent (< 1, so J/TH improves
+   * as power falls) down to `floorRatio` of nameplate, the lowest target the
+   * firmware accepts (it clamps lower ones). Defaults: 0.5 and 0.85.
+   */
+  curve?: { floorRatio: number; exponent: number };
 }
 
 /** What the machine is physically doing; personalities map it to each firmware's words. */

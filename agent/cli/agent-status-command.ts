@@ -36,7 +36,7 @@ export function formatStatus(s: AgentStatus, now = Date.now()): string {
     `outbox      ${s.outbox.rows} messages, ${s.outbox.bytes} bytes${s.outbox.oldestAt ? `, oldest ${ago(now - s.outbox.oldestAt)}` : ''}; dropped ${s.outbox.droppedSample} samples, ${s.outbox.droppedDetail} detail`,
     c.revision === null
       ? 'control     none'
-      : `control     revision ${c.revision} ${c.mode}  ${c.status}  miners asleep ${c.minersAsleep}${c.targetKw !== null ? `  target ${c.targetKw} kW` : ''}${c.validUntil ? `  until ${new Date(c.validUntil).toISOString()}` : ''}`,
+      : `control     revision ${c.revision} ${c.mode}  ${c.status}  miners asleep ${c.minersAsleep}${c.minersTargeted ? `  at a power target ${c.minersTargeted}` : ''}${c.targetKw !== null ? `  target ${c.targetKw} kW` : ''}${c.validUntil ? `  until ${new Date(c.validUntil).toISOString()}` : ''}`,
   ];
   return lines.join('\n');
 }

@@ -3,13 +3,15 @@ import { AppError } from '../../shared/errors.js';
 import { identifyMiner } from '../drivers/miners/detect.js';
 import { parseHostPort } from '../drivers/miners/cidr.js';
 import { createMinerDriver, isFirmwareName } from '../drivers/miners/registry.js';
-import { FIRMWARES, type MinerReading } from '../drivers/miners/miner-driver.js';
+import { FIRMWARES, type MinerCapabilities, type MinerReading } from '../drivers/miners/miner-driver.js';
 import { endpointWithLogin, LOGIN_HELP, LOGIN_OPTIONS, loginAdvice, readCliLogins } from './cli-logins.js';
 
 const HELP = `Usage: hashwatt probe <host[:port]> [options]
 
 Reads one miner and prints its normalized reading (state, power, hashrate,
-efficiency, temperature, fans). The firmware is detected unless --firmware is given.
+efficiency, temperature, fans, and the power target in force as the miner reads
+it back, or that its firmware takes none). The firmware is detected unless
+--firmware is given.
 
 Options:
   --firmware <name>   ${FIRMWARES.join(' | ')} (skip detection)
@@ -55,7 +57,18 @@ function fixed(value: number, digits: number): string {
   return String(Math.round(value * 10 ** digits) / 10 ** digits);
 }
 
-export function formatReading(r: MinerReading): string {
+/** The power target line: what the miner reads back, or why there is none (`powerTarget`: the driver's capability). */
+export function powerTargetLine(r: MinerReading, powerTarget?: MinerCapabilities['powerTarget']): string | undefined {
+  if (r.powerTargetW !== undefined) {
+    const range = powerTarget && (powerTarget.minW !== undefined || powerTarget.maxW !== undefined) ? ` (settable ${powerTarget.minW ?? '?'}–${powerTarget.maxW ?? '?'} W)` : '';
+    return `${r.powerTargetW} W${range}`;
+  }
+  if (powerTarget === false) return 'not supported by this firmware (curtailment puts it to sleep)';
+  if (powerTarget) return 'not reported';
+  return undefined;
+}
+
+export function formatReading(r: MinerReading, powerTarget?: MinerCapabilities['powerTarget']): string {
   const rows: Array<[string, string]> = [
     ['miner', r.id === r.host ? r.host : `${r.host} (${r.id})`],
     ['firmware', `${r.firmware} ${r.firmwareVersion}`.trim()],
@@ -68,7 +81,8 @@ export function formatReading(r: MinerReading): string {
     ['fans', r.fanRpm.length ? `${r.fanRpm.join(', ')} rpm` : '—'],
     ['uptime', r.uptimeS === null ? '—' : `${r.uptimeS} s`],
   ];
-  if (r.powerTargetW !== undefined) rows.push(['power target', `${r.powerTargetW} W`]);
+  const target = powerTargetLine(r, powerTarget);
+  if (target !== undefined) rows.push(['power target', target]);
   if (r.login) rows.push(['login', `${r.login.problem}: ${r.login.message}`]);
   return rows.map(([k, v]) => `${k.padEnd(13)}${v}`).join('\n');
 }
@@ -115,9 +129,11 @@ export const command: Command = {
       ...(httpPort !== undefined ? { httpPort } : {}),
       ...(v3Port !== undefined ? { v3Port } : {}),
     }, firmware, logins);
-    const reading = await createMinerDriver(firmware, endpoint, { requestTimeoutMs: timeoutMs }).read();
-    if (values.json) process.stdout.write(`${JSON.stringify(reading)}\n`);
-    else process.stdout.write(`${formatReading(reading)}\n`);
+    const driver = createMinerDriver(firmware, endpoint, { requestTimeoutMs: timeoutMs });
+    const reading = await driver.read();
+    const powerTarget = driver.capabilities().powerTarget;
+    if (values.json) process.stdout.write(`${JSON.stringify({ ...reading, powerTargetSupported: powerTarget !== false })}\n`);
+    else process.stdout.write(`${formatReading(reading, reading.state === 'offline' ? undefined : powerTarget)}\n`);
     if (reading.state === 'offline') {
       if (!values.json) process.stderr.write(`hashwatt probe: ${host} unreachable: ${reading.error ?? ''}\n`);
       return EXIT.USAGE;

@@ -29,3 +29,10 @@ test('probe output: a login problem is shown, without the password', () => {
   const text = formatReading({ ...reading, login: { firmware: 'braiins', username: 'root', problem: 'refused', message: "the Braiins OS REST API refused the login for user 'root'" } });
   assert.match(text, /^login {8}refused: the Braiins OS REST API refused the login for user 'root'$/m);
 });
+
+test('probe output: the power target read back, or why there is none', () => {
+  assert.match(formatReading({ ...reading, powerTargetW: 2900 }, {}), /^power target 2900 W$/m);
+  assert.match(formatReading({ ...reading, powerTargetW: 2900 }, { minW: 1500, maxW: 3500 }), /^power target 2900 W \(settable 1500–3500 W\)$/m);
+  assert.match(formatReading({ ...reading, firmware: 'antminer' }, false), /^power target not supported by this firmware/m);
+  assert.match(formatReading(reading, {}), /^power target not reported$/m);
+});

@@ -94,6 +94,13 @@ export const CurtailmentConfigSchema = z.strictObject({
   tolerance: z.number().min(0).max(0.5).default(0.02),
   /** How long a sleep/wake may take to show in a read-back before the miner counts as ignoring it. */
   confirmTimeoutMs: z.number().int().min(500).default(30_000),
+  /**
+   * level power_target: after a batch of power-target changes that included a
+   * Braiins OS miner, wait this long before judging the site's power again
+   * (Braiins OS restarts mining on each change and reaches its new level ≈ 12 s
+   * later; LuxOS and Whatsminer retune live and confirm once settled).
+   */
+  powerTargetSettleS: z.number().min(0).default(12),
 });
 export type CurtailmentConfig = z.infer<typeof CurtailmentConfigSchema>;
 

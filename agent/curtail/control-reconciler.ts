@@ -4,10 +4,12 @@ import type { CurtailmentConfig } from '../config/agent-config.js';
 import type { ManagedMiner } from '../poll/managed-miner.js';
 import type { CurtailRepository } from '../store/curtail-repository.js';
 import { evaluateControl, type TrustedKey } from './control-intake.js';
-import { planStep, type Candidate, type Target } from './curtail-plan.js';
+import { planStep, type Candidate, type Plan, type Target } from './curtail-plan.js';
 import { edgesOf, inForce, stepAt } from './control-steps.js';
 import { createMinerActions } from './miner-actions.js';
 import { controlEnd } from '../../shared/protocol/index.js';
+import type { PowerTargetActions } from './power-target-actions.js';
+import type { PtPlan } from './power-target-plan.js';
 
 export type ReportBody = Omit<ControlReport, 'v' | 'site' | 'agent' | 'ts'>;
 
@@ -29,6 +31,8 @@ export interface ReconcilerOptions {
   report: (body: ReportBody) => void;
   log: Logger;
   now: () => number;
+  /** Carries out `level: power_target` (power-target-actions.ts); without it the agent acts by sleep only. */
+  powerTargets?: PowerTargetActions;
 }
 
 export interface ReconcilerStatus {
@@ -37,6 +41,7 @@ export interface ReconcilerStatus {
   validUntil: number | null;
   status: string;
   minersAsleep: number;
+  minersTargeted: number;
   targetKw: number | null;
 }
 
@@ -121,17 +126,18 @@ export function createControlReconciler(options: ReconcilerOptions) {
     }
     const c = intake.control;
     send({ revision: c.revision, status: 'received' }, false);
-    if (c.level !== 'sleep') {
+    if (c.level !== 'sleep' && !options.powerTargets) {
       send({ revision: c.revision, status: 'rejected', reason: 'invalid', detail: `level ${c.level} is not supported by this agent (sleep only)` }, false);
       return;
     }
     const m = options.measurement();
-    const asleepKw = repo.curtailed().reduce((s, x) => s + x.expectedKw, 0);
+    const asleepKw = repo.curtailed().reduce((s, x) => s + x.expectedKw, 0) + (options.powerTargets?.savedKw() ?? 0);
     const measured = measuredKw(m);
     const baselineKw = measured === null ? null : measured + asleepKw;
     repo.saveControl({ raw: JSON.stringify(intake.raw), revision: c.revision, acceptedAt: now(), baselineKw, phase: now() < c.validFrom ? 'pending' : 'active' });
     control = c;
     refused = new Set();
+    options.powerTargets?.newRevision();
     nextActionAt = 0;
     status = 'accepted';
     scheduleEdges(c);
@@ -199,7 +205,8 @@ export function createControlReconciler(options: ReconcilerOptions) {
       return;
     }
     const emergency = priority === 'emergency';
-    const plan = planStep(target, candidates(miners), measured, {
+    const pt = options.powerTargets;
+    const settings = {
       strategy: control?.strategy ?? config.strategy,
       batchSize: config.batchSize,
       minSleepS: config.minSleepS,
@@ -207,20 +214,30 @@ export function createControlReconciler(options: ReconcilerOptions) {
       hysteresisKw: config.maxKwHysteresisKw,
       tolerance: config.tolerance,
       now: t,
-    });
+    };
+    // Power targets for the kW modes; sleep otherwise and on emergency, where sleep is faster (power-target-plan.ts).
+    const plan: Plan & Partial<PtPlan> =
+      pt && control?.level === 'power_target' && target.kind === 'cap' && !emergency
+        ? pt.plan(target.capKw, miners, measured, refused, settings)
+        : planStep(target, candidates(miners), measured, settings);
+    if (pt && target.kind === 'none') {
+      plan.restore = pt.restoreBatch(miners, config.batchSize);
+      if (plan.restore.length > 0 && plan.status === 'released') plan.status = 'ramping';
+    }
+    const retargets = (plan.setTarget?.length ?? 0) + (plan.restore?.length ?? 0);
     targetKw = plan.targetKw ?? null;
     // Wave commands still unconfirmed: commanded, counted by the plan, not yet shown asleep.
     const unconfirmed = actions.unconfirmed();
     const asleepBefore = repo.curtailed().length - unconfirmed;
     if (plan.status === 'holding' && unconfirmed > 0 && plan.sleep.length + plan.wake.length === 0) plan.status = 'ramping';
     if (control && (why !== 'pending' || asleepBefore > 0)) {
-      if (plan.status === 'ramping') send({ revision, status: 'ramping', minersAsleep: asleepBefore, achievedKw: metered, targetKw });
+      if (plan.status === 'ramping') send({ revision, status: 'ramping', minersAsleep: asleepBefore, ...targeted(), achievedKw: metered, targetKw });
       if (plan.status === 'failed') send({ revision, status: 'failed', reason: plan.reason ?? 'internal', ...(plan.detail ? { detail: plan.detail } : {}), achievedKw: metered, minersAsleep: asleepBefore });
     }
     status = why === 'active' ? plan.status : plan.status === 'released' ? 'released' : why;
-    if (plan.sleep.length + plan.wake.length > 0) {
+    if (plan.sleep.length + plan.wake.length + retargets > 0) {
       const wave = emergency && plan.sleep.length > 0;
-      log.info({ revision, sleep: plan.sleep.length, wake: plan.wake.length, status: plan.status, wave }, 'curtailment batch');
+      log.info({ revision, sleep: plan.sleep.length, wake: plan.wake.length, retarget: plan.setTarget?.length, restore: plan.restore?.length, status: plan.status, wave }, 'curtailment batch');
       if (wave) {
         await actions.wave(plan, miners, revision);
         // No pause: what is left (refusals, replacements) goes out on the next poll.
@@ -228,19 +245,23 @@ export function createControlReconciler(options: ReconcilerOptions) {
         nextActionAt = lastActionEndAt;
         return;
       }
-      await actions.ramp(plan, miners, revision);
+      const [, applied] = await Promise.all([actions.ramp(plan, miners, revision), pt?.apply({ setTarget: plan.setTarget ?? [], restore: plan.restore ?? [] }, miners, revision)]);
       lastActionEndAt = now();
       const pauseS = control && control.rampSeconds > 0 ? Math.min(control.rampSeconds, config.batchPauseS || control.rampSeconds) : config.batchPauseS;
-      nextActionAt = lastActionEndAt + pauseS * 1000;
+      nextActionAt = lastActionEndAt + Math.max(pauseS, applied?.restarted ? config.powerTargetSettleS : 0) * 1000;
       return;
     }
     if (!control) return;
     if (plan.status === 'holding' && why === 'active') {
-      send({ revision, status: 'holding', achievedKw: metered, minersAsleep: asleepBefore, targetKw });
+      send({ revision, status: 'holding', achievedKw: metered, minersAsleep: asleepBefore, ...targeted(), targetKw });
     } else if (plan.status === 'released' && why !== 'pending') {
       repo.setPhase('released');
       send({ revision, status: 'released', achievedKw: metered, minersAsleep: 0 });
     }
+  }
+
+  function targeted(): { minersTargeted?: number } {
+    return options.powerTargets ? { minersTargeted: options.powerTargets.count() } : {};
   }
 
   function tick(): Promise<void> {
@@ -276,6 +297,7 @@ export function createControlReconciler(options: ReconcilerOptions) {
         validUntil: control ? controlEnd(control) : null,
         status,
         minersAsleep: repo.curtailed().length - actions.unconfirmed(),
+        minersTargeted: options.powerTargets?.count() ?? 0,
         targetKw,
       };
     },

@@ -96,7 +96,9 @@ export function createMinerActions(options: MinerActionsOptions) {
       if (!sleep) return wakeOne(m, id);
       if (!m?.driver) return;
       const result = await m.driver.sleep({ confirmTimeoutMs: options.confirmTimeoutMs }).catch(unreachable);
-      if (result.ok || result.observedState === 'sleeping') {
+      // A timeout means it started pausing but had not finished by the deadline (a loaded
+      // gateway): it will sleep, so it is recorded and woken on release like the others.
+      if (result.ok || result.observedState === 'sleeping' || result.reason === 'timeout') {
         recordAsleep(m, revision);
         if (m.reading) m.reading = { ...m.reading, state: 'sleeping', powerW: result.observedPowerW ?? m.reading.powerW, hashrateThs: 0 };
       } else {

@@ -35,7 +35,7 @@ export function buildBirth(config: AgentConfig, session: number, miners: readonl
     miners: { total: miners.length, byModel: [...groups.values()].slice(0, 500) },
     nameplateKw: Math.round(nameplateW) / 1000,
     meter: config.meter ? { present: true, driver: config.meter.driver, ...(config.meter.preset ? { preset: config.meter.preset } : {}) } : { present: false },
-    curtail: { modes: [...CURTAIL_MODES], strategies: [...CURTAIL_STRATEGIES], levels: ['sleep'], sleepCapable, powerTargetCapable },
+    curtail: { modes: [...CURTAIL_MODES], strategies: [...CURTAIL_STRATEGIES], levels: powerTargetCapable > 0 ? ['sleep', 'power_target'] : ['sleep'], sleepCapable, powerTargetCapable },
     ...(pollIntervalS ? { pollIntervalS } : {}),
     ...(config.location ? { location: config.location } : {}),
   };

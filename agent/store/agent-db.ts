@@ -54,6 +54,16 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE outbox_new RENAME TO outbox;
    CREATE INDEX outbox_kind ON outbox (kind, session, seq);
    CREATE INDEX outbox_sent ON outbox (sent_at);`,
+  // 3: miners the agent turned down to a power target, with the target they had before (issue 17).
+  `CREATE TABLE power_targets (
+     miner_id TEXT PRIMARY KEY,
+     original_target_w REAL,
+     full_w REAL NOT NULL,
+     full_ths REAL NOT NULL,
+     target_w REAL NOT NULL,
+     set_at INTEGER NOT NULL,
+     revision INTEGER NOT NULL
+   );`,
 ];
 
 /** Opens (creating) `<dataDir>/agent.db` in WAL mode and runs pending migrations. */

@@ -99,6 +99,7 @@ export function demoAgentConfig(site: DemoSite, s: DemoAgentSettings): AgentConf
       batchPauseS: scaled(5),
       minSleepS: scaled(300),
       confirmTimeoutMs: Math.max(3000, Math.round(30_000 * s.timeFactor)),
+      powerTargetSettleS: scaled(12),
       ...s.curtailment,
     },
   });

@@ -6,11 +6,14 @@ import type { Control, UnsignedControl } from '../../shared/protocol/index.js';
 import { MAX_PAYLOAD_BYTES } from '../../shared/protocol/version.js';
 import { keyIdOf } from '../../shared/signing/control-signing.js';
 import type { EffectiveControl } from './effective-control.js';
+import { levelFor } from './control-level.js';
 
 export interface AgentShare {
   agent: string;
   kw: number;
   hashing: number;
+  /** Curtail levels the agent's birth announced (null: none known). */
+  levels?: readonly string[] | null;
 }
 
 /** Splits a site's effective control over its agents (segments), pro rata to their draw or hashing miners. */
@@ -90,7 +93,7 @@ export function buildSignedControls(
   for (const a of agents) {
     const signed: UnsignedControl & { keyId: string } = {
       v: 1, site, agent: a.agent, revision, issuedAt, validFrom: control.validFrom, validUntil: control.validUntil,
-      mode: control.mode, value: shareOf(control, a, agents), level: 'sleep', strategy: 'least_efficient_first',
+      mode: control.mode, value: shareOf(control, a, agents), level: levelFor(control.level ?? 'sleep', control, a.levels), strategy: 'least_efficient_first',
       rampSeconds: control.priority === 'emergency' ? 0 : rampSeconds, priority: control.priority, reason: control.reason, eventIds: control.eventIds,
       keyId,
     };

@@ -1,4 +1,5 @@
 import type { PRIORITIES } from '../../shared/protocol/schemas/common.js';
+import type { EventLevel } from './event-spec.js';
 
 type Priority = (typeof PRIORITIES)[number];
 const RANK: Record<Priority, number> = { normal: 0, high: 1, emergency: 2 };
@@ -16,6 +17,7 @@ export interface SiteWish {
   startTs: number;
   endTs: number;
   reason: string;
+  level?: EventLevel;
 }
 
 /** One interval of the effective schedule: what holds from `from` until `until`. */
@@ -35,6 +37,8 @@ export interface EffectiveControl {
   validFrom: number;
   validUntil: number;
   reason: string;
+  /** As the event asking the step in force asked it (agents' own levels are applied per agent when signing). */
+  level?: EventLevel;
   eventIds: string[];
   /** kW the site should be at or under (null for none). */
   targetKw: number | null;
@@ -107,6 +111,7 @@ export function effectiveControl(wishes: SiteWish[], now: number, noneValidityMs
     // agents that read `schedule` follow its steps.
     validUntil: Math.max(first.until, winner.endTs),
     reason: winner.reason,
+    ...(winner.level && winner.level !== 'sleep' ? { level: winner.level } : {}),
     eventIds: first.pool.map((w) => w.eventId).sort().slice(0, 100),
     targetKw: first.targetKw,
     schedule: steps.slice(0, MAX_SCHEDULE_STEPS).map(({ pool: _pool, ...step }) => step),
@@ -117,5 +122,5 @@ export function effectiveControl(wishes: SiteWish[], now: number, noneValidityMs
 export function sameControl(a: EffectiveControl, b: EffectiveControl): boolean {
   if (a.mode === 'none' && b.mode === 'none') return true;
   const stepsOf = (c: EffectiveControl) => (c.schedule ?? []).map((s) => `${s.from}/${s.until}/${s.mode}/${s.value}/${s.priority}`).join(',');
-  return a.mode === b.mode && a.value === b.value && a.priority === b.priority && a.validFrom === b.validFrom && a.validUntil === b.validUntil && a.eventIds.join(',') === b.eventIds.join(',') && stepsOf(a) === stepsOf(b);
+  return a.mode === b.mode && a.value === b.value && a.priority === b.priority && (a.level ?? 'sleep') === (b.level ?? 'sleep') && a.validFrom === b.validFrom && a.validUntil === b.validUntil && a.eventIds.join(',') === b.eventIds.join(',') && stepsOf(a) === stepsOf(b);
 }

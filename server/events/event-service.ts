@@ -12,12 +12,13 @@ import { judgeTarget, machinesAsleep } from '../compliance/target-confirmation.j
 import { buildSignedControls, publishControlsCb, storedControlJson } from './control-publisher.js';
 import { effectiveControl, sameControl, type EffectiveControl, type SiteWish } from './effective-control.js';
 import { planEvent, type Plan, type PlanSite } from './event-planner.js';
+import { announcedLevels } from './control-level.js';
 import { expectedSavingsKw } from './expected-savings.js';
 import type { EventRequest } from './event-spec.js';
 
 export interface EventDetail extends EventRow {
   achievedKw: number;
-  targets: Array<TargetRow & { currentKw: number | null; asleep: number | null }>;
+  targets: Array<TargetRow & { currentKw: number | null; asleep: number | null; currentThs: number | null }>;
   counts: Record<TargetState, number>;
   /** sleep_count: machines asked, planned over the sites, short, and asleep now (null once the event ended). */
   machines: { requested: number; planned: number; shortfall: number; asleep: number | null } | null;
@@ -126,7 +127,7 @@ export function createEventService(options: EventServiceOptions) {
       if (!events.has(t.eventId)) events.set(t.eventId, repos.events.get(t.eventId));
       const e = events.get(t.eventId);
       if (!e) return [];
-      return [{ eventId: e.id, priority: e.priority, mode: t.mode, value: t.value, targetKw: t.targetKw ?? 0, startTs: e.startTs, endTs: e.endTs, reason: e.reason || e.kind }];
+      return [{ eventId: e.id, priority: e.priority, mode: t.mode, value: t.value, targetKw: t.targetKw ?? 0, startTs: e.startTs, endTs: e.endTs, reason: e.reason || e.kind, level: e.level }];
     });
   }
 
@@ -162,13 +163,17 @@ export function createEventService(options: EventServiceOptions) {
     if (changed.length === 0) return out;
     let revision = repos.events.reserveRevisions(changed.length);
     for (const { siteId, site, desired, targets } of changed) {
-      const agents = live.agents(siteId).map((a) => ({ agent: a.agent, kw: a.meterKw ?? a.minerKw, hashing: a.counts?.hashing ?? 0 }));
+      // Births are read only when the level depends on them (sleep events keep the fan-out to one query per chunk).
+      const births = desired.level && desired.level !== 'sleep' ? new Map(repos.agents.listBySite(siteId).map((a) => [a.id, announcedLevels(a.birth)])) : undefined;
+      const agents = live.agents(siteId).map((a) => ({ agent: a.agent, kw: a.meterKw ?? a.minerKw, hashing: a.counts?.hashing ?? 0, levels: births?.get(a.agentId) ?? null }));
       const perAgent = agents.length ? buildSignedControls(site, agents, desired, revision, now, config.rampSeconds, keys) : {};
+      const levels = new Set(Object.values(perAgent).map((c) => c.level));
+      const level = levels.has('power_target') ? 'power_target' : 'sleep';
       const payload = { effective: desired, perAgent };
       // The signed controls' text is reused, not serialized again (docs/decisions.md: fan-out cost).
       repos.events.saveControlJson(siteId, revision, storedControlJson(desired, perAgent));
       for (const t of targets) {
-        if (desired.eventIds.includes(t.eventId) && t.state !== 'failed') repos.events.updateTarget(t.eventId, siteId, { state: agents.length ? 'sent' : 'pending', revision }, now);
+        if (desired.eventIds.includes(t.eventId) && t.state !== 'failed') repos.events.updateTarget(t.eventId, siteId, { state: agents.length ? 'sent' : 'pending', revision, ...(agents.length ? { level } : {}) }, now);
       }
       log.debug({ site, revision, mode: desired.mode, value: desired.value, agents: agents.length }, 'control issued');
       if (agents.length) out.push({ siteId, site, revision, payload });
@@ -206,7 +211,7 @@ export function createEventService(options: EventServiceOptions) {
       const measured = currentKw ?? t.achievedKw;
       if (measured !== null && (e.status !== 'scheduled')) achieved += Math.max(0, t.baselineKw - measured);
       const asleep = view && e.status === 'active' ? machinesAsleep(t, view) : null;
-      return { ...t, currentKw, asleep };
+      return { ...t, currentKw, asleep, currentThs: view ? view.hashrateThs : null };
     });
     let machines: EventDetail['machines'] = null;
     if (e.kind === 'sleep_count') {
@@ -266,12 +271,14 @@ export function createEventService(options: EventServiceOptions) {
       if (!Number.isFinite(startTs)) throw new AppError('USAGE', 'start is not a valid time');
       const endTs = startTs + req.durationS * 1000;
       if (endTs <= now) throw new AppError('USAGE', 'the event would already be over (start + durationS is in the past)');
-      const plan = planEvent(req, planSites(now, req.kind));
+      const sites = planSites(now, req.kind);
+      const plan = planEvent(req, sites);
+      const ths = new Map(sites.map((s) => [s.siteId, live.view(s.siteId, now).hashrateThs]));
       const event: EventRow = {
-        id: randomUUID(), kind: req.kind, value: req.value ?? null, scope: req.scope, startTs, endTs, priority: req.priority, reason: req.reason,
+        id: randomUUID(), kind: req.kind, value: req.value ?? null, scope: req.scope, startTs, endTs, priority: req.priority, level: req.level ?? 'sleep', reason: req.reason,
         status: startTs <= now ? 'active' : 'scheduled', requestedKw: plan.requestedKw, createdBy, createdAt: now, endedAt: null, source,
       };
-      repos.events.insertEvent(event, plan.targets.map((t) => ({ siteId: t.siteId, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, baselineHashing: t.baselineHashing ?? null, shedKw: t.shedKw })), now);
+      repos.events.insertEvent(event, plan.targets.map((t) => ({ siteId: t.siteId, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, baselineHashing: t.baselineHashing ?? null, baselineThs: ths.get(t.siteId) ?? null, shedKw: t.shedKw })), now);
       // Targets are stored (pending) before the answer; the controls follow in chunks of one
       // transaction each, so the first agents act while later sites are still being signed.
       enqueue(plan.targets.map((t) => t.siteId));

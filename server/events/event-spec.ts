@@ -3,6 +3,13 @@ import { IdSchema } from '../../shared/protocol/ids.js';
 import { PrioritySchema } from '../../shared/protocol/schemas/common.js';
 
 export const EVENT_KINDS = ['reduce_by_kw', 'limit_to_kw', 'sleep_count', 'full'] as const;
+/**
+ * How sites act: `sleep` whole machines, `power_target` turn miners down
+ * (agents sleep where targets cannot reach the cap), `auto` power targets
+ * where the site's agents announce them and the event is not an emergency.
+ */
+export const EVENT_LEVELS = ['sleep', 'power_target', 'auto'] as const;
+export type EventLevel = (typeof EVENT_LEVELS)[number];
 
 export const EventScopeSchema = z
   .object({
@@ -26,11 +33,14 @@ export const EventRequestSchema = z
     /** Whole seconds: every time the collector signs is integer ms, and agents refuse anything else. */
     durationS: z.number().int('durationS must be a whole number of seconds').positive().max(30 * 86_400),
     priority: PrioritySchema.default('normal'),
+    /** reduce_by_kw and limit_to_kw only; sleep_count and full always sleep. */
+    level: z.enum(EVENT_LEVELS).default('sleep'),
     // Signed into controls, and RFC 8785 cannot canonicalize a lone UTF-16 surrogate (docs/protocol.md#canonical-form-rfc-8785).
     reason: z.string().max(500).refine((r) => (r as unknown as { isWellFormed(): boolean }).isWellFormed(), 'reason holds a lone UTF-16 surrogate, which a signed control cannot carry').default(''),
   })
   .refine((e) => e.kind === 'full' || e.value !== undefined, { message: 'reduce_by_kw, limit_to_kw and sleep_count need a value', path: ['value'] })
   .refine((e) => e.kind !== 'sleep_count' || (e.value !== undefined && Number.isInteger(e.value)), { message: 'sleep_count takes a whole number of machines', path: ['value'] });
-export type EventRequest = z.infer<typeof EventRequestSchema>;
+/** A parsed request; `level` may be left out by the collector's own callers (compliance, OpenADR): sleep. */
+export type EventRequest = Omit<z.infer<typeof EventRequestSchema>, 'level'> & { level?: EventLevel };
 export type EventScope = z.infer<typeof EventScopeSchema>;
 export type EventKind = (typeof EVENT_KINDS)[number];

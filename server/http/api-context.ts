@@ -62,7 +62,7 @@ export function siteSummary(ctx: ApiContext, s: SiteRow, now: number) {
 
 export function eventView(e: EventDetail) {
   return {
-    id: e.id, kind: e.kind, value: e.value, scope: e.scope, startTs: e.startTs, endTs: e.endTs, priority: e.priority, reason: e.reason, status: e.status,
+    id: e.id, kind: e.kind, value: e.value, scope: e.scope, startTs: e.startTs, endTs: e.endTs, priority: e.priority, level: e.level, reason: e.reason, status: e.status,
     requestedKw: e.requestedKw, achievedKw: e.achievedKw, requestedMw: e.requestedKw / 1000, achievedMw: e.achievedKw / 1000,
     createdBy: e.createdBy, createdAt: e.createdAt, endedAt: e.endedAt, source: e.source ?? null, counts: e.counts, machines: e.machines,
     targets: e.targets.map((t) => {
@@ -72,6 +72,7 @@ export function eventView(e: EventDetail) {
         // The stored column is the draw measured at the last state change; "achieved" means kW shed, as on the event.
         measuredKw: t.achievedKw, achievedKw: measured === null || e.status === 'scheduled' ? null : round(Math.max(0, t.baselineKw - measured)),
         currentKw: t.currentKw, baselineMachines: t.baselineHashing, asleep: t.asleep, detail: t.detail, updatedAt: t.updatedAt,
+        level: t.level, baselineThs: t.baselineThs, currentThs: t.currentThs,
       };
     }),
   };

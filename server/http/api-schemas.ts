@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IdSchema } from '../../shared/protocol/ids.js';
 import { CompanyFieldsSchema, CompanySettingsSchema, RoleSchema, SiteFieldsSchema, SiteSettingsSchema } from '../config/collector-config.js';
-import { EventRequestSchema, EVENT_KINDS } from '../events/event-spec.js';
+import { EventRequestSchema, EVENT_KINDS, EVENT_LEVELS } from '../events/event-spec.js';
 import { EVENT_STATUSES, TARGET_STATES } from '../store/event-repository.js';
 import { ALERT_KINDS } from '../alerts/alert-rules.js';
 
@@ -110,13 +110,16 @@ export const TargetSchema = z.object({
   baselineMachines: z.number().nullable().describe('sleep_count: machines hashing when the target was planned'),
   asleep: z.number().nullable().describe('sleep_count, while active: machines of the target asleep now'),
   detail: z.string().nullable(), updatedAt: z.number(),
+  level: z.string().nullable().describe('sleep or power_target: what the site was sent (auto resolved per agent from its birth); null until sent'),
+  baselineThs: z.number().nullable().describe('site hashrate when the event was planned'),
+  currentThs: z.number().nullable().describe('site hashrate now (live events): the TH/s kept'),
 });
 const MachinesSchema = z.object({
   requested: z.number(), planned: z.number(), shortfall: z.number().describe('machines asked for beyond those hashing in scope'),
 });
 export const EventSchema = z.object({
   id: z.string(), kind: z.enum(EVENT_KINDS), value: z.number().nullable(), scope: z.unknown(), startTs: z.number(), endTs: z.number(),
-  priority: z.enum(['normal', 'high', 'emergency']), reason: z.string(), status: z.enum(EVENT_STATUSES),
+  priority: z.enum(['normal', 'high', 'emergency']), level: z.enum(EVENT_LEVELS), reason: z.string(), status: z.enum(EVENT_STATUSES),
   requestedKw: z.number(), achievedKw: z.number().describe('baseline − measured, summed over the targets, live'),
   requestedMw: z.number(), achievedMw: z.number(), createdBy: z.string(), createdAt: z.number(), endedAt: z.number().nullable(),
   source: z.object({ kind: z.literal('openadr'), ven: z.string(), programId: z.string(), programName: z.string(), vtnEventId: z.string(), intervalId: z.number() }).nullable()

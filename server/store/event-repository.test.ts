@@ -10,7 +10,7 @@ import type { EventRow } from './event-repository.js';
 
 const now = 1_700_000_000_000;
 const event = (id: string, status: EventRow['status']): EventRow => ({
-  id, kind: 'limit_to_kw', value: 100, scope: { all: true }, startTs: now, endTs: now + 600_000, priority: 'normal', reason: 'test',
+  id, kind: 'limit_to_kw', value: 100, scope: { all: true }, startTs: now, endTs: now + 600_000, priority: 'normal', level: 'sleep', reason: 'test',
   status, requestedKw: 100, createdBy: 'test', createdAt: now, endedAt: null,
 });
 

@@ -13,6 +13,7 @@ export interface EventRow {
   startTs: number;
   endTs: number;
   priority: 'normal' | 'high' | 'emergency';
+  level: 'sleep' | 'power_target' | 'auto';
   reason: string;
   status: EventStatus;
   requestedKw: number;
@@ -42,26 +43,30 @@ export interface TargetRow {
   value: number | null;
   targetKw: number | null;
   baselineKw: number;
+  /** Site hashrate when the event was planned (null for events planned before it was kept). */
+  baselineThs: number | null;
   /** Machines hashing when the target was planned (sleep_count targets; null otherwise). */
   baselineHashing: number | null;
   shedKw: number;
+  /** The level the site's agents were sent (`auto` resolved); null until a control went out. */
+  level: 'sleep' | 'power_target' | null;
   revision: number | null;
   achievedKw: number | null;
   detail: string | null;
   updatedAt: number;
 }
 
-interface RawEvent { id: string; kind: EventRow['kind']; value: number | null; scope: string; start_ts: number; end_ts: number; priority: EventRow['priority']; reason: string; status: EventStatus; requested_kw: number; created_by: string; created_at: number; ended_at: number | null; source: string | null }
-interface RawTarget { event_id: string; site_id: number; site: string; state: TargetState; mode: TargetRow['mode']; value: number | null; target_kw: number | null; baseline_kw: number; baseline_hashing: number | null; shed_kw: number; revision: number | null; achieved_kw: number | null; detail: string | null; updated_at: number }
+interface RawEvent { id: string; kind: EventRow['kind']; value: number | null; scope: string; start_ts: number; end_ts: number; priority: EventRow['priority']; level: EventRow['level']; reason: string; status: EventStatus; requested_kw: number; created_by: string; created_at: number; ended_at: number | null; source: string | null }
+interface RawTarget { event_id: string; site_id: number; site: string; state: TargetState; mode: TargetRow['mode']; value: number | null; target_kw: number | null; baseline_kw: number; baseline_hashing: number | null; baseline_ths: number | null; level: TargetRow['level']; shed_kw: number; revision: number | null; achieved_kw: number | null; detail: string | null; updated_at: number }
 
 const toEvent = (r: RawEvent): EventRow => ({
-  id: r.id, kind: r.kind, value: r.value, scope: JSON.parse(r.scope) as EventRow['scope'], startTs: r.start_ts, endTs: r.end_ts, priority: r.priority,
+  id: r.id, kind: r.kind, value: r.value, scope: JSON.parse(r.scope) as EventRow['scope'], startTs: r.start_ts, endTs: r.end_ts, priority: r.priority, level: r.level,
   reason: r.reason, status: r.status, requestedKw: r.requested_kw, createdBy: r.created_by, createdAt: r.created_at, endedAt: r.ended_at,
   source: r.source === null ? null : (JSON.parse(r.source) as EventSource),
 });
 const toTarget = (r: RawTarget): TargetRow => ({
   eventId: r.event_id, siteId: r.site_id, site: r.site, state: r.state, mode: r.mode, value: r.value, targetKw: r.target_kw, baselineKw: r.baseline_kw, baselineHashing: r.baseline_hashing,
-  shedKw: r.shed_kw, revision: r.revision, achievedKw: r.achieved_kw, detail: r.detail, updatedAt: r.updated_at,
+  baselineThs: r.baseline_ths, level: r.level, shedKw: r.shed_kw, revision: r.revision, achievedKw: r.achieved_kw, detail: r.detail, updatedAt: r.updated_at,
 });
 
 const TARGET_SELECT = 'SELECT t.*, s.site AS site FROM event_targets t JOIN sites s ON s.id = t.site_id';
@@ -70,10 +75,10 @@ export type EventRepository = ReturnType<typeof createEventRepository>;
 
 /** Curtailment events, their per-site targets, the effective controls and the agents' reports. */
 export function createEventRepository(db: Db) {
-  const insertEvent = db.prepare(`INSERT INTO events (id, kind, value, scope, start_ts, end_ts, priority, reason, status, requested_kw, created_by, created_at, source)
-    VALUES (@id, @kind, @value, @scope, @startTs, @endTs, @priority, @reason, @status, @requestedKw, @createdBy, @createdAt, @source)`);
-  const insertTarget = db.prepare(`INSERT INTO event_targets (event_id, site_id, state, mode, value, target_kw, baseline_kw, baseline_hashing, shed_kw, updated_at)
-    VALUES (@eventId, @siteId, 'pending', @mode, @value, @targetKw, @baselineKw, @baselineHashing, @shedKw, @now)`);
+  const insertEvent = db.prepare(`INSERT INTO events (id, kind, value, scope, start_ts, end_ts, priority, level, reason, status, requested_kw, created_by, created_at, source)
+    VALUES (@id, @kind, @value, @scope, @startTs, @endTs, @priority, @level, @reason, @status, @requestedKw, @createdBy, @createdAt, @source)`);
+  const insertTarget = db.prepare(`INSERT INTO event_targets (event_id, site_id, state, mode, value, target_kw, baseline_kw, baseline_hashing, baseline_ths, shed_kw, updated_at)
+    VALUES (@eventId, @siteId, 'pending', @mode, @value, @targetKw, @baselineKw, @baselineHashing, @baselineThs, @shedKw, @now)`);
   const getEvent = db.prepare<[string], RawEvent>('SELECT * FROM events WHERE id = ?');
   const listEvents = db.prepare<[number], RawEvent>('SELECT * FROM events ORDER BY created_at DESC LIMIT ?');
   const liveEvents = db.prepare<[], RawEvent>("SELECT * FROM events WHERE status IN ('scheduled', 'active') ORDER BY created_at");
@@ -85,7 +90,7 @@ export function createEventRepository(db: Db) {
     WHERE t.site_id IN (SELECT value FROM json_each(?)) AND e.status IN ('scheduled', 'active')`);
   const unsentTargetSites = db.prepare<[], { site_id: number }>(`SELECT DISTINCT t.site_id FROM event_targets t JOIN events e ON e.id = t.event_id
     WHERE e.status IN ('scheduled', 'active') AND t.state = 'pending' AND t.revision IS NULL`);
-  const updateTarget = db.prepare('UPDATE event_targets SET state = @state, revision = COALESCE(@revision, revision), achieved_kw = COALESCE(@achievedKw, achieved_kw), detail = COALESCE(@detail, detail), updated_at = @now WHERE event_id = @eventId AND site_id = @siteId');
+  const updateTarget = db.prepare('UPDATE event_targets SET state = @state, revision = COALESCE(@revision, revision), level = COALESCE(@level, level), achieved_kw = COALESCE(@achievedKw, achieved_kw), detail = COALESCE(@detail, detail), updated_at = @now WHERE event_id = @eventId AND site_id = @siteId');
   const metaGet = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
   const metaSet = db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const controlGet = db.prepare<[number], { revision: number; payload: string; published_at: number | null }>('SELECT * FROM controls WHERE site_id = ?');
@@ -103,10 +108,10 @@ export function createEventRepository(db: Db) {
     'SELECT * FROM control_reports WHERE site_id = ? ORDER BY id DESC LIMIT ?');
 
   return {
-    insertEvent(e: EventRow, targets: Array<Omit<TargetRow, 'eventId' | 'site' | 'state' | 'revision' | 'achievedKw' | 'detail' | 'updatedAt' | 'baselineHashing'> & { baselineHashing?: number | null }>, now: number): void {
+    insertEvent(e: EventRow, targets: Array<Omit<TargetRow, 'eventId' | 'site' | 'state' | 'revision' | 'achievedKw' | 'detail' | 'updatedAt' | 'baselineHashing' | 'level' | 'baselineThs'> & { baselineHashing?: number | null; baselineThs?: number | null }>, now: number): void {
       db.transaction(() => {
         insertEvent.run({ ...e, scope: JSON.stringify(e.scope), source: e.source ? JSON.stringify(e.source) : null });
-        for (const t of targets) insertTarget.run({ eventId: e.id, siteId: t.siteId, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, baselineHashing: t.baselineHashing ?? null, shedKw: t.shedKw, now });
+        for (const t of targets) insertTarget.run({ eventId: e.id, siteId: t.siteId, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, baselineHashing: t.baselineHashing ?? null, baselineThs: t.baselineThs ?? null, shedKw: t.shedKw, now });
       })();
     },
     get(id: string): EventRow | undefined {
@@ -144,8 +149,8 @@ export function createEventRepository(db: Db) {
     unsentTargetSites(): number[] {
       return unsentTargetSites.all().map((r) => r.site_id);
     },
-    updateTarget(eventId: string, siteId: number, change: { state: TargetState; revision?: number; achievedKw?: number | null; detail?: string }, now: number): void {
-      updateTarget.run({ eventId, siteId, state: change.state, revision: change.revision ?? null, achievedKw: change.achievedKw ?? null, detail: change.detail ?? null, now });
+    updateTarget(eventId: string, siteId: number, change: { state: TargetState; revision?: number; level?: 'sleep' | 'power_target'; achievedKw?: number | null; detail?: string }, now: number): void {
+      updateTarget.run({ eventId, siteId, state: change.state, revision: change.revision ?? null, level: change.level ?? null, achievedKw: change.achievedKw ?? null, detail: change.detail ?? null, now });
     },
     /** The next control revision: global, persisted, never reused (agents refuse a revision they have seen). */
     nextRevision(): number {

@@ -403,4 +403,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX openadr_outbox_due ON openadr_outbox (next_at) WHERE sent_at IS NULL AND refused_at IS NULL;
   `,
+  /* 9: curtailment level per event, and what each site was asked and kept (issue 17) */ `
+  -- sleep, power_target or auto (power target where the site's agents announce it, sleep on emergency)
+  ALTER TABLE events ADD COLUMN level TEXT NOT NULL DEFAULT 'sleep';
+  -- the level the site's agents were sent (after auto and the births), and its hashrate when planned
+  ALTER TABLE event_targets ADD COLUMN level TEXT;
+  ALTER TABLE event_targets ADD COLUMN baseline_ths REAL;
+  `,
 ];

@@ -6,12 +6,12 @@ import { MODELS_BY_FIRMWARE } from './model-specs.js';
 
 const S19_PRO = MODELS_BY_FIRMWARE.antminer[0]!.spec;
 
-function makeMiner(opts: { timeFactor?: number; ignoreSleep?: boolean } = {}) {
+function makeMiner(opts: { timeFactor?: number; ignoreSleep?: boolean; firmware?: 'antminer' | 'braiins'; spec?: typeof S19_PRO } = {}) {
   const clock = { t: 1_700_000_000_000 };
   const faults = noFaults();
   faults.ignoreSleep = opts.ignoreSleep ?? false;
   const miner = new SimulatedMiner({
-    id: 'miner-0001', index: 0, host: '127.0.0.1', firmware: 'antminer', spec: S19_PRO, mac: '02:00:00:00:00:01', serial: 'X',
+    id: 'miner-0001', index: 0, host: '127.0.0.1', firmware: opts.firmware ?? 'antminer', spec: opts.spec ?? S19_PRO, mac: '02:00:00:00:00:01', serial: 'X',
     credentials: { username: 'root', password: 'root' }, faults, seed: 1, timeFactor: opts.timeFactor ?? 1,
     powerSpread: 1, hashSpread: 1, bootAt: clock.t - 3_600_000, now: () => clock.t,
   });
@@ -104,4 +104,36 @@ test('a power target lowers power to the target and hashrate less than proportio
 test('the meter and the miner agree on power at the same instant', () => {
   const { miner } = makeMiner();
   assert.equal(miner.snapshot().powerW, miner.snapshot().powerW);
+});
+
+test('J/TH improves as power falls, and a target under the model floor is clamped to it', () => {
+  const { miner, clock } = makeMiner();
+  const floor = S19_PRO.curve!.floorRatio * S19_PRO.nominalW;
+  const jth = (w: number) => {
+    miner.setPowerTarget(w);
+    clock.t += REAL_TIMING_MS.retarget + 1;
+    const s = miner.snapshot();
+    return { jth: s.powerW / s.hashrateThs, powerW: s.powerW };
+  };
+  const full = jth(S19_PRO.nominalW);
+  const at80 = jth(S19_PRO.nominalW * 0.8);
+  const atFloor = jth(floor);
+  assert.ok(at80.jth < full.jth * 0.97, `${at80.jth} vs ${full.jth}`);
+  assert.ok(atFloor.jth < at80.jth, `${atFloor.jth} vs ${at80.jth}`);
+  const below = jth(floor * 0.5);
+  assert.ok(Math.abs(below.powerW - floor) < floor * 0.03, `clamped to ${below.powerW} W, floor ${floor}`);
+});
+
+test('Braiins OS restarts mining on a new power target: no hashrate for a while, then back at the new level', () => {
+  const spec = MODELS_BY_FIRMWARE.braiins[0]!.spec;
+  const { miner, clock } = makeMiner({ firmware: 'braiins', spec });
+  miner.setPowerTarget(2400);
+  clock.t += 1000;
+  const dark = miner.snapshot();
+  assert.equal(dark.hashrateThs, 0);
+  assert.ok(dark.powerW < 2400 * 0.5, `boards idle while restarting: ${dark.powerW} W`);
+  clock.t += REAL_TIMING_MS.restartDark + REAL_TIMING_MS.wake;
+  const back = miner.snapshot();
+  assert.ok(Math.abs(back.powerW - 2400) < 60, `${back.powerW} W`);
+  assert.ok(back.hashrateThs > spec.nominalThs * (2400 / spec.nominalW), 'more TH/s than proportional');
 });

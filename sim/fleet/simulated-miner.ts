@@ -6,9 +6,15 @@ import { hashNoise } from './rng.js';
  * Real-world delays, from the BOSminer log printed beside the pause/resume
  * examples of the Braiins OS+ API docs (fixtures: pause-timing.txt): PAUSE →
  * hashboard voltage off after ~6.3 s; RESUME → voltage on after ~1.2 s and
- * full frequency after ~9.7 s. A power-target change is retuned over ~5 s.
+ * full frequency after ~9.7 s. A power-target change is retuned over ~5 s by
+ * firmwares that retune live (LuxOS, Whatsminer); Braiins OS restarts its
+ * mining process on a new power target: hashing stops and the boards idle
+ * (`restartDark`), then they come back as from a resume (`wake`).
  */
-export const REAL_TIMING_MS = { pause: 6300, wakeVoltage: 1200, wake: 9700, retarget: 5000 } as const;
+export const REAL_TIMING_MS = { pause: 6300, wakeVoltage: 1200, wake: 9700, retarget: 5000, restartDark: 2500 } as const;
+/** Share of hashing power the boards draw while bosminer restarts (voltage on, no work). */
+const RESTART_POWER_SHARE = 0.3;
+const DEFAULT_CURVE = { floorRatio: 0.5, exponent: 0.85 };
 
 export interface SimulatedMinerInit {
   id: string;
@@ -53,7 +59,7 @@ export class SimulatedMiner implements EmulatedMiner {
   readonly memory = new Map<string, unknown>();
 
   private readonly seed: number;
-  private readonly timing: { pause: number; wakeVoltage: number; wake: number; retarget: number };
+  private readonly timing: { pause: number; wakeVoltage: number; wake: number; retarget: number; restartDark: number };
   private readonly powerSpread: number;
   private readonly hashSpread: number;
   private readonly bootAt: number;
@@ -71,6 +77,8 @@ export class SimulatedMiner implements EmulatedMiner {
   private ratioFrom = 1;
   private ratioTo = 1;
   private ratioChangeAt = 0;
+  /** Braiins OS: when bosminer last restarted for a new power target. */
+  private restartAt: number | null = null;
 
   constructor(init: SimulatedMinerInit) {
     this.id = init.id;
@@ -89,6 +97,7 @@ export class SimulatedMiner implements EmulatedMiner {
       wakeVoltage: REAL_TIMING_MS.wakeVoltage * f,
       wake: REAL_TIMING_MS.wake * f,
       retarget: REAL_TIMING_MS.retarget * f,
+      restartDark: REAL_TIMING_MS.restartDark * f,
     };
     this.powerSpread = init.powerSpread;
     this.hashSpread = init.hashSpread;
@@ -122,8 +131,13 @@ export class SimulatedMiner implements EmulatedMiner {
 
   setPowerTarget(watts: number | null): void {
     const now = this.clock();
-    const ratio = watts === null ? 1 : Math.min(1.15, Math.max(0.3, watts / (this.spec.nominalW * this.powerSpread)));
-    this.ratioFrom = this.loadRatio(now);
+    const floor = (this.spec.curve ?? DEFAULT_CURVE).floorRatio;
+    const ratio = watts === null ? 1 : Math.min(1.15, Math.max(floor, watts / (this.spec.nominalW * this.powerSpread)));
+    if (this.firmware === 'braiins') {
+      // bosminer restarts with the new target: the new level holds from the start, behind the restart.
+      this.ratioFrom = ratio;
+      this.restartAt = now;
+    } else this.ratioFrom = this.loadRatio(now);
     this.ratioTo = ratio;
     this.ratioChangeAt = now;
     this.powerTargetW = watts;
@@ -132,13 +146,15 @@ export class SimulatedMiner implements EmulatedMiner {
   snapshot(): MinerSnapshot {
     const now = this.clock();
     this.advance(now);
-    const levels = this.levels(now);
+    const phaseLevels = this.levels(now);
+    const restart = this.restart(now);
+    const levels = { power: phaseLevels.power * restart.power, hash: phaseLevels.hash * restart.hash };
     const ratio = this.loadRatio(now);
     const loadW = this.spec.nominalW * this.powerSpread * ratio;
     const second = Math.floor(now / 1000);
     const sleepW = this.spec.sleepW * (1 + 0.03 * hashNoise(this.seed, this.index, second, 1));
     const hashingW = (loadW - this.spec.sleepW) * levels.power * (1 + 0.012 * hashNoise(this.seed, this.index, second, 2));
-    const loadThs = this.spec.nominalThs * this.hashSpread * ratio ** 0.85;
+    const loadThs = this.spec.nominalThs * this.hashSpread * ratio ** (this.spec.curve ?? DEFAULT_CURVE).exponent;
     const hashrateThs = loadThs * levels.hash * (1 + 0.015 * hashNoise(this.seed, this.index, second, 3));
     const heat = levels.power * ratio;
     return {
@@ -196,6 +212,17 @@ export class SimulatedMiner implements EmulatedMiner {
         return { power: start.power + (1 - start.power) * f, hash: start.hash + (1 - start.hash) * f };
       }
     }
+  }
+
+  /** Braiins OS retarget: dark while bosminer restarts, then power and hashrate return as from a resume. */
+  private restart(now: number): Levels {
+    if (this.restartAt === null) return { power: 1, hash: 1 };
+    const t = now - this.restartAt;
+    const { restartDark, wake, wakeVoltage } = this.timing;
+    if (t < restartDark) return { power: RESTART_POWER_SHARE, hash: 0 };
+    const f = Math.min(1, (t - restartDark) / Math.max(1e-9, wake - wakeVoltage));
+    if (f >= 1) this.restartAt = null;
+    return { power: RESTART_POWER_SHARE + (1 - RESTART_POWER_SHARE) * f, hash: f };
   }
 
   private loadRatio(now: number): number {

@@ -148,6 +148,7 @@ test('curtailment: preview, confirm with the plan, the form resets, achieved MW 
   const targets = demo.sites.filter((s) => s.role !== 'over-allocation').map((s) => s.id);
   await page.selectOption('#ev-sites', targets);
   await page.selectOption('#ev-kind', 'reduce_by_kw');
+  await page.selectOption('#ev-level', 'auto');
   const shedKw = Math.round(demo.sites.filter((s) => targets.includes(s.id)).reduce((a, s) => a + s.drawKw, 0) * 0.3);
   await page.fill('#ev-value', String(shedKw));
   const reason = `browser test ${uniqueId('ev')}`;
@@ -178,6 +179,10 @@ test('curtailment: preview, confirm with the plan, the form resets, achieved MW 
     const text = el?.querySelector('[data-testid=event-achieved]')?.textContent ?? '';
     return Number(text.replace(/[^\d.]/g, '')) > 0;
   }, reason, { timeout: 45_000 });
+  // The demo's agents announce power targets: auto becomes power_target, and each site shows the TH/s it keeps.
+  await event.locator('[data-testid=event-level]', { hasText: 'auto' }).waitFor();
+  await event.locator('[data-testid=target-level]', { hasText: 'power target' }).first().waitFor({ timeout: 15_000 });
+  await event.locator('[data-testid=target-ths-kept]', { hasText: /[TP]H\/s \(\d+ %\)/ }).first().waitFor({ timeout: 15_000 });
   await shot(page, 'curtailment');
 
   await event.locator('[data-testid=cancel-event]').click();

@@ -22,6 +22,8 @@ export const ControlReportSchema = z
     /** The kW cap the agent is steering to, when the mode has one. */
     targetKw: KwSchema.nullable().optional(),
     minersAsleep: CountSchema.optional(),
+    /** Miners running at a power target the agent lowered (`level: power_target`). */
+    minersTargeted: CountSchema.optional(),
     ts: TimestampSchema,
     /**
      * Where the report sits in the agent's telemetry sequence: a report with

@@ -29,6 +29,10 @@ export function createLuxosDriver(endpoint: MinerEndpoint, context: DriverContex
       const replies = await cgminerJoined(target, ['power', 'summary', 'stats', 'config'], joinMemory);
       const reading = luxosReading({ power: replies.power!, summary: replies.summary!, stats: replies.stats!, config: replies.config! }, endpoint, now());
       if (!profiles) await loadProfiles().catch(() => undefined);
+      // LuxOS has no watt target of its own: the active profile's watts are its power target.
+      const active = profiles && parseLuxosConfig(replies.config!).profile;
+      const profile = active ? profiles!.find((p) => p.name === active) : undefined;
+      if (profile) reading.powerTargetW = profile.watts;
       return reading;
     } catch (err) {
       return failedReading(endpoint, 'luxos', err, now());
@@ -64,8 +68,18 @@ export function createLuxosDriver(endpoint: MinerEndpoint, context: DriverContex
         if (config.atmEnabled) await session.command('atmset', 'enabled=false');
         await session.command('profileset', chosen.name);
       };
-      const expectation = EXPECT.powerTarget(watts, before.powerW);
-      return performAction({ ...expectation, send, read, confirmTimeoutMs: confirmTimeout(options), sendOnly: options?.sendOnly === true, now });
+      // Confirmed against the profile chosen (its watts are the target the miner reads back), once sent.
+      const expectation = () => EXPECT.powerTarget(chosen?.watts ?? watts, before.powerW);
+      return performAction({
+        ...expectation(),
+        reached: (r) => expectation().reached(r),
+        unchanged: (r) => expectation().unchanged(r),
+        send,
+        read,
+        confirmTimeoutMs: confirmTimeout(options),
+        sendOnly: options?.sendOnly === true,
+        now,
+      });
     },
   };
 }

@@ -10,6 +10,14 @@ export const KINDS = [
   { id: 'full', label: 'Full stop', unit: null },
 ];
 export const PRIORITIES = ['normal', 'high', 'emergency'];
+/** How sites shed kW (docs/protocol.md, events): auto = power targets where a site's agents can, sleep on emergency. */
+export const LEVELS = [
+  { id: 'auto', label: 'Auto' },
+  { id: 'power_target', label: 'Power target' },
+  { id: 'sleep', label: 'Sleep' },
+];
+/** Only the kW kinds can act by power target; counts and full stop always sleep. */
+export const takesLevel = (kind) => kind === 'reduce_by_kw' || kind === 'limit_to_kw';
 
 export const valueUnit = (kind) => KINDS.find((k) => k.id === kind)?.unit ?? null;
 
@@ -42,6 +50,7 @@ export function eventBody(input, now = Date.now()) {
       ...(start !== undefined ? { start: new Date(start).toISOString() } : {}),
       durationS: Math.round(input.minutes * 60),
       priority: input.priority,
+      ...(takesLevel(input.kind) && input.level ? { level: input.level } : {}),
       reason: input.reason || 'operator request',
     },
   };

@@ -97,6 +97,9 @@ export function eventOf(e) {
     achievedKw: num(t.achievedKw),
     measuredKw: num(t.measuredKw),
     asleep: num(t.asleep),
+    level: t.level ?? null,
+    baselineThs: num(t.baselineThs),
+    currentThs: num(t.currentThs),
     detail: t.detail ?? t.reason ?? null,
   }));
   return {
@@ -105,6 +108,7 @@ export function eventOf(e) {
     value: num(e.value),
     scope: e.scope,
     priority: e.priority ?? 'normal',
+    level: e.level ?? 'sleep',
     reason: e.reason ?? '',
     status: e.status ?? 'pending',
     start: e.startTs ?? e.start ?? null,

@@ -9,7 +9,7 @@ import { debounce, h, setChildren, setText } from '../dom.js';
 import * as f from '../format.js';
 import { ACTIVE_EVENT, eventOf, siteOf } from '../model.js';
 import { keepFresh } from '../refresh.js';
-import { describeEvent, eventBody, KINDS, PRIORITIES, valueUnit } from '../event-form.js';
+import { describeEvent, eventBody, KINDS, LEVELS, PRIORITIES, takesLevel, valueUnit } from '../event-form.js';
 
 export function mount(container, ctx) {
   const eventsEl = h('div', { 'data-testid': 'event-list' });
@@ -69,6 +69,7 @@ function buildForm(box, getSites, onCreated) {
   const startAt = h('input', { id: 'ev-start-at', name: 'startAt', type: 'datetime-local' });
   const minutes = h('input', { id: 'ev-minutes', name: 'minutes', type: 'number', min: '1', step: '1', value: DEFAULTS.minutes });
   const priority = h('select', { id: 'ev-priority', name: 'priority' }, PRIORITIES.map((p) => h('option', { value: p }, p)));
+  const level = h('select', { id: 'ev-level', name: 'level' }, LEVELS.map((l) => h('option', { value: l.id }, l.label)));
   const reason = h('input', { id: 'ev-reason', name: 'reason', type: 'text', maxlength: '200', value: DEFAULTS.reason });
   const preview = h('div', { class: 'preview', 'data-testid': 'plan-preview', 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'The plan appears here as you type.'));
   const error = h('p', { class: 'form-error', role: 'alert', 'data-testid': 'event-error' });
@@ -77,15 +78,17 @@ function buildForm(box, getSites, onCreated) {
   const regionField = field('Region', region);
   const sitesField = field('Sites', sitesSel, 'Ctrl/Cmd-click to choose several');
   const startAtField = field('Start at', startAt, 'your local time');
+  const levelField = field('Level', level, 'Auto: power targets where a site can take them (more TH/s kept per kW), sleep on emergency');
 
   const read = () => ({
     scope: scope.value, region: region.value, sites: [...sitesSel.selectedOptions].map((o) => o.value), kind: kind.value, value: Number(value.value),
-    minutes: Number(minutes.value), priority: priority.value, reason: reason.value.trim(), startMode: startMode.value, startAt: startAt.value,
+    minutes: Number(minutes.value), priority: priority.value, level: level.value, reason: reason.value.trim(), startMode: startMode.value, startAt: startAt.value,
   });
   const sync = () => {
     regionField.hidden = scope.value !== 'region';
     sitesField.hidden = scope.value !== 'sites';
     startAtField.hidden = startMode.value !== 'at';
+    levelField.hidden = !takesLevel(kind.value);
     if (startMode.value === 'at' && !startAt.value) startAt.value = localInput(Date.now() + 15 * 60_000);
     const u = valueUnit(kind.value);
     unit.textContent = u ?? '';
@@ -178,7 +181,7 @@ function buildForm(box, getSites, onCreated) {
     },
   },
   h('div', { class: 'form-grid' }, field('Scope', scope), regionField, sitesField, field('Kind', kind), h('div', { class: 'field' }, h('label', { for: 'ev-value' }, 'Value'), h('div', { class: 'with-unit' }, value, unit)),
-    field('Start', startMode), startAtField, field('Duration (minutes)', minutes), field('Priority', priority), field('Reason', reason)),
+    field('Start', startMode), startAtField, field('Duration (minutes)', minutes), field('Priority', priority), levelField, field('Reason', reason)),
   h('h3', {}, 'Plan preview'), preview, error, submit, confirmBox);
   box.append(form);
   sync();
@@ -227,16 +230,21 @@ function renderPlan(el, plan) {
 
 function targetTable(rows, withProgress) {
   return h('table', { class: 'data' },
-    h('thead', {}, h('tr', {}, ['Site', withProgress ? 'Mode' : 'Shed order', 'Baseline', ...(withProgress ? ['Now'] : []), withProgress ? 'To shed' : 'Shed', 'Target', ...(withProgress ? ['Shed now', 'State'] : [])].map((t) => h('th', { scope: 'col', class: t === 'Site' || t === 'Mode' || t === 'State' || t === 'Shed order' ? '' : 'num' }, t)))),
+    h('thead', {}, h('tr', {}, ['Site', withProgress ? 'Mode' : 'Shed order', ...(withProgress ? ['Level'] : []), 'Baseline', ...(withProgress ? ['Now'] : []), withProgress ? 'To shed' : 'Shed', 'Target', ...(withProgress ? ['Shed now', 'TH/s kept', 'State'] : [])].map((t) => h('th', { scope: 'col', class: t === 'Site' || t === 'Mode' || t === 'Level' || t === 'State' || t === 'Shed order' ? '' : 'num' }, t)))),
     h('tbody', {}, rows.map((t) => h('tr', { 'data-site': t.site, 'data-testid': 'target-row' },
       h('td', {}, h('a', { href: `#/site/${encodeURIComponent(t.site)}` }, t.name ?? t.site), t.registered === false ? h('span', { class: 'chip c-unregistered' }, 'unregistered') : null),
       h('td', {}, withProgress ? t.mode ?? '—' : `${t.group ?? ''} · ${t.mode ?? ''}`),
+      // The level the site's agents were sent (auto resolved from their births).
+      ...(withProgress ? [h('td', { 'data-testid': 'target-level' }, t.level ? h('span', { class: `chip l-${t.level}` }, t.level === 'power_target' ? 'power target' : 'sleep') : '—')] : []),
       h('td', { class: 'num' }, f.power(t.baselineKw)),
       ...(withProgress ? [h('td', { class: 'num', 'data-testid': 'target-now' }, f.power(t.currentKw))] : []),
       h('td', { class: 'num' }, f.power(t.shedKw)),
       h('td', { class: 'num' }, t.mode === 'sleep_count' ? `${f.int(t.value)} machines asleep` : f.power(t.targetKw)),
       // Shed now = baseline − measured: what this site gives back at the moment.
-      ...(withProgress ? [h('td', { class: 'num', 'data-testid': 'target-shed-now' }, f.isNum(t.baselineKw) && f.isNum(t.currentKw) ? f.power(t.baselineKw - t.currentKw) : '—'), h('td', {}, h('span', { class: `chip t-${t.state}`, title: t.detail ?? '' }, t.state), t.mode === 'sleep_count' && f.isNum(t.asleep) ? h('div', { class: 'muted small', 'data-testid': 'target-asleep' }, `${f.int(t.asleep)} of ${f.int(t.value)} asleep`) : null, t.detail ? h('div', { class: 'muted small' }, t.detail) : null)] : [])))));
+      ...(withProgress ? [h('td', { class: 'num', 'data-testid': 'target-shed-now' }, f.isNum(t.baselineKw) && f.isNum(t.currentKw) ? f.power(t.baselineKw - t.currentKw) : '—'),
+        // TH/s kept: the site's hashrate now, and its share of the hashrate when the event was planned.
+        h('td', { class: 'num', 'data-testid': 'target-ths-kept' }, f.isNum(t.currentThs) ? `${f.hashrate(t.currentThs)}${f.isNum(t.baselineThs) && t.baselineThs > 0 ? ` (${Math.round((100 * t.currentThs) / t.baselineThs)} %)` : ''}` : '—'),
+        h('td', {}, h('span', { class: `chip t-${t.state}`, title: t.detail ?? '' }, t.state), t.mode === 'sleep_count' && f.isNum(t.asleep) ? h('div', { class: 'muted small', 'data-testid': 'target-asleep' }, `${f.int(t.asleep)} of ${f.int(t.value)} asleep`) : null, t.detail ? h('div', { class: 'muted small' }, t.detail) : null)] : [])))));
 }
 
 function renderEvents(el, events, ctx, refresh, names) {
@@ -269,6 +277,7 @@ function renderEvents(el, events, ctx, refresh, names) {
       h('header', { class: 'event-head' },
         h('h3', {}, describeEvent(e, names)),
         h('span', { class: `chip p-${e.priority}` }, e.priority),
+        h('span', { class: `chip l-${e.level}`, 'data-testid': 'event-level' }, e.level === 'power_target' ? 'power target' : e.level),
         h('span', { class: `chip e-${e.status}`, 'data-testid': 'event-status' }, e.status),
         h('span', { class: 'muted', 'data-testid': 'event-when' }, `${f.dateTime(e.start)} → ${f.dateTime(e.endedAt ?? e.end)}`),
         e.source ? h('span', { class: 'chip source', 'data-testid': 'event-source', title: `VTN event ${e.source.vtnEventId}, interval ${e.source.intervalId}; changed or cancelled only by the VTN` }, `OpenADR · ${e.source.programName}`) : null,
