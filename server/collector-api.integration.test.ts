@@ -4,25 +4,15 @@ import { readFileSync } from 'node:fs';
 import { verifyPayload } from '../shared/signing/control-signing.js';
 import { parsePublicKey } from '../shared/signing/key-files.js';
 import { waitFor } from '../test/helpers/wait-for.js';
-import { startTestCollector, TOKENS, type TestCollector } from './testing/test-collector.js';
+import { TOKENS, type TestCollector } from './testing/test-collector.js';
 import { counts, sample, startTestPublisher, type TestPublisher } from './testing/test-publisher.js';
+import { withTestCollector } from './testing/with-test-collector.js';
 
 /** Every site a test here uses is `${prefix}-<suffix>`; the collector serves only those. */
 const SUFFIXES = ['new', 'grey', 'over', 'a', 'b', 'e'];
 
-async function withCollector(fn: (tc: TestCollector, pubs: TestPublisher[]) => Promise<void>, overrides: (prefix: string) => Record<string, unknown> = () => ({})) {
-  const pubs: TestPublisher[] = [];
-  const prefix = `p${Math.random().toString(36).slice(2, 8)}`;
-  const tc = await startTestCollector({ ...overrides(prefix) }, { prefix, serveSites: SUFFIXES.map((x) => `${prefix}-${x}`) });
-  try {
-    await fn(tc, pubs);
-  } finally {
-    for (const p of pubs) {
-      await p.clearRetained().catch(() => undefined);
-      await p.close().catch(() => undefined);
-    }
-    await tc.stop();
-  }
+function withCollector(fn: (tc: TestCollector, pubs: TestPublisher[]) => Promise<void>, overrides?: (prefix: string) => Record<string, unknown>) {
+  return withTestCollector(fn, { serve: (prefix) => SUFFIXES.map((x) => `${prefix}-${x}`), ...(overrides ? { overrides } : {}) });
 }
 
 test('unauthorized and wrong-role requests get 401/403; malformed bodies get 400 naming each field', async () => {

@@ -2,24 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { uniqueId } from '../test/helpers/broker.js';
 import { waitFor } from '../test/helpers/wait-for.js';
-import { startTestCollector, type TestCollector } from './testing/test-collector.js';
+import type { TestCollector } from './testing/test-collector.js';
 import { counts, sample, startTestPublisher, type TestPublisher } from './testing/test-publisher.js';
+import { withTestCollector } from './testing/with-test-collector.js';
 
-async function withCollector(fn: (tc: TestCollector, pubs: TestPublisher[]) => Promise<void>, overrides: Record<string, unknown> = {}, serve: (prefix: string) => string[] = () => []) {
-  const pubs: TestPublisher[] = [];
-  const prefix = uniqueId('t');
-  const tc = await startTestCollector(overrides, { prefix, serveSites: serve(prefix) });
-  try {
-    await fn(tc, pubs);
-  } finally {
-    for (const p of pubs) {
-      await p.clearRetained().catch(() => undefined);
-      await p.close().catch(() => undefined);
-    }
-    await tc.stop();
-  }
+function withCollector(fn: (tc: TestCollector, pubs: TestPublisher[]) => Promise<void>, overrides: Record<string, unknown> = {}, serve: (prefix: string) => string[] = () => []) {
+  return withTestCollector(fn, { serve, overrides: () => overrides });
 }
 
 const metric = (text: string, name: string, label: string) => {

@@ -2,28 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encode } from '../../shared/protocol/index.js';
 import { waitFor } from '../../test/helpers/wait-for.js';
-import { startTestCollector, type RegistryChange, type TestCollector } from '../testing/test-collector.js';
+import type { RegistryChange, TestCollector } from '../testing/test-collector.js';
 import { counts, sample, startTestPublisher, type TestPublisher } from '../testing/test-publisher.js';
+import { withTestCollector } from '../testing/with-test-collector.js';
 
 const SUFFIXES = ['a', 'b', 'grey', 'far'];
 
 /** Registry changes the collector passed to its audit hook, in order. */
 let changes: RegistryChange[] = [];
 
-async function withCollector(fn: (tc: TestCollector, pubs: TestPublisher[]) => Promise<void>, overrides: (prefix: string) => Record<string, unknown> = () => ({})) {
-  const pubs: TestPublisher[] = [];
-  const prefix = `r${Math.random().toString(36).slice(2, 8)}`;
+function withCollector(fn: (tc: TestCollector, pubs: TestPublisher[]) => Promise<void>, overrides?: (prefix: string) => Record<string, unknown>) {
   changes = [];
-  const tc = await startTestCollector(overrides(prefix), { prefix, serveSites: SUFFIXES.map((x) => `${prefix}-${x}`), onChange: (c) => changes.push(c) });
-  try {
-    await fn(tc, pubs);
-  } finally {
-    for (const p of pubs) {
-      await p.clearRetained().catch(() => undefined);
-      await p.close().catch(() => undefined);
-    }
-    await tc.stop();
-  }
+  return withTestCollector(fn, { serve: (prefix) => SUFFIXES.map((x) => `${prefix}-${x}`), onChange: (c) => changes.push(c), ...(overrides ? { overrides } : {}) });
 }
 
 test('a partial PUT changes only the fields it names', async () => {
