@@ -5,7 +5,7 @@ import type { MinerDetail } from '../shared/protocol/index.js';
  * The publishing side of the ingest benchmark, run in its own process so it does
  * not steal the collector's event loop: simulated agents for N sites, multiplexed
  * over a few MQTT connections, site samples every 10 s and per-miner detail every
- * 60 s (DESIGN §9), or as fast as the broker takes them (saturation).
+ * 60 s (the reference load, docs/operations.md#sizing), or as fast as the broker takes them (saturation).
  */
 export interface PublisherOptions {
   url: string;

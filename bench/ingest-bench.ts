@@ -29,7 +29,7 @@ export interface IngestResult {
  * npm run bench -- ingest --sweep [--sizes 1000,10000,50000] (nominal load per size, a fresh process each)
  * npm run bench -- ingest [--json FILE] [--sites 10000] [--miners 100] [--nominal-s 60] [--saturate-s 20] [--url mqtt://127.0.0.1:1883]
  *
- * 1. nominal: the DESIGN §9 load (10,000 sites, 1,000,000 miners: samples every
+ * 1. nominal: the reference load of docs/operations.md#sizing (10,000 sites, 1,000,000 miners: samples every
  *    10 s, per-miner detail every 60 s) through the real Mosquitto into the
  *    collector: sustained rate, p99 publish→ack (commit) latency, CPU, RSS.
  * 2. saturation: publishers as fast as the broker takes it; the collector's
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     if (!args.has('saturate-s')) pass.push('--saturate-s', '0');
     if (!args.has('nominal-s')) pass.push('--nominal-s', '30');
     const runs = sweep<IngestResult>(fileURLToPath(import.meta.url), 'sites', sizes, pass);
-    process.stdout.write('\n== ingest sweep (nominal DESIGN §9 load per site) ==\nsites    msg/s    rows/s   p99 ms   CPU %   RSS MB   disk MB/h   acked\n');
+    process.stdout.write('\n== ingest sweep (nominal reference load per site) ==\nsites    msg/s    rows/s   p99 ms   CPU %   RSS MB   disk MB/h   acked\n');
     for (const { size, result: r } of runs) {
       const n = r?.nominal;
       process.stdout.write(n ? `${String(size).padEnd(8)} ${n.msgPerS.toFixed(0).padStart(6)} ${n.minerRowsPerS.toFixed(0).padStart(9)} ${n.p99.toFixed(0).padStart(8)} ${n.cpuPct.toFixed(0).padStart(7)} ${n.rssMb.toFixed(0).padStart(8)} ${n.diskMbPerHour.toFixed(0).padStart(11)}   ${n.acked ? 'all' : 'NO'}\n` : `${size}: failed\n`);
@@ -209,7 +209,7 @@ async function main(): Promise<void> {
   if (SATURATE_S === 0) await collector.stop();
   const lines = [
     '',
-    '== nominal load (DESIGN §9) ==',
+    '== nominal load (the reference load of docs/operations.md#sizing) ==',
     `published ${nominal.published} messages (${nominal.publishedMiners} miner rows) in ${fmt(nominal.elapsedS, 1)} s; collector accepted ${nominalMsgs} messages, ${nominalRows} miner rows`,
     `sustained ingest: ${fmt(nominalMsgs / nominal.elapsedS)} messages/s, ${fmt(nominalRows / nominal.elapsedS)} miner rows/s`,
     `publish→commit (ack) latency: p50 ${fmt(nominal.latencyMs?.p50 ?? NaN)} ms, p99 ${fmt(nominal.latencyMs?.p99 ?? NaN)} ms, max ${fmt(nominal.latencyMs?.max ?? NaN)} ms; acked ${nominal.acked}/${nominal.published}`,

@@ -4,7 +4,7 @@ import type { MeterReading } from '../drivers/meters/index.js';
 
 const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** The site sample of one poll (DESIGN §4) from the miners' readings and the meter's. */
+/** The site sample of one poll (docs/protocol.md) from the miners' readings and the meter's. */
 export function buildSample(
   readings: readonly MinerReading[],
   meter: MeterReading | undefined,

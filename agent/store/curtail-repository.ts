@@ -21,7 +21,7 @@ export interface CurtailedMiner {
 }
 
 /**
- * What the reconciler must not forget across a restart (DESIGN §2.3): the
+ * What the reconciler must not forget across a restart (docs/protocol.md#control): the
  * control it accepted and every miner it put to sleep with its previous mode,
  * so it resumes where it was and never wakes a miner it did not sleep.
  */

@@ -23,7 +23,7 @@ export interface DropReport {
 }
 
 /**
- * The store-and-forward outbox (DESIGN §4). Every telemetry message is a row
+ * The store-and-forward outbox (docs/protocol.md). Every telemetry message is a row
  * before it is published; a row goes only when a collector ack covers it.
  */
 export function createOutboxRepository(db: Db) {

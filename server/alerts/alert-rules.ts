@@ -1,7 +1,7 @@
 import type { AlertsConfig } from '../config/collector-config.js';
 
 /**
- * Alert rules (DESIGN §5), pure: from a snapshot of the collector's state to
+ * Alert rules (docs/operations.md#what-to-monitor), pure: from a snapshot of the collector's state to
  * the conditions that hold now (candidates), and from candidates to which
  * alerts to open and close (AlertEvaluator). No clock, no database: the
  * same inputs always give the same answer.

@@ -24,7 +24,7 @@ export interface AlertServiceOptions {
 const UNCONFIRMED = new Set(['sent', 'accepted', 'holding']);
 
 /**
- * Alerts as data (DESIGN §5): a periodic job gathers the collector's state,
+ * Alerts as data (docs/operations.md#what-to-monitor): a periodic job gathers the collector's state,
  * the pure rules decide, and alerts are opened and closed in the database,
  * announced (SSE) and counted (hashwatt_alerts_open{kind}).
  */

@@ -1,5 +1,5 @@
 /**
- * Pure compliance logic for one site (DESIGN §5): rolling average of site kW
+ * Pure compliance logic for one site (README, and docs/decisions.md#registry-fees-and-caps): rolling average of site kW
  * against the allocation. A violation opens once the average has stayed above
  * allocation × (1 + tolerance) for the grace period, and closes once it has
  * stayed at or below allocation × (1 + tolerance − hysteresis) for closeAfter.

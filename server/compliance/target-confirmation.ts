@@ -62,7 +62,7 @@ export function withinTarget(t: Pick<TargetRow, 'mode' | 'targetKw' | 'value' | 
 }
 
 /**
- * DESIGN §5 target states from measured telemetry (pure): a target is
+ * Target states (docs/protocol.md#how-the-collector-judges-confirmation) from measured telemetry (pure): a target is
  * `confirmed` once the site runs under the target's revision and measures
  * within the target; a confirmed target whose draw rises above the target
  * beyond tolerance again goes back to `holding` (the agent still holds the

@@ -84,7 +84,7 @@ export const ComplianceConfigSchema = z.object({
   autoEnforce: z.boolean().default(false),
 });
 
-/** Alert thresholds (DESIGN §5); alerts are rows in the database, SSE `alert` events and hashwatt_alerts_open{kind}. */
+/** Alert thresholds (docs/operations.md#what-to-monitor); alerts are rows in the database, SSE `alert` events and hashwatt_alerts_open{kind}. */
 export const AlertsConfigSchema = z.object({
   /** How often the evaluator looks at every site and agent. */
   evaluateEveryS: z.number().positive().default(10),
@@ -171,7 +171,7 @@ export const CollectorConfigSchema = z.object({
   alerts: AlertsConfigSchema.default(AlertsConfigSchema.parse({})),
   registry: z
     .object({
-      /** Tariff given to an unknown (grey) site when it first reports; DESIGN §5's example rate. */
+      /** Tariff given to an unknown (grey) site when it first reports; the per-kWh fee Kazakhstan charged unregistered miners from 2022. */
       greyTariffPerKwh: z.number().finite().nonnegative().default(0.0023),
     })
     .default({ greyTariffPerKwh: 0.0023 }),

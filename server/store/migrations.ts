@@ -2,7 +2,7 @@
  * Numbered migrations: migration N brings the schema from user_version N-1 to N.
  * Never edit a released migration; add the next one.
  *
- * Shaped for DESIGN §9 (10,000 sites, 1,000,000 miners): rows are keyed by small
+ * Shaped for the reference load of docs/operations.md#sizing (10,000 sites, 1,000,000 miners): rows are keyed by small
  * integer ids, hot tables are WITHOUT ROWID on their natural key, per-miner detail
  * is the latest message per agent and part (latest state, not history), and raw samples are
  * trimmed by retention while 1-minute and 1-hour rollups keep the long view.
@@ -53,7 +53,7 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (agent_id, session)
   ) WITHOUT ROWID;
 
-  -- The idempotency key of DESIGN §4: UNIQUE(agent, session, seq); the agent id is per site+agent.
+  -- The idempotency key of docs/protocol.md (sessions and acknowledgements): UNIQUE(agent, session, seq); the agent id is per site+agent.
   CREATE TABLE telemetry_log (
     agent_id INTEGER NOT NULL,
     session INTEGER NOT NULL,

@@ -10,7 +10,7 @@ import { ControlReportSchema } from './schemas/control-report.js';
 import { agentTopic, COLLECTOR_STATE_TOPIC, parseTopic, type AgentTopicKind, type TopicKind } from './topics.js';
 import { MAX_PAYLOAD_BYTES, PROTOCOL_VERSION } from './version.js';
 
-/** Which schema, QoS and retain flag belong to each topic kind: the single table of DESIGN §4. */
+/** Which schema, QoS and retain flag belong to each topic kind: the single table of docs/protocol.md. */
 export const MESSAGE_TYPES = {
   state: { schema: AgentStateSchema, qos: 1, retain: true },
   birth: { schema: BirthSchema, qos: 1, retain: true },

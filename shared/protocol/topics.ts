@@ -2,7 +2,7 @@ import { AppError } from '../errors.js';
 import { idProblem } from './ids.js';
 import { TOPIC_ROOT } from './version.js';
 
-/** The per-agent topic suffixes of DESIGN §4. */
+/** The per-agent topic suffixes of docs/protocol.md. */
 export const AGENT_TOPIC_KINDS = ['state', 'birth', 'telemetry', 'telemetry/ack', 'control', 'control/report'] as const;
 export type AgentTopicKind = (typeof AGENT_TOPIC_KINDS)[number];
 export type TopicKind = AgentTopicKind | 'collector/state';

@@ -1,5 +1,5 @@
 /**
- * The emulated site meter (DESIGN §8): a real Modbus TCP server serving one
+ * The emulated site meter (docs/decisions.md#emulator): a real Modbus TCP server serving one
  * preset's registers, with values read live from the emulated fleet on every
  * request. Encoding uses the same presets and codec as the agent's driver, so
  * what the driver decodes is what a real meter of that model would send; the

@@ -1,5 +1,5 @@
 /**
- * The one interface every meter driver implements (DESIGN §7). Reads never
+ * The one interface every meter driver implements (docs/decisions.md#miners). Reads never
  * throw: a meter that is unreachable, hung or answers garbage gives a reading
  * with nulls and a reason, and the caller decides what that means for
  * curtailment (a missing meter must never look like 0 kW).

@@ -1,5 +1,5 @@
 /**
- * Register maps of common revenue meters (DESIGN §7). Addresses are 0-based
+ * Register maps of common revenue meters (docs/decisions.md#miners). Addresses are 0-based
  * protocol addresses; the vendor documents' numbering is cited beside each.
  */
 import type { RegisterMap } from './register-map.js';

@@ -3,7 +3,7 @@ import type { ActionFailure, ActionResult, MinerReading } from './miner-driver.j
 
 /**
  * Every control action is judged by reading the miner back, never by the
- * command's reply (DESIGN §2.3: firmwares answer success and keep hashing).
+ * command's reply (firmwares answer success and keep hashing: docs/decisions.md#curtailment).
  * Drivers call `performAction` with the command and what success looks like.
  */
 
@@ -120,5 +120,5 @@ export const EXPECT = {
   }),
 } as const;
 
-/** Default read-back deadline: pause ≈ 6 s and resume ≈ 10 s on real miners (DESIGN §8), with margin. */
+/** Default read-back deadline: pause ≈ 6 s and resume ≈ 10 s on real miners (docs/decisions.md#emulator), with margin. */
 export const DEFAULT_CONFIRM_TIMEOUT_MS = 45_000;

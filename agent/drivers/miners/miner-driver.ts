@@ -1,5 +1,5 @@
 /**
- * The one interface every miner driver implements (DESIGN §7). A driver combines
+ * The one interface every miner driver implements (docs/decisions.md#miners). A driver combines
  * a transport (framing, deadlines) with pure parsers (response → reading) and
  * declares what it can do. Reads never throw: a failing miner is a reading with
  * state `offline` or `error` and a reason (Telegraf's acc.AddError habit).
