@@ -153,6 +153,13 @@ export function createIngest(options: IngestOptions) {
     return kept.length > 0;
   }
 
+  /** A message's place in its agent's session sequence: telemetry always, control reports when they carry one. */
+  function sequenceOf(m: DecodedMessage): { session: number; seq: number } | null {
+    if (m.kind === 'telemetry') return { session: m.payload.session, seq: m.payload.seq };
+    if (m.kind === 'control/report' && m.payload.seq !== undefined && m.payload.session !== undefined) return { session: m.payload.session, seq: m.payload.seq };
+    return null;
+  }
+
   function siteIdOf(site: string, now: number, newSites: string[]): number {
     let id = siteIds.get(site);
     if (id !== undefined) return id;
@@ -259,6 +266,7 @@ export function createIngest(options: IngestOptions) {
     const rows: TelemetryRow[] = [];
     const tele: Array<{ ref: AgentRef; p: Telemetry }> = [];
     const others: Array<{ ref: AgentRef; m: DecodedMessage }> = [];
+    const sequenced: Array<{ ref: AgentRef; session: number; seq: number }> = [];
     const seen = new Map<number, AgentRef>();
     const acks = pendingAcks;
     const gaps = pendingGaps;
@@ -282,24 +290,20 @@ export function createIngest(options: IngestOptions) {
         if (m.kind === 'collector/state') continue;
         const ref = refOf(m, now, out.newSites);
         seen.set(ref.agentId, ref);
-        if (m.kind === 'telemetry') {
-          const jump = seqProblem(m.payload.seq, trackerOf(ref, m.payload.session, now).tracker.highest(), config.bounds);
+        // Telemetry and sequenced reports share the session's seq counter: one check, one ack path.
+        const sq = sequenceOf(m);
+        if (sq) {
+          const jump = seqProblem(sq.seq, trackerOf(ref, sq.session, now).tracker.highest(), config.bounds);
           if (jump) {
-            refuse(agentTopic(ref.site, ref.agent, 'telemetry'), jump);
+            refuse(agentTopic(ref.site, ref.agent, m.kind === 'telemetry' ? 'telemetry' : 'control/report'), jump);
             continue;
           }
+          sequenced.push({ ref, ...sq });
+        }
+        if (m.kind === 'telemetry') {
           rows.push(toRow(ref, m.payload, detailText, now));
           tele.push({ ref, p: m.payload });
-        } else {
-          if (m.kind === 'control/report' && m.payload.seq !== undefined) {
-            const jump = seqProblem(m.payload.seq, trackerOf(ref, m.payload.session!, now).tracker.highest(), config.bounds);
-            if (jump) {
-              refuse(agentTopic(ref.site, ref.agent, 'control/report'), jump);
-              continue;
-            }
-          }
-          others.push({ ref, m });
-        }
+        } else others.push({ ref, m });
       }
       result = await writer.write({ now, rows, acks, gaps });
       if (others.length) db.transaction(() => writeOthers(others, out, now))();
@@ -317,10 +321,6 @@ export function createIngest(options: IngestOptions) {
     const dirtyRefs: Array<{ siteId: number; bucket: number }> = [];
     for (let i = 0; i < tele.length; i++) {
       const { ref, p } = tele[i]!;
-      const key = `${ref.agentId}:${p.session}`;
-      let s = seqs.get(key);
-      if (!s) seqs.set(key, (s = { ref, session: p.session, seqs: [] }));
-      s.seqs.push(p.seq);
       if (result.fresh[i] !== 1) {
         metrics.duplicates.inc();
         continue;
@@ -339,13 +339,12 @@ export function createIngest(options: IngestOptions) {
       if (p.miners?.length) metrics.minerRows.inc(p.miners.length);
       if (p.samples.length && p.historical !== true) for (const sample of p.samples) latest.push({ ...ref, sample });
     }
-    // Reports in the telemetry sequence count for the ack once committed (a redelivered one too).
-    for (const { ref, m } of others) {
-      if (m.kind !== 'control/report' || m.payload.seq === undefined) continue;
-      const key = `${ref.agentId}:${m.payload.session}`;
+    // Every committed seq counts for the ack, a redelivered duplicate too (its first copy is stored).
+    for (const { ref, session, seq } of sequenced) {
+      const key = `${ref.agentId}:${session}`;
       let s = seqs.get(key);
-      if (!s) seqs.set(key, (s = { ref, session: m.payload.session!, seqs: [] }));
-      s.seqs.push(m.payload.seq);
+      if (!s) seqs.set(key, (s = { ref, session, seqs: [] }));
+      s.seqs.push(seq);
     }
     out.latest = latest.sort((a, b) => a.sample.ts - b.sample.ts);
     out.seen = [...seen.values()];
