@@ -99,7 +99,9 @@ export function createEventRepository(db: Db) {
   const controlUnpublished = db.prepare<[], { site_id: number; revision: number; payload: string; published_at: number | null }>('SELECT * FROM controls WHERE published_at IS NULL');
   const controlAll = db.prepare<[], { site_id: number; revision: number; payload: string; published_at: number | null }>('SELECT * FROM controls');
   const controlSet = db.prepare<[number, number, string, number | null]>(`INSERT INTO controls (site_id, revision, payload, published_at) VALUES (?, ?, ?, ?)
-    ON CONFLICT (site_id) DO UPDATE SET revision = excluded.revision, payload = excluded.payload, published_at = excluded.published_at`);
+    ON CONFLICT (site_id) DO UPDATE SET revision = excluded.revision, payload = excluded.payload, published_at = excluded.published_at
+    -- a writer holding an older revision (a deposed leader) never replaces a newer control
+    WHERE excluded.revision >= controls.revision`);
   const controlPublished = db.prepare<[number, number, number]>('UPDATE controls SET published_at = ? WHERE site_id = ? AND revision = ?');
   // OR IGNORE: a report replayed from the agent's outbox (same agent, session and seq) is stored once.
   const reportInsert = db.prepare(`INSERT OR IGNORE INTO control_reports (site_id, agent_id, revision, status, reason, detail, achieved_kw, target_kw, ts, received_at, session, seq)
