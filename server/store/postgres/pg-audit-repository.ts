@@ -15,7 +15,7 @@ export function createPgAuditRepository(sql: PgSql): AsyncOf<AuditRepository> {
   return {
     async append(e) {
       const [r] = await sql<Array<{ id: string }>>`INSERT INTO audit_log (ts, actor_kind, actor, ip, action, site, target, before, after)
-        VALUES (${e.ts}, ${e.actorKind}, ${e.actor}, ${e.ip}, ${e.action}, ${e.site}, ${e.target}, ${jsonOrNull(e.before)}, ${jsonOrNull(e.after)}) RETURNING id`;
+        VALUES (${e.ts}, ${e.actorKind}, ${e.actor}, ${e.ip}, ${e.action}, ${e.site}, ${e.target}, ${jsonOrNull(e.before)}::text::jsonb, ${jsonOrNull(e.after)}::text::jsonb) RETURNING id`;
       return int(r!.id);
     },
     async list(q) {

@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import type { EventRow } from '../event-repository.js';
+import type { CollectorCasesStore, ContractCase } from './collector-cases-store.js';
+
+const now = 1_700_000_000_000;
+
+const event = (id: string, status: EventRow['status'], extra: Partial<EventRow> = {}): EventRow => ({
+  id, kind: 'limit_to_kw', value: 100, scope: { all: true }, startTs: now, endTs: now + 600_000, priority: 'normal', level: 'sleep', reason: 'test',
+  status, requestedKw: 100, createdBy: 'test', createdAt: now, endedAt: null, source: null, ...extra,
+});
+const target = (siteId: number, extra: { baselineHashing?: number | null; baselineThs?: number | null } = {}) =>
+  ({ siteId, mode: 'max_kw' as const, value: 100, targetKw: 100.5, baselineKw: 500.25, shedKw: 399.75, ...extra });
+
+async function threeSites(store: CollectorCasesStore): Promise<[number, number, number]> {
+  return [await store.addSite('s-a'), await store.addSite('s-b'), await store.addSite('s-c')];
+}
+
+/** Events, their targets, control revisions, the stored controls and the agents' reports. */
+export const EVENT_CASES: ContractCase[] = [
+  {
+    name: 'an event and its targets read back as stored, targets in site order',
+    async run(store) {
+      const [a, b] = await threeSites(store);
+      const source = { kind: 'openadr' as const, ven: 'ven-1', programId: 'p1', programName: 'Program 1', vtnEventId: 'vtn-9', intervalId: 2 };
+      const e = event('e1', 'scheduled', { kind: 'sleep_count', scope: { regions: ['north'], sites: ['s-b'] }, priority: 'emergency', level: 'auto', source, value: null });
+      await store.events.insertEvent(e, [target(b, { baselineHashing: 40, baselineThs: 123.5 }), target(a)], now);
+      assert.deepEqual(await store.events.get('e1'), e);
+      assert.equal(await store.events.get('missing'), undefined);
+      const targets = await store.events.targets('e1');
+      assert.deepEqual(targets.map((t) => t.site), ['s-a', 's-b']);
+      assert.deepEqual(targets[1], {
+        eventId: 'e1', siteId: b, site: 's-b', state: 'pending', mode: 'max_kw', value: 100, targetKw: 100.5, baselineKw: 500.25, baselineHashing: 40, baselineThs: 123.5,
+        shedKw: 399.75, level: null, revision: null, achievedKw: null, detail: null, updatedAt: now,
+      });
+      assert.equal(targets[0]!.baselineHashing, null);
+    },
+  },
+  {
+    name: 'an event with no targets is stored, and list is newest first within its limit',
+    async run(store) {
+      await store.events.insertEvent(event('old', 'completed', { createdAt: now - 2 }), [], now);
+      await store.events.insertEvent(event('mid', 'active', { createdAt: now - 1 }), [], now);
+      await store.events.insertEvent(event('new', 'scheduled'), [], now);
+      assert.deepEqual((await store.events.list()).map((e) => e.id), ['new', 'mid', 'old']);
+      assert.deepEqual((await store.events.list(2)).map((e) => e.id), ['new', 'mid']);
+      assert.deepEqual((await store.events.live()).map((e) => e.id), ['mid', 'new']);
+      await store.events.setStatus('mid', 'cancelled', now + 5);
+      assert.deepEqual((await store.events.live()).map((e) => e.id), ['new']);
+      const mid = await store.events.get('mid');
+      assert.equal(mid?.status, 'cancelled');
+      assert.equal(mid?.endedAt, now + 5);
+    },
+  },
+  {
+    name: 'a failed event insert leaves neither the event nor any target',
+    async run(store) {
+      const [a] = await threeSites(store);
+      await store.events.insertEvent(event('dup', 'active'), [target(a)], now);
+      // The same event id again: refused, and its new targets must not appear either.
+      await assert.rejects(store.events.insertEvent(event('dup', 'active'), [target(a)], now));
+      await assert.rejects(store.events.insertEvent(event('twice', 'active'), [target(a), target(a)], now));
+      assert.equal(await store.events.get('twice'), undefined);
+      assert.equal((await store.events.targets('dup')).length, 1);
+    },
+  },
+  {
+    name: 'live targets are those of scheduled and active events, by site',
+    async run(store) {
+      const [a, b, c] = await threeSites(store);
+      await store.events.insertEvent(event('live', 'active'), [target(a), target(b)], now);
+      await store.events.insertEvent(event('later', 'scheduled'), [target(a)], now);
+      await store.events.insertEvent(event('over', 'completed'), [target(a), target(c)], now);
+      assert.deepEqual((await store.events.liveTargetsOfSite(a)).map((t) => t.eventId).sort(), ['later', 'live']);
+      assert.deepEqual(await store.events.liveTargetsOfSite(c), []);
+      const bySite = await store.events.liveTargetsOfSites([a, b, c]);
+      assert.deepEqual([...bySite.keys()].sort(), [a, b].sort());
+      assert.deepEqual(bySite.get(a)!.map((t) => t.eventId).sort(), ['later', 'live']);
+      assert.deepEqual((await store.events.liveTargetsOfSites([])).size, 0);
+    },
+  },
+  {
+    // The event tick asks each second which live targets never became a control (the collector
+    // stopped between storing them and signing): it must name exactly those sites.
+    name: 'unsentTargetSites names the sites of live targets still pending without a revision',
+    async run(store) {
+      const [a, b, c] = await threeSites(store);
+      await store.events.insertEvent(event('live', 'active'), [target(a), target(b)], now);
+      await store.events.insertEvent(event('later', 'scheduled'), [target(c)], now);
+      await store.events.insertEvent(event('over', 'completed'), [target(a), target(b), target(c)], now);
+      assert.deepEqual((await store.events.unsentTargetSites()).sort(), [a, b, c].sort());
+      await store.events.updateTarget('live', a, { state: 'sent', revision: 1 }, now);
+      await store.events.updateTarget('later', c, { state: 'pending', revision: 2 }, now);
+      assert.deepEqual(await store.events.unsentTargetSites(), [b]);
+      await store.events.setStatus('live', 'cancelled', now);
+      assert.deepEqual(await store.events.unsentTargetSites(), []);
+    },
+  },
+  {
+    name: 'updateTarget changes the state and keeps what the change does not name',
+    async run(store) {
+      const [a] = await threeSites(store);
+      await store.events.insertEvent(event('e', 'active'), [target(a)], now);
+      await store.events.updateTarget('e', a, { state: 'sent', revision: 7, level: 'power_target' }, now + 1);
+      await store.events.updateTarget('e', a, { state: 'holding', achievedKw: 98.5, detail: 'held' }, now + 2);
+      await store.events.updateTarget('e', a, { state: 'released', achievedKw: null }, now + 3);
+      const [t] = await store.events.targets('e');
+      assert.deepEqual({ state: t!.state, revision: t!.revision, level: t!.level, achievedKw: t!.achievedKw, detail: t!.detail, updatedAt: t!.updatedAt },
+        { state: 'released', revision: 7, level: 'power_target', achievedKw: 98.5, detail: 'held', updatedAt: now + 3 });
+    },
+  },
+  {
+    name: 'control revisions are reserved in consecutive ranges, never handed out twice',
+    async run(store) {
+      assert.equal(await store.events.nextRevision(), 1);
+      assert.equal(await store.events.reserveRevisions(5), 2);
+      assert.equal(await store.events.nextRevision(), 7);
+      // Reservers at the same time (an old and a new leader, or two chunks): disjoint ranges.
+      const firsts = await Promise.all(Array.from({ length: 20 }, () => store.events.reserveRevisions(3)));
+      const handedOut = firsts.flatMap((f) => [f, f + 1, f + 2]).sort((x, y) => x - y);
+      assert.deepEqual(handedOut, Array.from({ length: 60 }, (_, i) => 8 + i));
+      assert.equal(await store.events.nextRevision(), 68);
+    },
+  },
+  {
+    name: 'a saved control is unpublished until the broker acknowledges that revision',
+    async run(store) {
+      const [a, b] = await threeSites(store);
+      const payload = { effective: { mode: 'max_kw', value: 100, eventIds: ['e'] }, perAgent: { 'agent-1': { revision: 3, kw: 99.5 } } };
+      await store.events.saveControl(a, 3, payload);
+      await store.events.saveControlJson(b, 4, JSON.stringify({ effective: { mode: 'none' }, perAgent: {} }));
+      assert.deepEqual(await store.events.control(a), { revision: 3, payload, publishedAt: null });
+      assert.equal(await store.events.control(999_999), undefined);
+      assert.deepEqual((await store.events.unpublishedControls()).map((c) => [c.siteId, c.revision]).sort(), [[a, 3], [b, 4]].sort());
+      // An acknowledgement of an older revision marks nothing: the newer control is still unpublished.
+      await store.events.markPublished(a, 2, now);
+      assert.equal((await store.events.control(a))?.publishedAt, null);
+      await store.events.markPublished(a, 3, now + 1);
+      assert.equal((await store.events.control(a))?.publishedAt, now + 1);
+      assert.deepEqual((await store.events.unpublishedControls()).map((c) => c.siteId), [b]);
+      const bySite = await store.events.controlsOfSites([a, b, 999_999]);
+      assert.deepEqual([...bySite.keys()].sort(), [a, b].sort());
+      assert.deepEqual(bySite.get(a)!.payload(), payload);
+      assert.deepEqual(bySite.get(b)!.payload(), { effective: { mode: 'none' }, perAgent: {} });
+      assert.equal(bySite.get(a)!.publishedAt, now + 1);
+      // A new revision replaces the control and is unpublished again.
+      await store.events.saveControl(a, 9, { effective: { mode: 'none' } });
+      assert.deepEqual(await store.events.control(a), { revision: 9, payload: { effective: { mode: 'none' } }, publishedAt: null });
+      assert.equal((await store.events.controls()).length, 2);
+    },
+  },
+  {
+    name: 'a control under an older revision never replaces a newer one (a deposed leader writing late)',
+    async run(store) {
+      const [a] = await threeSites(store);
+      await store.events.saveControl(a, 10, { effective: { mode: 'max_kw', value: 50 } });
+      await store.events.saveControl(a, 8, { effective: { mode: 'none' } });
+      assert.deepEqual(await store.events.control(a), { revision: 10, payload: { effective: { mode: 'max_kw', value: 50 } }, publishedAt: null });
+      // The same revision again is how a site whose agents left gets its control emptied: allowed.
+      await store.events.saveControl(a, 10, { effective: { mode: 'none' } });
+      assert.deepEqual((await store.events.control(a))?.payload, { effective: { mode: 'none' } });
+    },
+  },
+  {
+    name: 'a control report is stored once per agent, session and seq; unsequenced ones each time',
+    async run(store) {
+      const [a] = await threeSites(store);
+      const report = (revision: number, seq: number | null, ts: number) => ({
+        siteId: a, agentId: 1, revision, status: 'accepted', reason: null, detail: 'ok', achievedKw: 90.5, targetKw: 100, ts, session: seq === null ? null : 77, seq,
+      });
+      assert.equal(await store.events.insertReport(report(5, 1, now), now), true);
+      assert.equal(await store.events.insertReport(report(5, 1, now), now + 10), false);
+      assert.equal(await store.events.insertReport({ ...report(5, 1, now), session: 78 }, now), true);
+      assert.equal(await store.events.insertReport(report(6, null, now + 1), now), true);
+      assert.equal(await store.events.insertReport(report(6, null, now + 1), now), true);
+      const reports = await store.events.reports(a);
+      assert.equal(reports.length, 4);
+      assert.deepEqual(reports[0], { revision: 6, status: 'accepted', reason: null, detail: 'ok', achievedKw: 90.5, targetKw: 100, ts: now + 1, receivedAt: now });
+      assert.deepEqual((await store.events.reports(a, 1)).length, 1);
+    },
+  },
+];
