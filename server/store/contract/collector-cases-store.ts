@@ -1,3 +1,4 @@
+import type { AlertRepository } from '../alert-repository.js';
 import type { AuditRepository } from '../audit-repository.js';
 import type { CompanyRepository } from '../company-repository.js';
 import type { EventRepository } from '../event-repository.js';
@@ -16,6 +17,7 @@ export interface CollectorCasesStore {
   users: AsyncOf<UserRepository>;
   audit: AsyncOf<AuditRepository>;
   webhooks: AsyncOf<WebhookQueueRepository>;
+  alerts: AsyncOf<AlertRepository>;
   addSite(site: string): Promise<number>;
 }
 
