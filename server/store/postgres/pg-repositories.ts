@@ -1,0 +1,40 @@
+import { AppError } from '../../../shared/errors.js';
+import type { SiteDefaults } from '../site-repository.js';
+import type { StoreRepositories } from '../store-port.js';
+import type { PgQueryable } from './pg-connect.js';
+import type { PartitionManager } from './pg-partitions.js';
+
+/** What the PostgreSQL repositories share beyond the connection. */
+export interface PgRepositoryContext {
+  siteDefaults: SiteDefaults;
+  partitions: PartitionManager;
+}
+
+/**
+ * A repository not yet written for PostgreSQL: every method rejects with an error
+ * that names it, so a store wired to PostgreSQL early fails clearly, never silently.
+ */
+function notYetOnPostgres<R>(name: string): R {
+  return new Proxy({}, {
+    get: (_target, method) => () => Promise.reject(new AppError('UNSUPPORTED', `${name}.${String(method)} is not implemented on the PostgreSQL store yet`)),
+  }) as R;
+}
+
+/** The repositories over a pool, or over one transaction's connection (StorePort.transaction). */
+export function createPgRepositories(sql: PgQueryable, ctx: PgRepositoryContext): StoreRepositories {
+  void sql;
+  void ctx;
+  return {
+    sites: notYetOnPostgres('sites'),
+    agents: notYetOnPostgres('agents'),
+    telemetry: notYetOnPostgres('telemetry'),
+    rollups: notYetOnPostgres('rollups'),
+    events: notYetOnPostgres('events'),
+    violations: notYetOnPostgres('violations'),
+    openadr: notYetOnPostgres('openadr'),
+    companies: notYetOnPostgres('companies'),
+    users: notYetOnPostgres('users'),
+    audit: notYetOnPostgres('audit'),
+    webhooks: notYetOnPostgres('webhooks'),
+  };
+}
