@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { AuditInput } from '../audit-repository.js';
-import type { ContractCase } from './collector-cases-store.js';
+import type { ContractCase } from './store-harness.js';
 
 const now = 1_700_000_000_000;
 const minute = 60_000;
@@ -10,10 +10,10 @@ const entry = (ts: number, extra: Partial<AuditInput> = {}): AuditInput => ({
 });
 
 /** Users, their tokens and sessions, and the audit log. */
-export const ACCOUNT_CASES: ContractCase[] = [
+export const accountCases: ContractCase[] = [
   {
-    name: 'a user is created, found by name and id, and changes role and password',
-    async run(store) {
+    name: 'accounts: a user is created, found by name and id, and changes role and password',
+    async run({ store }) {
       const alice = await store.users.create({ username: 'alice', role: 'operator', passwordHash: 'scrypt$hash' }, now);
       assert.deepEqual(alice, { id: alice.id, username: 'alice', role: 'operator', hasPassword: true, disabledAt: null, createdAt: now, updatedAt: now });
       const bot = await store.users.create({ username: 'bot', role: 'grid', passwordHash: null }, now);
@@ -29,8 +29,8 @@ export const ACCOUNT_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'a session lives until it expires, its end, a new password or a disabled user',
-    async run(store) {
+    name: 'accounts: a session lives until it expires, its end, a new password or a disabled user',
+    async run({ store }) {
       const u = await store.users.create({ username: 'alice', role: 'operator', passwordHash: 'h' }, now);
       await store.users.addSession('s1', u.id, now, now + minute, '10.0.0.1');
       assert.equal((await store.users.bySession('s1', now + 1))?.id, u.id);
@@ -54,8 +54,8 @@ export const ACCOUNT_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'a token finds its user until revoked or the user is disabled; its use is recorded at most once a minute',
-    async run(store) {
+    name: 'accounts: a token finds its user until revoked or the user is disabled; its use is recorded at most once a minute',
+    async run({ store }) {
       const u = await store.users.create({ username: 'svc', role: 'grid', passwordHash: null }, now);
       const t = await store.users.addToken(u.id, 'scada', 'sha-1', now);
       assert.deepEqual(t, { id: t.id, userId: u.id, label: 'scada', createdAt: now, lastUsedAt: null, revokedAt: null });
@@ -79,8 +79,8 @@ export const ACCOUNT_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'audit entries read back newest first with their before and after',
-    async run(store) {
+    name: 'accounts: audit entries read back newest first with their before and after',
+    async run({ store }) {
       const first = await store.audit.append(entry(now, { before: { allocationKw: 1 }, after: { allocationKw: 2, tags: ['x'] }, site: 's-a', target: 's-a' }));
       const second = await store.audit.append(entry(now + 1, { actorKind: 'system', actor: 'compliance', ip: null }));
       assert.ok(second > first);
@@ -91,8 +91,8 @@ export const ACCOUNT_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'audit entries filter by site (events naming it too), actor, action or action prefix, time and page',
-    async run(store) {
+    name: 'accounts: audit entries filter by site (events naming it too), actor, action or action prefix, time and page',
+    async run({ store }) {
       const a = await store.audit.append(entry(now, { site: 's-a', action: 'site.update' }));
       const ev = await store.audit.append(entry(now + 1, { action: 'event.create', after: { id: 'e1', sites: ['s-b', 's-a'] } }));
       const evOther = await store.audit.append(entry(now + 2, { action: 'event.cancel', after: { id: 'e2', sites: ['s-c'] } }));

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
-import type { ContractCase } from './collector-cases-store.js';
+import type { ContractCase } from './store-harness.js';
+import { addSite } from './seed-site.js';
 
 const now = 1_700_000_000_000;
 const minute = 60_000;
 
 /** Site violations of their allocation, companies and their cap violations. */
-export const COMPLIANCE_CASES: ContractCase[] = [
+export const complianceCases: ContractCase[] = [
   {
-    name: 'a site violation opens, grows, is enforced and closes',
-    async run(store) {
-      const a = await store.addSite('s-a');
+    name: 'compliance: a site violation opens, grows, is enforced and closes',
+    async run({ store }) {
+      const a = await addSite(store, 's-a');
       const id = await store.violations.open({ siteId: a, openedAt: now, allocationKw: 100, thresholdKw: 105, peakKw: 110.5, energyOverKwh: 0.1 });
       assert.deepEqual(await store.violations.listOpen(now + minute), [{
         id, site: 's-a', siteId: a, openedAt: now, closedAt: null, allocationKw: 100, thresholdKw: 105, peakKw: 110.5, energyOverKwh: 0.1, durationS: 60, enforcedRevision: null,
@@ -23,9 +24,9 @@ export const COMPLIANCE_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'site violations filter by site, open, time window and limit, newest first',
-    async run(store) {
-      const [a, b] = [await store.addSite('s-a'), await store.addSite('s-b')];
+    name: 'compliance: site violations filter by site, open, time window and limit, newest first',
+    async run({ store }) {
+      const [a, b] = [await addSite(store, 's-a'), await addSite(store, 's-b')];
       const open = (siteId: number, openedAt: number) => store.violations.open({ siteId, openedAt, allocationKw: 1, thresholdKw: 1, peakKw: 2, energyOverKwh: 0 });
       const first = await open(a, now);
       const second = await open(b, now + minute);
@@ -42,8 +43,8 @@ export const COMPLIANCE_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'a company upsert says whether it created the company and keeps its creation time',
-    async run(store) {
+    name: 'compliance: a company upsert says whether it created the company and keeps its creation time',
+    async run({ store }) {
       const made = await store.companies.upsert({ id: 'acme', name: 'Acme', allocationKw: 500, hardCapKw: null, autoLimit: false }, now);
       assert.deepEqual(made, { created: true, row: { id: 'acme', name: 'Acme', allocationKw: 500, hardCapKw: null, autoLimit: false, createdAt: now, updatedAt: now } });
       const changed = await store.companies.upsert({ id: 'acme', name: 'Acme Mining', allocationKw: 600, hardCapKw: 650.5, autoLimit: true }, now + 1);
@@ -55,8 +56,8 @@ export const COMPLIANCE_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'a company violation keeps its highest peak and its sites, and closes',
-    async run(store) {
+    name: 'compliance: a company violation keeps its highest peak and its sites, and closes',
+    async run({ store }) {
       const id = await store.companies.openViolation({ company: 'acme', openedAt: now, capKw: 500, peakKw: 520, sites: ['s-a', 's-b'] });
       await store.companies.updateViolation(id, 510, null);
       await store.companies.updateViolation(id, 560.5, null);

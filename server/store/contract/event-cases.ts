@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import type { EventRow } from '../event-repository.js';
-import type { CollectorCasesStore, ContractCase } from './collector-cases-store.js';
+import type { StoreRepositories } from '../store-port.js';
+import type { ContractCase } from './store-harness.js';
+import { addSite } from './seed-site.js';
 
 const now = 1_700_000_000_000;
 
@@ -11,15 +13,15 @@ const event = (id: string, status: EventRow['status'], extra: Partial<EventRow> 
 const target = (siteId: number, extra: { baselineHashing?: number | null; baselineThs?: number | null } = {}) =>
   ({ siteId, mode: 'max_kw' as const, value: 100, targetKw: 100.5, baselineKw: 500.25, shedKw: 399.75, ...extra });
 
-async function threeSites(store: CollectorCasesStore): Promise<[number, number, number]> {
-  return [await store.addSite('s-a'), await store.addSite('s-b'), await store.addSite('s-c')];
+async function threeSites(store: StoreRepositories): Promise<[number, number, number]> {
+  return [await addSite(store, 's-a'), await addSite(store, 's-b'), await addSite(store, 's-c')];
 }
 
 /** Events, their targets, control revisions, the stored controls and the agents' reports. */
-export const EVENT_CASES: ContractCase[] = [
+export const eventCases: ContractCase[] = [
   {
-    name: 'an event and its targets read back as stored, targets in site order',
-    async run(store) {
+    name: 'events: an event and its targets read back as stored, targets in site order',
+    async run({ store }) {
       const [a, b] = await threeSites(store);
       const source = { kind: 'openadr' as const, ven: 'ven-1', programId: 'p1', programName: 'Program 1', vtnEventId: 'vtn-9', intervalId: 2 };
       const e = event('e1', 'scheduled', { kind: 'sleep_count', scope: { regions: ['north'], sites: ['s-b'] }, priority: 'emergency', level: 'auto', source, value: null });
@@ -36,8 +38,8 @@ export const EVENT_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'an event with no targets is stored, and list is newest first within its limit',
-    async run(store) {
+    name: 'events: an event with no targets is stored, and list is newest first within its limit',
+    async run({ store }) {
       await store.events.insertEvent(event('old', 'completed', { createdAt: now - 2 }), [], now);
       await store.events.insertEvent(event('mid', 'active', { createdAt: now - 1 }), [], now);
       await store.events.insertEvent(event('new', 'scheduled'), [], now);
@@ -52,8 +54,8 @@ export const EVENT_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'a failed event insert leaves neither the event nor any target',
-    async run(store) {
+    name: 'events: a failed event insert leaves neither the event nor any target',
+    async run({ store }) {
       const [a] = await threeSites(store);
       await store.events.insertEvent(event('dup', 'active'), [target(a)], now);
       // The same event id again: refused, and its new targets must not appear either.
@@ -64,8 +66,8 @@ export const EVENT_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'live targets are those of scheduled and active events, by site',
-    async run(store) {
+    name: 'events: live targets are those of scheduled and active events, by site',
+    async run({ store }) {
       const [a, b, c] = await threeSites(store);
       await store.events.insertEvent(event('live', 'active'), [target(a), target(b)], now);
       await store.events.insertEvent(event('later', 'scheduled'), [target(a)], now);
@@ -81,8 +83,8 @@ export const EVENT_CASES: ContractCase[] = [
   {
     // The event tick asks each second which live targets never became a control (the collector
     // stopped between storing them and signing): it must name exactly those sites.
-    name: 'unsentTargetSites names the sites of live targets still pending without a revision',
-    async run(store) {
+    name: 'events: unsentTargetSites names the sites of live targets still pending without a revision',
+    async run({ store }) {
       const [a, b, c] = await threeSites(store);
       await store.events.insertEvent(event('live', 'active'), [target(a), target(b)], now);
       await store.events.insertEvent(event('later', 'scheduled'), [target(c)], now);
@@ -96,8 +98,8 @@ export const EVENT_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'updateTarget changes the state and keeps what the change does not name',
-    async run(store) {
+    name: 'events: updateTarget changes the state and keeps what the change does not name',
+    async run({ store }) {
       const [a] = await threeSites(store);
       await store.events.insertEvent(event('e', 'active'), [target(a)], now);
       await store.events.updateTarget('e', a, { state: 'sent', revision: 7, level: 'power_target' }, now + 1);
@@ -109,8 +111,8 @@ export const EVENT_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'control revisions are reserved in consecutive ranges, never handed out twice',
-    async run(store) {
+    name: 'events: control revisions are reserved in consecutive ranges, never handed out twice',
+    async run({ store }) {
       assert.equal(await store.events.nextRevision(), 1);
       assert.equal(await store.events.reserveRevisions(5), 2);
       assert.equal(await store.events.nextRevision(), 7);
@@ -122,8 +124,35 @@ export const EVENT_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'a saved control is unpublished until the broker acknowledges that revision',
-    async run(store) {
+    // The fan-out reserves revisions, saves controls and marks targets in one transaction:
+    // if it fails, none of it stays, and nothing under those revisions was published.
+    name: 'events: a failed transaction keeps none of its reservation, controls or target changes',
+    async run({ store }) {
+      const [a] = await threeSites(store);
+      await store.events.insertEvent(event('e', 'active'), [target(a)], now);
+      await assert.rejects(store.transaction(async (tx) => {
+        const revision = await tx.events.reserveRevisions(3);
+        await tx.events.saveControl(a, revision, { effective: { mode: 'max_kw', value: 100 } });
+        await tx.events.updateTarget('e', a, { state: 'sent', revision }, now);
+        throw new Error('broker gone');
+      }), /broker gone/);
+      assert.equal(await store.events.control(a), undefined);
+      assert.equal((await store.events.targets('e'))[0]?.state, 'pending');
+      const kept = await store.transaction(async (tx) => {
+        const revision = await tx.events.reserveRevisions(3);
+        await tx.events.saveControl(a, revision, { effective: { mode: 'max_kw', value: 100 } });
+        await tx.events.updateTarget('e', a, { state: 'sent', revision }, now);
+        return revision;
+      });
+      assert.equal(kept, 1);
+      assert.equal((await store.events.control(a))?.revision, 1);
+      assert.deepEqual((await store.events.targets('e')).map((t) => [t.state, t.revision]), [['sent', 1]]);
+      assert.equal(await store.events.nextRevision(), 4);
+    },
+  },
+  {
+    name: 'events: a saved control is unpublished until the broker acknowledges that revision',
+    async run({ store }) {
       const [a, b] = await threeSites(store);
       const payload = { effective: { mode: 'max_kw', value: 100, eventIds: ['e'] }, perAgent: { 'agent-1': { revision: 3, kw: 99.5 } } };
       await store.events.saveControl(a, 3, payload);
@@ -149,8 +178,8 @@ export const EVENT_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'a control under an older revision never replaces a newer one (a deposed leader writing late)',
-    async run(store) {
+    name: 'events: a control under an older revision never replaces a newer one (a deposed leader writing late)',
+    async run({ store }) {
       const [a] = await threeSites(store);
       await store.events.saveControl(a, 10, { effective: { mode: 'max_kw', value: 50 } });
       await store.events.saveControl(a, 8, { effective: { mode: 'none' } });
@@ -161,8 +190,8 @@ export const EVENT_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'a control report is stored once per agent, session and seq; unsequenced ones each time',
-    async run(store) {
+    name: 'events: a control report is stored once per agent, session and seq; unsequenced ones each time',
+    async run({ store }) {
       const [a] = await threeSites(store);
       const report = (revision: number, seq: number | null, ts: number) => ({
         siteId: a, agentId: 1, revision, status: 'accepted', reason: null, detail: 'ok', achievedKw: 90.5, targetKw: 100, ts, session: seq === null ? null : 77, seq,

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import type { EventRow } from '../event-repository.js';
 import type { OpenAdrLink } from '../openadr-repository.js';
-import type { CollectorCasesStore, ContractCase } from './collector-cases-store.js';
+import type { StoreRepositories } from '../store-port.js';
+import type { ContractCase } from './store-harness.js';
+import { addSite } from './seed-site.js';
 
 const now = 1_700_000_000_000;
 
@@ -10,7 +12,7 @@ const link = (eventId: string, intervalId: number, extra: Partial<OpenAdrLink> =
   resource: 'site-a', reportTypes: ['USAGE', 'OPERATING_STATE'], aggregate: false, ...extra,
 });
 
-async function addEvent(store: CollectorCasesStore, id: string, status: EventRow['status'], createdAt = now): Promise<void> {
+async function addEvent(store: StoreRepositories, id: string, status: EventRow['status'], createdAt = now): Promise<void> {
   await store.events.insertEvent({
     id, kind: 'reduce_by_kw', value: 10, scope: { all: true }, startTs: now, endTs: now + 3_600_000, priority: 'normal', level: 'sleep', reason: 'vtn',
     status, requestedKw: 10, createdBy: 'openadr', createdAt, endedAt: null, source: null,
@@ -18,10 +20,10 @@ async function addEvent(store: CollectorCasesStore, id: string, status: EventRow
 }
 
 /** The OpenADR VEN's links from VTN intervals to events, and its report outbox. */
-export const OPENADR_CASES: ContractCase[] = [
+export const openAdrCases: ContractCase[] = [
   {
-    name: 'links read back in interval order; linking again starts the link over',
-    async run(store) {
+    name: 'openadr: links read back in interval order; linking again starts the link over',
+    async run({ store }) {
       await addEvent(store, 'e1', 'active');
       await store.openadr.insertLink(link('e1', 2, { aggregate: true }));
       await store.openadr.insertLink(link('e1', 1));
@@ -39,8 +41,8 @@ export const OPENADR_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'known events are the VTN events whose hashwatt event is still live, with their modification',
-    async run(store) {
+    name: 'openadr: known events are the VTN events whose hashwatt event is still live, with their modification',
+    async run({ store }) {
       await addEvent(store, 'live', 'active');
       await addEvent(store, 'done', 'completed');
       await store.openadr.insertLink(link('live', 1));
@@ -52,8 +54,8 @@ export const OPENADR_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'a queued report marks its link reported and waits in the outbox until sent or refused',
-    async run(store) {
+    name: 'openadr: a queued report marks its link reported and waits in the outbox until sent or refused',
+    async run({ store }) {
       await addEvent(store, 'e1', 'completed');
       await addEvent(store, 'e2', 'completed');
       await store.openadr.insertLink(link('e1', 1));
@@ -78,8 +80,8 @@ export const OPENADR_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'replacements of a cancelled link are the same interval and resource under events made after the cancel',
-    async run(store) {
+    name: 'openadr: replacements of a cancelled link are the same interval and resource under events made after the cancel',
+    async run({ store }) {
       await addEvent(store, 'orig', 'cancelled', now);
       await addEvent(store, 'before', 'cancelled', now + 5);
       await addEvent(store, 'repl', 'active', now + 10);
@@ -95,9 +97,9 @@ export const OPENADR_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'the average draw of sites with no stored samples is unknown',
-    async run(store) {
-      const a = await store.addSite('s-a');
+    name: 'openadr: the average draw of sites with no stored samples is unknown',
+    async run({ store }) {
+      const a = await addSite(store, 's-a');
       assert.equal(await store.openadr.averageKw([a], now, now + 60_000), null);
       assert.equal(await store.openadr.averageKw([], now, now + 60_000), null);
     },

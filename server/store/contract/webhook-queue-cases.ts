@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import type { ContractCase } from './collector-cases-store.js';
+import type { ContractCase } from './store-harness.js';
 
 const now = 1_700_000_000_000;
 
 /** The webhook delivery queue: per target, oldest first, kept until delivered. */
-export const WEBHOOK_QUEUE_CASES: ContractCase[] = [
+export const webhookQueueCases: ContractCase[] = [
   {
-    name: 'a notification is queued per target and delivered in order',
-    async run(store) {
+    name: 'webhooks: a notification is queued per target and delivered in order',
+    async run({ store }) {
       await store.webhooks.enqueue(['ops', 'grid'], 'event.created', '{"id":"e1"}', now);
       await store.webhooks.enqueue(['ops'], 'event.ended', '{"id":"e1"}', now + 1);
       await store.webhooks.enqueue([], 'nobody', '{}', now + 2);
@@ -24,8 +24,8 @@ export const WEBHOOK_QUEUE_CASES: ContractCase[] = [
     },
   },
   {
-    name: 'dropping a target removes its queue and says how many it dropped',
-    async run(store) {
+    name: 'webhooks: dropping a target removes its queue and says how many it dropped',
+    async run({ store }) {
       await store.webhooks.enqueue(['old', 'kept'], 't', '{}', now);
       await store.webhooks.enqueue(['old'], 't', '{}', now);
       assert.equal(await store.webhooks.dropTarget('old'), 2);

@@ -1,28 +1,28 @@
 import type { AuditEntry, AuditRepository } from '../audit-repository.js';
-import type { AsyncOf } from './pg-async-of.js';
-import { int, type PgSql } from './pg-values.js';
+import type { AsyncOf } from '../store-port.js';
+import type { PgQueryable } from './pg-connect.js';
 
-interface Raw { id: string; ts: string; actor_kind: AuditEntry['actorKind']; actor: string; ip: string | null; action: string; site: string | null; target: string | null; before: string | null; after: string | null }
+interface Raw { id: number; ts: number; actor_kind: AuditEntry['actorKind']; actor: string; ip: string | null; action: string; site: string | null; target: string | null; before: string | null; after: string | null }
 
 const toEntry = (r: Raw): AuditEntry => ({
-  id: int(r.id), ts: int(r.ts), actorKind: r.actor_kind, actor: r.actor, ip: r.ip, action: r.action, site: r.site, target: r.target,
+  id: r.id, ts: r.ts, actorKind: r.actor_kind, actor: r.actor, ip: r.ip, action: r.action, site: r.site, target: r.target,
   before: r.before === null ? null : JSON.parse(r.before), after: r.after === null ? null : JSON.parse(r.after),
 });
 const jsonOrNull = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 
 /** AuditRepository on PostgreSQL: INSERT and SELECT only (the schema refuses UPDATE and DELETE). */
-export function createPgAuditRepository(sql: PgSql): AsyncOf<AuditRepository> {
+export function createPgAuditRepository(sql: PgQueryable): AsyncOf<AuditRepository> {
   return {
     async append(e) {
-      const [r] = await sql<Array<{ id: string }>>`INSERT INTO audit_log (ts, actor_kind, actor, ip, action, site, target, before, after)
-        VALUES (${e.ts}, ${e.actorKind}, ${e.actor}, ${e.ip}, ${e.action}, ${e.site}, ${e.target}, ${jsonOrNull(e.before)}::text::jsonb, ${jsonOrNull(e.after)}::text::jsonb) RETURNING id`;
-      return int(r!.id);
+      const [r] = await sql<Array<{ id: number }>>`INSERT INTO audit_log (ts, actor_kind, actor, ip, action, site, target, before, after)
+        VALUES (${e.ts}, ${e.actorKind}, ${e.actor}, ${e.ip}, ${e.action}, ${e.site}, ${e.target}, ${jsonOrNull(e.before)}, ${jsonOrNull(e.after)}) RETURNING id`;
+      return r!.id;
     },
     async list(q) {
       const site = q.site ?? null;
       const action = q.action ?? null;
       // A site's entries include events that named it among their sites (an event is no one site's).
-      const rows = await sql<Raw[]>`SELECT id, ts, actor_kind, actor, ip, action, site, target, before::text AS before, after::text AS after FROM audit_log
+      const rows = await sql<Raw[]>`SELECT * FROM audit_log
         WHERE (${site}::text IS NULL OR site = ${site}::text
             OR (site IS NULL AND starts_with(action, 'event.') AND (after::jsonb -> 'sites') @> jsonb_build_array(${site}::text)))
           AND (${q.actor ?? null}::text IS NULL OR actor = ${q.actor ?? null}::text)

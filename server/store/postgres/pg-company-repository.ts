@@ -1,21 +1,21 @@
 import type { CompanyRepository, CompanyRow, CompanyViolationRow } from '../company-repository.js';
-import type { AsyncOf } from './pg-async-of.js';
-import { int, intOrNull, type PgSql } from './pg-values.js';
+import type { AsyncOf } from '../store-port.js';
+import type { PgQueryable } from './pg-connect.js';
 
-interface RawCompany { id: string; name: string; allocation_kw: number; hard_cap_kw: number | null; auto_limit: boolean | number; created_at: string; updated_at: string }
-interface RawViolation { id: string; company: string; opened_at: string; closed_at: string | null; cap_kw: number; peak_kw: number; sites: string }
+interface RawCompany { id: string; name: string; allocation_kw: number; hard_cap_kw: number | null; auto_limit: boolean; created_at: number; updated_at: number }
+interface RawViolation { id: number; company: string; opened_at: number; closed_at: number | null; cap_kw: number; peak_kw: number; sites: string }
 
 const toCompany = (r: RawCompany): CompanyRow => ({
-  id: r.id, name: r.name, allocationKw: r.allocation_kw, hardCapKw: r.hard_cap_kw, autoLimit: Boolean(r.auto_limit), createdAt: int(r.created_at), updatedAt: int(r.updated_at),
+  id: r.id, name: r.name, allocationKw: r.allocation_kw, hardCapKw: r.hard_cap_kw, autoLimit: r.auto_limit, createdAt: r.created_at, updatedAt: r.updated_at,
 });
 const toViolation = (r: RawViolation, now: number): CompanyViolationRow => {
-  const openedAt = int(r.opened_at);
-  const closedAt = intOrNull(r.closed_at);
-  return { id: int(r.id), company: r.company, openedAt, closedAt, capKw: r.cap_kw, peakKw: r.peak_kw, sites: JSON.parse(r.sites) as string[], durationS: ((closedAt ?? now) - openedAt) / 1000 };
+  const openedAt = r.opened_at;
+  const closedAt = r.closed_at;
+  return { id: r.id, company: r.company, openedAt, closedAt, capKw: r.cap_kw, peakKw: r.peak_kw, sites: JSON.parse(r.sites) as string[], durationS: ((closedAt ?? now) - openedAt) / 1000 };
 };
 
 /** CompanyRepository on PostgreSQL: same methods and results as the SQLite one, each returning a Promise. */
-export function createPgCompanyRepository(sql: PgSql): AsyncOf<CompanyRepository> {
+export function createPgCompanyRepository(sql: PgQueryable): AsyncOf<CompanyRepository> {
   return {
     async get(id) {
       const [r] = await sql<RawCompany[]>`SELECT * FROM companies WHERE id = ${id}`;
@@ -35,9 +35,9 @@ export function createPgCompanyRepository(sql: PgSql): AsyncOf<CompanyRepository
       return { row: toCompany(r!), created: r!.created };
     },
     async openViolation(v) {
-      const [r] = await sql<Array<{ id: string }>>`INSERT INTO company_violations (company, opened_at, cap_kw, peak_kw, sites)
+      const [r] = await sql<Array<{ id: number }>>`INSERT INTO company_violations (company, opened_at, cap_kw, peak_kw, sites)
         VALUES (${v.company}, ${v.openedAt}, ${v.capKw}, ${v.peakKw}, ${JSON.stringify(v.sites)}) RETURNING id`;
-      return int(r!.id);
+      return r!.id;
     },
     async updateViolation(id, peakKw, closedAt) {
       await sql`UPDATE company_violations SET peak_kw = GREATEST(peak_kw, ${peakKw}), closed_at = ${closedAt} WHERE id = ${id}`;

@@ -1,20 +1,21 @@
 import type { EventRepository, EventRow, EventSource, TargetRow } from '../event-repository.js';
-import type { AsyncOf } from './pg-async-of.js';
-import { atomically, int, intOrNull, type PgSql } from './pg-values.js';
+import type { AsyncOf } from '../store-port.js';
+import { inTransaction, type PgQueryable } from './pg-connect.js';
+import { pgArray } from './pg-arrays.js';
 
-interface RawEvent { id: string; kind: EventRow['kind']; value: number | null; scope: string; start_ts: string; end_ts: string; priority: EventRow['priority']; level: EventRow['level']; reason: string; status: EventRow['status']; requested_kw: number; created_by: string; created_at: string; ended_at: string | null; source: string | null }
-interface RawTarget { event_id: string; site_id: string; site: string; state: TargetRow['state']; mode: TargetRow['mode']; value: number | null; target_kw: number | null; baseline_kw: number; baseline_hashing: number | null; baseline_ths: number | null; level: TargetRow['level']; shed_kw: number; revision: string | null; achieved_kw: number | null; detail: string | null; updated_at: string }
-interface RawControl { site_id: string; revision: string; payload: string; published_at: string | null }
+interface RawEvent { id: string; kind: EventRow['kind']; value: number | null; scope: string; start_ts: number; end_ts: number; priority: EventRow['priority']; level: EventRow['level']; reason: string; status: EventRow['status']; requested_kw: number; created_by: string; created_at: number; ended_at: number | null; source: string | null }
+interface RawTarget { event_id: string; site_id: number; site: string; state: TargetRow['state']; mode: TargetRow['mode']; value: number | null; target_kw: number | null; baseline_kw: number; baseline_hashing: number | null; baseline_ths: number | null; level: TargetRow['level']; shed_kw: number; revision: number | null; achieved_kw: number | null; detail: string | null; updated_at: number }
+interface RawControl { site_id: number; revision: number; payload: string; published_at: number | null }
 
 const toEvent = (r: RawEvent): EventRow => ({
-  id: r.id, kind: r.kind, value: r.value, scope: JSON.parse(r.scope) as EventRow['scope'], startTs: int(r.start_ts), endTs: int(r.end_ts), priority: r.priority, level: r.level,
-  reason: r.reason, status: r.status, requestedKw: r.requested_kw, createdBy: r.created_by, createdAt: int(r.created_at), endedAt: intOrNull(r.ended_at),
+  id: r.id, kind: r.kind, value: r.value, scope: JSON.parse(r.scope) as EventRow['scope'], startTs: r.start_ts, endTs: r.end_ts, priority: r.priority, level: r.level,
+  reason: r.reason, status: r.status, requestedKw: r.requested_kw, createdBy: r.created_by, createdAt: r.created_at, endedAt: r.ended_at,
   source: r.source === null ? null : (JSON.parse(r.source) as EventSource),
 });
 const toTarget = (r: RawTarget): TargetRow => ({
-  eventId: r.event_id, siteId: int(r.site_id), site: r.site, state: r.state, mode: r.mode, value: r.value, targetKw: r.target_kw, baselineKw: r.baseline_kw,
-  baselineHashing: intOrNull(r.baseline_hashing), baselineThs: r.baseline_ths, level: r.level, shedKw: r.shed_kw, revision: intOrNull(r.revision), achievedKw: r.achieved_kw,
-  detail: r.detail, updatedAt: int(r.updated_at),
+  eventId: r.event_id, siteId: r.site_id, site: r.site, state: r.state, mode: r.mode, value: r.value, targetKw: r.target_kw, baselineKw: r.baseline_kw,
+  baselineHashing: r.baseline_hashing, baselineThs: r.baseline_ths, level: r.level, shedKw: r.shed_kw, revision: r.revision, achievedKw: r.achieved_kw,
+  detail: r.detail, updatedAt: r.updated_at,
 });
 const parsed = (payload: string) => JSON.parse(payload) as Record<string, unknown>;
 
@@ -22,29 +23,29 @@ const parsed = (payload: string) => JSON.parse(payload) as Record<string, unknow
 const REVISION_KEY = 'control_revision';
 
 /** EventRepository on PostgreSQL: same methods and results as the SQLite one, each returning a Promise. */
-export function createPgEventRepository(sql: PgSql): AsyncOf<EventRepository> {
+export function createPgEventRepository(sql: PgQueryable): AsyncOf<EventRepository> {
   const targetSelect = () => sql`SELECT t.*, s.site AS site FROM event_targets t JOIN sites s ON s.id = t.site_id`;
-  // The payload is read as text whatever the column type: parsed only when asked for (it can be large).
-  const controlSelect = () => sql`SELECT site_id, revision, payload::text AS payload, published_at FROM controls`;
+  const controlSelect = () => sql`SELECT site_id, revision, payload, published_at FROM controls`;
   const saveControl = (siteId: number, revision: number, json: string) => sql`
     INSERT INTO controls (site_id, revision, payload, published_at) VALUES (${siteId}, ${revision}, ${json}, NULL)
     ON CONFLICT (site_id) DO UPDATE SET revision = excluded.revision, payload = excluded.payload, published_at = excluded.published_at
     -- fencing: a leader holding an older reservation never overwrites a newer control
     WHERE controls.revision <= excluded.revision`;
 
-  // Reserving is one UPDATE of one row: concurrent reservers (an old and a new leader) queue on its
-  // row lock and each gets its own consecutive range, never one already handed out.
+  // Reserving is one upsert of one row: concurrent reservers (an old and a new leader) queue on its
+  // row lock, held until their transaction ends, and each gets its own consecutive range, never one
+  // handed out before. A rolled-back reservation was never published, so its range may be reused.
   async function reserve(count: number): Promise<number> {
-    const [row] = await sql<Array<{ last: string }>>`
+    const [row] = await sql<Array<{ last: number }>>`
       INSERT INTO meta (key, value) VALUES (${REVISION_KEY}, ${String(count)})
       ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + ${count}::bigint)::text
-      RETURNING value AS last`;
-    return int(row!.last) - count + 1;
+      RETURNING value::bigint AS last`;
+    return row!.last - count + 1;
   }
 
   return {
     async insertEvent(e, targets, now) {
-      await atomically(sql, async (tx) => {
+      await inTransaction(sql, async (tx) => {
         await tx`INSERT INTO events (id, kind, value, scope, start_ts, end_ts, priority, level, reason, status, requested_kw, created_by, created_at, source)
           VALUES (${e.id}, ${e.kind}, ${e.value}, ${JSON.stringify(e.scope)}, ${e.startTs}, ${e.endTs}, ${e.priority}, ${e.level}, ${e.reason}, ${e.status},
             ${e.requestedKw}, ${e.createdBy}, ${e.createdAt}, ${e.source ? JSON.stringify(e.source) : null})`;
@@ -52,9 +53,9 @@ export function createPgEventRepository(sql: PgSql): AsyncOf<EventRepository> {
         // One statement for every target, however many (a national event has thousands): columns as arrays.
         await tx`INSERT INTO event_targets (event_id, site_id, state, mode, value, target_kw, baseline_kw, baseline_hashing, baseline_ths, shed_kw, updated_at)
           SELECT ${e.id}, t.site_id, 'pending', t.mode, t.value, t.target_kw, t.baseline_kw, t.baseline_hashing, t.baseline_ths, t.shed_kw, ${now}::bigint
-          FROM unnest(${targets.map((t) => t.siteId)}::bigint[], ${targets.map((t) => t.mode)}::text[], ${targets.map((t) => t.value)}::float8[],
-            ${targets.map((t) => t.targetKw)}::float8[], ${targets.map((t) => t.baselineKw)}::float8[], ${targets.map((t) => t.baselineHashing ?? null)}::bigint[],
-            ${targets.map((t) => t.baselineThs ?? null)}::float8[], ${targets.map((t) => t.shedKw)}::float8[])
+          FROM unnest(${pgArray(tx, 'bigint', targets.map((t) => t.siteId))}, ${pgArray(tx, 'text', targets.map((t) => t.mode))}, ${pgArray(tx, 'float8', targets.map((t) => t.value))},
+            ${pgArray(tx, 'float8', targets.map((t) => t.targetKw))}, ${pgArray(tx, 'float8', targets.map((t) => t.baselineKw))}, ${pgArray(tx, 'int4', targets.map((t) => t.baselineHashing ?? null))},
+            ${pgArray(tx, 'float8', targets.map((t) => t.baselineThs ?? null))}, ${pgArray(tx, 'float8', targets.map((t) => t.shedKw))})
             AS t (site_id, mode, value, target_kw, baseline_kw, baseline_hashing, baseline_ths, shed_kw)`;
       });
     },
@@ -80,7 +81,7 @@ export function createPgEventRepository(sql: PgSql): AsyncOf<EventRepository> {
     async liveTargetsOfSites(siteIds) {
       const out = new Map<number, TargetRow[]>();
       const rows = await sql<RawTarget[]>`${targetSelect()} JOIN events e ON e.id = t.event_id
-        WHERE t.site_id = ANY(${[...siteIds]}::bigint[]) AND e.status IN ('scheduled', 'active')`;
+        WHERE t.site_id = ANY(${pgArray(sql, 'bigint', siteIds)}) AND e.status IN ('scheduled', 'active')`;
       for (const r of rows) {
         const t = toTarget(r);
         const list = out.get(t.siteId);
@@ -90,9 +91,9 @@ export function createPgEventRepository(sql: PgSql): AsyncOf<EventRepository> {
       return out;
     },
     async unsentTargetSites() {
-      const rows = await sql<Array<{ site_id: string }>>`SELECT DISTINCT t.site_id FROM event_targets t JOIN events e ON e.id = t.event_id
+      const rows = await sql<Array<{ site_id: number }>>`SELECT DISTINCT t.site_id FROM event_targets t JOIN events e ON e.id = t.event_id
         WHERE e.status IN ('scheduled', 'active') AND t.state = 'pending' AND t.revision IS NULL`;
-      return rows.map((r) => int(r.site_id));
+      return rows.map((r) => r.site_id);
     },
     async updateTarget(eventId, siteId, change, now) {
       await sql`UPDATE event_targets SET state = ${change.state}, revision = COALESCE(${change.revision ?? null}::bigint, revision),
@@ -107,18 +108,18 @@ export function createPgEventRepository(sql: PgSql): AsyncOf<EventRepository> {
       return reserve(count);
     },
     async controlsOfSites(siteIds) {
-      const rows = await sql<RawControl[]>`${controlSelect()} WHERE site_id = ANY(${[...siteIds]}::bigint[])`;
-      return new Map(rows.map((r) => [int(r.site_id), { revision: int(r.revision), payload: () => parsed(r.payload), publishedAt: intOrNull(r.published_at) }]));
+      const rows = await sql<RawControl[]>`${controlSelect()} WHERE site_id = ANY(${pgArray(sql, 'bigint', siteIds)})`;
+      return new Map(rows.map((r) => [r.site_id, { revision: r.revision, payload: () => parsed(r.payload), publishedAt: r.published_at }]));
     },
     async unpublishedControls() {
-      return (await sql<RawControl[]>`${controlSelect()} WHERE published_at IS NULL`).map((r) => ({ siteId: int(r.site_id), revision: int(r.revision), payload: parsed(r.payload) }));
+      return (await sql<RawControl[]>`${controlSelect()} WHERE published_at IS NULL`).map((r) => ({ siteId: r.site_id, revision: r.revision, payload: parsed(r.payload) }));
     },
     async control(siteId) {
       const [r] = await sql<RawControl[]>`${controlSelect()} WHERE site_id = ${siteId}`;
-      return r && { revision: int(r.revision), payload: parsed(r.payload), publishedAt: intOrNull(r.published_at) };
+      return r && { revision: r.revision, payload: parsed(r.payload), publishedAt: r.published_at };
     },
     async controls() {
-      return (await sql<RawControl[]>`${controlSelect()}`).map((r) => ({ siteId: int(r.site_id), revision: int(r.revision), payload: parsed(r.payload), publishedAt: intOrNull(r.published_at) }));
+      return (await sql<RawControl[]>`${controlSelect()}`).map((r) => ({ siteId: r.site_id, revision: r.revision, payload: parsed(r.payload), publishedAt: r.published_at }));
     },
     async saveControl(siteId, revision, payload) {
       await saveControl(siteId, revision, JSON.stringify(payload));
@@ -137,9 +138,9 @@ export function createPgEventRepository(sql: PgSql): AsyncOf<EventRepository> {
       return rows.length > 0;
     },
     async reports(siteId, limit = 50) {
-      const rows = await sql<Array<{ revision: string; status: string; reason: string | null; detail: string | null; achieved_kw: number | null; target_kw: number | null; ts: string; received_at: string }>>`
+      const rows = await sql<Array<{ revision: number; status: string; reason: string | null; detail: string | null; achieved_kw: number | null; target_kw: number | null; ts: number; received_at: number }>>`
         SELECT revision, status, reason, detail, achieved_kw, target_kw, ts, received_at FROM control_reports WHERE site_id = ${siteId} ORDER BY id DESC LIMIT ${limit}`;
-      return rows.map((r) => ({ revision: int(r.revision), status: r.status, reason: r.reason, detail: r.detail, achievedKw: r.achieved_kw, targetKw: r.target_kw, ts: int(r.ts), receivedAt: int(r.received_at) }));
+      return rows.map((r) => ({ revision: r.revision, status: r.status, reason: r.reason, detail: r.detail, achievedKw: r.achieved_kw, targetKw: r.target_kw, ts: r.ts, receivedAt: r.received_at }));
     },
   };
 }

@@ -1,21 +1,22 @@
 import type { OpenAdrLink, OpenAdrRepository, OutboxRow } from '../openadr-repository.js';
-import type { AsyncOf } from './pg-async-of.js';
-import { atomically, int, intOrNull, type PgSql } from './pg-values.js';
+import type { AsyncOf } from '../store-port.js';
+import { inTransaction, type PgQueryable } from './pg-connect.js';
+import { pgArray } from './pg-arrays.js';
 
-interface RawLink { vtn_event_id: string; interval_id: string; event_id: string; program_id: string; modification: string; start_ts: string; end_ts: string; resources: string; report_types: string; aggregate: boolean | number; curtailed: boolean | number; reported: boolean | number }
-interface RawOutbox { id: string; vtn_event_id: string; interval_id: string; body: string; attempts: number; created_at: string; last_error: string | null; sent_at: string | null }
+interface RawLink { vtn_event_id: string; interval_id: number; event_id: string; program_id: string; modification: string; start_ts: number; end_ts: number; resources: string; report_types: string; aggregate: boolean; curtailed: boolean; reported: boolean }
+interface RawOutbox { id: number; vtn_event_id: string; interval_id: number; body: string; attempts: number; created_at: number; last_error: string | null; sent_at: number | null }
 
 const toLink = (r: RawLink): OpenAdrLink => ({
-  vtnEventId: r.vtn_event_id, intervalId: int(r.interval_id), eventId: r.event_id, programId: r.program_id, modification: r.modification, startTs: int(r.start_ts), endTs: int(r.end_ts),
-  resource: r.resources, reportTypes: JSON.parse(r.report_types) as string[], aggregate: Boolean(r.aggregate), curtailed: Boolean(r.curtailed), reported: Boolean(r.reported),
+  vtnEventId: r.vtn_event_id, intervalId: r.interval_id, eventId: r.event_id, programId: r.program_id, modification: r.modification, startTs: r.start_ts, endTs: r.end_ts,
+  resource: r.resources, reportTypes: JSON.parse(r.report_types) as string[], aggregate: r.aggregate, curtailed: r.curtailed, reported: r.reported,
 });
 const toOutbox = (r: RawOutbox): OutboxRow => ({
-  id: int(r.id), vtnEventId: r.vtn_event_id, intervalId: int(r.interval_id), body: JSON.parse(r.body) as unknown, attempts: int(r.attempts), createdAt: int(r.created_at),
-  lastError: r.last_error, sentAt: intOrNull(r.sent_at),
+  id: r.id, vtnEventId: r.vtn_event_id, intervalId: r.interval_id, body: JSON.parse(r.body) as unknown, attempts: r.attempts, createdAt: r.created_at,
+  lastError: r.last_error, sentAt: r.sent_at,
 });
 
 /** OpenAdrRepository on PostgreSQL: same methods and results as the SQLite one, each returning a Promise. */
-export function createPgOpenAdrRepository(sql: PgSql): AsyncOf<OpenAdrRepository> {
+export function createPgOpenAdrRepository(sql: PgQueryable): AsyncOf<OpenAdrRepository> {
   return {
     async insertLink(l) {
       // As SQLite's INSERT OR REPLACE: a link made again starts over, not curtailed and not reported.
@@ -44,14 +45,14 @@ export function createPgOpenAdrRepository(sql: PgSql): AsyncOf<OpenAdrRepository
     },
     async averageKw(siteIds, from, to) {
       // Per agent, then summed: a site with several agents (segments) draws their sum (as rollups do).
-      const [r] = await sql<Array<{ kw: number | null; n: string | null }>>`SELECT SUM(kw) AS kw, SUM(n) AS n FROM (
+      const [r] = await sql<Array<{ kw: number | null; n: number | null }>>`SELECT SUM(kw) AS kw, SUM(n) AS n FROM (
           SELECT AVG(COALESCE(meter_kw, miner_kw)) AS kw, COUNT(*) AS n FROM samples
-          WHERE site_id = ANY(${[...siteIds]}::bigint[]) AND ts >= ${from} AND ts < ${to} GROUP BY site_id, agent_id) per_agent`;
-      return r && int(r.n ?? 0) > 0 ? r.kw : null;
+          WHERE site_id = ANY(${pgArray(sql, 'bigint', siteIds)}) AND ts >= ${from} AND ts < ${to} GROUP BY site_id, agent_id) per_agent`;
+      return r && (r.n ?? 0) > 0 ? r.kw : null;
     },
     async enqueueReport(eventId, vtnEventId, intervalId, body, now) {
       // Queued and marked in one transaction: built once, sent until the VTN takes it.
-      await atomically(sql, async (tx) => {
+      await inTransaction(sql, async (tx) => {
         await tx`INSERT INTO openadr_outbox (vtn_event_id, interval_id, body, created_at, next_at) VALUES (${vtnEventId}, ${intervalId}, ${JSON.stringify(body)}, ${now}, ${now})`;
         await tx`UPDATE openadr_links SET reported = true WHERE event_id = ${eventId}`;
       });
@@ -77,8 +78,8 @@ export function createPgOpenAdrRepository(sql: PgSql): AsyncOf<OpenAdrRepository
       return rows.map(toLink);
     },
     async pendingReports() {
-      const [r] = await sql<Array<{ n: string }>>`SELECT COUNT(*) AS n FROM openadr_outbox WHERE sent_at IS NULL AND refused_at IS NULL`;
-      return int(r?.n ?? 0);
+      const [r] = await sql<Array<{ n: number }>>`SELECT COUNT(*) AS n FROM openadr_outbox WHERE sent_at IS NULL AND refused_at IS NULL`;
+      return r?.n ?? 0;
     },
   };
 }

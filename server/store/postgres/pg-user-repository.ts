@@ -1,21 +1,21 @@
 import type { Role } from '../../config/collector-config.js';
 import type { UserRepository, UserRow, UserTokenRow } from '../user-repository.js';
-import type { AsyncOf } from './pg-async-of.js';
-import { atomically, int, intOrNull, type PgSql } from './pg-values.js';
+import type { AsyncOf } from '../store-port.js';
+import { inTransaction, type PgQueryable } from './pg-connect.js';
 
-interface RawUser { id: string; username: string; role: Role; password_hash: string | null; disabled_at: string | null; created_at: string; updated_at: string }
-interface RawToken { id: string; user_id: string; label: string; created_at: string; last_used_at: string | null; revoked_at: string | null }
+interface RawUser { id: number; username: string; role: Role; password_hash: string | null; disabled_at: number | null; created_at: number; updated_at: number }
+interface RawToken { id: number; user_id: number; label: string; created_at: number; last_used_at: number | null; revoked_at: number | null }
 
 const toUser = (r: RawUser): UserRow => ({
-  id: int(r.id), username: r.username, role: r.role, hasPassword: r.password_hash !== null, disabledAt: intOrNull(r.disabled_at), createdAt: int(r.created_at), updatedAt: int(r.updated_at),
+  id: r.id, username: r.username, role: r.role, hasPassword: r.password_hash !== null, disabledAt: r.disabled_at, createdAt: r.created_at, updatedAt: r.updated_at,
 });
 const toToken = (r: RawToken): UserTokenRow => ({
-  id: int(r.id), userId: int(r.user_id), label: r.label, createdAt: int(r.created_at), lastUsedAt: intOrNull(r.last_used_at), revokedAt: intOrNull(r.revoked_at),
+  id: r.id, userId: r.user_id, label: r.label, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at,
 });
 const TOKEN_COLUMNS = ['id', 'user_id', 'label', 'created_at', 'last_used_at', 'revoked_at'];
 
 /** UserRepository on PostgreSQL: same methods and results as the SQLite one, each returning a Promise. Secrets arrive hashed. */
-export function createPgUserRepository(sql: PgSql): AsyncOf<UserRepository> {
+export function createPgUserRepository(sql: PgQueryable): AsyncOf<UserRepository> {
   const byName = async (username: string) => (await sql<RawUser[]>`SELECT * FROM users WHERE username = ${username}`)[0];
   return {
     async get(username) {
@@ -43,14 +43,14 @@ export function createPgUserRepository(sql: PgSql): AsyncOf<UserRepository> {
     },
     async setPassword(id, hash, now) {
       // A new password ends every session made with the old one.
-      await atomically(sql, async (tx) => {
+      await inTransaction(sql, async (tx) => {
         await tx`UPDATE users SET password_hash = ${hash}, updated_at = ${now} WHERE id = ${id}`;
         await tx`DELETE FROM user_sessions WHERE user_id = ${id}`;
       });
     },
     async setDisabled(id, disabled, now) {
       // Disabling ends the user's sessions and revokes every token; the row stays so the audit log keeps its names.
-      await atomically(sql, async (tx) => {
+      await inTransaction(sql, async (tx) => {
         await tx`UPDATE users SET disabled_at = ${disabled ? now : null}, updated_at = ${now} WHERE id = ${id}`;
         if (!disabled) return;
         await tx`DELETE FROM user_sessions WHERE user_id = ${id}`;
@@ -72,7 +72,7 @@ export function createPgUserRepository(sql: PgSql): AsyncOf<UserRepository> {
       return (await sql`UPDATE user_tokens SET revoked_at = ${now} WHERE id = ${id} AND revoked_at IS NULL`).count > 0;
     },
     async byToken(sha256, now) {
-      const [r] = await sql<Array<RawUser & { token_id: string }>>`SELECT u.*, t.id AS token_id FROM user_tokens t JOIN users u ON u.id = t.user_id
+      const [r] = await sql<Array<RawUser & { token_id: number }>>`SELECT u.*, t.id AS token_id FROM user_tokens t JOIN users u ON u.id = t.user_id
         WHERE t.sha256 = ${sha256} AND t.revoked_at IS NULL AND u.disabled_at IS NULL`;
       if (!r) return undefined;
       // At most one write a minute per token: an API client polling every second must not write every second.
@@ -80,7 +80,7 @@ export function createPgUserRepository(sql: PgSql): AsyncOf<UserRepository> {
       return toUser(r);
     },
     async addSession(sha256, userId, now, expiresAt, ip) {
-      await atomically(sql, async (tx) => {
+      await inTransaction(sql, async (tx) => {
         await tx`DELETE FROM user_sessions WHERE expires_at <= ${now}`;
         await tx`INSERT INTO user_sessions (sha256, user_id, created_at, expires_at, ip) VALUES (${sha256}, ${userId}, ${now}, ${expiresAt}, ${ip})`;
       });

@@ -1,26 +1,26 @@
 import type { ViolationRepository, ViolationRow } from '../violation-repository.js';
-import type { AsyncOf } from './pg-async-of.js';
-import { int, intOrNull, type PgSql } from './pg-values.js';
+import type { AsyncOf } from '../store-port.js';
+import type { PgQueryable } from './pg-connect.js';
 
-interface Raw { id: string; site: string; site_id: string; opened_at: string; closed_at: string | null; allocation_kw: number; threshold_kw: number; peak_kw: number; energy_over_kwh: number; enforced_revision: string | null }
+interface Raw { id: number; site: string; site_id: number; opened_at: number; closed_at: number | null; allocation_kw: number; threshold_kw: number; peak_kw: number; energy_over_kwh: number; enforced_revision: number | null }
 
 const toRow = (r: Raw, now: number): ViolationRow => {
-  const openedAt = int(r.opened_at);
-  const closedAt = intOrNull(r.closed_at);
+  const openedAt = r.opened_at;
+  const closedAt = r.closed_at;
   return {
-    id: int(r.id), site: r.site, siteId: int(r.site_id), openedAt, closedAt, allocationKw: r.allocation_kw, thresholdKw: r.threshold_kw,
-    peakKw: r.peak_kw, energyOverKwh: r.energy_over_kwh, durationS: ((closedAt ?? now) - openedAt) / 1000, enforcedRevision: intOrNull(r.enforced_revision),
+    id: r.id, site: r.site, siteId: r.site_id, openedAt, closedAt, allocationKw: r.allocation_kw, thresholdKw: r.threshold_kw,
+    peakKw: r.peak_kw, energyOverKwh: r.energy_over_kwh, durationS: ((closedAt ?? now) - openedAt) / 1000, enforcedRevision: r.enforced_revision,
   };
 };
 
 /** ViolationRepository on PostgreSQL: same methods and results as the SQLite one, each returning a Promise. */
-export function createPgViolationRepository(sql: PgSql): AsyncOf<ViolationRepository> {
+export function createPgViolationRepository(sql: PgQueryable): AsyncOf<ViolationRepository> {
   const select = () => sql`SELECT v.*, s.site AS site FROM violations v JOIN sites s ON s.id = v.site_id`;
   return {
     async open(v) {
-      const [r] = await sql<Array<{ id: string }>>`INSERT INTO violations (site_id, opened_at, allocation_kw, threshold_kw, peak_kw, energy_over_kwh)
+      const [r] = await sql<Array<{ id: number }>>`INSERT INTO violations (site_id, opened_at, allocation_kw, threshold_kw, peak_kw, energy_over_kwh)
         VALUES (${v.siteId}, ${v.openedAt}, ${v.allocationKw}, ${v.thresholdKw}, ${v.peakKw}, ${v.energyOverKwh}) RETURNING id`;
-      return int(r!.id);
+      return r!.id;
     },
     async update(id, v) {
       await sql`UPDATE violations SET peak_kw = ${v.peakKw}, energy_over_kwh = ${v.energyOverKwh}, closed_at = ${v.closedAt} WHERE id = ${id}`;

@@ -1,23 +1,24 @@
 import type { QueuedNotification, WebhookQueueRepository } from '../webhook-queue-repository.js';
-import type { AsyncOf } from './pg-async-of.js';
-import { int, type PgSql } from './pg-values.js';
+import type { AsyncOf } from '../store-port.js';
+import type { PgQueryable } from './pg-connect.js';
+import { pgArray } from './pg-arrays.js';
 
-interface Raw { id: string; target: string; type: string; body: string; created_at: string; attempts: number; next_attempt_at: string; last_error: string | null }
+interface Raw { id: number; target: string; type: string; body: string; created_at: number; attempts: number; next_attempt_at: number; last_error: string | null }
 const toRow = (r: Raw): QueuedNotification => ({
-  id: int(r.id), target: r.target, type: r.type, body: r.body, createdAt: int(r.created_at), attempts: int(r.attempts), nextAttemptAt: int(r.next_attempt_at), lastError: r.last_error,
+  id: r.id, target: r.target, type: r.type, body: r.body, createdAt: r.created_at, attempts: r.attempts, nextAttemptAt: r.next_attempt_at, lastError: r.last_error,
 });
 
 /**
  * WebhookQueueRepository on PostgreSQL: one row per notification and target, deleted once the
  * target accepted it, so nothing queued is lost and nothing delivered is sent again.
  */
-export function createPgWebhookQueueRepository(sql: PgSql): AsyncOf<WebhookQueueRepository> {
+export function createPgWebhookQueueRepository(sql: PgQueryable): AsyncOf<WebhookQueueRepository> {
   return {
     async enqueue(targets, type, body, now) {
       if (targets.length === 0) return;
       // One statement for all targets: the notification is queued for each or for none.
       await sql`INSERT INTO webhook_queue (target, type, body, created_at, next_attempt_at)
-        SELECT t, ${type}, ${body}, ${now}, ${now} FROM unnest(${[...targets]}::text[]) WITH ORDINALITY AS q (t, n) ORDER BY n`;
+        SELECT t, ${type}, ${body}, ${now}, ${now} FROM unnest(${pgArray(sql, 'text', targets)}) WITH ORDINALITY AS q (t, n) ORDER BY n`;
     },
     async head(target) {
       // Oldest first per target: a target receives its notifications in order.
@@ -31,8 +32,8 @@ export function createPgWebhookQueueRepository(sql: PgSql): AsyncOf<WebhookQueue
       await sql`UPDATE webhook_queue SET attempts = attempts + 1, next_attempt_at = ${nextAttemptAt}, last_error = ${error.slice(0, 500)} WHERE id = ${id}`;
     },
     async depth() {
-      const rows = await sql<Array<{ target: string; n: string; oldest: string }>>`SELECT target, COUNT(*) AS n, MIN(created_at) AS oldest FROM webhook_queue GROUP BY target`;
-      return rows.map((d) => ({ target: d.target, queued: int(d.n), oldestAt: int(d.oldest) }));
+      const rows = await sql<Array<{ target: string; n: number; oldest: number }>>`SELECT target, COUNT(*) AS n, MIN(created_at) AS oldest FROM webhook_queue GROUP BY target`;
+      return rows.map((d) => ({ target: d.target, queued: d.n, oldestAt: d.oldest }));
     },
     async dropTarget(target) {
       return (await sql`DELETE FROM webhook_queue WHERE target = ${target}`).count;
