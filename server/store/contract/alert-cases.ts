@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import type { AlertRepository } from '../alert-repository.js';
-import type { AsyncOf, StoreRepositories } from '../store-port.js';
+import type { AsyncOf, StorePort } from '../store-port.js';
 import { addSite } from './seed-site.js';
+import { writeTelemetry } from './telemetry-seed.js';
 
 const now = 1_700_000_000_000;
 
 /** Alerts are not in the store port yet: their cases get the repository beside the store. */
-export interface AlertCase { name: string; run(ctx: { store: StoreRepositories; alerts: AsyncOf<AlertRepository> }): Promise<void> }
+export interface AlertCase { name: string; run(ctx: { store: StorePort; alerts: AsyncOf<AlertRepository> }): Promise<void> }
 
 /** Alerts as data: at most one open per kind, site, agent and subject. */
 export const alertCases: AlertCase[] = [
@@ -46,9 +47,15 @@ export const alertCases: AlertCase[] = [
     },
   },
   {
-    name: 'alerts: no telemetry gaps since a time reads as none',
-    async run({ alerts }) {
+    name: 'alerts: telemetry gaps since a time are counted per agent with the seqs they miss',
+    async run({ store, alerts }) {
+      const a = await addSite(store, 's-a');
+      const [a1, a2] = [await store.agents.ensure(a, 'a1'), await store.agents.ensure(a, 'a2')];
       assert.deepEqual(await alerts.gapsSince(now), []);
+      await writeTelemetry(store, now - 1, [], [{ agentId: a2, session: 1, fromSeq: 1, toSeq: 1 }]);
+      await writeTelemetry(store, now, [], [{ agentId: a1, session: 1, fromSeq: 5, toSeq: 7 }, { agentId: a1, session: 2, fromSeq: 10, toSeq: 10 }]);
+      assert.deepEqual(await alerts.gapsSince(now), [{ siteId: a, agentId: a1, count: 2, missingSeqs: 4, lastDetectedAt: now }]);
+      assert.equal((await alerts.gapsSince(now - 1)).length, 2);
     },
   },
 ];

@@ -4,6 +4,7 @@ import type { OpenAdrLink } from '../openadr-repository.js';
 import type { StoreRepositories } from '../store-port.js';
 import type { ContractCase } from './store-harness.js';
 import { addSite } from './seed-site.js';
+import { writeTelemetry } from './telemetry-seed.js';
 
 const now = 1_700_000_000_000;
 
@@ -97,10 +98,21 @@ export const openAdrCases: ContractCase[] = [
     },
   },
   {
-    name: 'openadr: the average draw of sites with no stored samples is unknown',
+    // An OpenADR USAGE report: per agent, then summed (a site with several agents draws their sum).
+    name: 'openadr: the average draw of sites over a window sums its agents, metered where they are',
     async run({ store }) {
-      const a = await addSite(store, 's-a');
-      assert.equal(await store.openadr.averageKw([a], now, now + 60_000), null);
+      const [a, b] = [await addSite(store, 's-a'), await addSite(store, 's-b')];
+      const [a1, a2, b1] = [await store.agents.ensure(a, 'a1'), await store.agents.ensure(a, 'a2'), await store.agents.ensure(b, 'b1')];
+      await writeTelemetry(store, now, [
+        { siteId: a, agentId: a1, ts: now, meterKw: 100, minerKw: 90 },
+        { siteId: a, agentId: a1, ts: now + 10_000, meterKw: 110, minerKw: 95 },
+        { siteId: a, agentId: a2, ts: now + 5_000, meterKw: null, minerKw: 50 },
+        { siteId: b, agentId: b1, ts: now, meterKw: 200.5, minerKw: 190 },
+        { siteId: b, agentId: b1, ts: now + 60_000, meterKw: 999, minerKw: 999 },
+      ]);
+      assert.equal(await store.openadr.averageKw([a], now, now + 60_000), 155);
+      assert.equal(await store.openadr.averageKw([a, b], now, now + 60_000), 355.5);
+      assert.equal(await store.openadr.averageKw([a], now + 20_000, now + 60_000), null);
       assert.equal(await store.openadr.averageKw([], now, now + 60_000), null);
     },
   },
