@@ -7,6 +7,8 @@ export interface DayPartition {
   name: string;
   from: number;
   to: number;
+  /** PostgreSQL's estimate of its rows (pg_class.reltuples; 0 before the first ANALYZE). */
+  estimatedRows: number;
 }
 
 export const dayStartOf = (ts: number): number => Math.floor(ts / DAY_MS) * DAY_MS;
@@ -20,14 +22,14 @@ const BOUNDS = /FROM \('?(-?\d+)'?\) TO \('?(-?\d+)'?\)/;
 
 /** The partitions of `table` with their bounds, read from the catalog (so hand-made ones count too), oldest first. */
 export async function listDayPartitions(sql: PgQueryable, table: TimePartitionedTable): Promise<DayPartition[]> {
-  const rows = await sql<{ name: string; bound: string }[]>`
-    SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
+  const rows = await sql<{ name: string; bound: string; estimate: number }[]>`
+    SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound, GREATEST(c.reltuples, 0)::bigint AS estimate
     FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
     WHERE i.inhparent = ${table}::regclass`;
   const out: DayPartition[] = [];
   for (const r of rows) {
     const m = BOUNDS.exec(r.bound);
-    if (m) out.push({ table, name: r.name, from: Number(m[1]), to: Number(m[2]) });
+    if (m) out.push({ table, name: r.name, from: Number(m[1]), to: Number(m[2]), estimatedRows: r.estimate });
   }
   return out.sort((a, b) => a.from - b.from);
 }
@@ -79,15 +81,15 @@ export function createPartitionManager(sql: Pg) {
     },
     /**
      * Drops the days that lie wholly before `cutoff` (so rows are kept the retention
-     * period, rounded up to the day). Returns the partitions dropped (or, with
-     * TimescaleDB, the chunks).
+     * period, rounded up to the day). Returns the partitions dropped (with
+     * TimescaleDB, the chunks, their rows not estimated).
      */
-    async dropBefore(cutoff: number): Promise<string[]> {
-      const dropped: string[] = [];
+    async dropBefore(cutoff: number): Promise<Array<{ table: TimePartitionedTable; name: string; estimatedRows: number }>> {
+      const dropped: Array<{ table: TimePartitionedTable; name: string; estimatedRows: number }> = [];
       if ((await mode()) === 'timescaledb') {
         for (const table of TIME_PARTITIONED_TABLES) {
           const rows = await sql<{ chunk: string }[]>`SELECT drop_chunks(${table}::regclass, older_than => ${cutoff}::bigint)::text AS chunk`;
-          dropped.push(...rows.map((r) => r.chunk));
+          dropped.push(...rows.map((r) => ({ table, name: r.chunk, estimatedRows: 0 })));
         }
         return dropped;
       }
@@ -96,7 +98,7 @@ export function createPartitionManager(sql: Pg) {
           if (p.to > cutoff) continue;
           await sql.unsafe(`DROP TABLE IF EXISTS "${p.name.replaceAll('"', '""')}"`);
           ready.delete(p.from);
-          dropped.push(p.name);
+          dropped.push(p);
         }
       }
       return dropped;
