@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AlertRepository } from '../alert-repository.js';
 import type { AsyncOf, StorePort } from '../store-port.js';
 import { addSite } from './seed-site.js';
-import { writeTelemetry } from './telemetry-seed.js';
+import { batch, withSink } from './telemetry-rows.js';
 
 const now = 1_700_000_000_000;
 
@@ -52,8 +52,11 @@ export const alertCases: AlertCase[] = [
       const a = await addSite(store, 's-a');
       const [a1, a2] = [await store.agents.ensure(a, 'a1'), await store.agents.ensure(a, 'a2')];
       assert.deepEqual(await alerts.gapsSince(now), []);
-      await writeTelemetry(store, now - 1, [], [{ agentId: a2, session: 1, fromSeq: 1, toSeq: 1 }]);
-      await writeTelemetry(store, now, [], [{ agentId: a1, session: 1, fromSeq: 5, toSeq: 7 }, { agentId: a1, session: 2, fromSeq: 10, toSeq: 10 }]);
+      // Gaps given up on: agentId, session, fromSeq, toSeq; stamped with the batch's time.
+      await withSink(store, async (sink) => {
+        await sink.write(batch(now - 1, [], { gaps: [a2, 1, 1, 1] }));
+        await sink.write(batch(now, [], { gaps: [a1, 1, 5, 7, a1, 2, 10, 10] }));
+      });
       assert.deepEqual(await alerts.gapsSince(now), [{ siteId: a, agentId: a1, count: 2, missingSeqs: 4, lastDetectedAt: now }]);
       assert.equal((await alerts.gapsSince(now - 1)).length, 2);
     },

@@ -4,7 +4,7 @@ import type { OpenAdrLink } from '../openadr-repository.js';
 import type { StoreRepositories } from '../store-port.js';
 import type { ContractCase } from './store-harness.js';
 import { addSite } from './seed-site.js';
-import { writeTelemetry } from './telemetry-seed.js';
+import { batch, sample, samplesRow, withSink } from './telemetry-rows.js';
 
 const now = 1_700_000_000_000;
 
@@ -103,13 +103,11 @@ export const openAdrCases: ContractCase[] = [
     async run({ store }) {
       const [a, b] = [await addSite(store, 's-a'), await addSite(store, 's-b')];
       const [a1, a2, b1] = [await store.agents.ensure(a, 'a1'), await store.agents.ensure(a, 'a2'), await store.agents.ensure(b, 'b1')];
-      await writeTelemetry(store, now, [
-        { siteId: a, agentId: a1, ts: now, meterKw: 100, minerKw: 90 },
-        { siteId: a, agentId: a1, ts: now + 10_000, meterKw: 110, minerKw: 95 },
-        { siteId: a, agentId: a2, ts: now + 5_000, meterKw: null, minerKw: 50 },
-        { siteId: b, agentId: b1, ts: now, meterKw: 200.5, minerKw: 190 },
-        { siteId: b, agentId: b1, ts: now + 60_000, meterKw: 999, minerKw: 999 },
-      ]);
+      await withSink(store, (sink) => sink.write(batch(now, [
+        samplesRow({ siteId: a, agentId: a1, seq: 1 }, [sample(now, { meterKw: 100, minerKw: 90 }), sample(now + 10_000, { meterKw: 110, minerKw: 95 })]),
+        samplesRow({ siteId: a, agentId: a2, seq: 1 }, [sample(now + 5_000, { minerKw: 50 })]),
+        samplesRow({ siteId: b, agentId: b1, seq: 1 }, [sample(now, { meterKw: 200.5, minerKw: 190 }), sample(now + 60_000, { meterKw: 999, minerKw: 999 })]),
+      ])));
       assert.equal(await store.openadr.averageKw([a], now, now + 60_000), 155);
       assert.equal(await store.openadr.averageKw([a, b], now, now + 60_000), 355.5);
       assert.equal(await store.openadr.averageKw([a], now + 20_000, now + 60_000), null);
