@@ -101,4 +101,25 @@ export const telemetryCases: ContractCase[] = [
       assert.equal((await store.telemetry.miners((await store.sites.createUnknown('s2', T0)).id, 10, 0)).total, 0);
     },
   },
+  {
+    name: 'telemetry sink: two collectors writing the same messages at once store each once, and exactly one of them reports it new',
+    async run(ctx) {
+      const { store } = ctx;
+      const { siteId, ids: [a1] } = await siteWithAgents(ctx, 'a1');
+      const second = await ctx.reopen();
+      const rows = Array.from({ length: 50 }, (_, i) => samplesRow({ siteId, agentId: a1!, seq: i + 1 }, [sample(T0 + i * 1000, { minerKw: i })]));
+      const [one, two] = await withSink(store, (s1) => withSink(second, (s2) => Promise.all([
+        // Overlapping halves in opposite orders, as a shared subscription may spread redeliveries.
+        s1.write(batch(T0 + 60_000, rows.slice(0, 35))),
+        s2.write(batch(T0 + 60_000, rows.slice(15).reverse())),
+      ])));
+      const fresh = new Map<number, number>();
+      one!.fresh.forEach((f, i) => fresh.set(i + 1, f));
+      two!.fresh.forEach((f, i) => fresh.set(50 - i, (fresh.get(50 - i) ?? 0) + f));
+      assert.deepEqual([...fresh.entries()].filter(([, n]) => n !== 1), [], 'every seq new exactly once across the two');
+      const series = await store.rollups.series(siteId, T0, T0 + 50_000, 1000);
+      assert.deepEqual(series.map((p) => p.minerKw), rows.map((_, i) => i));
+      assert.deepEqual(await store.telemetry.loggedSeqsAbove(a1!, 1, 0), rows.map((_, i) => i + 1));
+    },
+  },
 ];

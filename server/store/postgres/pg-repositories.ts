@@ -20,7 +20,9 @@ export interface PgRepositoryContext {
  */
 function notYetOnPostgres<R>(name: string): R {
   return new Proxy({}, {
-    get: (_target, method) => () => Promise.reject(new AppError('UNSUPPORTED', `${name}.${String(method)} is not implemented on the PostgreSQL store yet`)),
+    // Not a thenable (awaiting the repository itself must not call a "then" method).
+    get: (_target, method) => typeof method === 'symbol' || method === 'then' ? undefined
+      : () => Promise.reject(new AppError('UNSUPPORTED', `${name}.${method} is not implemented on the PostgreSQL store yet`)),
   }) as R;
 }
 

@@ -8,6 +8,8 @@ import type { PartitionManager } from './pg-partitions.js';
 
 type Dirty = { siteId: number; bucket: number };
 
+const LOG_DELETE_SLICE = 50_000;
+
 /** Distinct (site, bucket) pairs, each bucket floored to `span`: one statement must not upsert a row twice. */
 function distinctBuckets(dirty: Iterable<Dirty>, span: number): { sites: number[]; buckets: number[] } {
   const seen = new Map<string, Dirty>();
@@ -118,8 +120,16 @@ export function createPgRollupRepository(sql: PgQueryable, partitions: Partition
       const ids = pgArray(sql, 'bigint', siteIds);
       await sql`DELETE FROM rollup_1m WHERE site_id = ANY(${ids}::bigint[]) AND bucket < ${cutoffs.m1}`;
       await sql`DELETE FROM rollup_1h WHERE site_id = ANY(${ids}::bigint[]) AND bucket < ${cutoffs.h1}`;
-      const log = await sql`DELETE FROM telemetry_log WHERE received_at < ${cutoffs.raw}`;
-      return { samples, log: log.count };
+      // The idempotency log loses about a day of rows per day: deleted in slices, so no one
+      // statement holds millions of row locks or a long transaction next to ingest.
+      let log = 0;
+      for (;;) {
+        const slice = await sql`DELETE FROM telemetry_log WHERE (agent_id, session, seq) IN (
+          SELECT agent_id, session, seq FROM telemetry_log WHERE received_at < ${cutoffs.raw} LIMIT ${LOG_DELETE_SLICE})`;
+        log += slice.count;
+        if (slice.count < LOG_DELETE_SLICE) break;
+      }
+      return { samples, log };
     },
   };
 }
