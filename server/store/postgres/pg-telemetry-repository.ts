@@ -13,11 +13,13 @@ export function createPgTelemetryRepository(sql: PgQueryable): TelemetryReads {
       const rows = await sql<{ agent_id: number; session: number; from_seq: number; to_seq: number; detected_at: number }[]>`SELECT * FROM telemetry_gaps ORDER BY id DESC LIMIT 1000`;
       return rows.map((g) => ({ agentId: g.agent_id, session: g.session, fromSeq: g.from_seq, toSeq: g.to_seq, detectedAt: g.detected_at }));
     },
-    /** The newest stored row of each agent and part (miner_detail keeps them by day here), merged as in SQLite. */
+    /** The newest stored row of each agent and part (miner_detail_latest points at it), merged as in SQLite. */
     async miners(siteId: number, limit: number, offset: number) {
-      const parts = await sql<DetailPart[]>`SELECT DISTINCT ON (d.agent_id, d.part) a.agent AS agent, d.ts AS ts, d.body AS body
-        FROM miner_detail d JOIN agents a ON a.id = d.agent_id WHERE d.site_id = ${siteId}
-        ORDER BY d.agent_id, d.part, d.ts DESC`;
+      const parts = await sql<DetailPart[]>`SELECT a.agent AS agent, d.ts AS ts, d.body AS body
+        FROM miner_detail_latest l
+        JOIN miner_detail d ON d.site_id = l.site_id AND d.agent_id = l.agent_id AND d.part = l.part AND d.ts = l.ts
+        JOIN agents a ON a.id = l.agent_id
+        WHERE l.site_id = ${siteId}`;
       return pageOfMiners(parts, limit, offset);
     },
     async loggedSeqsAbove(agentId: number, session: number, acked: number, limit = 100_000): Promise<number[]> {

@@ -138,6 +138,18 @@ async function insertDetail(tx: PgTx, rows: TelemetryRow[]): Promise<void> {
       ${pgArray(tx, 'int4', parts.map((r) => r.detailPart))}::int4[], ${pgArray(tx, 'bigint', parts.map((r) => r.detailTs))}::bigint[],
       ${pgArray(tx, 'text', parts.map((r) => r.detailBody))}::text[])
     ON CONFLICT (site_id, agent_id, part, ts) DO UPDATE SET body = excluded.body`;
+  // Older detail (a replay) never moves the pointer back.
+  const newest = new Map<string, TelemetryRow>();
+  for (const r of parts) {
+    const k = `${r.siteId}:${r.agentId}:${r.detailPart}`;
+    const seen = newest.get(k);
+    if (!seen || seen.detailTs! < r.detailTs!) newest.set(k, r);
+  }
+  const latest = [...newest.values()].sort((a, b) => a.agentId - b.agentId || a.detailPart - b.detailPart);
+  await tx`INSERT INTO miner_detail_latest (site_id, agent_id, part, ts)
+    SELECT * FROM unnest(${pgArray(tx, 'bigint', latest.map((r) => r.siteId))}::bigint[], ${pgArray(tx, 'bigint', latest.map((r) => r.agentId))}::bigint[],
+      ${pgArray(tx, 'int4', latest.map((r) => r.detailPart))}::int4[], ${pgArray(tx, 'bigint', latest.map((r) => r.detailTs))}::bigint[])
+    ON CONFLICT (site_id, agent_id, part) DO UPDATE SET ts = excluded.ts WHERE excluded.ts > miner_detail_latest.ts`;
 }
 
 /** The agents' "current" view: per agent the newest sample of the batch, taken only when newer than the stored one. */
