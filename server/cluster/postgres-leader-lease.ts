@@ -184,7 +184,9 @@ class PostgresLeaderElection implements LeaderElection {
       connect_timeout: Math.max(1, Math.ceil(this.options.cluster.renewS)),
       fetch_types: false,
       onnotice: () => undefined,
-      connection: { application_name: `hashwatt-lease ${this.holder}`.slice(0, 63) },
+      // The server gives up on a statement too (say, one waiting on the row lock a
+      // fenced transaction holds), so none runs on after the client stopped waiting.
+      connection: { application_name: `hashwatt-lease ${this.holder}`.slice(0, 63), statement_timeout: Math.max(1, Math.floor(this.renewMs * 0.8)) },
     });
   }
 }
