@@ -122,6 +122,11 @@ class PostgresLeaderElection implements LeaderElection {
         const epoch = await this.query((sql) => acquireLease(sql, this.options.cluster.name, this.holder, ttlS));
         if (epoch === undefined) return;
         const gained: LeaderTerm = { name: this.options.cluster.name, holder: this.holder, epoch };
+        // stop() came while the answer was on its way: give the lease straight back instead of starting a term.
+        if (!this.running) {
+          await this.query((sql) => releaseLease(sql, gained)).catch(() => undefined);
+          return;
+        }
         this.term = gained;
         this.extend(gained, sentAt);
         this.log.info({ epoch }, 'leadership gained');
