@@ -11,6 +11,7 @@ import { createPostgresLeaderElection } from './postgres-leader-lease.js';
 import { recordElection } from './testing/election-recorder.js';
 import { spawnLeaseHolder } from './testing/lease-holder-process.js';
 import { openTestDatabase } from './testing/pg-test-database.js';
+import { runWhileLeader } from './while-leader.js';
 
 const pg = await openTestDatabase('leader_election', LEADER_LEASE_DDL);
 after(() => pg.drop());
@@ -150,6 +151,9 @@ test('a network-partitioned leader steps down before the new leader can be elect
     const cluster = fast('partition');
     const cutOff = contender(behindProxy.toString(), 'cut-off', cluster);
     const cutOffRecord = recordElection(cutOff);
+    // The leader's job (reconciling events, publishing controls) must be told to stop before anyone else leads.
+    let jobAbortedAt: number | undefined;
+    runWhileLeader(cutOff, (_term, signal) => signal.addEventListener('abort', () => (jobAbortedAt = performance.now())), log);
     await cutOff.start();
     await waitFor('the soon cut-off contender to lead', () => cutOff.isLeader());
     const other = contender(db.url, 'other', cluster);
@@ -166,6 +170,7 @@ test('a network-partitioned leader steps down before the new leader can be elect
     assert.equal(stepDown.reason, 'renew-deadline');
     assert.ok(stepDown.at < otherRecord.gained[0]!.at, `stepped down ${Math.round(otherRecord.gained[0]!.at - stepDown.at)} ms before the takeover`);
     assert.equal(cutOff.isLeader(), false);
+    assert.ok(jobAbortedAt !== undefined && jobAbortedAt < otherRecord.gained[0]!.at, "the cut-off leader's job was aborted before the takeover");
     assert.ok(otherRecord.gained[0]!.term.epoch > stepDown.term.epoch);
   } finally {
     await proxy.stop();

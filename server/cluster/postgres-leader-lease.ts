@@ -48,6 +48,8 @@ class PostgresLeaderElection implements LeaderElection {
   private tickTimer: NodeJS.Timeout | undefined;
   private running = false;
   private inFlight: Promise<void> | undefined;
+  /** Attempts failed in a row: the first is a warning, the rest of an outage only debug lines (one every renewS). */
+  private failuresInARow = 0;
 
   constructor(private readonly options: PostgresLeaderElectionOptions) {
     this.holder = options.holder ?? defaultHolderId();
@@ -109,32 +111,40 @@ class PostgresLeaderElection implements LeaderElection {
     const term = this.term;
     // Timers can run late (a blocked event loop, a paused process): check the deadline here too.
     if (term && performance.now() >= this.actUntil) return this.stepDown(term, 'renew-deadline');
-    const ttlS = this.options.cluster.leaseTtlS;
     const sentAt = performance.now();
     try {
-      if (term) {
-        const renewed = await this.query((sql) => renewLease(sql, term, ttlS));
-        if (this.term !== term) return; // stepped down while the answer was on its way
-        if (!renewed) return this.stepDown(term, 'lease-lost');
-        this.extend(term, sentAt);
-        this.events.emit('renewed', term);
-      } else {
-        const epoch = await this.query((sql) => acquireLease(sql, this.options.cluster.name, this.holder, ttlS));
-        if (epoch === undefined) return;
-        const gained: LeaderTerm = { name: this.options.cluster.name, holder: this.holder, epoch };
-        // stop() came while the answer was on its way: give the lease straight back instead of starting a term.
-        if (!this.running) {
-          await this.query((sql) => releaseLease(sql, gained)).catch(() => undefined);
-          return;
-        }
-        this.term = gained;
-        this.extend(gained, sentAt);
-        this.log.info({ epoch }, 'leadership gained');
-        this.events.emit('gained', gained);
-      }
+      await (term ? this.renew(term, sentAt) : this.acquire(sentAt));
+      if (this.failuresInARow > 0) this.log.info({ failures: this.failuresInARow }, 'lease statements succeed again');
+      this.failuresInARow = 0;
     } catch (err) {
-      this.log.warn({ err, leading: term !== undefined }, term ? 'lease renewal failed; retrying until the step-down deadline' : 'lease acquisition failed; retrying');
+      const message = term ? 'lease renewal failed; retrying until the step-down deadline' : 'lease acquisition failed; retrying';
+      if (this.failuresInARow++ === 0) this.log.warn({ err, leading: term !== undefined }, message);
+      else this.log.debug({ err, failures: this.failuresInARow }, message);
     }
+  }
+
+  private async renew(term: LeaderTerm, sentAt: number): Promise<void> {
+    const renewed = await this.query((sql) => renewLease(sql, term, this.options.cluster.leaseTtlS));
+    if (this.term !== term) return; // stepped down while the answer was on its way
+    if (!renewed) return this.stepDown(term, 'lease-lost');
+    this.extend(term, sentAt);
+    this.events.emit('renewed', term);
+  }
+
+  private async acquire(sentAt: number): Promise<void> {
+    const { name, leaseTtlS } = this.options.cluster;
+    const epoch = await this.query((sql) => acquireLease(sql, name, this.holder, leaseTtlS));
+    if (epoch === undefined) return;
+    const gained: LeaderTerm = { name, holder: this.holder, epoch };
+    if (!this.running) {
+      // stop() came while the answer was on its way: give the lease straight back instead of starting a term.
+      await this.query((sql) => releaseLease(sql, gained)).catch(() => undefined);
+      return;
+    }
+    this.term = gained;
+    this.extend(gained, sentAt);
+    this.log.info({ epoch }, 'leadership gained');
+    this.events.emit('gained', gained);
   }
 
   private extend(term: LeaderTerm, sentAt: number): void {
