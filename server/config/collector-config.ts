@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BrokerConfigSchema } from '../../shared/config/broker-config.js';
 import { IdSchema } from '../../shared/protocol/ids.js';
+import { shareGroupProblem } from '../../shared/protocol/topics.js';
 import { DEFAULT_BOUNDS } from '../ingest/plausibility.js';
 import { AuthConfigSchema, NotificationsConfigSchema } from './notify-config.js';
 import { OpenAdrConfigSchema } from '../openadr/openadr-config.js';
@@ -144,6 +145,18 @@ export const CollectorConfigSchema = z.object({
        * must never both serve a site.
        */
       sites: z.array(IdSchema).max(100_000).optional(),
+      /**
+       * Several collectors on one store split the ingest: every ingest subscription
+       * becomes `$share/{shareGroup}/…`, so the broker gives each message to one
+       * collector of the group (docs/protocol.md#several-collectors).
+       */
+      shareGroup: z
+        .string()
+        .superRefine((group, ctx) => {
+          const problem = shareGroupProblem(group);
+          if (problem) ctx.addIssue({ code: 'custom', message: `share group "${group}" ${problem}` });
+        })
+        .optional(),
       /** What an agent may claim before a sample or message is refused (docs/protocol.md#plausibility). */
       bounds: z
         .strictObject({
@@ -183,6 +196,12 @@ export const CollectorConfigSchema = z.object({
   notifications: NotificationsConfigSchema.default(NotificationsConfigSchema.parse({})),
   /** Follow an OpenADR 3 VTN as a VEN (docs/openadr.md); leave out to run without. */
   openadr: OpenAdrConfigSchema.optional(),
+}).superRefine((config, ctx) => {
+  // The embedded broker (aedes) has no shared subscriptions: it would take
+  // "$share/…" as a plain filter that matches nothing, and ingest would be silent.
+  if (config.ingest.shareGroup !== undefined && config.broker === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['ingest', 'shareGroup'], message: 'needs an external broker (broker.url): the embedded broker has no shared subscriptions' });
+  }
 });
 export type CollectorConfig = z.infer<typeof CollectorConfigSchema>;
 export type ComplianceConfig = z.infer<typeof ComplianceConfigSchema>;
