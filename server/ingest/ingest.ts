@@ -181,8 +181,9 @@ export function createIngest(options: IngestOptions) {
     const row = repos.sites.get(site);
     if (row) id = row.id;
     else {
-      id = repos.sites.createUnknown(site, now).id;
-      newSites.push(site);
+      const created = repos.sites.createUnknown(site, now);
+      id = created.id;
+      if (created.created) newSites.push(site);
     }
     siteIds.set(site, id);
     return id;
