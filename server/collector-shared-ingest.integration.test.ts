@@ -4,6 +4,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { connectMqtt, type MqttClient } from '../shared/mqtt/connect.js';
+import { agentTopic, topicFilters } from '../shared/protocol/index.js';
 import { uniqueId } from '../test/helpers/broker.js';
 import { collectorProcess, type CollectorProcess } from '../test/helpers/collector-process.js';
 import { realMosquitto } from '../test/helpers/real-mosquitto.js';
@@ -129,4 +131,29 @@ test('a seq lost for good while the session is spread over two collectors is rec
   const s = stored('a2');
   assert.deepEqual(s.gaps.map((g) => [g.from_seq, g.to_seq]), [[lost, lost]], 'the lost seq recorded once, by one collector');
   assert.equal(s.log, 39);
+});
+
+test('the fallback to MQTT 3.1.1 keeps a share group working: a 3.1.1 and an MQTT 5 subscriber of one group split the messages', { timeout: 30_000 }, async (t) => {
+  if (skip) return t.skip(skip);
+  const group = uniqueId('g311');
+  // A site the collectors above do not serve: these messages are for the two raw subscribers only.
+  const other = `${site}-v311`;
+  const filter = topicFilters.shared(group, topicFilters.siteAgents(other, 'telemetry'));
+  const got = [0, 0];
+  const clients: MqttClient[] = [];
+  try {
+    for (const [i, protocolVersion] of [[0, 4], [1, 5]] as const) {
+      const c = await connectMqtt({ url, clientId: `${group}-${protocolVersion}`, protocolVersion });
+      clients.push(c);
+      c.on('message', () => got[i]!++);
+      await c.subscribeAsync(filter, { qos: 1 });
+    }
+    const sender = await connectMqtt({ url, clientId: `${group}-sender` });
+    clients.push(sender);
+    for (let i = 0; i < 20; i++) await sender.publishAsync(agentTopic(other, 'a1', 'telemetry'), Buffer.from('{}'), { qos: 1 });
+    await waitFor('all 20 messages delivered to the group', () => got[0]! + got[1]! === 20);
+    assert.ok(got.every((n) => n > 0), `both subscribers got a share (${got.join(' + ')})`);
+  } finally {
+    for (const c of clients) await c.endAsync().catch(() => undefined);
+  }
 });
