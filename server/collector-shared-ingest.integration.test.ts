@@ -10,7 +10,7 @@ import { uniqueId } from '../test/helpers/broker.js';
 import { collectorProcess, type CollectorProcess } from '../test/helpers/collector-process.js';
 import { realMosquitto } from '../test/helpers/real-mosquitto.js';
 import { waitFor } from '../test/helpers/wait-for.js';
-import { sample, startTestPublisher, type TestPublisher } from './testing/test-publisher.js';
+import { sample, startTestPublisher, withOutbox, type TestPublisher } from './testing/test-publisher.js';
 
 /**
  * Two collectors in one MQTT share group (`ingest.shareGroup`) on the real
@@ -20,7 +20,14 @@ import { sample, startTestPublisher, type TestPublisher } from './testing/test-p
  * (better-sqlite3, busy_timeout); docs/protocol.md#several-collectors says why
  * that is a test setup, not a deployment.
  */
-const GAP_TIMEOUT_S = 2;
+/**
+ * The timings of a share group (SHARE_GROUP_DEFAULTS in the collector config),
+ * scaled down: a dead collector's session expires before the agent sends again,
+ * and a gap waits longer than that resend.
+ */
+const SESSION_EXPIRY_S = 1;
+const RESEND_AFTER_MS = 1500;
+const GAP_TIMEOUT_S = 4;
 let skip: string | undefined;
 let url = '';
 let root = '';
@@ -46,7 +53,7 @@ before(async () => {
     collectors.push(await collectorProcess(dir, {
       brokerUrl: url, prefix: `${prefix}-${name}`, sites: [site],
       // A short gap timeout: a collector that acked from its own share alone would give up the other's seqs as gaps within the test.
-      config: { dataDir, ingest: { clientId: `${prefix}-${name}`, flushMs: 50, sessionExpiryS: 120, sites: [site], shareGroup: prefix, gapTimeoutS: GAP_TIMEOUT_S } },
+      config: { dataDir, ingest: { clientId: `${prefix}-${name}`, flushMs: 50, sessionExpiryS: SESSION_EXPIRY_S, sites: [site], shareGroup: prefix, gapTimeoutS: GAP_TIMEOUT_S } },
     }));
   }
   // One after the other: the first creates the database and runs the migrations.
@@ -156,4 +163,27 @@ test('the fallback to MQTT 3.1.1 keeps a share group working: a 3.1.1 and an MQT
   } finally {
     for (const c of clients) await c.endAsync().catch(() => undefined);
   }
+});
+
+// Last: it kills one of the two collectors.
+test('kill -9 one collector of the group mid-stream: the other takes over its share; every message stored once and acked, no gap', { timeout: 90_000 }, async (t) => {
+  if (skip) return t.skip(skip);
+  const p = await publisher('a3');
+  const outbox = withOutbox(p, RESEND_AFTER_MS);
+  const before = await Promise.all(collectors.map(telemetryReceived));
+  const flow = setInterval(() => outbox.send(700), 20);
+  try {
+    await waitFor('both collectors ingesting the agent', async () => (await Promise.all(collectors.map(telemetryReceived))).every((n, i) => n >= before[i]! + 10));
+    await collectors[1]!.kill('SIGKILL');
+    const atKill = outbox.sent();
+    await waitFor('100 more messages sent after the kill', () => outbox.sent() >= atKill + 100);
+  } finally {
+    clearInterval(flow);
+  }
+  await waitFor('the outbox empty: every message acked', () => outbox.unacked() === 0, { timeoutMs: 30_000 });
+  outbox.stop();
+  const s = stored('a3');
+  assert.equal(s.log, outbox.sent(), 'every seq stored once');
+  assert.equal(s.samples, outbox.sent(), 'every sample stored once');
+  assert.deepEqual(s.gaps, [], 'no gap recorded');
 });
