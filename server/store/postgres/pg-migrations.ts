@@ -1,3 +1,4 @@
+import { LEADER_LEASE_DDL } from '../../cluster/leader-lease-ddl.js';
 import { TIME_PARTITIONED_TABLES, timePartitioningDdl, type TimePartitioning } from './pg-time-partitioning.js';
 
 /**
@@ -389,5 +390,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   );
   CREATE INDEX openadr_outbox_due ON openadr_outbox (next_at) WHERE sent_at IS NULL AND refused_at IS NULL;
   `,
+  },  {
+    description: 'leader lease and the fenced control revision counter (server/cluster)',
+    sql: () => LEADER_LEASE_DDL,
   },
 ];
