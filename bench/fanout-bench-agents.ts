@@ -2,10 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
 import { agentTopic, encode } from '../shared/protocol/index.js';
 import { verifyPayload } from '../shared/signing/control-signing.js';
 import { parsePublicKey } from '../shared/signing/key-files.js';
+import { leanAgent, type LeanAgent } from './lean-mqtt-agent.js';
 
 /**
  * Lightweight simulated agents for the fanout benchmark, in their own process:
@@ -40,7 +40,7 @@ function fetchJson(url: string, method: string, token: string, body?: string): P
 
 async function main(o: AgentsOptions): Promise<void> {
   const key = parsePublicKey(readFileSync(o.publicKeyFile, 'utf8'));
-  const clients: MqttClient[] = [];
+  const clients: LeanAgent[] = [];
   let accepted = 0;
   let rejected = 0;
   const arrivals: number[] = [];
@@ -50,32 +50,25 @@ async function main(o: AgentsOptions): Promise<void> {
       Array.from({ length: Math.min(50, o.to - i) }, async (_, k) => {
         const site = `${o.prefix}-s${i + k}`;
         const reportTopic = agentTopic(site, 'a1', 'control/report');
-        const c = await mqtt.connectAsync(o.url, { clientId: `${site}-a1`, protocolVersion: 5, clean: true, reconnectPeriod: 0 });
-        c.on('message', (_topic, payload) => {
-          if (payload.length === 0) return;
-          arrivals.push(Date.now());
-          const control = JSON.parse(payload.toString()) as Record<string, unknown>;
-          const revision = control.revision as number;
-          // Lightweight: the report is built directly (the collector validates it on arrival).
-          const send = (status: 'received' | 'accepted' | 'rejected', extra: Record<string, unknown> = {}) => {
-            c.publish(reportTopic, JSON.stringify({ v: 1, site, agent: 'a1', revision, status, ts: Date.now(), ...extra }), { qos: 1 });
-          };
-          send('received');
-          if (verifyPayload(control, [key]).ok) {
-            send('accepted');
-            accepted++;
-          } else {
-            send('rejected', { reason: 'bad_signature' });
-            rejected++;
-          }
-        });
-        await c.subscribeAsync(agentTopic(site, 'a1', 'control'), { qos: 1 });
         const t = encode('telemetry', site, 'a1', {
           v: 1, site, agent: 'a1', session: 1, seq: 1,
           samples: [{ ts: Date.now(), meterKw: 1000, meterKwh: null, minerKw: 980, counts: { hashing: 300, idle: 0, sleeping: 0, offline: 0, error: 0, total: 300 }, hashrateThs: 30000, revision: null }],
         });
-        await c.publishAsync(t.topic, t.payload, { qos: 1 });
-        return c;
+        return leanAgent({
+          url: o.url, clientId: `${site}-a1`, subscribe: agentTopic(site, 'a1', 'control'), hello: { topic: t.topic, payload: t.payload.toString('utf8') },
+          onMessage(payload, ack, agent) {
+            arrivals.push(Date.now());
+            const control = JSON.parse(payload.toString()) as Record<string, unknown>;
+            const revision = control.revision as number;
+            // Lightweight: the reports are built directly (the collector validates them on arrival).
+            const report = (status: 'received' | 'accepted' | 'rejected', extra: Record<string, unknown> = {}) =>
+              agent.publish(reportTopic, JSON.stringify({ v: 1, site, agent: 'a1', revision, status, ts: Date.now(), ...extra }));
+            // `received` before the check, as the protocol orders; PUBACK, received and the verdict in one write.
+            const received = report('received');
+            const verdict = verifyPayload(control, [key]).ok ? (accepted++, report('accepted')) : (rejected++, report('rejected', { reason: 'bad_signature' }));
+            agent.write([ack, received, verdict]);
+          },
+        });
       }),
     );
     clients.push(...wave);
@@ -124,8 +117,8 @@ async function main(o: AgentsOptions): Promise<void> {
       writeFileSync(join(m.profileDir, `fanout-${o.name}.cpuprofile`), JSON.stringify(profile));
     }
     // Clear the retained controls so the shared Mosquitto does not keep them.
-    await Promise.all(clients.map((c, i) => c.publishAsync(agentTopic(`${o.prefix}-s${o.from + i}`, 'a1', 'control'), Buffer.alloc(0), { qos: 1, retain: true })));
-    await Promise.all(clients.map((c) => c.endAsync()));
+    clients.forEach((c, i) => c.write([c.publish(agentTopic(`${o.prefix}-s${o.from + i}`, 'a1', 'control'), Buffer.alloc(0), true)]));
+    await Promise.all(clients.map((c) => c.end()));
     process.send?.({ stopped: true, accepted, rejected, arrivals, cpuMs: (cpu.user + cpu.system) / 1000 });
     process.exit(0);
   });

@@ -10,38 +10,8 @@ import { agentTopic, COLLECTOR_STATE_TOPIC } from '../shared/protocol/index.js';
 import { startTestBroker, uniqueId } from '../test/helpers/broker.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 import { collectorProcess, HASHWATT_BIN } from '../test/helpers/collector-process.js';
-import { sample, startTestPublisher, type TestPublisher } from './testing/test-publisher.js';
+import { startTestPublisher, withOutbox, type TestPublisher } from './testing/test-publisher.js';
 
-
-/** A publisher with a small outbox: every message stays until acked and is re-sent until then (what the agent does). */
-function withOutbox(p: TestPublisher) {
-  const unacked = new Map<number, { ts: number; kw: number; sentAt: number }>();
-  let seq = 0;
-  p.client.on('message', (topic, payload) => {
-    if (!topic.endsWith('/telemetry/ack')) return;
-    const ack = JSON.parse(payload.toString()) as { seq: number };
-    for (const s of unacked.keys()) if (s <= ack.seq) unacked.delete(s);
-  });
-  const resend = setInterval(() => {
-    for (const [s, m] of unacked) {
-      if (Date.now() - m.sentAt < 1000) continue;
-      m.sentAt = Date.now();
-      void p.telemetry(s, [sample(m.ts, m.kw)]).catch(() => undefined);
-    }
-  }, 300);
-  return {
-    send(kw: number) {
-      const s = ++seq;
-      const m = { ts: Date.now() - 3_600_000 + s, kw, sentAt: Date.now() };
-      unacked.set(s, m);
-      void p.telemetry(s, [sample(m.ts, kw)]).catch(() => undefined);
-      return s;
-    },
-    unacked: () => unacked.size,
-    sent: () => seq,
-    stop: () => clearInterval(resend),
-  };
-}
 
 test('SIGKILL mid-event: events, targets and retained controls survive; no telemetry lost or duplicated', { timeout: 55_000 }, async () => {
   const broker = await startTestBroker();

@@ -14,6 +14,8 @@ curtailment controls, and serve the HTTP API (/api/v1, /metrics, /healthz).
 
 Without broker.url in the config an embedded MQTT broker is started
 (127.0.0.1:1883 unless embeddedBroker says otherwise).
+With ingest.shareGroup several collectors on one store split the ingest
+through MQTT shared subscriptions (docs/protocol.md#several-collectors).
 
 Options:
   --config FILE   collector YAML (see deploy/examples/collector.yaml);

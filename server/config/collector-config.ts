@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BrokerConfigSchema } from '../../shared/config/broker-config.js';
 import { IdSchema } from '../../shared/protocol/ids.js';
+import { shareGroupProblem } from '../../shared/protocol/topics.js';
 import { DEFAULT_BOUNDS } from '../ingest/plausibility.js';
 import { AuthConfigSchema, NotificationsConfigSchema } from './notify-config.js';
 import { OpenAdrConfigSchema } from '../openadr/openadr-config.js';
@@ -16,6 +17,19 @@ export const TokenConfigSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected the sha256 of the token as 64 lower-case hex digits (echo -n TOKEN | sha256sum)'),
   role: RoleSchema,
 });
+
+/** A collector on its own keeps its broker session an hour, so a restart finds what was queued meanwhile. */
+const ALONE_DEFAULTS = { gapTimeoutS: 60, sessionExpiryS: 3600 };
+
+/**
+ * In a share group the broker keeps handing a dead collector's session its turn
+ * of the messages until the session expires (Mosquitto 2 does), and agents send
+ * those again only after their ack timeout (agent `outbox.ackTimeoutMs`, 60 s).
+ * So: a session that expires well before agents resend (the live collectors take
+ * over the share), and a gap timeout longer than the resend, so a seq lost with a
+ * dead collector is filled by the resend instead of given up as a gap.
+ */
+const SHARE_GROUP_DEFAULTS = { gapTimeoutS: 120, sessionExpiryS: 10 };
 
 /** Upper bound of any kW a person sets: 1,000 GW. Far above any grid, and x(1 + tolerance) stays finite. */
 export const MAX_KW = 1e9;
@@ -132,10 +146,10 @@ export const CollectorConfigSchema = z.object({
       /** Flush a batch at this many messages or after flushMs, whichever comes first. */
       batchSize: z.number().int().positive().default(2000),
       flushMs: z.number().int().positive().default(200),
-      /** How long a missing seq may hold back acks before it is recorded as a gap and skipped. */
-      gapTimeoutS: z.number().positive().default(60),
-      /** MQTT session expiry: how long the broker keeps our subscriptions and queued messages while we are away. */
-      sessionExpiryS: z.number().int().positive().default(3600),
+      /** How long a missing seq may hold back acks before it is recorded as a gap and skipped (default: see SHARE_GROUP_DEFAULTS). */
+      gapTimeoutS: z.number().positive().optional(),
+      /** MQTT session expiry: how long the broker keeps our subscriptions and queued messages while we are away (default: see SHARE_GROUP_DEFAULTS). */
+      sessionExpiryS: z.number().int().positive().optional(),
       clientId: z.string().max(128).default('hashwatt-collector'),
       /**
        * Serve only these sites (one subscription per site) instead of every site on the
@@ -144,6 +158,18 @@ export const CollectorConfigSchema = z.object({
        * must never both serve a site.
        */
       sites: z.array(IdSchema).max(100_000).optional(),
+      /**
+       * Several collectors on one store split the ingest: every ingest subscription
+       * becomes `$share/{shareGroup}/…`, so the broker gives each message to one
+       * collector of the group (docs/protocol.md#several-collectors).
+       */
+      shareGroup: z
+        .string()
+        .superRefine((group, ctx) => {
+          const problem = shareGroupProblem(group);
+          if (problem) ctx.addIssue({ code: 'custom', message: `share group "${group}" ${problem}` });
+        })
+        .optional(),
       /** What an agent may claim before a sample or message is refused (docs/protocol.md#plausibility). */
       bounds: z
         .strictObject({
@@ -155,7 +181,11 @@ export const CollectorConfigSchema = z.object({
         })
         .default(DEFAULT_BOUNDS),
     })
-    .default({ batchSize: 2000, flushMs: 200, gapTimeoutS: 60, sessionExpiryS: 3600, clientId: 'hashwatt-collector', bounds: DEFAULT_BOUNDS }),
+    .transform(({ gapTimeoutS, sessionExpiryS, ...ingest }) => {
+      const defaults = ingest.shareGroup === undefined ? ALONE_DEFAULTS : SHARE_GROUP_DEFAULTS;
+      return { ...ingest, gapTimeoutS: gapTimeoutS ?? defaults.gapTimeoutS, sessionExpiryS: sessionExpiryS ?? defaults.sessionExpiryS };
+    })
+    .default({ batchSize: 2000, flushMs: 200, clientId: 'hashwatt-collector', bounds: DEFAULT_BOUNDS, ...ALONE_DEFAULTS }),
   events: z
     .object({
       /** A target is confirmed when measured kW ≤ target × (1 + tolerance) (+ 1 kW slack). */
@@ -183,6 +213,12 @@ export const CollectorConfigSchema = z.object({
   notifications: NotificationsConfigSchema.default(NotificationsConfigSchema.parse({})),
   /** Follow an OpenADR 3 VTN as a VEN (docs/openadr.md); leave out to run without. */
   openadr: OpenAdrConfigSchema.optional(),
+}).superRefine((config, ctx) => {
+  // The embedded broker (aedes) has no shared subscriptions: it would take
+  // "$share/…" as a plain filter that matches nothing, and ingest would be silent.
+  if (config.ingest.shareGroup !== undefined && config.broker === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['ingest', 'shareGroup'], message: 'needs an external broker (broker.url): the embedded broker has no shared subscriptions' });
+  }
 });
 export type CollectorConfig = z.infer<typeof CollectorConfigSchema>;
 export type ComplianceConfig = z.infer<typeof ComplianceConfigSchema>;

@@ -59,3 +59,23 @@ test('a new session whose first batch arrives out of order waits the timeout bef
   assert.equal(t.expireGap(now + 1000), null);
   assert.deepEqual(t.expireGap(now + 60_000), { fromSeq: 1, toSeq: 2 });
 });
+
+test('seqs another collector committed fill the holes of this one: the ack covers both shares', () => {
+  const t = new AckTracker();
+  assert.equal(t.commit([1, 3, 5], 0), 1);
+  assert.equal(t.adopt(0, [2, 4, 6], 10), 6);
+  assert.ok(!t.hasGap());
+});
+
+test('an ack another collector persisted past a gap it gave up on moves this tracker past it, without a gap of its own', () => {
+  const t = new AckTracker(0, [], 1000);
+  t.commit([1, 6, 8], 0);
+  assert.equal(t.adopt(6, [7], 500), 8);
+  assert.equal(t.expireGap(5000), null);
+});
+
+test('a stored ack below what this tracker acked changes nothing', () => {
+  const t = new AckTracker(10);
+  assert.equal(t.adopt(4, [12], 0), 10);
+  assert.ok(t.hasGap());
+});

@@ -10,6 +10,9 @@
  * those rows (its bounded outbox dropped them, or it was reinstalled): it is
  * recorded as a telemetry gap and skipped, so one lost message cannot pin the
  * agent's outbox forever. That is the trade: a gap is visible data, not a hang.
+ *
+ * With several collectors in a share group, each tracker sees only its share of
+ * a session's seqs; `adopt` fills its holes from the store before a gap is declared.
  */
 export interface AckState {
   /** Highest seq acked (0: none yet). */
@@ -41,6 +44,20 @@ export class AckTracker {
     for (const seq of seqs) if (seq > this.state.acked) this.state.committed.add(seq);
     this.advance(now);
     return this.state.acked;
+  }
+
+  /**
+   * Folds in what the store knows beyond this tracker: seqs another collector of
+   * a share group committed, and the ack it persisted (past a gap it gave up on,
+   * so that gap is not given up and recorded a second time here). Returns the seq to ack.
+   */
+  adopt(storedAck: number, seqs: Iterable<number>, now: number): number {
+    const s = this.state;
+    if (storedAck > s.acked) {
+      s.acked = storedAck;
+      for (const seq of s.committed) if (seq <= storedAck) s.committed.delete(seq);
+    }
+    return this.commit(seqs, now);
   }
 
   /** Skips a gap that outlived the timeout; returns it so it can be recorded. */

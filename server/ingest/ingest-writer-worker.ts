@@ -6,7 +6,7 @@ import { createTelemetryWriter, type WriteBatch } from '../store/telemetry-write
  * The ingest writer thread: owns its own write connection to the collector
  * database and commits one transaction per batch, so the main thread keeps
  * reading MQTT and decoding while SQLite works on the other core. Replies
- * `{ id, fresh, ms }` (fresh is transferred, not copied) or `{ id, error }`.
+ * `{ id, fresh, gapsRecorded, ms }` (the arrays are transferred, not copied) or `{ id, error }`.
  */
 const { path } = workerData as { path: string };
 const db = new Database(path);
@@ -26,8 +26,8 @@ port.on('message', (m: { id: number; batch: WriteBatch } | { close: true }) => {
   }
   const t0 = performance.now();
   try {
-    const fresh = writer.write(m.batch);
-    port.postMessage({ id: m.id, fresh, ms: performance.now() - t0 }, [fresh.buffer as ArrayBuffer]);
+    const { fresh, gapsRecorded } = writer.write(m.batch);
+    port.postMessage({ id: m.id, fresh, gapsRecorded, ms: performance.now() - t0 }, [fresh.buffer as ArrayBuffer, gapsRecorded.buffer as ArrayBuffer]);
   } catch (err) {
     port.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) });
   }

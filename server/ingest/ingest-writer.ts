@@ -4,11 +4,13 @@ import type { WriteBatch } from '../store/telemetry-writer.js';
 export interface WriteResult {
   /** Per row: 1 new, 0 a redelivery already stored. */
   fresh: Uint8Array;
+  /** Per gap: 1 recorded, 0 already recorded by another collector of the share group. */
+  gapsRecorded: Uint8Array;
   /** Time the writer thread spent on the transaction; null when the batch held nothing to write. */
   ms: number | null;
 }
 
-const NOTHING_WRITTEN: WriteResult = { fresh: new Uint8Array(0), ms: null };
+const NOTHING_WRITTEN: WriteResult = { fresh: new Uint8Array(0), gapsRecorded: new Uint8Array(0), ms: null };
 
 /**
  * Main-thread handle of the ingest writer thread (ingest-writer-worker.ts). One
@@ -24,12 +26,12 @@ export function startIngestWriter(dbPath: string) {
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   };
-  worker.on('message', (m: { id: number; fresh?: Uint8Array; ms?: number; error?: string }) => {
+  worker.on('message', (m: { id: number; fresh?: Uint8Array; gapsRecorded?: Uint8Array; ms?: number; error?: string }) => {
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
     if (m.error !== undefined) p.reject(new Error(m.error));
-    else p.resolve({ fresh: m.fresh!, ms: m.ms! });
+    else p.resolve({ fresh: m.fresh!, gapsRecorded: m.gapsRecorded!, ms: m.ms! });
   });
   worker.on('error', (err) => failAll(err));
   worker.on('exit', (code) => failAll(new Error(`ingest writer thread exited (${code})`)));

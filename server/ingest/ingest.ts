@@ -9,7 +9,7 @@ import type { Repositories } from '../store/repositories.js';
 import { loggedSeqsAbove } from '../store/telemetry-repository.js';
 import type { TelemetryRow } from '../store/telemetry-writer.js';
 import { MINUTE } from '../store/rollup-repository.js';
-import { AckTracker } from './ack-tracker.js';
+import { AckTracker, type Gap } from './ack-tracker.js';
 import { startIngestWriter, type WriteResult } from './ingest-writer.js';
 import { createRejectLog } from './reject-log.js';
 import { sampleProblem, seqProblem, type Implausible } from './plausibility.js';
@@ -54,6 +54,14 @@ export interface IngestOptions {
 
 const SUBSCRIBED_KINDS = ['telemetry', 'state', 'birth', 'control/report'] as const;
 
+/** One agent session's ack state, and who to ack. */
+interface SessionTracker {
+  tracker: AckTracker;
+  ref: AgentRef;
+  session: number;
+  used: number;
+}
+
 /**
  * MQTT → SQLite. Every message goes through the shared codec; refusals are
  * counted and logged (rate limited), never thrown. Accepted messages queue and
@@ -81,7 +89,14 @@ export function createIngest(options: IngestOptions) {
   const queue: Queued[] = [];
   const siteIds = new Map<string, number>();
   const agentIds = new Map<string, number>();
-  const trackers = new Map<string, { tracker: AckTracker; ref: AgentRef; session: number; used: number }>();
+  const trackers = new Map<string, SessionTracker>();
+  /**
+   * In a share group the broker spreads one agent's messages over the group, so
+   * a tracker with a hole may only lack what another collector committed: it asks
+   * the store. Alone, this collector is the only writer of its agents' seqs and
+   * the store knows nothing its trackers do not, so the query is skipped.
+   */
+  const shared = config.shareGroup !== undefined;
   let timer: NodeJS.Timeout | undefined;
   let gapTimer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -91,19 +106,42 @@ export function createIngest(options: IngestOptions) {
   let pendingAcks: number[] = [];
   /** agentId, session, fromSeq, toSeq of gaps given up on, written with the next batch. */
   let pendingGaps: number[] = [];
-  /** Acks past a given-up gap: sent once the gap row is committed. */
-  let gapAcks: Array<{ ref: AgentRef; session: number; seq: number }> = [];
+  /** Acks past a given-up gap (one per pendingGaps entry, in order): sent once the gap row is committed. */
+  let gapAcks: Array<{ ref: AgentRef; session: number; seq: number; gap: Gap }> = [];
   /** PUBACKs held while the queue is over the high-water mark. */
   const heldAcks: Array<() => void> = [];
   const highWater = config.batchSize * 2;
   let baseHandleMessage: MqttClient['handleMessage'] | undefined;
   const handleMessage: MqttClient['handleMessage'] = (packet, callback) => {
     const base = baseHandleMessage!;
-    if (queue.length < highWater) base.call(client!, packet, callback);
+    if (queue.length + undecoded.length < highWater) base.call(client!, packet, callback);
     else heldAcks.push(() => base.call(client!, packet, callback));
   };
 
+  /** Received and PUBACKed, decoded on the next turn of the event loop. */
+  let undecoded: Array<[string, Buffer]> = [];
+  let decoding: NodeJS.Immediate | undefined;
+  /**
+   * Decoding waits until this turn's PUBACKs are on the wire: the broker keeps at
+   * most 20 unacknowledged QoS 1 messages in flight to a subscriber (Mosquitto's
+   * max_inflight_messages), so decoding a burst before acking any of it left the
+   * broker idle meanwhile and capped ingest at ~20 messages per decode time of 20
+   * (docs/decisions.md, "PUBACK before decode"). Durability does not depend on the
+   * PUBACK: the agent keeps a message until a `telemetry/ack` covers its commit.
+   */
   const onMessage = (topic: string, payload: Buffer) => {
+    undecoded.push([topic, payload]);
+    decoding ??= setImmediate(decodeReceived);
+  };
+
+  function decodeReceived(): void {
+    decoding = undefined;
+    const list = undecoded;
+    undecoded = [];
+    for (const [topic, payload] of list) decodeOne(topic, payload);
+  }
+
+  function decodeOne(topic: string, payload: Buffer): void {
     try {
       // An empty payload clears a retained message (MQTT-3.3.1-10): housekeeping, not a bad message.
       if (payload.length === 0) return;
@@ -126,7 +164,7 @@ export function createIngest(options: IngestOptions) {
     } catch (err) {
       log.error({ err }, 'ingest handler failed');
     }
-  };
+  }
 
   function refuse(topic: string, problem: Implausible): void {
     metrics.rejects.inc({ reason: problem.reason });
@@ -166,8 +204,9 @@ export function createIngest(options: IngestOptions) {
     const row = repos.sites.get(site);
     if (row) id = row.id;
     else {
-      id = repos.sites.createUnknown(site, now).id;
-      newSites.push(site);
+      const created = repos.sites.createUnknown(site, now);
+      id = created.id;
+      if (created.created) newSites.push(site);
     }
     siteIds.set(site, id);
     return id;
@@ -184,7 +223,7 @@ export function createIngest(options: IngestOptions) {
     return { siteId, site: m.site, agentId, agent: m.agent };
   }
 
-  function trackerOf(ref: AgentRef, session: number, now: number) {
+  function trackerOf(ref: AgentRef, session: number, now: number): SessionTracker {
     const key = `${ref.agentId}:${session}`;
     let t = trackers.get(key);
     if (!t) {
@@ -194,6 +233,27 @@ export function createIngest(options: IngestOptions) {
     }
     t.used = now;
     return t;
+  }
+
+  /**
+   * Share group: fills the holes of these trackers with what the store holds
+   * (other collectors' commits, acks they persisted), one query for all of them.
+   * A failed read only leaves the acks where they were; the next try is soon.
+   */
+  function catchUp(behind: SessionTracker[], now: number): void {
+    try {
+      const found = repos.telemetry.progress(behind.map((t) => ({ agentId: t.ref.agentId, session: t.session, known: t.tracker.state.acked })));
+      for (let i = 0; i < behind.length; i++) behind[i]!.tracker.adopt(found[i]!.acked, found[i]!.seqs, now);
+    } catch (err) {
+      log.error({ err, sessions: behind.length }, 'reading the store for acks failed');
+    }
+  }
+
+  /** Acks what the tracker allows and persists it with the next batch. */
+  function ackFrom(t: SessionTracker): void {
+    const ack = t.tracker.state.acked;
+    sendAck(t.ref, t.session, ack);
+    if (ack > 0) pendingAcks.push(t.ref.agentId, t.session, ack);
   }
 
   function sendAck(ref: AgentRef, session: number, seq: number): void {
@@ -311,7 +371,15 @@ export function createIngest(options: IngestOptions) {
       failed(err);
       return false;
     }
-    for (const a of afterGaps) sendAck(a.ref, a.session, a.seq);
+    for (let i = 0; i < afterGaps.length; i++) {
+      const a = afterGaps[i]!;
+      sendAck(a.ref, a.session, a.seq);
+      const where = { site: a.ref.site, agent: a.ref.agent, session: a.session, ...a.gap };
+      if (result.gapsRecorded[i] === 1) {
+        metrics.gaps.inc();
+        log.warn(where, 'telemetry gap given up on');
+      } else log.info(where, 'telemetry gap already recorded by another collector of the share group');
+    }
     if (result.ms !== null) metrics.commit.observe(result.ms / 1000);
     metrics.batchSize.observe(batch.length);
 
@@ -350,12 +418,16 @@ export function createIngest(options: IngestOptions) {
     out.seen = [...seen.values()];
     out.dirty = dirtyRefs;
 
+    const touched: SessionTracker[] = [];
+    const behind: SessionTracker[] = [];
     for (const s of seqs.values()) {
       const t = trackerOf(s.ref, s.session, now);
-      const ack = t.tracker.commit(s.seqs, now);
-      sendAck(s.ref, s.session, ack);
-      if (ack > 0) pendingAcks.push(s.ref.agentId, s.session, ack);
+      t.tracker.commit(s.seqs, now);
+      touched.push(t);
+      if (shared && t.tracker.hasGap()) behind.push(t);
     }
+    if (behind.length) catchUp(behind, now);
+    for (const t of touched) ackFrom(t);
     if (batch.length === 0) return true;
     try {
       options.onCommitted(out);
@@ -396,6 +468,16 @@ export function createIngest(options: IngestOptions) {
 
   function expireGaps(): void {
     const now = clock();
+    // A hole another collector filled after our last batch would otherwise wait
+    // for our next message of that session, or be given up as a gap it is not.
+    if (shared) {
+      const behind = [...trackers.values()].filter((t) => t.tracker.hasGap());
+      const before = behind.map((t) => t.tracker.state.acked);
+      if (behind.length) catchUp(behind, now);
+      behind.forEach((t, i) => {
+        if (t.tracker.state.acked > before[i]!) ackFrom(t);
+      });
+    }
     for (const [key, t] of trackers) {
       if (now - t.used > 3_600_000 && !t.tracker.hasGap()) {
         trackers.delete(key);
@@ -403,14 +485,13 @@ export function createIngest(options: IngestOptions) {
       }
       const gap = t.tracker.expireGap(now);
       if (!gap) continue;
-      metrics.gaps.inc();
-      log.warn({ site: t.ref.site, agent: t.ref.agent, session: t.session, ...gap }, 'telemetry gap given up on');
       // Written by the writer thread with the next batch: every ingest write goes through one connection.
+      // Counted and logged after that commit, which also says whether another collector recorded it first.
       pendingGaps.push(t.ref.agentId, t.session, gap.fromSeq, gap.toSeq);
       pendingAcks.push(t.ref.agentId, t.session, t.tracker.state.acked);
-      gapAcks.push({ ref: t.ref, session: t.session, seq: t.tracker.state.acked });
+      gapAcks.push({ ref: t.ref, session: t.session, seq: t.tracker.state.acked, gap });
     }
-    if (pendingGaps.length && !stopped) timer ??= setTimeout(flush, config.flushMs);
+    if ((pendingGaps.length || pendingAcks.length) && !stopped) timer ??= setTimeout(flush, config.flushMs);
   }
 
   function detach(): void {
@@ -438,15 +519,17 @@ export function createIngest(options: IngestOptions) {
       if (!client) throw new Error('ingest.start() before attach()');
       started = true;
       if (queue.length) void flush();
-      const filters = config.sites
+      const plain = config.sites
         ? config.sites.flatMap((site) => SUBSCRIBED_KINDS.map((k) => topicFilters.siteAgents(site, k)))
         : SUBSCRIBED_KINDS.map((k) => topicFilters.allAgents(k));
+      const group = config.shareGroup;
+      const filters = group === undefined ? plain : plain.map((f) => topicFilters.shared(group, f));
       for (let i = 0; i < filters.length; i += 500) await client.subscribeAsync(filters.slice(i, i + 500), { qos: 1 });
       gapTimer = setInterval(expireGaps, Math.min(1000, config.gapTimeoutS * 250));
       gapTimer.unref();
     },
     flush,
-    queueDepth: () => queue.length,
+    queueDepth: () => queue.length + undecoded.length,
     /** Forgets cached ids (after a site was created through the API). */
     forgetSite(site: string): void {
       siteIds.delete(site);
@@ -458,6 +541,8 @@ export function createIngest(options: IngestOptions) {
       detach();
       releaseHeld();
       if (gapTimer) clearInterval(gapTimer);
+      if (decoding) clearImmediate(decoding);
+      decodeReceived();
       await flush();
       await writer.close();
     },

@@ -43,7 +43,8 @@ export type AgentRepository = ReturnType<typeof createAgentRepository>;
 /** Agents, their presence, birth and latest "current" sample. */
 export function createAgentRepository(db: Db) {
   const find = db.prepare<[number, string], { id: number }>('SELECT id FROM agents WHERE site_id = ? AND agent = ?');
-  const insert = db.prepare<[number, string]>('INSERT INTO agents (site_id, agent) VALUES (?, ?)');
+  // Collectors of a share group can meet a new agent at the same moment: the second takes the first's row.
+  const insert = db.prepare<[number, string]>('INSERT INTO agents (site_id, agent) VALUES (?, ?) ON CONFLICT (site_id, agent) DO NOTHING');
   const all = db.prepare<[], RawAgent>(`${SELECT} ORDER BY s.site, a.agent`);
   const bySite = db.prepare<[number], RawAgent>(`${SELECT} WHERE a.site_id = ? ORDER BY a.agent`);
   const setState = db.prepare('UPDATE agents SET online=@online, session=@session, state_ts=@ts, last_seen=MAX(COALESCE(last_seen,0), @now) WHERE id=@id AND (state_ts IS NULL OR state_ts <= @ts)');
@@ -57,7 +58,8 @@ export function createAgentRepository(db: Db) {
     ensure(siteId: number, agent: string): number {
       const row = find.get(siteId, agent);
       if (row) return row.id;
-      return Number(insert.run(siteId, agent).lastInsertRowid);
+      insert.run(siteId, agent);
+      return find.get(siteId, agent)!.id;
     },
     list(): AgentRow[] {
       return all.all().map(toRow);

@@ -17,11 +17,11 @@ export interface DaySlices {
   buckets: ReadonlyArray<{ bucket: number; kwh: number }>;
 }
 
-export const dayStartOf = (day: string): number => Date.parse(`${day}T00:00:00Z`);
+export const startOfDay = (day: string): number => Date.parse(`${day}T00:00:00Z`);
 
 /** A tariff change falls inside the day: its fee needs the energy bucket by bucket. */
 export function needsSlices(day: string, periods: readonly TariffPeriod[]): boolean {
-  return changesWithin(periods, dayStartOf(day));
+  return changesWithin(periods, startOfDay(day));
 }
 
 /**
@@ -31,6 +31,6 @@ export function needsSlices(day: string, periods: readonly TariffPeriod[]): bool
  * the average the fee amounts to.
  */
 export function energyRowOf(d: EnergyDay, periods: readonly TariffPeriod[], slices?: DaySlices) {
-  const { fee, tariffPerKwh } = slices ? dayFee(dayStartOf(d.day), d.kwh, slices.buckets, periods, slices.spanMs) : dayFee(dayStartOf(d.day), d.kwh, [], periods);
+  const { fee, tariffPerKwh } = slices ? dayFee(startOfDay(d.day), d.kwh, slices.buckets, periods, slices.spanMs) : dayFee(startOfDay(d.day), d.kwh, [], periods);
   return { site: d.site, day: d.day, kwh: d.kwh, source: d.source, minutes: d.minutes, tariffPerKwh, fee, registered: d.registered };
 }

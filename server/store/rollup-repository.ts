@@ -1,5 +1,5 @@
 import type { TariffPeriod } from '../billing/day-fee.js';
-import { dayStartOf, energyRowOf, needsSlices, type EnergyDay } from './energy-fee.js';
+import { energyRowOf, needsSlices, startOfDay, type EnergyDay } from './energy-fee.js';
 import type { Db } from './database.js';
 
 export const MINUTE = 60_000;
@@ -120,7 +120,7 @@ export function createRollupRepository(db: Db) {
         const day: EnergyDay = { siteId: r.site_id, site: r.site, day: r.day, kwh: r.kwh, source: r.source, minutes: r.minutes, registered: r.registered === 1 };
         if (!needsSlices(r.day, periods)) return energyRowOf(day, periods);
         // Minutes while they are kept (retention.rollup1mDays), hours after.
-        const from = dayStartOf(r.day);
+        const from = startOfDay(r.day);
         const minutes = minutesOfDay.all({ siteId: r.site_id, from });
         return energyRowOf(day, periods, minutes.length ? { spanMs: MINUTE, buckets: minutes } : { spanMs: HOUR, buckets: hoursOfDay.all({ siteId: r.site_id, from }) });
       });

@@ -74,8 +74,11 @@ export function createSiteRepository(db: Db, defaults: SiteDefaults = { greyTari
   const byKey = db.prepare<[string], RawSite>('SELECT * FROM sites WHERE site = ?');
   const byId = db.prepare<[number], RawSite>('SELECT * FROM sites WHERE id = ?');
   const all = db.prepare<[], RawSite>('SELECT * FROM sites ORDER BY site');
-  const insert = db.prepare(`INSERT INTO sites (site, name, region, company, registered, allocation_kw, hard_cap_kw, tariff_per_kwh, tier, auto_enforce, flagged, region_declared, latitude, longitude, created_at, updated_at)
-    VALUES (@site, @name, @region, @company, @registered, @allocationKw, @hardCapKw, @tariffPerKwh, @tier, @autoEnforce, @flagged, @regionDeclared, @latitude, @longitude, @now, @now)`);
+  const insertSql = `INSERT INTO sites (site, name, region, company, registered, allocation_kw, hard_cap_kw, tariff_per_kwh, tier, auto_enforce, flagged, region_declared, latitude, longitude, created_at, updated_at)
+    VALUES (@site, @name, @region, @company, @registered, @allocationKw, @hardCapKw, @tariffPerKwh, @tier, @autoEnforce, @flagged, @regionDeclared, @latitude, @longitude, @now, @now)`;
+  const insert = db.prepare(insertSql);
+  // Collectors of a share group can meet a new site at the same moment: the second takes the first's row.
+  const insertUnknown = db.prepare(`${insertSql} ON CONFLICT (site) DO NOTHING`);
   const update = db.prepare(`UPDATE sites SET name=@name, region=@region, company=@company, registered=@registered,
     tier=@tier, auto_enforce=@autoEnforce, flagged=@flagged, region_declared=@regionDeclared, updated_at=@now WHERE site=@site`);
   const setCurrentTerms = db.prepare('UPDATE sites SET allocation_kw=@allocationKw, hard_cap_kw=@hardCapKw, tariff_per_kwh=@tariffPerKwh WHERE id=@id');
@@ -135,13 +138,16 @@ export function createSiteRepository(db: Db, defaults: SiteDefaults = { greyTari
         return { row: toRow(byKey.get(settings.id)!), created: !existing };
       })();
     },
-    /** An unknown site that reported: created unregistered and flagged, in region `unknown` until its agent declares one. */
-    createUnknown(site: string, now: number): SiteRow {
+    /**
+     * An unknown site that reported: created unregistered and flagged, in region `unknown` until its agent declares one.
+     * `created` is false when another collector of the share group created it first.
+     */
+    createUnknown(site: string, now: number): SiteRow & { created: boolean } {
       const settings = { id: site, name: site, region: 'unknown', company: '', registered: false, allocationKw: 0, hardCapKw: null, tariffPerKwh: defaults.greyTariffPerKwh, tier: 1, autoEnforce: null };
-      insert.run(bind(settings, true, now));
+      const created = insertUnknown.run(bind(settings, true, now)).changes === 1;
       const row = byKey.get(site)!;
-      putTerms.run({ siteId: row.id, effectiveFrom: 0, allocationKw: 0, hardCapKw: null, tariffPerKwh: defaults.greyTariffPerKwh, changedAt: now });
-      return toRow(row);
+      if (created) putTerms.run({ siteId: row.id, effectiveFrom: 0, allocationKw: 0, hardCapKw: null, tariffPerKwh: defaults.greyTariffPerKwh, changedAt: now });
+      return { ...toRow(row), created };
     },
     /**
      * The region and coordinates an agent declared in its birth. Taken only for an

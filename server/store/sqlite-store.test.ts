@@ -6,17 +6,6 @@ import { batch, sample, samplesRow, withSink } from './contract/telemetry-rows.j
 
 const T0 = Date.UTC(2026, 11, 1, 10);
 
-test('SQLite store: a call through the store from inside its own transaction is refused with a clear error instead of waiting forever', async () => {
-  await withFreshStore('sqlite', async ({ store }) => {
-    await assert.rejects(store.transaction(async (tx) => {
-      await tx.sites.upsert(siteSettings('s1'), 1);
-      await store.sites.list();
-    }), /from inside a store transaction would wait for that transaction forever: use the transaction's tx/);
-    await assert.rejects(store.transaction(() => store.transaction(async () => 1)), /a transaction from inside a store transaction/);
-    assert.deepEqual(await store.sites.list(), [], 'the failed transaction was rolled back');
-  });
-});
-
 test('SQLite store: a transaction waits for an async call already running (a chunked rollup refresh), so a rollback cannot take its chunks with it', async () => {
   await withFreshStore('sqlite', async ({ store }) => {
     const site = (await store.sites.upsert(siteSettings('s1'), 1)).row.id;

@@ -1,5 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { AppError } from '../../shared/errors.js';
+import { createTransactionScope } from './transaction-scope.js';
 
 /**
  * Keeps a SQLite transaction to itself. better-sqlite3 has one connection and
@@ -10,29 +9,18 @@ import { AppError } from '../../shared/errors.js';
  * while a transaction is open (or waiting to open), calls not made through its
  * `tx` wait for it; and a transaction waits for calls already running (an async
  * one such as rollups.refresh yields between its chunks) to finish.
- *
- * A call through the store from inside its own transaction would wait for that
- * transaction forever; it is refused with an error that says so instead.
  */
 export function createStoreGate() {
   /** Settles when the open (or opening) transaction ends. */
   let open: Promise<void> | undefined;
-  let openToken: object | undefined;
   let running = 0;
   let onDrained: (() => void) | undefined;
-  const inside = new AsyncLocalStorage<object>();
-
-  function refuseFromInside(what: string): void {
-    const token = inside.getStore();
-    if (token !== undefined && token === openToken) {
-      throw new AppError('INTERNAL', `${what} from inside a store transaction would wait for that transaction forever: use the transaction's tx`);
-    }
-  }
+  const scope = createTransactionScope();
 
   return {
     /** Runs a call outside any transaction: after the open one ends. */
     async call<T>(fn: () => T): Promise<Awaited<T>> {
-      refuseFromInside('a call through the store');
+      scope.refuseFromInside('a call through the store');
       while (open) await open;
       running++;
       try {
@@ -43,19 +31,16 @@ export function createStoreGate() {
     },
     /** Runs `fn` alone: after the open transaction and the calls already running, before any call made meanwhile. */
     async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-      refuseFromInside('a transaction');
+      scope.refuseFromInside('a transaction');
       while (open) await open;
       let release!: () => void;
       open = new Promise<void>((resolve) => (release = resolve));
-      const token = {};
-      openToken = token;
       try {
         while (running > 0) await new Promise<void>((resolve) => (onDrained = resolve));
         onDrained = undefined;
-        return await inside.run(token, fn);
+        return await scope.run(fn);
       } finally {
         open = undefined;
-        openToken = undefined;
         release();
       }
     },

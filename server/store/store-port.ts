@@ -52,6 +52,8 @@ export type StoreKind = 'sqlite' | 'postgres';
 export interface TelemetryWriteResult {
   /** Per row of the batch: 1 new, 0 a redelivery already stored (its content was skipped). */
   fresh: Uint8Array;
+  /** Per gap of the batch: 1 recorded, 0 already recorded by another collector of the share group. */
+  gapsRecorded: Uint8Array;
   /** Time spent on the write; null when the batch held nothing to write. */
   ms: number | null;
 }

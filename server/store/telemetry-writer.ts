@@ -55,7 +55,13 @@ export function createTelemetryWriter(db: Db) {
   const sessionSet = db.prepare(`INSERT INTO agent_sessions (agent_id, session, acked_seq) VALUES (?, ?, ?)
     ON CONFLICT (agent_id, session) DO UPDATE SET acked_seq = MAX(acked_seq, excluded.acked_seq)`);
 
-  const gapInsert = db.prepare('INSERT INTO telemetry_gaps (agent_id, session, from_seq, to_seq, detected_at) VALUES (?, ?, ?, ?, ?)');
+  // Collectors of a share group can give up the same gap at the same moment. Each
+  // gap's ack is persisted in the same transaction (after the gap: see write), so
+  // a session whose stored ack already reaches the gap's start had it recorded by
+  // another collector (SQLite serializes the two transactions): recorded once.
+  const gapInsert = db.prepare(`INSERT INTO telemetry_gaps (agent_id, session, from_seq, to_seq, detected_at)
+    SELECT @agentId, @session, @fromSeq, @toSeq, @now
+    WHERE NOT EXISTS (SELECT 1 FROM agent_sessions WHERE agent_id = @agentId AND session = @session AND acked_seq >= @fromSeq)`);
 
   const sampleArgs: Array<number | null> = new Array(3 + SAMPLE_WIDTH);
 
@@ -81,10 +87,12 @@ export function createTelemetryWriter(db: Db) {
   return {
     /**
      * Writes one batch in one transaction. Returns, per row, 1 when it was new
-     * and 0 for a redelivery (already in telemetry_log: its content is skipped).
+     * and 0 for a redelivery (already in telemetry_log: its content is skipped);
+     * per gap, 1 when recorded and 0 when another collector already had.
      */
-    write: db.transaction((batch: WriteBatch): Uint8Array => {
+    write: db.transaction((batch: WriteBatch): { fresh: Uint8Array; gapsRecorded: Uint8Array } => {
       const fresh = new Uint8Array(batch.rows.length);
+      const gapsRecorded = new Uint8Array(batch.gaps.length / 4);
       const agents = new Set<number>();
       for (let i = 0; i < batch.rows.length; i++) {
         const r = batch.rows[i]!;
@@ -92,9 +100,13 @@ export function createTelemetryWriter(db: Db) {
         if (writeRow(r, batch.now)) fresh[i] = 1;
       }
       for (const id of agents) seen.run(batch.now, id);
+      // Gaps before acks: a gap's own ack must not hide it from the check above.
+      for (let i = 0; i + 3 < batch.gaps.length; i += 4) {
+        const gap = { agentId: batch.gaps[i]!, session: batch.gaps[i + 1]!, fromSeq: batch.gaps[i + 2]!, toSeq: batch.gaps[i + 3]!, now: batch.now };
+        gapsRecorded[i / 4] = gapInsert.run(gap).changes;
+      }
       for (let i = 0; i + 2 < batch.acks.length; i += 3) sessionSet.run(batch.acks[i]!, batch.acks[i + 1]!, batch.acks[i + 2]!);
-      for (let i = 0; i + 3 < batch.gaps.length; i += 4) gapInsert.run(batch.gaps[i]!, batch.gaps[i + 1]!, batch.gaps[i + 2]!, batch.gaps[i + 3]!, batch.now);
-      return fresh;
+      return { fresh, gapsRecorded };
     }),
   };
 }

@@ -67,3 +67,37 @@ export async function startTestPublisher(url: string, site: string, agent = 'a1'
     },
   };
 }
+
+/**
+ * A publisher with a small outbox: every message stays until an ack covers it and
+ * is sent again every `resendAfterMs` until then (what the agent does with its
+ * `outbox.ackTimeoutMs`, scaled down for tests).
+ */
+export function withOutbox(p: TestPublisher, resendAfterMs = 1000) {
+  const unacked = new Map<number, { ts: number; kw: number; sentAt: number }>();
+  let seq = 0;
+  p.client.on('message', (topic, payload) => {
+    if (!topic.endsWith('/telemetry/ack')) return;
+    const ack = JSON.parse(payload.toString()) as { seq: number };
+    for (const s of unacked.keys()) if (s <= ack.seq) unacked.delete(s);
+  });
+  const resend = setInterval(() => {
+    for (const [s, m] of unacked) {
+      if (Date.now() - m.sentAt < resendAfterMs) continue;
+      m.sentAt = Date.now();
+      void p.telemetry(s, [sample(m.ts, m.kw)]).catch(() => undefined);
+    }
+  }, Math.min(300, resendAfterMs / 3));
+  return {
+    send(kw: number) {
+      const s = ++seq;
+      const m = { ts: Date.now() - 3_600_000 + s, kw, sentAt: Date.now() };
+      unacked.set(s, m);
+      void p.telemetry(s, [sample(m.ts, kw)]).catch(() => undefined);
+      return s;
+    },
+    unacked: () => unacked.size,
+    sent: () => seq,
+    stop: () => clearInterval(resend),
+  };
+}

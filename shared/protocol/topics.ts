@@ -34,7 +34,31 @@ export const topicFilters = {
     return `${TOPIC_ROOT}/${site}/+/${kind}`;
   },
   collectorState: () => COLLECTOR_STATE_TOPIC,
+  /**
+   * An MQTT shared subscription (`$share/{group}/{filter}`, MQTT 5 §4.8.2; Mosquitto,
+   * EMQX, HiveMQ and VerneMQ take it from 3.1.1 clients too): the broker hands each
+   * message to one subscriber of the group, so several collectors split the ingest.
+   */
+  shared: (group: string, filter: string) => {
+    const problem = shareGroupProblem(group);
+    if (problem) throw new AppError('PROTOCOL', `share group "${group}" ${problem}`);
+    return `$share/${group}/${filter}`;
+  },
 };
+
+/**
+ * Why a share group name is not usable, or null. It is one topic level (MQTT 5
+ * §4.8.2: no "/", "+" or "#"); whitespace and control characters are refused
+ * too, since a name that looks right in a YAML file but differs on the wire
+ * would silently split the collectors into two groups that each get everything.
+ */
+export function shareGroupProblem(group: string): string | null {
+  if (group.length === 0) return 'is empty';
+  if (group.length > 64) return 'is longer than 64 characters';
+  if (/[/+#]/.test(group)) return 'must not contain "/", "+" or "#" (it is one MQTT topic level)';
+  if (/[\s\p{Cc}]/u.test(group)) return 'must not contain whitespace or control characters';
+  return null;
+}
 
 export type TopicParseResult = { ok: true; topic: ParsedTopic } | { ok: false; problem: string };
 

@@ -42,9 +42,10 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Creates a uniquely named empty database (hashwatt_test_<pid>_<random>). */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `hashwatt_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+/** Creates a uniquely named empty database (hashwatt_<label>_<pid>_<random>); `label` is letters, digits and _. */
+export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
+  if (!/^[a-z0-9_]+$/.test(label)) throw new Error(`test database label ${JSON.stringify(label)}: use a-z, 0-9 and _`);
+  const name = `hashwatt_${label}_${process.pid}_${randomBytes(4).toString('hex')}`;
   const sql = admin();
   try {
     await sql.unsafe(`CREATE DATABASE ${name}`);

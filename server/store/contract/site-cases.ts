@@ -54,12 +54,17 @@ export const siteCases: ContractCase[] = [
   {
     name: 'sites: an unknown site is created flagged in region unknown at the grey tariff; its agent may declare a location until a person registers it',
     siteDefaults: { greyTariffPerKwh: 0.0023 },
-    async run({ store }) {
+    async run(ctx) {
+      const { store } = ctx;
       const grey = await store.sites.createUnknown('grey-1', 5000);
-      assert.deepEqual([grey.flagged, grey.registered, grey.region, grey.tariffPerKwh, grey.regionDeclared], [true, false, 'unknown', 0.0023, false]);
+      assert.deepEqual([grey.flagged, grey.registered, grey.region, grey.tariffPerKwh, grey.regionDeclared, grey.created], [true, false, 'unknown', 0.0023, false, true]);
+      // Another collector of the share group meeting it too gets the same row, not created again.
+      const again = await (await ctx.reopen()).sites.createUnknown('grey-1', 5500);
+      assert.deepEqual(again, { ...grey, created: false });
       assert.deepEqual(await store.sites.terms(grey.id), [{ effectiveFrom: 0, allocationKw: 0, hardCapKw: null, tariffPerKwh: 0.0023, changedAt: 5000 }]);
       assert.equal(await store.sites.declareLocation(grey.id, { region: 'almaty', latitude: 43.2, longitude: 76.9 }, 6000), true);
-      assert.deepEqual(await store.sites.get('grey-1'), { ...grey, region: 'almaty', regionDeclared: true, latitude: 43.2, longitude: 76.9, updatedAt: 6000 });
+      const { created: _created, ...greyRow } = grey;
+      assert.deepEqual(await store.sites.get('grey-1'), { ...greyRow, region: 'almaty', regionDeclared: true, latitude: 43.2, longitude: 76.9, updatedAt: 6000 });
       // Coordinates only: the declared region stays.
       assert.equal(await store.sites.declareLocation(grey.id, { latitude: 44 }, 6500), true);
       assert.deepEqual([(await store.sites.get('grey-1'))!.region, (await store.sites.get('grey-1'))!.latitude], ['almaty', 44]);

@@ -122,4 +122,43 @@ export const telemetryCases: ContractCase[] = [
       assert.deepEqual(await store.telemetry.loggedSeqsAbove(a1!, 1, 0), rows.map((_, i) => i + 1));
     },
   },
+  {
+    name: 'telemetry progress: for several sessions in one query, the stored ack and the seqs (telemetry and control reports) committed above it and above what the asker knows',
+    async run(ctx) {
+      const { store } = ctx;
+      const { siteId, ids: [a1, a2] } = await siteWithAgents(ctx, 'a1', 'a2');
+      await withSink(store, (sink) => sink.write(batch(T0, [1, 2, 4, 7].map((seq) => samplesRow({ siteId, agentId: a1!, seq }, []))
+        .concat([samplesRow({ siteId, agentId: a2!, seq: 3 }, [])]), { acks: [a1!, 1, 2] })));
+      // A control report in the same sequence. The PostgreSQL events repository comes from
+      // branch i16-pg-events; until it is merged, the row goes in by hand there.
+      if (ctx.postgres) await ctx.postgres.sql`INSERT INTO control_reports (site_id, agent_id, revision, status, ts, received_at, session, seq) VALUES (${siteId}, ${a1!}, 1, 'accepted', ${T0}, ${T0}, 1, 5)`;
+      else await store.events.insertReport({ siteId, agentId: a1!, revision: 1, status: 'accepted', reason: null, detail: null, achievedKw: null, targetKw: null, ts: T0, session: 1, seq: 5 }, T0);
+      const [first, second, unknown] = await store.telemetry.progress([
+        { agentId: a1!, session: 1, known: 0 }, { agentId: a2!, session: 1, known: 0 }, { agentId: a1!, session: 9, known: 3 },
+      ]);
+      assert.equal(first!.acked, 2, 'the ack another collector persisted');
+      assert.deepEqual(first!.seqs.sort((x, y) => x - y), [4, 5, 7], 'telemetry and control report seqs above the stored ack');
+      assert.deepEqual(second, { acked: 0, seqs: [3] });
+      assert.deepEqual(unknown, { acked: 0, seqs: [] });
+      assert.deepEqual((await store.telemetry.progress([{ agentId: a1!, session: 1, known: 4 }]))[0]!.seqs.sort((x, y) => x - y), [5, 7], 'only above what the asker knows');
+      assert.deepEqual(await store.telemetry.progress([]), []);
+    },
+  },
+  {
+    name: 'telemetry gaps: two collectors giving up the same gap at once record it once; a later gap of the session is still recorded',
+    async run(ctx) {
+      const { store } = ctx;
+      const { ids: [agent] } = await siteWithAgents(ctx, 'a1');
+      const second = await ctx.reopen();
+      const [one, two] = await withSink(store, (s1) => withSink(second, (s2) => Promise.all([
+        s1.write(batch(T0, [], { acks: [agent!, 1, 9], gaps: [agent!, 1, 2, 4] })),
+        s2.write(batch(T0 + 1, [], { acks: [agent!, 1, 9], gaps: [agent!, 1, 2, 4] })),
+      ])));
+      assert.deepEqual([...one!.gapsRecorded, ...two!.gapsRecorded].sort(), [0, 1]);
+      assert.deepEqual((await store.telemetry.gaps()).map((g) => [g.fromSeq, g.toSeq]), [[2, 4]]);
+      const later = await withSink(second, (sink) => sink.write(batch(T0 + 2, [], { acks: [agent!, 1, 20], gaps: [agent!, 1, 12, 15] })));
+      assert.deepEqual([...later.gapsRecorded], [1]);
+      assert.equal((await store.telemetry.gaps()).length, 2);
+    },
+  },
 ];

@@ -36,4 +36,24 @@ export const transactionCases: ContractCase[] = [
       assert.deepEqual(await store.agents.list(), []);
     },
   },
+  {
+    name: 'transaction: a call through the store (not tx) or a second transaction from inside one is refused with a clear error instead of waiting forever',
+    async run({ store }) {
+      await assert.rejects(store.transaction(async (tx) => {
+        await tx.sites.upsert(siteSettings('s1'), 1);
+        await store.sites.list();
+      }), /a call through the store from inside a store transaction would wait for that transaction forever: use the transaction's tx/);
+      await assert.rejects(store.transaction(() => store.transaction(async () => 1)), /a transaction from inside a store transaction/);
+      assert.deepEqual(await store.sites.list(), [], 'the failed transaction was rolled back');
+      // Work started inside a transaction that runs on after it ended is an ordinary caller again.
+      let later: Promise<unknown> | undefined;
+      await store.transaction(async () => {
+        later = Promise.resolve().then(async () => {
+          await new Promise((resolve) => setImmediate(resolve));
+          return store.sites.list();
+        });
+      });
+      assert.deepEqual(await later, []);
+    },
+  },
 ];

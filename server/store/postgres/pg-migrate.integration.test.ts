@@ -48,6 +48,9 @@ test('PostgreSQL migrations give every table and column of the SQLite schema, pa
       assert.deepEqual(pg.get(table)!.sort(), cols, `columns of ${table}`);
     }
 
+    const cluster = await a<{ table_name: string }[]>`SELECT table_name FROM information_schema.tables WHERE table_name IN ('leader_lease', 'control_revision') ORDER BY table_name`;
+    assert.deepEqual(cluster.map((t) => t.table_name), ['control_revision', 'leader_lease'], 'the leader lease tables are migrated too');
+
     const partitioned = await a<{ relname: string }[]>`SELECT c.relname FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid ORDER BY c.relname`;
     assert.deepEqual(partitioned.map((r) => r.relname), ['miner_detail', 'samples']);
     const [mode] = await a<{ value: string }[]>`SELECT value FROM meta WHERE key = 'time_partitioning'`;

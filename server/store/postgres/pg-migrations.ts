@@ -1,3 +1,4 @@
+import { LEADER_LEASE_DDL } from '../../cluster/leader-lease-ddl.js';
 import { TIME_PARTITIONED_TABLES, timePartitioningDdl, type TimePartitioning } from './pg-time-partitioning.js';
 
 /**
@@ -16,10 +17,9 @@ import { TIME_PARTITIONED_TABLES, timePartitioningDdl, type TimePartitioning } f
  * (pg-partitions.ts creates days ahead and drops the ones past retention), or
  * are TimescaleDB hypertables when that extension is installed in the database.
  * Unlike SQLite, which keeps only the latest detail per agent and part (and
- * upserts it), miner_detail here is appended per day, and readers take the newest
- * row per agent and part: an upsert needs a unique key without the time, which a
- * table partitioned by time cannot have, and the history costs only what
- * retention keeps.
+ * upserts it), miner_detail here is appended per day (an upsert needs a unique
+ * key without the time, which a table partitioned by time cannot have), and
+ * miner_detail_latest points at the newest row per agent and part.
  */
 export interface PgMigration {
   description: string;
@@ -134,6 +134,15 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     body text NOT NULL,
     PRIMARY KEY (site_id, agent_id, part, ts)
   )${timePartitioningDdl(partitioning, 'miner_detail').tableSuffix};
+  -- Which row of miner_detail is the newest per agent and part: readers join it instead of
+  -- sorting a site's whole detail history (days of rounds) to find the newest.
+  CREATE TABLE miner_detail_latest (
+    site_id bigint NOT NULL,
+    agent_id bigint NOT NULL,
+    part integer NOT NULL,
+    ts bigint NOT NULL,
+    PRIMARY KEY (site_id, agent_id, part)
+  );
   ${TIME_PARTITIONED_TABLES.map((t) => timePartitioningDdl(partitioning, t).after).join('\n')}
   INSERT INTO meta (key, value) VALUES ('time_partitioning', '${partitioning}');
 
@@ -381,5 +390,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   );
   CREATE INDEX openadr_outbox_due ON openadr_outbox (next_at) WHERE sent_at IS NULL AND refused_at IS NULL;
   `,
+  },  {
+    description: 'leader lease and the fenced control revision counter (server/cluster)',
+    sql: () => LEADER_LEASE_DDL,
   },
 ];

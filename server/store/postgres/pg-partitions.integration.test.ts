@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger } from '../../../shared/log/logger.js';
 import { createTestDatabase, postgresSkipReason } from '../contract/pg-test-database.js';
-import { batch, sample, samplesRow, withSink } from '../contract/telemetry-rows.js';
+import { batch, detailRow, miner, sample, samplesRow, withSink } from '../contract/telemetry-rows.js';
 import { openPostgresStore } from './postgres-store.js';
 import { createPartitionManager, listDayPartitions, partitionName } from './pg-partitions.js';
 import { DAY_MS, timePartitioningDdl } from './pg-time-partitioning.js';
@@ -39,11 +39,21 @@ test('day partitions: made ahead at open, on demand for a row of another day, by
     await withSink(store, (sink) => sink.write(batch(DAY0, [samplesRow({ siteId: site, agentId: agent, seq: 1 }, [sample(backfill)], true)])));
     assert.deepEqual((await store.rollups.series(site, backfill - 1, backfill + 1, 1000)).map((p) => p.ts), [backfill - 234]);
 
+    // Per-miner detail of that old day and of 1 Dec, for retention to act on.
+    await withSink(store, (sink) => sink.write(batch(DAY0, [
+      detailRow({ siteId: site, agentId: agent, seq: 10 }, DAY0 - 5 * DAY_MS, [miner('old', 30)], 1),
+      detailRow({ siteId: site, agentId: agent, seq: 11 }, DAY0 + 60_000, [miner('new', 20)]),
+    ])));
+    assert.deepEqual((await store.telemetry.miners(site, 10, 0)).miners.map((m) => m.miner), ['old', 'new']);
+
     // Retention drops the days wholly before the cutoff: here the backfill's and 30 Nov, not 1 Dec (the cutoff falls inside it).
     const dropped = await a.dropBefore(DAY0 + 1000);
     assert.deepEqual(dropped.map((p) => p.name).sort(), ['miner_detail_d20261126', 'miner_detail_d20261130', 'samples_d20261126', 'samples_d20261130']);
     assert.equal((await listDayPartitions(store.sql, 'samples'))[0]!.from, DAY0);
     assert.deepEqual(await store.rollups.series(site, backfill - 1, backfill + 1, 1000), []);
+    await store.rollups.applyRetention([site], { raw: DAY0 + 1000, m1: 0, h1: 0 });
+    assert.deepEqual((await store.telemetry.miners(site, 10, 0)).miners.map((m) => m.miner), ['new'], 'detail of a dropped day is gone, with its pointer');
+    assert.deepEqual((await store.sql<{ part: number }[]>`SELECT part FROM miner_detail_latest`).map((r) => r.part), [0]);
 
     // This store's sink made that day, so it still believes the day exists: its next write there makes it again.
     await withSink(store, (sink) => sink.write(batch(DAY0, [samplesRow({ siteId: site, agentId: agent, seq: 2 }, [sample(backfill + 5000)], true)])));

@@ -1,10 +1,10 @@
 import type { TariffPeriod } from '../../billing/day-fee.js';
-import { dayStartOf, energyRowOf, needsSlices } from '../energy-fee.js';
+import { energyRowOf, needsSlices, startOfDay } from '../energy-fee.js';
 import { DAY, dayOf, HOUR, MINUTE, type EnergyRow, type RollupRepository, type SeriesPoint } from '../rollup-repository.js';
 import type { AsyncOf } from '../store-port.js';
 import { pgArray } from './pg-arrays.js';
 import { inTransaction, type PgQueryable, type PgTx } from './pg-connect.js';
-import type { PartitionManager } from './pg-partitions.js';
+import { dayStartOf, type PartitionManager } from './pg-partitions.js';
 
 type Dirty = { siteId: number; bucket: number };
 
@@ -103,7 +103,7 @@ export function createPgRollupRepository(sql: PgQueryable, partitions: Partition
       for (const r of rows) {
         const periods = tariffs.get(r.site_id) ?? [];
         const day = { siteId: r.site_id, site: r.site, day: r.day, kwh: r.kwh, source: r.source, minutes: r.minutes, registered: r.registered };
-        out.push(needsSlices(r.day, periods) ? energyRowOf(day, periods, await slicesOf(r.site_id, dayStartOf(r.day))) : energyRowOf(day, periods));
+        out.push(needsSlices(r.day, periods) ? energyRowOf(day, periods, await slicesOf(r.site_id, startOfDay(r.day))) : energyRowOf(day, periods));
       }
       return out;
     },
@@ -116,6 +116,8 @@ export function createPgRollupRepository(sql: PgQueryable, partitions: Partition
      */
     async applyRetention(siteIds: number[], cutoffs: { raw: number; m1: number; h1: number }): Promise<{ samples: number; log: number }> {
       const dropped = await partitions.dropBefore(cutoffs.raw);
+      // Pointers to detail in the days just dropped: that detail is gone.
+      await sql`DELETE FROM miner_detail_latest WHERE ts < ${dayStartOf(cutoffs.raw)}`;
       const samples = dropped.filter((p) => p.table === 'samples').reduce((n, p) => n + p.estimatedRows, 0);
       const ids = pgArray(sql, 'bigint', siteIds);
       await sql`DELETE FROM rollup_1m WHERE site_id = ANY(${ids}::bigint[]) AND bucket < ${cutoffs.m1}`;

@@ -67,14 +67,14 @@ export function createPgSiteRepository(sql: PgQueryable, defaults: SiteDefaults 
     },
     /**
      * An unknown site that reported: created unregistered and flagged, in region `unknown`.
-     * Two collectors meeting the same unknown site at once both get the one row.
+     * Two collectors meeting the same unknown site at once both get the one row; `created` is false for the second.
      */
-    createUnknown(site: string, now: number): Promise<SiteRow> {
+    createUnknown(site: string, now: number): Promise<SiteRow & { created: boolean }> {
       return inTransaction(sql, async (tx) => {
         const settings = { id: site, name: site, region: 'unknown', company: '', registered: false, allocationKw: 0, hardCapKw: null, tariffPerKwh: defaults.greyTariffPerKwh, tier: 1, autoEnforce: null };
         const [inserted] = await insertSite(tx, settings, true, now);
         if (inserted) await putTerms(tx, inserted.id, 0, settings, now);
-        return toRow((await byKey(tx, site))!);
+        return { ...toRow((await byKey(tx, site))!), created: inserted !== undefined };
       });
     },
     async declareLocation(siteId: number, location: DeclaredLocation, now: number): Promise<boolean> {

@@ -4,7 +4,7 @@ import { pgArray } from './pg-arrays.js';
 import type { Pg, PgTx } from './pg-connect.js';
 import type { PartitionManager } from './pg-partitions.js';
 
-const NOTHING_WRITTEN: TelemetryWriteResult = { fresh: new Uint8Array(0), ms: null };
+const NOTHING_WRITTEN: TelemetryWriteResult = { fresh: new Uint8Array(0), gapsRecorded: new Uint8Array(0), ms: null };
 /** Deadlock and serialization failures: two collectors updating the same agents in another order; the batch is simply retried. */
 const RETRYABLE = new Set(['40P01', '40001']);
 const ATTEMPTS = 3;
@@ -29,22 +29,22 @@ export function createPgTelemetrySink(sql: Pg, partitions: PartitionManager): Te
   let inFlight: Promise<unknown> = Promise.resolve();
   let closed = false;
 
-  async function writeOnce(batch: WriteBatch): Promise<Uint8Array> {
+  async function writeOnce(batch: WriteBatch): Promise<{ fresh: Uint8Array; gapsRecorded: Uint8Array }> {
     const times: number[] = [];
     for (const r of batch.rows) {
       for (let o = 0; o < r.samples.length; o += SAMPLE_WIDTH) times.push(r.samples[o] as number);
       if (r.detailTs !== null && r.detailBody !== null) times.push(r.detailTs);
     }
     await partitions.ensureFor(times);
-    return (await sql.begin((tx) => writeBatch(tx, batch))) as Uint8Array;
+    return (await sql.begin((tx) => writeBatch(tx, batch))) as { fresh: Uint8Array; gapsRecorded: Uint8Array };
   }
 
   async function write(batch: WriteBatch): Promise<TelemetryWriteResult> {
     for (let attempt = 1; ; attempt++) {
       try {
         const t0 = performance.now();
-        const fresh = await writeOnce(batch);
-        return { fresh, ms: performance.now() - t0 };
+        const { fresh, gapsRecorded } = await writeOnce(batch);
+        return { fresh, gapsRecorded, ms: performance.now() - t0 };
       } catch (err) {
         const code = (err as { code?: string }).code ?? '';
         if (attempt >= ATTEMPTS || !(RETRYABLE.has(code) || code === NO_PARTITION)) throw err;
@@ -68,7 +68,7 @@ export function createPgTelemetrySink(sql: Pg, partitions: PartitionManager): Te
   };
 }
 
-async function writeBatch(tx: PgTx, batch: WriteBatch): Promise<Uint8Array> {
+async function writeBatch(tx: PgTx, batch: WriteBatch): Promise<{ fresh: Uint8Array; gapsRecorded: Uint8Array }> {
   const fresh = await logRows(tx, batch);
   const rows = batch.rows.filter((_, i) => fresh[i] === 1);
   await insertSamples(tx, rows);
@@ -76,9 +76,10 @@ async function writeBatch(tx: PgTx, batch: WriteBatch): Promise<Uint8Array> {
   await updateLatest(tx, rows, batch.now);
   const agents = [...new Set(batch.rows.map((r) => r.agentId))].sort((a, b) => a - b);
   if (agents.length) await tx`UPDATE agents SET last_seen = ${batch.now} WHERE id = ANY(${pgArray(tx, 'bigint', agents)}::bigint[])`;
+  // Gaps before acks: a gap's own ack must not hide it from the check in insertGaps.
+  const gapsRecorded = await insertGaps(tx, batch.gaps, batch.now);
   await upsertAcks(tx, batch.acks);
-  await insertGaps(tx, batch.gaps, batch.now);
-  return fresh;
+  return { fresh, gapsRecorded };
 }
 
 /** Inserts the idempotency keys; a row is new when its key went in now (the first of equal keys in a batch). */
@@ -138,6 +139,18 @@ async function insertDetail(tx: PgTx, rows: TelemetryRow[]): Promise<void> {
       ${pgArray(tx, 'int4', parts.map((r) => r.detailPart))}::int4[], ${pgArray(tx, 'bigint', parts.map((r) => r.detailTs))}::bigint[],
       ${pgArray(tx, 'text', parts.map((r) => r.detailBody))}::text[])
     ON CONFLICT (site_id, agent_id, part, ts) DO UPDATE SET body = excluded.body`;
+  // Older detail (a replay) never moves the pointer back.
+  const newest = new Map<string, TelemetryRow>();
+  for (const r of parts) {
+    const k = `${r.siteId}:${r.agentId}:${r.detailPart}`;
+    const seen = newest.get(k);
+    if (!seen || seen.detailTs! < r.detailTs!) newest.set(k, r);
+  }
+  const latest = [...newest.values()].sort((a, b) => a.agentId - b.agentId || a.detailPart - b.detailPart);
+  await tx`INSERT INTO miner_detail_latest (site_id, agent_id, part, ts)
+    SELECT * FROM unnest(${pgArray(tx, 'bigint', latest.map((r) => r.siteId))}::bigint[], ${pgArray(tx, 'bigint', latest.map((r) => r.agentId))}::bigint[],
+      ${pgArray(tx, 'int4', latest.map((r) => r.detailPart))}::int4[], ${pgArray(tx, 'bigint', latest.map((r) => r.detailTs))}::bigint[])
+    ON CONFLICT (site_id, agent_id, part) DO UPDATE SET ts = excluded.ts WHERE excluded.ts > miner_detail_latest.ts`;
 }
 
 /** The agents' "current" view: per agent the newest sample of the batch, taken only when newer than the stored one. */
@@ -179,14 +192,44 @@ async function upsertAcks(tx: PgTx, acks: number[]): Promise<void> {
     ON CONFLICT (agent_id, session) DO UPDATE SET acked_seq = GREATEST(agent_sessions.acked_seq, excluded.acked_seq)`;
 }
 
-/** agentId, session, fromSeq, toSeq quadruples. */
-async function insertGaps(tx: PgTx, gaps: number[], now: number): Promise<void> {
-  if (gaps.length < 4) return;
+/**
+ * agentId, session, fromSeq, toSeq quadruples. Collectors of a share group can give
+ * up the same gap at the same moment; each persists the gap's ack in the same
+ * transaction, so a session whose stored ack already reaches the gap's start had
+ * it recorded by another collector. PostgreSQL runs the two transactions side by
+ * side (SQLite serializes them), so each takes a lock per session first: the
+ * second then waits for the first's commit and sees its ack. Returns 1 per gap
+ * recorded, 0 per gap another collector had.
+ */
+async function insertGaps(tx: PgTx, gaps: number[], now: number): Promise<Uint8Array> {
+  const recorded = new Uint8Array(Math.floor(gaps.length / 4));
+  if (recorded.length === 0) return recorded;
   const field = (k: number) => {
     const out: number[] = [];
     for (let i = 0; i + 3 < gaps.length; i += 4) out.push(gaps[i + k]!);
-    return pgArray(tx, 'bigint', out);
+    return out;
   };
-  await tx`INSERT INTO telemetry_gaps (agent_id, session, from_seq, to_seq, detected_at)
-    SELECT a, s, f, t, ${now}::bigint FROM unnest(${field(0)}::bigint[], ${field(1)}::bigint[], ${field(2)}::bigint[], ${field(3)}::bigint[]) AS g(a, s, f, t)`;
+  const [agents, sessionsOf, froms, tos] = [field(0), field(1), field(2), field(3)];
+  // Sorted, so two collectors take the locks in one order and cannot deadlock on them.
+  const sessions = [...new Set(agents.map((a, i) => `hashwatt.gap:${a}:${sessionsOf[i]}`))].sort();
+  await tx`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${pgArray(tx, 'text', sessions)}::text[]) AS k ORDER BY k`;
+  const inserted = await tx<{ agent_id: number; session: number; from_seq: number; to_seq: number }[]>`
+    INSERT INTO telemetry_gaps (agent_id, session, from_seq, to_seq, detected_at)
+    SELECT g.a, g.s, g.f, g.t, ${now}::bigint
+    FROM unnest(${pgArray(tx, 'bigint', agents)}::bigint[], ${pgArray(tx, 'bigint', sessionsOf)}::bigint[], ${pgArray(tx, 'bigint', froms)}::bigint[],
+      ${pgArray(tx, 'bigint', tos)}::bigint[]) AS g(a, s, f, t)
+    WHERE NOT EXISTS (SELECT 1 FROM agent_sessions x WHERE x.agent_id = g.a AND x.session = g.s AND x.acked_seq >= g.f)
+    RETURNING agent_id, session, from_seq, to_seq`;
+  const key = (a: number, s: number, f: number, t: number) => `${a}:${s}:${f}:${t}`;
+  const left = new Map<string, number>();
+  for (const r of inserted) left.set(key(r.agent_id, r.session, r.from_seq, r.to_seq), (left.get(key(r.agent_id, r.session, r.from_seq, r.to_seq)) ?? 0) + 1);
+  for (let i = 0; i < recorded.length; i++) {
+    const k = key(agents[i]!, sessionsOf[i]!, froms[i]!, tos[i]!);
+    const n = left.get(k) ?? 0;
+    if (n > 0) {
+      recorded[i] = 1;
+      left.set(k, n - 1);
+    }
+  }
+  return recorded;
 }

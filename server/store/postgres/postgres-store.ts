@@ -6,6 +6,7 @@ import { migratePostgres } from './pg-migrate.js';
 import { createPartitionManager, type PartitionManager } from './pg-partitions.js';
 import { createPgRepositories } from './pg-repositories.js';
 import { createPgTelemetrySink } from './pg-telemetry-sink.js';
+import { createTransactionScope, type TransactionScope } from '../transaction-scope.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user[:password]@host:port/database */
@@ -24,6 +25,21 @@ export interface PostgresStore extends StorePort {
   readonly partitions: PartitionManager;
 }
 
+/** The pool's repositories, each method refusing a call from inside one of this store's transactions (see transaction-scope.ts). */
+function refusedInsideTransactions(repos: StoreRepositories, scope: TransactionScope): StoreRepositories {
+  const guard = (repo: object): object => new Proxy(repo, {
+    get(target, name, receiver) {
+      const member: unknown = Reflect.get(target, name, receiver);
+      if (typeof member !== 'function') return member;
+      return async (...args: unknown[]) => {
+        scope.refuseFromInside('a call through the store');
+        return (member as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return Object.fromEntries(Object.entries(repos).map(([name, repo]) => [name, guard(repo as object)])) as unknown as StoreRepositories;
+}
+
 /** Connects (a pool), brings the schema up to date and returns the store. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const sql = await connectPostgres(options.url, { ...(options.max !== undefined ? { max: options.max } : {}), ...(options.log ? { log: options.log } : {}) });
@@ -37,13 +53,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   await partitions.createAhead(Date.now());
   const ctx = { siteDefaults: options.siteDefaults ?? { greyTariffPerKwh: 0 }, partitions };
   const sinks = new Set<TelemetrySink>();
+  const scope = createTransactionScope();
   return {
     kind: 'postgres',
     sql,
     partitions,
-    ...createPgRepositories(sql, ctx),
+    ...refusedInsideTransactions(createPgRepositories(sql, ctx), scope),
     transaction<T>(fn: (tx: StoreRepositories) => Promise<T>): Promise<T> {
-      return sql.begin((tx) => fn(createPgRepositories(tx, ctx))) as Promise<T>;
+      scope.refuseFromInside('a transaction');
+      return sql.begin((tx) => scope.run(() => fn(createPgRepositories(tx, ctx)))) as Promise<T>;
     },
     openTelemetrySink(): TelemetrySink {
       const sink = createPgTelemetrySink(sql, partitions);
