@@ -19,9 +19,6 @@ const toTarget = (r: RawTarget): TargetRow => ({
 });
 const parsed = (payload: string) => JSON.parse(payload) as Record<string, unknown>;
 
-/** The meta row holding the last control revision handed out. */
-const REVISION_KEY = 'control_revision';
-
 /** EventRepository on PostgreSQL: same methods and results as the SQLite one, each returning a Promise. */
 export function createPgEventRepository(sql: PgQueryable): AsyncOf<EventRepository> {
   const targetSelect = () => sql`SELECT t.*, s.site AS site FROM event_targets t JOIN sites s ON s.id = t.site_id`;
@@ -32,14 +29,17 @@ export function createPgEventRepository(sql: PgQueryable): AsyncOf<EventReposito
     -- fencing: a leader holding an older reservation never overwrites a newer control
     WHERE controls.revision <= excluded.revision`;
 
-  // Reserving is one upsert of one row: concurrent reservers (an old and a new leader) queue on its
-  // row lock, held until their transaction ends, and each gets its own consecutive range, never one
-  // handed out before. A rolled-back reservation was never published, so its range may be reused.
+  // The one global counter the leader's fenced reservation draws from as well (control_revision,
+  // docs/architecture.md, "Control revisions"), so the two can never hand out the same revision. This
+  // path has no leader term: it keeps the epoch the last fenced reservation recorded (1, the lowest,
+  // when none has). One upsert of one row: concurrent reservers queue on its lock, held until their
+  // transaction ends, and each gets its own consecutive range; a rolled-back range was never
+  // published (controls go out after the commit), so it may be handed out again.
   async function reserve(count: number): Promise<number> {
     const [row] = await sql<Array<{ last: number }>>`
-      INSERT INTO meta (key, value) VALUES (${REVISION_KEY}, ${String(count)})
-      ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + ${count}::bigint)::text
-      RETURNING value::bigint AS last`;
+      INSERT INTO control_revision AS counter (id, last_revision, epoch) VALUES (true, ${count}, 1)
+      ON CONFLICT (id) DO UPDATE SET last_revision = counter.last_revision + excluded.last_revision
+      RETURNING last_revision AS last`;
     return row!.last - count + 1;
   }
 

@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger } from '../../../shared/log/logger.js';
 import { waitFor } from '../../../test/helpers/wait-for.js';
+import { ClusterConfigSchema } from '../../cluster/cluster-config.js';
+import { reserveControlRevisions } from '../../cluster/control-revision.js';
+import { createPostgresLeaderElection } from '../../cluster/postgres-leader-lease.js';
 import { createTestDatabase, postgresSkipReason } from '../contract/pg-test-database.js';
 import { createPgEventRepository } from './pg-event-repository.js';
 import { openPostgresStore, type PostgresStore } from './postgres-store.js';
@@ -54,6 +57,27 @@ test('control revisions on PostgreSQL: a second collector waits for the reservat
   } finally {
     await newLeader.close();
     await oldLeader.close();
+    await database.drop();
+  }
+});
+
+// The events repository and the leader's fenced reservation (server/cluster/control-revision.ts)
+// draw from one counter: a revision handed out by either is never handed out by the other.
+test('control revisions on PostgreSQL: the events repository and the fenced leader reservation share one counter', { skip }, async () => {
+  const database = await createTestDatabase();
+  const store = await openPostgresStore({ url: database.url, max: 2, log });
+  const election = createPostgresLeaderElection({ url: database.url, holder: 'only', cluster: ClusterConfigSchema.parse({ name: 'revisions' }), log });
+  try {
+    await election.start();
+    const term = await waitFor('this collector to lead', () => election.currentTerm());
+    const events = createPgEventRepository(store.sql);
+    assert.equal(await events.reserveRevisions(2), 1);
+    assert.equal(await store.sql.begin((tx) => reserveControlRevisions(tx, term, 3)), 3);
+    assert.equal(await events.nextRevision(), 6);
+    assert.equal(await store.sql.begin((tx) => reserveControlRevisions(tx, term, 1)), 7);
+  } finally {
+    await election.stop();
+    await store.close();
     await database.drop();
   }
 });
