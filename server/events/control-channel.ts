@@ -2,10 +2,11 @@ import type { MqttClient } from 'mqtt';
 import { MESSAGE_TYPES } from '../../shared/protocol/index.js';
 
 /**
- * The event service's publisher port: where a signed control goes on its way to
- * an agent. One call per agent's control; `done` runs once the channel holds it
- * for good (the broker's PUBACK), or with the error. A callback, not a promise:
- * the fan-out publishes thousands of controls per tick.
+ * The event service's publisher port (docs/architecture.md#events-and-controls):
+ * where a signed control goes on its way to an agent. One call per agent's
+ * control; `done` runs once the channel holds it for good (the broker's PUBACK),
+ * or with the error. A callback, not a promise: the fan-out publishes thousands
+ * of controls per tick.
  */
 export interface ControlChannel {
   publish(topic: string, payload: Buffer, done: (err?: Error | null) => void): void;
