@@ -10,7 +10,7 @@ import type { StreamHub } from './live/stream-hub.js';
 import type { WebhookNotifier } from './notify/webhook-notifier.js';
 import type { Ven } from './openadr/ven.js';
 import type { RollupQueue } from './pipeline/rollup-queue.js';
-import type { Db } from './store/database.js';
+import { closeDatabase, type Db } from './store/database.js';
 
 /** What the collector's start() brought up so far; each part is set as soon as it exists. */
 export interface RunningParts {
@@ -48,6 +48,5 @@ export async function shutDownCollector(parts: RunningParts, db: Db, log: Logger
     try { parts.rollups.refreshNow(); } catch (err) { log.warn({ err }, 'final rollup failed'); }
   }
   await closeCollectorLink(parts.client, parts.broker, clock);
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  db.close();
+  closeDatabase(db);
 }

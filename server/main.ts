@@ -87,8 +87,9 @@ export function createCollector(options: CreateCollectorOptions): Collector {
 
   async function start(): Promise<void> {
     const [privateKey, publicKey] = await Promise.all([loadPrivateKey(config.signing.privateKeyFile), loadPublicKey(config.signing.publicKeyFile)]);
-    // The services call each other back (alerts ⇄ webhooks, compliance → enforcement → events);
-    // a callback may name a service declared further down: none runs before ingest starts.
+    // The services call each other back (alerts ⇄ webhooks, compliance → enforcement → events),
+    // so a callback may name a service declared further down. None is called before that service
+    // exists: enforcement and the commit pipeline act on committed batches, and ingest commits once started.
     const hub = (parts.hub = createStreamHub());
     const live = new LiveState(config.onlineAfterS * 1000);
     const audit = createAuditLog(repos.audit, clock, (entry) => {
