@@ -1,4 +1,5 @@
-import { changesWithin, dayFee, type TariffPeriod } from '../billing/day-fee.js';
+import type { TariffPeriod } from '../billing/day-fee.js';
+import { energyRowOf, needsSlices, startOfDay, type EnergyDay } from './energy-fee.js';
 import type { Db } from './database.js';
 
 export const MINUTE = 60_000;
@@ -61,13 +62,13 @@ export function createRollupRepository(db: Db) {
 
   const rawSeries = db.prepare<{ siteId: number; from: number; to: number; step: number }, { b: number; kw: number; kw_max: number; mkw: number; ths: number }>(
     `SELECT b, SUM(kw) AS kw, SUM(kw_max) AS kw_max, SUM(mkw) AS mkw, SUM(ths) AS ths FROM (
-       SELECT (ts / @step) * @step AS b, agent_id, AVG(COALESCE(meter_kw, miner_kw)) AS kw, MAX(COALESCE(meter_kw, miner_kw)) AS kw_max,
+       SELECT (ts / CAST(@step AS INTEGER)) * CAST(@step AS INTEGER) AS b, agent_id, AVG(COALESCE(meter_kw, miner_kw)) AS kw, MAX(COALESCE(meter_kw, miner_kw)) AS kw_max,
               AVG(miner_kw) AS mkw, AVG(hashrate_ths) AS ths
        FROM samples WHERE site_id = @siteId AND ts >= @from AND ts < @to GROUP BY b, agent_id)
      GROUP BY b ORDER BY b`);
   const rollupSeries = (table: string) =>
     db.prepare<{ siteId: number; from: number; to: number; step: number }, { b: number; kw: number; kw_max: number; mkw: number; ths: number }>(
-      `SELECT (bucket / @step) * @step AS b, AVG(kw_avg) AS kw, MAX(kw_max) AS kw_max, AVG(miner_kw_avg) AS mkw, AVG(ths_avg) AS ths
+      `SELECT (bucket / CAST(@step AS INTEGER)) * CAST(@step AS INTEGER) AS b, AVG(kw_avg) AS kw, MAX(kw_max) AS kw_max, AVG(miner_kw_avg) AS mkw, AVG(ths_avg) AS ths
        FROM ${table} WHERE site_id = @siteId AND bucket >= @from AND bucket < @to GROUP BY b ORDER BY b`);
   const series1m = rollupSeries('rollup_1m');
   const series1h = rollupSeries('rollup_1h');
@@ -115,17 +116,13 @@ export function createRollupRepository(db: Db) {
      */
     energy(fromDay: string, toDay: string, tariffs: Map<number, TariffPeriod[]>): EnergyRow[] {
       return energyRange.all(fromDay, toDay).map((r) => {
-        const dayStart = Date.parse(`${r.day}T00:00:00Z`);
         const periods = tariffs.get(r.site_id) ?? [];
-        let fee: number;
-        let tariffPerKwh: number;
-        if (!changesWithin(periods, dayStart)) ({ fee, tariffPerKwh } = dayFee(dayStart, r.kwh, [], periods));
-        else {
-          // Minutes while they are kept (retention.rollup1mDays), hours after.
-          const minutes = minutesOfDay.all({ siteId: r.site_id, from: dayStart });
-          ({ fee, tariffPerKwh } = minutes.length ? dayFee(dayStart, r.kwh, minutes, periods, MINUTE) : dayFee(dayStart, r.kwh, hoursOfDay.all({ siteId: r.site_id, from: dayStart }), periods, HOUR));
-        }
-        return { site: r.site, day: r.day, kwh: r.kwh, source: r.source, minutes: r.minutes, tariffPerKwh, fee, registered: r.registered === 1 };
+        const day: EnergyDay = { siteId: r.site_id, site: r.site, day: r.day, kwh: r.kwh, source: r.source, minutes: r.minutes, registered: r.registered === 1 };
+        if (!needsSlices(r.day, periods)) return energyRowOf(day, periods);
+        // Minutes while they are kept (retention.rollup1mDays), hours after.
+        const from = startOfDay(r.day);
+        const minutes = minutesOfDay.all({ siteId: r.site_id, from });
+        return energyRowOf(day, periods, minutes.length ? { spanMs: MINUTE, buckets: minutes } : { spanMs: HOUR, buckets: hoursOfDay.all({ siteId: r.site_id, from }) });
       });
     },
     /** Deletes rows older than each table's retention; per site so deletes walk the primary key. */

@@ -1,13 +1,10 @@
-import type { MinerDetail } from '../../shared/protocol/index.js';
 import type { Db } from './database.js';
+import { pageOfMiners, type MinerRow } from './miner-detail-page.js';
 
-export interface MinerRow {
-  miner: string; agent: string; model: string; firmware: string; state: string; w: number | null; powerSource: string | null;
-  ths: number; jth: number | null; tempC: number | null; asleepByAgent: boolean | null; ts: number;
-}
+export type { MinerRow } from './miner-detail-page.js';
 
 /** How far above a known seq the store is searched: a tracker holds at most this many seqs waiting. */
-const SEQ_WINDOW = 100_000;
+export const SEQ_WINDOW = 100_000;
 
 export type TelemetryRepository = ReturnType<typeof createTelemetryRepository>;
 
@@ -53,26 +50,10 @@ export function createTelemetryRepository(db: Db) {
     },
     /** A site's miners, each at its newest reported detail, least efficient first (no J/TH last), then by id. */
     miners(siteId: number, limit: number, offset: number): { total: number; miners: MinerRow[] } {
-      const newest = new Map<string, MinerRow>();
-      for (const part of detailBySite.all(siteId)) {
-        // Stored only after the codec validated the message, so the shape holds.
-        for (const m of (JSON.parse(part.body) as { miners: MinerDetail[] }).miners) {
-          const seen = newest.get(m.id);
-          if (seen && seen.ts >= part.ts) continue;
-          newest.set(m.id, {
-            miner: m.id, agent: part.agent, model: m.model, firmware: m.firmware, state: m.state, w: m.w, powerSource: m.powerSource ?? null,
-            ths: m.ths, jth: m.jth, tempC: m.tempC, asleepByAgent: m.asleepByAgent ?? null, ts: part.ts,
-          });
-        }
-      }
-      const all = [...newest.values()].sort((a, b) =>
-        a.jth === null || b.jth === null ? Number(a.jth === null) - Number(b.jth === null) || byId(a, b) : b.jth - a.jth || byId(a, b));
-      return { total: all.length, miners: all.slice(offset, offset + limit) };
+      return pageOfMiners(detailBySite.all(siteId), limit, offset);
     },
   };
 }
-
-const byId = (a: MinerRow, b: MinerRow): number => (a.miner < b.miner ? -1 : a.miner > b.miner ? 1 : 0);
 
 /** Seqs already stored above `acked` for one session (telemetry and control reports): restores the ack tracker after a restart. */
 const seqStatements = new WeakMap<import('./database.js').Db, import('better-sqlite3').Statement<[{ agentId: number; session: number; acked: number; limit: number }], { seq: number }>>();

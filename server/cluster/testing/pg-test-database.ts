@@ -1,14 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
+import { createTestDatabase, postgresSkipReason } from '../../store/contract/pg-test-database.js';
 
 /**
- * A fresh, uniquely named PostgreSQL database per test file, dropped after.
- * When PostgreSQL is unreachable the tests skip with the reason printed,
- * except under CI=true, where that is a failure.
+ * A fresh, uniquely named PostgreSQL database per test file with the given DDL
+ * applied, dropped after (server/store/contract/pg-test-database.ts makes and
+ * drops it). When PostgreSQL is unreachable the tests skip with the reason
+ * printed, except under CI=true, where that is a failure.
  */
-
-/** The server's maintenance database; HASHWATT_TEST_PG_URL points elsewhere. */
-export const PG_ADMIN_URL = process.env.HASHWATT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 type Sql = postgres.Sql<Record<string, unknown>>;
 
@@ -30,27 +28,15 @@ export interface OpenedTestDatabase {
 }
 
 export async function openTestDatabase(label: string, ddl: string): Promise<OpenedTestDatabase> {
-  const admin = postgres(PG_ADMIN_URL, { max: 1, connect_timeout: 3, onnotice: () => undefined });
-  const name = `hashwatt_${label}_${process.pid}_${randomBytes(4).toString('hex')}`.toLowerCase();
-  try {
-    await admin`SELECT 1`;
-  } catch (err) {
-    await admin.end({ timeout: 0 });
-    const reason = `PostgreSQL is not reachable at ${PG_ADMIN_URL} (${(err as Error).message})`;
-    if (process.env.CI === 'true') throw new Error(`${reason}; under CI=true that is a failure`);
-    process.stdout.write(`skipping the PostgreSQL tests: ${reason}\n`);
-    return { skip: reason, db: () => { throw new Error(reason); }, drop: async () => undefined };
-  }
-  await admin.unsafe(`CREATE DATABASE "${name}"`);
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  const sql = postgres(url.toString(), { max: 4, onnotice: () => undefined });
+  const reason = await postgresSkipReason();
+  if (reason !== undefined) return { skip: reason, db: () => { throw new Error(reason); }, drop: async () => undefined };
+  const database = await createTestDatabase(label.toLowerCase());
+  const sql = postgres(database.url, { max: 4, onnotice: () => undefined });
   await sql.unsafe(ddl);
   const drop = async () => {
     await sql.end({ timeout: 1 });
-    await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end({ timeout: 1 });
+    await database.drop();
   };
-  const db: TestDatabase = { name, url: url.toString(), sql, drop };
+  const db: TestDatabase = { name: database.name, url: database.url, sql, drop };
   return { skip: undefined, db: () => db, drop };
 }
