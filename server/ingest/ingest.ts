@@ -114,34 +114,11 @@ export function createIngest(options: IngestOptions) {
   let baseHandleMessage: MqttClient['handleMessage'] | undefined;
   const handleMessage: MqttClient['handleMessage'] = (packet, callback) => {
     const base = baseHandleMessage!;
-    if (queue.length + undecoded.length < highWater) base.call(client!, packet, callback);
+    if (queue.length < highWater) base.call(client!, packet, callback);
     else heldAcks.push(() => base.call(client!, packet, callback));
   };
 
-  /** Received and PUBACKed, decoded on the next turn of the event loop. */
-  let undecoded: Array<[string, Buffer]> = [];
-  let decoding: NodeJS.Immediate | undefined;
-  /**
-   * Decoding waits until this turn's PUBACKs are on the wire: the broker keeps at
-   * most 20 unacknowledged QoS 1 messages in flight to a subscriber (Mosquitto's
-   * max_inflight_messages), so decoding a burst before acking any of it left the
-   * broker idle meanwhile and capped ingest at ~20 messages per decode time of 20
-   * (docs/decisions.md, "PUBACK before decode"). Durability does not depend on the
-   * PUBACK: the agent keeps a message until a `telemetry/ack` covers its commit.
-   */
   const onMessage = (topic: string, payload: Buffer) => {
-    undecoded.push([topic, payload]);
-    decoding ??= setImmediate(decodeReceived);
-  };
-
-  function decodeReceived(): void {
-    decoding = undefined;
-    const list = undecoded;
-    undecoded = [];
-    for (const [topic, payload] of list) decodeOne(topic, payload);
-  }
-
-  function decodeOne(topic: string, payload: Buffer): void {
     try {
       // An empty payload clears a retained message (MQTT-3.3.1-10): housekeeping, not a bad message.
       if (payload.length === 0) return;
@@ -164,7 +141,7 @@ export function createIngest(options: IngestOptions) {
     } catch (err) {
       log.error({ err }, 'ingest handler failed');
     }
-  }
+  };
 
   function refuse(topic: string, problem: Implausible): void {
     metrics.rejects.inc({ reason: problem.reason });
@@ -557,7 +534,7 @@ export function createIngest(options: IngestOptions) {
       gapTimer.unref();
     },
     flush,
-    queueDepth: () => queue.length + undecoded.length,
+    queueDepth: () => queue.length,
     /** Forgets cached ids (after a site was created through the API). */
     forgetSite(site: string): void {
       siteIds.delete(site);
@@ -569,8 +546,6 @@ export function createIngest(options: IngestOptions) {
       detach();
       releaseHeld();
       if (gapTimer) clearInterval(gapTimer);
-      if (decoding) clearImmediate(decoding);
-      decodeReceived();
       await flush();
       await writer.close();
     },
