@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { canonicalJson } from '../../shared/signing/canonical-json.js';
 import { ControlSchema, decode } from '../../shared/protocol/index.js';
 import { verifyPayload } from '../../shared/signing/control-signing.js';
+import type { ControlChannel } from './control-channel.js';
 import { buildSignedControls, controlMessage, publishControlsCb } from './control-publisher.js';
 import { effectiveControl, type SiteWish } from './effective-control.js';
 
@@ -100,10 +101,10 @@ test('a lone surrogate in the reason is refused, as canonicalJson refuses it', (
 test('publishControlsCb calls back once: after every PUBACK, or with the first error', () => {
   const controls = buildSignedControls('site-1', agents, effectiveControl([wish({})], now), 7, now, 60, keys);
   const acks: Array<(err?: Error) => void> = [];
-  // Only the publish call of the MQTT client: it hands back each message's PUBACK callback.
-  const client = { publish: (_t: string, _p: Buffer, _o: unknown, cb: (err?: Error) => void) => { acks.push(cb); } } as unknown as Parameters<typeof publishControlsCb>[0];
+  // A channel that hands back each message's completion callback (the broker's PUBACK over MQTT).
+  const channel: ControlChannel = { publish: (_t, _p, cb) => { acks.push(cb); } };
   const calls: Array<Error | undefined> = [];
-  publishControlsCb(client, 'site-1', controls, (err) => calls.push(err));
+  publishControlsCb(channel, 'site-1', controls, (err) => calls.push(err));
   assert.equal(acks.length, 2);
   acks[0]!();
   assert.equal(calls.length, 0, 'not before every agent\'s control is acknowledged');
@@ -112,14 +113,14 @@ test('publishControlsCb calls back once: after every PUBACK, or with the first e
 
   const failed: Array<Error | undefined> = [];
   acks.length = 0;
-  publishControlsCb(client, 'site-1', controls, (err) => failed.push(err));
+  publishControlsCb(channel, 'site-1', controls, (err) => failed.push(err));
   acks[0]!(new Error('connection lost'));
   acks[1]!();
   assert.equal(failed.length, 1);
   assert.match(failed[0]!.message, /connection lost/);
 
   const thrown: Array<Error | undefined> = [];
-  const throwing = { publish: () => { throw new Error('client ended'); } } as unknown as Parameters<typeof publishControlsCb>[0];
+  const throwing: ControlChannel = { publish: () => { throw new Error('client ended'); } };
   publishControlsCb(throwing, 'site-1', controls, (err) => thrown.push(err));
   assert.equal(thrown.length, 1);
   assert.match(thrown[0]!.message, /client ended/);

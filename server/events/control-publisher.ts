@@ -1,10 +1,10 @@
 import { sign, type KeyObject } from 'node:crypto';
-import type { MqttClient } from 'mqtt';
 import { AppError } from '../../shared/errors.js';
-import { agentTopic, MESSAGE_TYPES } from '../../shared/protocol/index.js';
+import { agentTopic } from '../../shared/protocol/index.js';
 import type { Control, UnsignedControl } from '../../shared/protocol/index.js';
 import { MAX_PAYLOAD_BYTES } from '../../shared/protocol/version.js';
 import { keyIdOf } from '../../shared/signing/control-signing.js';
+import type { ControlChannel } from './control-channel.js';
 import type { EffectiveControl } from './effective-control.js';
 import { levelFor } from './control-level.js';
 
@@ -118,8 +118,6 @@ export function storedControlJson(effective: EffectiveControl, perAgent: Record<
   return `{"effective":${JSON.stringify(effective)},"perAgent":{${agents}}}`;
 }
 
-const { qos: CONTROL_QOS, retain: CONTROL_RETAIN } = MESSAGE_TYPES.control;
-
 /** Topic and bytes of one control, exactly as signed; throws AppError('PROTOCOL') on a bad id or an oversize payload. */
 export function controlMessage(site: string, agent: string, control: Control): { topic: string; payload: Buffer } {
   const payload = Buffer.from(controlJson(control), 'utf8');
@@ -128,11 +126,12 @@ export function controlMessage(site: string, agent: string, control: Control): {
 }
 
 /**
- * Publishes retained controls (QoS 1); `done` runs once: when the broker has
- * them all, or with the first error. A callback, not a promise per site: the
- * fan-out publishes thousands and each promise cost reactions on the hot path.
+ * Publishes a site's controls on the channel (retained, QoS 1 over MQTT); `done`
+ * runs once: when the channel has them all, or with the first error. A callback,
+ * not a promise per site: the fan-out publishes thousands and each promise cost
+ * reactions on the hot path.
  */
-export function publishControlsCb(client: MqttClient, site: string, controls: Record<string, Control>, done: (err?: Error) => void): void {
+export function publishControlsCb(channel: ControlChannel, site: string, controls: Record<string, Control>, done: (err?: Error) => void): void {
   const agents = Object.keys(controls);
   let left = agents.length;
   if (left === 0) return done();
@@ -150,15 +149,15 @@ export function publishControlsCb(client: MqttClient, site: string, controls: Re
   for (const agent of agents) {
     try {
       const msg = controlMessage(site, agent, controls[agent]!);
-      client.publish(msg.topic, msg.payload, { qos: CONTROL_QOS, retain: CONTROL_RETAIN }, one);
+      channel.publish(msg.topic, msg.payload, one);
     } catch (err) {
-      // A bad control, or a client that throws instead of calling back: `done` still runs once.
+      // A bad control, or a channel that throws instead of calling back: `done` still runs once.
       return one(err as Error);
     }
   }
 }
 
 /** publishControlsCb as a promise (resolves when the broker has them all). */
-export function publishControls(client: MqttClient, site: string, controls: Record<string, Control>): Promise<void> {
-  return new Promise((resolve, reject) => publishControlsCb(client, site, controls, (err) => (err ? reject(err) : resolve())));
+export function publishControls(channel: ControlChannel, site: string, controls: Record<string, Control>): Promise<void> {
+  return new Promise((resolve, reject) => publishControlsCb(channel, site, controls, (err) => (err ? reject(err) : resolve())));
 }

@@ -1,5 +1,4 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
-import type { MqttClient } from 'mqtt';
 import type { ControlReport } from '../../shared/protocol/index.js';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log/logger.js';
@@ -9,6 +8,7 @@ import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { EventRow, EventSource, TargetRow, TargetState } from '../store/event-repository.js';
 import type { Repositories } from '../store/repositories.js';
 import { judgeTarget, machinesAsleep } from '../compliance/target-confirmation.js';
+import type { ControlChannel } from './control-channel.js';
 import { buildSignedControls, publishControlsCb, storedControlJson } from './control-publisher.js';
 import { effectiveControl, sameControl, type EffectiveControl, type SiteWish } from './effective-control.js';
 import { planEvent, type Plan, type PlanSite } from './event-planner.js';
@@ -27,7 +27,8 @@ export interface EventDetail extends EventRow {
 export interface EventServiceOptions {
   repos: Repositories;
   live: LiveState;
-  client: MqttClient;
+  /** Where signed controls go (the MQTT broker in the collector). */
+  channel: ControlChannel;
   keys: { privateKey: KeyObject; publicKey: KeyObject };
   config: CollectorConfig['events'];
   log: Logger;
@@ -56,7 +57,7 @@ interface ToPublish {
  * from measured telemetry.
  */
 export function createEventService(options: EventServiceOptions) {
-  const { repos, live, client, keys, config, clock, metrics } = options;
+  const { repos, live, channel, keys, config, clock, metrics } = options;
   const log = options.log.child({ component: 'events' });
   let timer: NodeJS.Timeout | undefined;
   /** Sites whose publish awaits the broker's PUBACKs; stop() waits for them. */
@@ -189,7 +190,7 @@ export function createEventService(options: EventServiceOptions) {
     if (publishing.has(key)) return;
     publishing.add(key);
     inFlight++;
-    publishControlsCb(client, site, perAgent, (err) => {
+    publishControlsCb(channel, site, perAgent, (err) => {
       if (err) log.warn({ err, site, revision }, 'control publish failed; retried on the next tick');
       else {
         markPublished(siteId, revision);

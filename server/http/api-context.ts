@@ -44,7 +44,8 @@ export interface ApiContext {
   openadr?(): VenStatus | undefined;
 }
 
-export function siteSummary(ctx: ApiContext, s: SiteRow, now: number) {
+/** A site as the API and the live stream show it: registry, live draw, compliance, control. */
+export function siteSummary(ctx: Pick<ApiContext, 'live' | 'compliance' | 'repos'>, s: SiteRow, now: number) {
   const v = ctx.live.view(s.id, now);
   const c = ctx.compliance.snapshot(s.id);
   const control = ctx.repos.events.control(s.id);

@@ -114,34 +114,11 @@ export function createIngest(options: IngestOptions) {
   let baseHandleMessage: MqttClient['handleMessage'] | undefined;
   const handleMessage: MqttClient['handleMessage'] = (packet, callback) => {
     const base = baseHandleMessage!;
-    if (queue.length + undecoded.length < highWater) base.call(client!, packet, callback);
+    if (queue.length < highWater) base.call(client!, packet, callback);
     else heldAcks.push(() => base.call(client!, packet, callback));
   };
 
-  /** Received and PUBACKed, decoded on the next turn of the event loop. */
-  let undecoded: Array<[string, Buffer]> = [];
-  let decoding: NodeJS.Immediate | undefined;
-  /**
-   * Decoding waits until this turn's PUBACKs are on the wire: the broker keeps at
-   * most 20 unacknowledged QoS 1 messages in flight to a subscriber (Mosquitto's
-   * max_inflight_messages), so decoding a burst before acking any of it left the
-   * broker idle meanwhile and capped ingest at ~20 messages per decode time of 20
-   * (docs/decisions.md, "PUBACK before decode"). Durability does not depend on the
-   * PUBACK: the agent keeps a message until a `telemetry/ack` covers its commit.
-   */
   const onMessage = (topic: string, payload: Buffer) => {
-    undecoded.push([topic, payload]);
-    decoding ??= setImmediate(decodeReceived);
-  };
-
-  function decodeReceived(): void {
-    decoding = undefined;
-    const list = undecoded;
-    undecoded = [];
-    for (const [topic, payload] of list) decodeOne(topic, payload);
-  }
-
-  function decodeOne(topic: string, payload: Buffer): void {
     try {
       // An empty payload clears a retained message (MQTT-3.3.1-10): housekeeping, not a bad message.
       if (payload.length === 0) return;
@@ -164,7 +141,7 @@ export function createIngest(options: IngestOptions) {
     } catch (err) {
       log.error({ err }, 'ingest handler failed');
     }
-  }
+  };
 
   function refuse(topic: string, problem: Implausible): void {
     metrics.rejects.inc({ reason: problem.reason });
@@ -233,6 +210,31 @@ export function createIngest(options: IngestOptions) {
     }
     t.used = now;
     return t;
+  }
+
+  /**
+   * Trackers for the sessions of this batch not yet followed, from one store
+   * query for all of them: after a restart, or when every agent starts a new
+   * session, the first batch used to make two queries per agent (10,000 agents:
+   * ~0.5 s with the event loop blocked, and no PUBACK reached the broker meanwhile).
+   */
+  function openTrackers(batch: readonly Queued[], refs: ReadonlyArray<AgentRef | null>, now: number): void {
+    const wanted = new Map<string, { ref: AgentRef; session: number }>();
+    for (let i = 0; i < batch.length; i++) {
+      const ref = refs[i];
+      const sq = ref && sequenceOf(batch[i]!.message);
+      if (!ref || !sq) continue;
+      const key = `${ref.agentId}:${sq.session}`;
+      if (!trackers.has(key) && !wanted.has(key)) wanted.set(key, { ref, session: sq.session });
+    }
+    if (wanted.size === 0) return;
+    const list = [...wanted.values()];
+    const known = repos.telemetry.progress(list.map((w) => ({ agentId: w.ref.agentId, session: w.session, known: 0 })));
+    for (let i = 0; i < list.length; i++) {
+      const { ref, session } = list[i]!;
+      const { acked, seqs } = known[i]!;
+      trackers.set(`${ref.agentId}:${session}`, { tracker: new AckTracker(acked, seqs, config.gapTimeoutS * 1000), ref, session, used: now });
+    }
   }
 
   /**
@@ -346,9 +348,12 @@ export function createIngest(options: IngestOptions) {
     };
     let result: WriteResult;
     try {
-      for (const { message: m, detailText } of batch) {
-        if (m.kind === 'collector/state') continue;
-        const ref = refOf(m, now, out.newSites);
+      const refs = batch.map(({ message: m }) => (m.kind === 'collector/state' ? null : refOf(m, now, out.newSites)));
+      openTrackers(batch, refs, now);
+      for (let i = 0; i < batch.length; i++) {
+        const { message: m, detailText } = batch[i]!;
+        const ref = refs[i];
+        if (!ref || m.kind === 'collector/state') continue;
         seen.set(ref.agentId, ref);
         // Telemetry and sequenced reports share the session's seq counter: one check, one ack path.
         const sq = sequenceOf(m);
@@ -529,7 +534,7 @@ export function createIngest(options: IngestOptions) {
       gapTimer.unref();
     },
     flush,
-    queueDepth: () => queue.length + undecoded.length,
+    queueDepth: () => queue.length,
     /** Forgets cached ids (after a site was created through the API). */
     forgetSite(site: string): void {
       siteIds.delete(site);
@@ -541,8 +546,6 @@ export function createIngest(options: IngestOptions) {
       detach();
       releaseHeld();
       if (gapTimer) clearInterval(gapTimer);
-      if (decoding) clearImmediate(decoding);
-      decodeReceived();
       await flush();
       await writer.close();
     },

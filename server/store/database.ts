@@ -48,3 +48,9 @@ export function databaseSizeBytes(db: Db): number {
   const size = db.pragma('page_size', { simple: true }) as number;
   return pages * size;
 }
+
+/** Folds the WAL into the main file, then closes: after a clean stop the .db file alone holds everything. */
+export function closeDatabase(db: Db): void {
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+}

@@ -1,4 +1,4 @@
-// The event form's vocabulary, the request body it produces (DESIGN §5:
+// The event form's vocabulary, the request body it produces (docs/architecture.md#events-and-controls:
 // scope, kind, value, start, duration, priority, reason) and events in words.
 
 import * as f from './format.js';

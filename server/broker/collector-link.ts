@@ -1,0 +1,69 @@
+import { brokerClientOptions } from '../../shared/config/broker-config.js';
+import type { Logger } from '../../shared/log/logger.js';
+import { coalesceWrites } from '../../shared/mqtt/coalesce-writes.js';
+import { connectMqtt, type MqttClient } from '../../shared/mqtt/connect.js';
+import { encodeCollectorState } from '../../shared/protocol/index.js';
+import type { CollectorConfig } from '../config/collector-config.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
+
+/** The broker the collector uses: the configured one, or the embedded one it started. */
+export interface BrokerEndpoint {
+  url: string;
+  embedded: EmbeddedBroker | undefined;
+}
+
+/** Starts the embedded broker unless an external one is configured. */
+export async function openBroker(config: Pick<CollectorConfig, 'broker' | 'embeddedBroker'>, log: Logger): Promise<BrokerEndpoint> {
+  if (config.broker) return { url: config.broker.url, embedded: undefined };
+  const embedded = await startEmbeddedBroker({ host: config.embeddedBroker.host, port: config.embeddedBroker.port, log });
+  return { url: embedded.url, embedded };
+}
+
+export interface ConnectCollectorOptions {
+  url: string;
+  config: Pick<CollectorConfig, 'broker' | 'ingest'>;
+  log: Logger;
+  clock: () => number;
+  /** Attaches message listeners before CONNACK, so a resumed session's queued messages are not missed. */
+  beforeConnect(client: MqttClient): void;
+}
+
+/**
+ * Connects with a persistent session and keeps the retained collector state
+ * honest: online on every (re)connect, offline by the Will when the collector
+ * vanishes.
+ */
+export async function connectCollectorClient(options: ConnectCollectorOptions): Promise<MqttClient> {
+  const { url, config, log, clock } = options;
+  const base = config.broker ? brokerClientOptions(config.broker) : {};
+  const clientId = config.broker?.clientId ?? config.ingest.clientId;
+  const offline = encodeCollectorState({ v: 1, online: false, ts: clock(), instance: clientId });
+  const client = await connectMqtt({
+    ...base, url, clientId, clean: false, reconnectPeriod: 1000,
+    properties: { sessionExpiryInterval: config.ingest.sessionExpiryS },
+    will: { topic: offline.topic, payload: offline.payload, qos: 1, retain: true },
+    beforeConnect: options.beforeConnect,
+  });
+  const announce = () => {
+    const online = encodeCollectorState({ v: 1, online: true, ts: clock(), instance: clientId });
+    client.publish(online.topic, online.payload, { qos: 1, retain: true });
+  };
+  coalesceWrites(client); // one PUBACK syscall per burst of reports, not per report
+  client.on('connect', announce);
+  client.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
+  client.on('offline', () => log.warn('mqtt offline; reconnecting'));
+  announce();
+  return client;
+}
+
+/** Publishes the offline state while still connected, closes the client, then the embedded broker. */
+export async function closeCollectorLink(client: MqttClient | undefined, embedded: EmbeddedBroker | undefined, clock: () => number): Promise<void> {
+  if (client) {
+    if (client.connected) {
+      const offline = encodeCollectorState({ v: 1, online: false, ts: clock() });
+      await client.publishAsync(offline.topic, offline.payload, { qos: 1, retain: true }).catch(() => undefined);
+    }
+    await client.endAsync().catch(() => undefined);
+  }
+  if (embedded) await embedded.stop();
+}

@@ -1,0 +1,25 @@
+import type { ComplianceService } from '../compliance/compliance-service.js';
+import { siteSummary } from '../http/api-context.js';
+import type { Repositories } from '../store/repositories.js';
+import type { LiveState } from './live-state.js';
+import type { StreamHub } from './stream-hub.js';
+
+export interface SiteUpdatesOptions {
+  hub: StreamHub;
+  repos: Repositories;
+  live: LiveState;
+  compliance: ComplianceService;
+  clock: () => number;
+}
+
+/**
+ * Tells live-stream clients that a site changed. The summary is built when the
+ * hub sends (it coalesces per site), so a burst of changes costs one summary.
+ */
+export function createSiteUpdates(options: SiteUpdatesOptions): (siteId: number) => void {
+  const { hub, repos, clock } = options;
+  return (siteId) => hub.publish('site', String(siteId), () => {
+    const s = repos.sites.getById(siteId);
+    return s && siteSummary(options, s, clock());
+  });
+}

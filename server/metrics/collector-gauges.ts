@@ -1,0 +1,21 @@
+import type { ComplianceService } from '../compliance/compliance-service.js';
+import type { LiveState } from '../live/live-state.js';
+import { databaseSizeBytes, type Db } from '../store/database.js';
+import type { Repositories } from '../store/repositories.js';
+import type { LiveGauges } from './collector-metrics.js';
+
+/** The figures /metrics reads at scrape time, from the live view, compliance and the store. */
+export function collectorGauges(db: Db, repos: Repositories, live: LiveState, compliance: ComplianceService, clock: () => number): LiveGauges {
+  return {
+    dbSizeBytes: () => databaseSizeBytes(db),
+    sitesTotal: () => repos.sites.list().length,
+    sitesOnline: () => live.siteIds().filter((id) => live.view(id, clock()).online).length,
+    agentsOnline: () => live.siteIds().reduce((a, id) => a + live.view(id, clock()).agentsOnline, 0),
+    fleetKw: () => live.siteIds().reduce((a, id) => a + live.view(id, clock()).kw, 0),
+    violationsOpen: () => compliance.openCount(),
+    siteDraw: () => {
+      const now = clock();
+      return repos.sites.list().map((s) => ({ site: s.site, kw: live.view(s.id, now).kw, allocationKw: s.registered ? s.allocationKw : 0 }));
+    },
+  };
+}

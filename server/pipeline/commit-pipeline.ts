@@ -1,0 +1,73 @@
+import type { Logger } from '../../shared/log/logger.js';
+import { SYSTEM_ACTOR, type AuditLog } from '../audit/audit-log.js';
+import { auditedSite } from '../audit/audited-views.js';
+import type { CompanyCaps } from '../compliance/company-caps.js';
+import type { ComplianceService } from '../compliance/compliance-service.js';
+import type { EventService } from '../events/event-service.js';
+import type { CommittedBatch } from '../ingest/ingest.js';
+import type { LiveState } from '../live/live-state.js';
+import type { Repositories } from '../store/repositories.js';
+import type { RollupQueue } from './rollup-queue.js';
+
+export interface CommitPipelineOptions {
+  repos: Repositories;
+  live: LiveState;
+  compliance: ComplianceService;
+  companyCaps: CompanyCaps;
+  events: EventService;
+  audit: AuditLog;
+  rollups: RollupQueue;
+  /** Tells live-stream clients a site changed. */
+  siteChanged(siteId: number): void;
+  log: Logger;
+  clock: () => number;
+}
+
+/**
+ * What follows an ingest commit (docs/architecture.md#after-a-commit): the live
+ * view, compliance and company caps (which may enforce), the events' target
+ * tracking and reports, the live stream and the rollups' dirty buckets. It runs
+ * after the batch is durable, so nothing here is seen before it is stored.
+ */
+export function createCommitPipeline(options: CommitPipelineOptions) {
+  const { repos, live, compliance, companyCaps, events, audit, rollups, siteChanged, log, clock } = options;
+
+  return function onCommitted(batch: CommittedBatch): void {
+    const now = clock();
+    for (const s of batch.newSites) {
+      log.warn({ site: s }, 'unknown site reported; created as unregistered');
+      const row = repos.sites.get(s);
+      audit.record(SYSTEM_ACTOR, 'site.flagged', { site: s, target: s, after: row ? auditedSite(row) : null });
+    }
+    for (const r of batch.seen) live.seen(r.siteId, r.agentId, r.agent, now);
+    for (const s of batch.states) {
+      live.state(s.siteId, s.agentId, s.agent, s.online, now);
+      siteChanged(s.siteId);
+    }
+    for (const b of batch.births) {
+      events.onAgent(b.siteId);
+      siteChanged(b.siteId); // its declared region may have changed
+    }
+    const sites = new Set<number>();
+    for (const l of batch.latest) {
+      if (!live.sample(l.siteId, l.agentId, l.agent, l.sample, now)) continue;
+      // Every sample in time order: the compliance window must see each one, not only a batch's last.
+      compliance.observe(l.siteId, l.sample.ts, live.view(l.siteId, now).kw);
+      sites.add(l.siteId);
+    }
+    repos.transaction(() => {
+      for (const siteId of sites) {
+        events.onSiteUpdate(siteId, live.view(siteId, now));
+        siteChanged(siteId);
+      }
+    });
+    const companies = new Set<string>();
+    for (const siteId of sites) {
+      const c = compliance.site(siteId)?.company;
+      if (c) companies.add(c);
+    }
+    for (const c of companies) companyCaps.check(c);
+    if (batch.reports.length) events.onReports(batch.reports);
+    rollups.mark(batch.dirty);
+  };
+}
