@@ -1,5 +1,6 @@
 import type { Db } from './database.js';
 import { createAgentRepository } from './agent-repository.js';
+import { createAlertRepository } from './alert-repository.js';
 import { createCompanyRepository } from './company-repository.js';
 import { createAuditRepository } from './audit-repository.js';
 import { createEventRepository } from './event-repository.js';
@@ -24,6 +25,7 @@ export function createRepositories(db: Db, siteDefaults?: SiteDefaults) {
     users: createUserRepository(db),
     audit: createAuditRepository(db),
     webhooks: createWebhookQueueRepository(db),
+    alerts: createAlertRepository(db),
     /** Runs fn in one transaction (no await inside): many small writes become one commit. */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();

@@ -34,6 +34,7 @@ function asyncRepositories(db: Db, repos: Repositories, call: Call): StoreReposi
     users: asyncRepository(repos.users, call),
     audit: asyncRepository(repos.audit, call),
     webhooks: asyncRepository(repos.webhooks, call),
+    alerts: asyncRepository(repos.alerts, call),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { AgentRepository } from './agent-repository.js';
+import type { AlertRepository } from './alert-repository.js';
 import type { AuditRepository } from './audit-repository.js';
 import type { CompanyRepository } from './company-repository.js';
 import type { EventRepository } from './event-repository.js';
@@ -44,6 +45,7 @@ export interface StoreRepositories {
   users: AsyncOf<UserRepository>;
   audit: AsyncOf<AuditRepository>;
   webhooks: AsyncOf<WebhookQueueRepository>;
+  alerts: AsyncOf<AlertRepository>;
 }
 
 export type StoreKind = 'sqlite' | 'postgres';

@@ -6,7 +6,7 @@ import { batch, withSink } from './telemetry-rows.js';
 
 const now = 1_700_000_000_000;
 
-/** Alerts are not in the store port yet: their cases get the repository beside the store. */
+/** Alert cases take the store and its `alerts` (the test passes `store.alerts`). */
 export interface AlertCase { name: string; run(ctx: { store: StorePort; alerts: AsyncOf<AlertRepository> }): Promise<void> }
 
 /** Alerts as data: at most one open per kind, site, agent and subject. */

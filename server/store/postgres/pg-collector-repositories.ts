@@ -1,4 +1,5 @@
 import type { StoreRepositories } from '../store-port.js';
+import { createPgAlertRepository } from './pg-alert-repository.js';
 import { createPgAuditRepository } from './pg-audit-repository.js';
 import { createPgCompanyRepository } from './pg-company-repository.js';
 import type { PgQueryable } from './pg-connect.js';
@@ -8,7 +9,7 @@ import { createPgUserRepository } from './pg-user-repository.js';
 import { createPgViolationRepository } from './pg-violation-repository.js';
 import { createPgWebhookQueueRepository } from './pg-webhook-queue-repository.js';
 
-export type CollectorRepositories = Pick<StoreRepositories, 'events' | 'violations' | 'openadr' | 'companies' | 'users' | 'audit' | 'webhooks'>;
+export type CollectorRepositories = Pick<StoreRepositories, 'events' | 'violations' | 'openadr' | 'companies' | 'users' | 'audit' | 'webhooks' | 'alerts'>;
 
 /**
  * Events and controls, compliance, OpenADR, accounts, audit and the webhook queue on
@@ -23,5 +24,6 @@ export function createPgCollectorRepositories(sql: PgQueryable): CollectorReposi
     users: createPgUserRepository(sql),
     audit: createPgAuditRepository(sql),
     webhooks: createPgWebhookQueueRepository(sql),
+    alerts: createPgAlertRepository(sql),
   };
 }
