@@ -3,7 +3,9 @@
 // tests run once with the embedded aedes broker; integration tests
 // (*.integration.test.js) run a second time against the real Mosquitto at
 // MQTT_URL (default mqtt://127.0.0.1:1883). Under CI=true a missing Mosquitto
-// is a failure, elsewhere a skip with the reason printed.
+// is a failure, elsewhere a skip with the reason printed. Tests of a database
+// server and no broker (*.db.test.js: the PostgreSQL store, leader election)
+// run once, in the first pass: a second broker changes nothing for them.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
