@@ -59,7 +59,8 @@ export async function migrateSqliteToPostgres(options: MigrateStoreOptions): Pro
     try {
       const occupied = await findCollectorData(sql, tables);
       if (occupied.length > 0) {
-        throw new AppError('CONFLICT', `the target database already holds collector data (${occupied.join(', ')}); migrate into a new, empty database`);
+        const named = occupied.length > 4 ? `${occupied.slice(0, 4).join(', ')} and ${occupied.length - 4} more tables` : occupied.join(', ');
+        throw new AppError('CONFLICT', `the target database already holds collector data (rows in ${named}); nothing was written: migrate into a new, empty database`);
       }
       await migratePostgres(sql, options.log);
       const counts = new Map(tables.map((t) => [t, sqliteCount(db, t)]));

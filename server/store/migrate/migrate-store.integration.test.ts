@@ -102,5 +102,12 @@ test('migrate-store copies every table into PostgreSQL: the PostgreSQL store sho
 
   const again = migrate(target.url);
   assert.equal(again.status, 1, again.stdout);
-  assert.match(again.stderr, /already holds collector data \(meta, sites, .*\); migrate into a new, empty database/);
+  assert.match(again.stderr, /already holds collector data \(rows in meta, sites, agents, agent_sessions and \d+ more tables\); nothing was written/);
+  const reread = await openPostgresStore({ url: target.url, max: 1 });
+  try {
+    const [audit] = await reread.sql<{ n: number }[]>`SELECT count(*)::bigint AS n FROM audit_log`;
+    assert.equal(audit!.n, 3, 'the refused run wrote nothing (the two copied entries and the test\'s own)');
+  } finally {
+    await reread.close();
+  }
 });
