@@ -9,7 +9,8 @@ import Database from 'better-sqlite3';
 import { reserveControlRevisions } from '../../cluster/control-revision.js';
 import { acquireLease } from '../../cluster/lease-queries.js';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../contract/pg-test-database.js';
-import { DB_FILE } from '../database.js';
+import { createSilentLogger } from '../../../shared/log/logger.js';
+import { DB_FILE, openDatabase } from '../database.js';
 import { openPostgresStore } from '../postgres/postgres-store.js';
 import { DAY, writeSqliteFixture, type SqliteFixture } from './sqlite-fixture.js';
 
@@ -46,7 +47,15 @@ test('migrate-store copies every table into PostgreSQL: the PostgreSQL store sho
 
   const target = await createTestDatabase('migrate');
   databases.push(target);
-  const run = migrate(target.url);
+  // A collector still has the file open (WAL, read-write): the copy reads beside it.
+  const collectorHandle = openDatabase(join(dir, 'data'), createSilentLogger());
+  let run: ReturnType<typeof migrate>;
+  try {
+    run = migrate(target.url);
+    collectorHandle.prepare("INSERT INTO meta (key, value) VALUES ('written_after', 'x')").run();
+  } finally {
+    collectorHandle.close();
+  }
   assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
   for (const table of tables) assert.match(run.stdout, new RegExp(`^${table}: [\\d,]+ rows copied`, 'm'), `progress line for ${table}`);
   assert.match(run.stdout, /^samples\s+4\s+4$/m, 'the summary gives each table\'s rows in both databases');
