@@ -120,3 +120,22 @@ test('migrate-store copies every table into PostgreSQL: the PostgreSQL store sho
     await reread.close();
   }
 });
+
+test('migrate-store exits 1 and commits nothing when a table arrives with fewer rows than SQLite has', { skip, timeout: 120_000 }, async () => {
+  const target = await createTestDatabase('migrate_lossy');
+  databases.push(target);
+  const store = await openPostgresStore({ url: target.url, max: 1 });
+  try {
+    // A trigger that swallows audit rows: the schema is there and holds no data, so the target is accepted.
+    await store.sql.unsafe(`CREATE FUNCTION swallow_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+      CREATE TRIGGER audit_log_swallow BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION swallow_row();`);
+    const run = migrate(target.url);
+    assert.equal(run.status, 1, run.stdout);
+    assert.match(run.stdout, /^audit_log\s+2\s+0\s+DIFFERENT$/m);
+    assert.match(run.stderr, /row counts differ in audit_log \(SQLite 2, PostgreSQL 0\); nothing was committed/);
+    const [sites] = await store.sql<{ n: number }[]>`SELECT count(*)::bigint AS n FROM sites`;
+    assert.equal(sites!.n, 0, 'the tables that did copy were rolled back with the rest');
+  } finally {
+    await store.close();
+  }
+});
