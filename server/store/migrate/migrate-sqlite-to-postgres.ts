@@ -66,39 +66,13 @@ export async function migrateSqliteToPostgres(options: MigrateStoreOptions): Pro
       const counts = new Map(tables.map((t) => [t, sqliteCount(db, t)]));
       await createDayPartitions(db, sql, tables);
       const result = await sql.begin(async (tx) => {
-        for (const table of tables) {
-          const total = counts.get(table)!;
-          const started = Date.now();
-          const columns = await planColumns(tx, table, sqliteColumns(db, table));
-          let shown = 0;
-          const copied = await copyTable(db, tx, table, columns, {
-            chunkRows,
-            where: whereCollectorRows(table),
-            onChunk: (n) => {
-              // A line per ~100,000 rows on big tables, so a long copy shows it moves.
-              if (n - shown >= 100_000 && n < total) {
-                shown = n;
-                options.report(`  ${table}: ${n.toLocaleString('en')} of ${total.toLocaleString('en')} rows`);
-              }
-            },
-          });
-          options.report(`${table}: ${copied.toLocaleString('en')} rows copied in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        }
+        for (const table of tables) await copyWithProgress(db, tx, table, counts.get(table)!, chunkRows, options.report);
         await pointAtLatestDetail(tx);
         await resetIdentities(tx, tables);
         const lastRevision = await carryControlRevision(db, tx);
         if (lastRevision > 0) options.report(`control revision counter: ${lastRevision} (the next control gets ${lastRevision + 1} or later)`);
-        const summary: TableCount[] = [];
-        for (const table of tables) {
-          const [row] = await tx.unsafe<{ n: number }[]>(`SELECT count(*)::bigint AS n FROM ${quoteIdent(table)}${whereCollectorRows(table)}`);
-          summary.push({ table, sqlite: counts.get(table)!, postgres: Number(row!.n) });
-        }
-        printSummary(summary, options.report);
-        const differ = summary.filter((c) => c.sqlite !== c.postgres);
-        if (differ.length > 0) {
-          throw new AppError('INTERNAL', `row counts differ in ${differ.map((c) => `${c.table} (SQLite ${c.sqlite}, PostgreSQL ${c.postgres})`).join(', ')}; nothing was committed`);
-        }
-        return summary;
+        // Inside the transaction: a mismatch throws and rolls the whole copy back.
+        return verifyCounts(tx, counts, options.report);
       });
       return result as TableCount[];
     } finally {
@@ -108,6 +82,39 @@ export async function migrateSqliteToPostgres(options: MigrateStoreOptions): Pro
     if (db.inTransaction) db.exec('COMMIT');
     db.close();
   }
+}
+
+async function copyWithProgress(db: Db, tx: PgTx, table: string, total: number, chunkRows: number, report: (line: string) => void): Promise<void> {
+  const started = Date.now();
+  const columns = await planColumns(tx, table, sqliteColumns(db, table));
+  let shown = 0;
+  const copied = await copyTable(db, tx, table, columns, {
+    chunkRows,
+    where: whereCollectorRows(table),
+    onChunk: (n) => {
+      // A line per ~100,000 rows on big tables, so a long copy shows it moves.
+      if (n - shown >= 100_000 && n < total) {
+        shown = n;
+        report(`  ${table}: ${n.toLocaleString('en')} of ${total.toLocaleString('en')} rows`);
+      }
+    },
+  });
+  report(`${table}: ${copied.toLocaleString('en')} rows copied in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Counts each table on PostgreSQL against SQLite's count, prints both, and throws when any differs. */
+async function verifyCounts(tx: PgTx, counts: ReadonlyMap<string, number>, report: (line: string) => void): Promise<TableCount[]> {
+  const summary: TableCount[] = [];
+  for (const [table, sqlite] of counts) {
+    const [row] = await tx.unsafe<{ n: number }[]>(`SELECT count(*)::bigint AS n FROM ${quoteIdent(table)}${whereCollectorRows(table)}`);
+    summary.push({ table, sqlite, postgres: Number(row!.n) });
+  }
+  printSummary(summary, report);
+  const differ = summary.filter((c) => c.sqlite !== c.postgres);
+  if (differ.length > 0) {
+    throw new AppError('INTERNAL', `row counts differ in ${differ.map((c) => `${c.table} (SQLite ${c.sqlite}, PostgreSQL ${c.postgres})`).join(', ')}; nothing was committed`);
+  }
+  return summary;
 }
 
 function openReadOnly(path: string): Db {
