@@ -29,4 +29,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: ['conformance', 'collector'], summary: "Check a collector implementation against the protocol, playing an agent's side", load: () => import('../shared/conformance/conformance-command.js').then((m) => ({ command: m.collectorConformanceCommand })) },
   { path: ['users'], summary: 'Manage named users, roles and API tokens in the collector database', load: () => import('../server/cli/users-command.js') },
   { path: ['collector', 'backup'], summary: 'Back up the collector database while it runs (SQLite online backup)', load: () => import('../server/cli/collector-backup-command.js') },
+  { path: ['collector', 'migrate-store'], summary: 'Copy the collector SQLite database into a new PostgreSQL database', load: () => import('../server/cli/collector-migrate-store-command.js') },
 ];

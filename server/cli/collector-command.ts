@@ -23,6 +23,7 @@ Options:
   -h, --help      show this help
 
 Related: hashwatt collector backup <file> --config FILE
+         hashwatt collector migrate-store --config FILE --to postgres://… (SQLite to PostgreSQL)
          hashwatt users list|add|set|token … --config FILE (named users, tokens)
 
 Exit codes: 0 stopped cleanly (SIGTERM/SIGINT), 1 failure, 2 bad usage or config.`;
