@@ -8,8 +8,8 @@ import type { LiveChange } from './live-bus.js';
  * over as many messages as needed, each one complete on its own: a receiver
  * never reassembles, and a message that is lost costs only its own changes.
  *
- * Changes are positional tuples rather than objects: a sample is ~110 bytes
- * instead of ~300, so a message carries ~60 agents' samples.
+ * Changes are positional tuples rather than objects: a sample is 70-130 bytes
+ * instead of ~300, so a message carries 60-110 agents' samples.
  */
 export const NOTIFY_PAYLOAD_LIMIT_BYTES = 8000;
 const FORMAT_VERSION = 1;

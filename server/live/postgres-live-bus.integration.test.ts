@@ -1,0 +1,103 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { createSilentLogger } from '../../shared/log/logger.js';
+import { waitFor } from '../../test/helpers/wait-for.js';
+import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../store/contract/pg-test-database.js';
+import type { LiveBus, LiveBusConsumer, LiveChange, ResyncReason } from './live-bus.js';
+import { createPostgresLiveBus } from './postgres-live-bus.js';
+
+const skip = await postgresSkipReason();
+const database: TestDatabase | undefined = skip === undefined ? await createTestDatabase('live_bus') : undefined;
+const admin = database && postgres(database.url, { max: 1, onnotice: () => undefined });
+const buses: LiveBus[] = [];
+after(async () => {
+  for (const bus of buses) await bus.close();
+  await admin?.end({ timeout: 1 });
+  await database?.drop();
+});
+const log = createSilentLogger();
+
+interface Received {
+  changes: LiveChange[];
+  messages: number;
+  resyncs: ResyncReason[];
+  consumer: LiveBusConsumer;
+}
+
+function recorder(): Received {
+  const r: Received = {
+    changes: [], messages: 0, resyncs: [],
+    consumer: {
+      onChanges: (changes) => { r.messages++; r.changes.push(...changes); },
+      onResync: (reason) => r.resyncs.push(reason),
+    },
+  };
+  return r;
+}
+
+/** A started bus with its own application name, so a test can find its connection in pg_stat_activity. */
+async function bus(name: string): Promise<{ bus: LiveBus; got: Received; applicationName: string }> {
+  const applicationName = `live-bus-${name}-${randomBytes(3).toString('hex')}`;
+  const b = createPostgresLiveBus({ url: database!.url, log, instanceId: `${name}-${applicationName}`, applicationName });
+  buses.push(b);
+  const got = recorder();
+  await b.start(got.consumer);
+  return { bus: b, got, applicationName };
+}
+
+const counts = { hashing: 9, idle: 0, sleeping: 1, offline: 0, error: 0, total: 10 };
+function sample(agentId: number, ts: number, kw = 50): LiveChange {
+  return { kind: 'sample', siteId: 1, agentId, agent: `gw-${agentId}`, at: ts, sample: { ts, meterKw: kw, meterKwh: null, minerKw: kw - 1, hashrateThs: 900, counts, revision: 3 } };
+}
+
+test('a change published by collector A arrives at B, in the order A published it, and never back at A', { skip }, async () => {
+  const a = await bus('a');
+  const b = await bus('b');
+  const commits: LiveChange[][] = [
+    [sample(1, 1000), { kind: 'state', siteId: 1, agentId: 2, agent: 'gw-2', at: 1000, online: false }],
+    [{ kind: 'site', siteId: 4 }],
+    [sample(1, 2000), { kind: 'event', eventId: 'e-1' }, { kind: 'stream', type: 'audit', data: { action: 'site.update' } }],
+  ];
+  for (const c of commits) await a.bus.publish(c);
+  await waitFor('B to receive A\'s three commits', () => b.got.changes.length >= 5);
+  assert.deepEqual(b.got.changes, commits.flat());
+  assert.equal(b.got.messages, 3, 'one message per commit');
+
+  // B's reply commits after A's messages, so once A has it, any echo of A's own would have come first.
+  await b.bus.publish([{ kind: 'site', siteId: 9 }]);
+  await waitFor('A to receive B\'s change', () => a.got.changes.length >= 1);
+  assert.deepEqual(a.got.changes, [{ kind: 'site', siteId: 9 }], 'A got B\'s change and none of its own');
+  assert.deepEqual([a.got.resyncs, b.got.resyncs], [[], []]);
+});
+
+test('a commit too large for one notification is split, and every change arrives at the peer in order', { skip }, async () => {
+  const a = await bus('a');
+  const b = await bus('b');
+  const large = Array.from({ length: 3000 }, (_, i) => sample(i + 1, 10_000 + i, 40 + (i % 7)));
+  await a.bus.publish(large);
+  await waitFor('B to receive all 3000 samples', () => b.got.changes.length >= large.length, { timeoutMs: 20_000 });
+  assert.deepEqual(b.got.changes, large);
+  // 70 bytes or so a sample, ~200 kB in all: PostgreSQL would have refused it as one payload.
+  assert.ok(b.got.messages >= 20, `split into ${b.got.messages} messages`);
+  assert.deepEqual(b.got.resyncs, [], 'nothing lost, so no resync');
+});
+
+test('after B\'s listening connection is terminated, B listens again, reports a resync, and receives later changes', { skip }, async () => {
+  const a = await bus('a');
+  const b = await bus('b');
+  await a.bus.publish([sample(1, 1000)]);
+  await waitFor('B to receive the first change', () => b.got.changes.length === 1);
+
+  const terminated = await admin!`SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = ${b.applicationName}`;
+  assert.deepEqual(terminated.map((r) => r.done), [true], 'B has exactly one connection, and it was ended');
+  await waitFor('B to report a resync', () => b.got.resyncs.length > 0);
+  assert.deepEqual(b.got.resyncs, ['reconnected']);
+  await waitFor('B\'s connection to be back', async () => (await admin!`SELECT 1 FROM pg_stat_activity WHERE application_name = ${b.applicationName}`).length === 1);
+
+  await a.bus.publish([sample(1, 2000, 61)]);
+  await waitFor('B to receive the change sent after the reconnect', () => b.got.changes.length === 2);
+  assert.deepEqual(b.got.changes, [sample(1, 1000), sample(1, 2000, 61)]);
+  assert.deepEqual(a.got.resyncs, [], 'A\'s connection was not touched');
+});
