@@ -7,6 +7,8 @@ export interface TcpProxy {
   /** Simulates a network outage: drops every connection and refuses new ones. */
   cut(): void;
   restore(): void;
+  /** Connections refused while cut: a client's reconnect attempts. */
+  refused(): number;
   stop(): Promise<void>;
 }
 
@@ -18,8 +20,10 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }, host = '127.0.0.1'): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   let down = false;
+  let refused = 0;
   const server: Server = createServer((client) => {
     if (down) {
+      refused++;
       client.destroy();
       return;
     }
@@ -57,6 +61,7 @@ export async function startTcpProxy(target: { host: string; port: number }, host
     restore() {
       down = false;
     },
+    refused: () => refused,
     async stop() {
       down = true;
       dropAll();
