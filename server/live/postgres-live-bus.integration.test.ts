@@ -129,3 +129,21 @@ test('while the database stays unreachable, B keeps trying to LISTEN; once it is
     await proxy.stop();
   }
 });
+
+test('a bus closed while the database is unreachable closes, also with a send waiting', { skip }, async () => {
+  const target = new URL(database!.url);
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+  try {
+    const behindProxy = new URL(database!.url);
+    behindProxy.host = `${proxy.host}:${proxy.port}`;
+    const b = await bus('b', { url: behindProxy.toString() });
+    proxy.cut();
+    await waitFor('B to be refused a reconnect', () => proxy.refused() >= 1);
+    void b.bus.publish([sample(1, 1000)]);
+    let closed = false;
+    void b.bus.close().then(() => (closed = true));
+    await waitFor('B to close', () => closed);
+  } finally {
+    await proxy.stop();
+  }
+});

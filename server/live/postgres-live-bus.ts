@@ -111,9 +111,9 @@ class PostgresLiveBus implements LiveBus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.sending;
-    await this.relistening;
+    // End first: during an outage a send or a LISTEN waits for the connection, which may never come back.
     await this.sql?.end({ timeout: 1 });
+    await Promise.allSettled([this.sending, this.relistening]);
   }
 
   private async listen(): Promise<void> {
