@@ -2,10 +2,10 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { createSilentLogger } from '../../shared/log/logger.js';
-import { startTcpProxy } from '../../test/helpers/tcp-proxy.js';
+import { createLogger, createSilentLogger, type Logger } from '../../shared/log/logger.js';
+import { startTcpProxy, type TcpProxy } from '../../test/helpers/tcp-proxy.js';
 import { waitFor } from '../../test/helpers/wait-for.js';
-import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../store/contract/pg-test-database.js';
+import { PG_ADMIN_URL, createTestDatabase, postgresSkipReason, type TestDatabase } from '../store/contract/pg-test-database.js';
 import type { LiveBus, LiveBusConsumer, LiveChange, ResyncReason } from './live-bus.js';
 import { createPostgresLiveBus } from './postgres-live-bus.js';
 
@@ -39,13 +39,33 @@ function recorder(): Received {
 }
 
 /** A started bus with its own application name, so a test can find its connection in pg_stat_activity. */
-async function bus(name: string, options: { url?: string; maxPending?: number } = {}): Promise<{ bus: LiveBus; got: Received; applicationName: string }> {
+async function bus(name: string, options: { url?: string; maxPending?: number; log?: Logger } = {}): Promise<{ bus: LiveBus; got: Received; applicationName: string }> {
   const applicationName = `live-bus-${name}-${randomBytes(3).toString('hex')}`;
-  const b = createPostgresLiveBus({ url: options.url ?? database!.url, log, instanceId: `${name}-${applicationName}`, applicationName, ...(options.maxPending !== undefined ? { maxPending: options.maxPending } : {}) });
+  const b = createPostgresLiveBus({ url: options.url ?? database!.url, log: options.log ?? log, instanceId: `${name}-${applicationName}`, applicationName, ...(options.maxPending !== undefined ? { maxPending: options.maxPending } : {}) });
   buses.push(b);
   const got = recorder();
   await b.start(got.consumer);
   return { bus: b, got, applicationName };
+}
+
+/** A TCP proxy in front of the test database, for outages; `url` goes through it. Stopped after `fn`. */
+async function withProxy(fn: (proxy: TcpProxy, url: string) => Promise<void>): Promise<void> {
+  const target = new URL(database!.url);
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+  const behindProxy = new URL(database!.url);
+  behindProxy.host = `${proxy.host}:${proxy.port}`;
+  try {
+    await fn(proxy, behindProxy.toString());
+  } finally {
+    await proxy.stop();
+  }
+}
+
+/** A logger that keeps the messages of its warnings, as an operator would read them. */
+function warningsLog(): { log: Logger; warnings: string[] } {
+  const warnings: string[] = [];
+  const recording = createLogger({ level: 'warn', destination: { write: (line: string) => void warnings.push((JSON.parse(line) as { msg: string }).msg) } });
+  return { log: recording, warnings };
 }
 
 const counts = { hashing: 9, idle: 0, sleeping: 1, offline: 0, error: 0, total: 10 };
@@ -103,50 +123,34 @@ test('after B\'s listening connection is terminated, B listens again, reports a 
   assert.deepEqual(a.got.resyncs, [], 'A\'s connection was not touched');
 });
 
-test('while the database stays unreachable, B keeps trying to LISTEN; once it is back, B resyncs and receives later changes', { skip }, async () => {
-  const target = new URL(database!.url);
-  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-  try {
-    const behindProxy = new URL(database!.url);
-    behindProxy.host = `${proxy.host}:${proxy.port}`;
-    const a = await bus('a');
-    const b = await bus('b', { url: behindProxy.toString() });
-    await a.bus.publish([sample(1, 1000)]);
-    await waitFor('B to receive the first change', () => b.got.changes.length === 1);
+test('while the network to the database is cut, B keeps reconnecting; once it is back, B resyncs and receives later changes', { skip }, () => withProxy(async (proxy, url) => {
+  const a = await bus('a');
+  const b = await bus('b', { url });
+  await a.bus.publish([sample(1, 1000)]);
+  await waitFor('B to receive the first change', () => b.got.changes.length === 1);
 
-    proxy.cut();
-    // An outage longer than one reconnect attempt.
-    await waitFor('B to try to reconnect, and be refused, three times', () => proxy.refused() >= 3);
-    await a.bus.publish([sample(1, 2000, 70)]); // lost to B: it is not listening
-    proxy.restore();
-    await waitFor('B to listen again and report a resync', () => b.got.resyncs.length > 0, { timeoutMs: 15_000 });
-    assert.deepEqual(b.got.resyncs, ['reconnected']);
+  proxy.cut();
+  // An outage longer than one reconnect attempt.
+  await waitFor('B to try to reconnect, and be refused, three times', () => proxy.refused() >= 3);
+  await a.bus.publish([sample(1, 2000, 70)]); // lost to B: it is not listening
+  proxy.restore();
+  await waitFor('B to listen again and report a resync', () => b.got.resyncs.length > 0, { timeoutMs: 15_000 });
+  assert.deepEqual(b.got.resyncs, ['reconnected']);
 
-    await a.bus.publish([sample(1, 3000, 80)]);
-    await waitFor('B to receive the change sent after the outage', () => b.got.changes.length === 2);
-    assert.deepEqual(b.got.changes, [sample(1, 1000), sample(1, 3000, 80)], 'what was sent during the outage is what the resync makes up for');
-  } finally {
-    await proxy.stop();
-  }
-});
+  await a.bus.publish([sample(1, 3000, 80)]);
+  await waitFor('B to receive the change sent after the outage', () => b.got.changes.length === 2);
+  assert.deepEqual(b.got.changes, [sample(1, 1000), sample(1, 3000, 80)], 'what was sent during the outage is what the resync makes up for');
+}));
 
-test('a bus closed while the database is unreachable closes, also with a send waiting', { skip }, async () => {
-  const target = new URL(database!.url);
-  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-  try {
-    const behindProxy = new URL(database!.url);
-    behindProxy.host = `${proxy.host}:${proxy.port}`;
-    const b = await bus('b', { url: behindProxy.toString() });
-    proxy.cut();
-    await waitFor('B to be refused a reconnect', () => proxy.refused() >= 1);
-    void b.bus.publish([sample(1, 1000)]);
-    let closed = false;
-    void b.bus.close().then(() => (closed = true));
-    await waitFor('B to close', () => closed);
-  } finally {
-    await proxy.stop();
-  }
-});
+test('a bus closed while the database is unreachable closes, also with a send waiting', { skip }, () => withProxy(async (proxy, url) => {
+  const b = await bus('b', { url });
+  proxy.cut();
+  await waitFor('B to be refused a reconnect', () => proxy.refused() >= 1);
+  void b.bus.publish([sample(1, 1000)]);
+  let closed = false;
+  void b.bus.close().then(() => (closed = true));
+  await waitFor('B to close', () => closed);
+}));
 
 test('when a sender falls behind and drops a commit\'s changes, the peer notices the gap and resyncs', { skip }, async () => {
   const a = await bus('a', { maxPending: 1 });
@@ -159,3 +163,42 @@ test('when a sender falls behind and drops a commit\'s changes, the peer notices
   assert.deepEqual(b.got.changes, [sample(1, 1000), sample(1, 3000)]);
   assert.deepEqual(b.got.resyncs, ['gap'], 'the skipped number told B it missed something');
 });
+
+test('while the database refuses connections, B retries LISTEN and warns; once it accepts again, B resyncs and receives later changes', { skip }, async () => {
+  const { log: recording, warnings } = warningsLog();
+  const a = await bus('a');
+  const b = await bus('b', { log: recording });
+  const name = database!.name;
+  // A database cannot disallow connections to itself: this runs from the maintenance database.
+  const maintenance = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => undefined });
+  try {
+    // As while the database restarts: new sessions are refused (not left hanging), so each LISTEN attempt fails.
+    await maintenance.unsafe(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
+    await admin!`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${b.applicationName}`;
+    await waitFor('B to warn that LISTEN fails', () => warnings.includes('live bus cannot LISTEN yet; retrying'));
+    await a.bus.publish([sample(1, 1000)]); // lost to B
+  } finally {
+    await maintenance.unsafe(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
+    await maintenance.end({ timeout: 1 });
+  }
+  await waitFor('B to listen again and report a resync', () => b.got.resyncs.length > 0);
+  assert.deepEqual(b.got.resyncs, ['reconnected']);
+  await a.bus.publish([sample(1, 2000, 61)]);
+  await waitFor('B to receive the change sent after', () => b.got.changes.length === 1);
+  assert.deepEqual(b.got.changes, [sample(1, 2000, 61)]);
+});
+
+test('while the database is down (connections refused), B keeps trying; once it is back, B resyncs and receives later changes', { skip }, () => withProxy(async (proxy, url) => {
+  const { log: recording, warnings } = warningsLog();
+  const a = await bus('a');
+  const b = await bus('b', { url, log: recording });
+  // The case the client's own sql.listen() does not survive: its re-LISTEN is refused and it stops delivering.
+  await proxy.close();
+  await waitFor('B to warn that LISTEN fails', () => warnings.includes('live bus cannot LISTEN yet; retrying'));
+  await proxy.reopen();
+  await waitFor('B to listen again and report a resync', () => b.got.resyncs.length > 0, { timeoutMs: 15_000 });
+  assert.deepEqual(b.got.resyncs, ['reconnected']);
+  await a.bus.publish([sample(1, 2000, 61)]);
+  await waitFor('B to receive the change sent after', () => b.got.changes.length === 1);
+  assert.deepEqual(b.got.changes, [sample(1, 2000, 61)]);
+}));

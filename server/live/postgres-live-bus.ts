@@ -35,8 +35,8 @@ export function createPostgresLiveBus(options: PostgresLiveBusOptions): LiveBus 
  * LISTEN/NOTIFY on one channel over one connection of its own (a pooled
  * connection would hand the LISTEN to whichever query comes next). It owns the
  * connection's life rather than using the client's sql.listen(): when that one's
- * re-LISTEN fails (a database refusing connections while it restarts), it
- * drops the listener silently (postgres 3.4, src/index.js `listen`). Here a
+ * re-LISTEN is refused (the database down or restarting), it stops delivering
+ * without a word (postgres 3.4.10: its reconnect swallows the error). Here a
  * failed LISTEN is retried until it works. Publishing goes through the same
  * connection, one commit at a time, so a collector's messages commit, and
  * arrive, in order (PostgreSQL delivers in commit order).

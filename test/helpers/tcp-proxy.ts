@@ -9,6 +9,10 @@ export interface TcpProxy {
   restore(): void;
   /** Connections refused while cut: a client's reconnect attempts. */
   refused(): number;
+  /** Simulates the server being down: drops every connection and stops listening, so connecting fails (ECONNREFUSED). */
+  close(): Promise<void>;
+  /** Listens again on the same port after close(). */
+  reopen(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +66,14 @@ export async function startTcpProxy(target: { host: string; port: number }, host
       down = false;
     },
     refused: () => refused,
+    async close() {
+      dropAll();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+    async reopen() {
+      server.listen(address.port, host);
+      await once(server, 'listening');
+    },
     async stop() {
       down = true;
       dropAll();
