@@ -38,12 +38,17 @@ export class LiveState {
 
   constructor(private readonly onlineAfterMs: number) {}
 
+  /**
+   * Takes the agents' rows from the store: at start, and again after a
+   * live-bus resync (live-bus.ts), so it merges: a row never replaces a newer
+   * sample or a later last-seen time already shown.
+   */
   load(agents: AgentRow[]): void {
     for (const a of agents) {
-      this.agent(a.siteId, a.id, a.agent, a.lastSeen ?? 0);
-      const live = this.sites.get(a.siteId)!.get(a.id)!;
-      live.stateOnline = a.stateTs === null ? null : a.online;
-      if (a.sampleTs !== null) {
+      const live = this.agent(a.siteId, a.id, a.agent, a.lastSeen ?? 0);
+      live.lastSeen = Math.max(live.lastSeen, a.lastSeen ?? 0);
+      if (a.stateTs !== null) live.stateOnline = a.online;
+      if (a.sampleTs !== null && (live.sampleTs === null || a.sampleTs > live.sampleTs)) {
         Object.assign(live, { sampleTs: a.sampleTs, meterKw: a.meterKw, meterKwh: a.meterKwh, minerKw: a.minerKw ?? 0, hashrateThs: a.hashrateThs ?? 0, counts: a.counts, revision: a.revision });
       }
     }

@@ -7,6 +7,12 @@ export interface TcpProxy {
   /** Simulates a network outage: drops every connection and refuses new ones. */
   cut(): void;
   restore(): void;
+  /** Connections refused while cut: a client's reconnect attempts. */
+  refused(): number;
+  /** Simulates the server being down: drops every connection and stops listening, so connecting fails (ECONNREFUSED). */
+  close(): Promise<void>;
+  /** Listens again on the same port after close(). */
+  reopen(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -18,8 +24,10 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }, host = '127.0.0.1'): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   let down = false;
+  let refused = 0;
   const server: Server = createServer((client) => {
     if (down) {
+      refused++;
       client.destroy();
       return;
     }
@@ -56,6 +64,15 @@ export async function startTcpProxy(target: { host: string; port: number }, host
     },
     restore() {
       down = false;
+    },
+    refused: () => refused,
+    async close() {
+      dropAll();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+    async reopen() {
+      server.listen(address.port, host);
+      await once(server, 'listening');
     },
     async stop() {
       down = true;
