@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from '../shared/log/logger.js';
 import { createTestDatabase, postgresUnavailableReason } from '../server/store/contract/pg-test-database.js';
 import { openDatabase } from '../server/store/database.js';
-import { databaseBackendPids, tableBytes } from '../server/store/postgres/pg-footprint.js';
+import { backendActivity, databaseBackendPids, tableBytes, tableBytesByTable } from '../server/store/postgres/pg-footprint.js';
 import { openPostgresStore, type PostgresStore } from '../server/store/postgres/postgres-store.js';
 import { createSqliteStore } from '../server/store/sqlite-store.js';
 import type { StoreKind, StorePort } from '../server/store/store-port.js';
@@ -67,6 +67,10 @@ export interface StoreSinkRun {
   /** Seconds to create the store, its sites and agents; to start the writers (and write the first round). */
   setupS: number;
   warmS: number;
+  /** PostgreSQL: growth per message of each table (partitions under their parent's name). */
+  bytesPerMessageByTable: Record<string, number>;
+  /** PostgreSQL: busy backends per wait event ('CPU': running), averaged over samples every 250 ms. */
+  serverBusy: Record<string, number>;
 }
 
 /** utime + stime of a process in clock ticks (100 per second on Linux); NaN when it cannot be read. */
@@ -114,6 +118,10 @@ interface Fresh {
   bytes(): Promise<number>;
   /** CPU ticks of the PostgreSQL backends serving the writers, by pid (empty on SQLite). */
   serverTicks(): Promise<Map<number, number>>;
+  /** PostgreSQL: what its busy backends wait on now (empty on SQLite). */
+  activity(): Promise<string[]>;
+  /** PostgreSQL: bytes per table (empty on SQLite). */
+  byTable(): Promise<Record<string, number>>;
   remove(): Promise<void>;
 }
 
@@ -138,6 +146,8 @@ async function freshStore(kind: StoreKind): Promise<Fresh> {
       location: dir, store, agents: await createAgents(store),
       bytes: () => store.sizeBytes(),
       serverTicks: async () => new Map(),
+      activity: async () => [],
+      byTable: async () => ({}),
       async remove() {
         await store.close();
         await rm(dir, { recursive: true, force: true });
@@ -155,6 +165,8 @@ async function freshStore(kind: StoreKind): Promise<Fresh> {
       async serverTicks() {
         return new Map((await databaseBackendPids(pg.sql)).map((pid) => [pid, processTicks(pid)]));
       },
+      activity: () => backendActivity(pg.sql),
+      byTable: () => tableBytesByTable(pg.sql),
       async remove() {
         await pg.close();
         await database.drop();
@@ -186,13 +198,26 @@ async function measure(kind: StoreKind, writers: number): Promise<StoreSinkRun> 
     await Promise.all(started.map((w) => w.next('warm')));
     const warmS = (performance.now() - warmStart) / 1000;
     const bytes0 = await fresh.bytes();
+    const tables0 = await fresh.byTable();
     const ticks0 = await fresh.serverTicks();
     const t0 = performance.now();
     for (const w of started) w.child.send({ type: 'go' });
-    const results = await Promise.all(started.map((w) => w.next<WriterResult>('result')));
+    const pushed = Promise.all(started.map((w) => w.next<WriterResult>('result')));
+    // Every 250 ms, what the server's busy backends are doing: the share of samples per wait event says what limits it.
+    const waits = new Map<string, number>();
+    let waitSamples = 0;
+    let done = false;
+    void pushed.finally(() => { done = true; }).catch(() => undefined);
+    while (!done && kind === 'postgres') {
+      for (const what of await fresh.activity()) waits.set(what, (waits.get(what) ?? 0) + 1);
+      waitSamples++;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const results = await pushed;
     const elapsedS = (performance.now() - t0) / 1000;
     const ticks1 = await fresh.serverTicks();
     const bytes1 = await fresh.bytes();
+    const tables1 = await fresh.byTable();
     for (const w of started) w.child.send({ type: 'close' });
     await Promise.all(started.map((w) => new Promise((resolve) => (w.child.exitCode !== null ? resolve(null) : w.child.once('exit', resolve)))));
 
@@ -214,6 +239,8 @@ async function measure(kind: StoreKind, writers: number): Promise<StoreSinkRun> 
       cpuPct: sum((r) => r.cpuPct), serverCpuPct,
       bytesPerMessage, diskGbPerDayAtReference: (bytesPerMessage * REFERENCE_MSG_PER_S * 86_400) / 1e9,
       notFresh: sum((r) => r.notFresh), load: startLoad, setupS, warmS,
+      bytesPerMessageByTable: Object.fromEntries(Object.entries(tables1).map(([t, b]) => [t, Math.round((b - (tables0[t] ?? 0)) / messages)]).filter(([, b]) => b !== 0)),
+      serverBusy: Object.fromEntries([...waits].sort((a, b) => b[1] - a[1]).map(([w, n]) => [w, Math.round((n / Math.max(1, waitSamples)) * 100) / 100])),
     };
   } finally {
     for (const w of started) if (w.child.exitCode === null) w.child.kill();
@@ -250,6 +277,10 @@ async function main(): Promise<void> {
     runs.push(r);
   }
   process.stdout.write(`\n${report(runs)}\n\n(×: ratio to SQLite.) Redeliveries reported by the sinks: ${runs.reduce((n, r) => n + r.notFresh, 0)} (every message is new: anything but 0 is a store error).\n`);
+  for (const r of runs.filter((x) => x.kind === 'postgres')) {
+    const fmt = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || '–';
+    process.stdout.write(`${r.backend}: growth per message by table (bytes): ${fmt(r.bytesPerMessageByTable)}; busy backends on average by wait: ${fmt(r.serverBusy)}\n`);
+  }
   process.stdout.write(`load average at start ${startLoad.join(', ')}, at end ${load().join(', ')}\n`);
   await emitJson(args, { bench: 'store-sink', sites: SITES, miners: MINERS, seconds: SECONDS, batch: BATCH, postgresSkipped: pgReason ?? null, runs });
 }
