@@ -36,6 +36,13 @@ const WRITERS = (args.get('writers') ?? '1,2').split(',').map(Number);
 /** docs/operations.md#sizing: 10,000 sites (1,000,000 miners at 100 each). */
 const REFERENCE_SITES = 10_000;
 const REFERENCE_MSG_PER_S = REFERENCE_SITES * MESSAGES_PER_SITE_PER_S;
+/**
+ * PostgreSQL tables that grow with time (kept by retention) as opposed to those
+ * with a row per agent (agents, agent_sessions, miner_detail_latest): those are
+ * updated per batch, and each update leaves a row version that autovacuum makes
+ * reusable, so over a 20 s window they grow but over days they do not.
+ */
+const APPENDED_TABLES = ['samples', 'miner_detail', 'telemetry_log', 'telemetry_gaps'];
 const writerPath = fileURLToPath(new URL('./store-sink-writer.js', import.meta.url));
 const log = createLogger({ level: 'warn' });
 
@@ -61,6 +68,9 @@ export interface StoreSinkRun {
   serverCpuPct: number | null;
   bytesPerMessage: number;
   diskGbPerDayAtReference: number;
+  /** The tables that grow with time alone (APPENDED_TABLES; SQLite updates in place, so all of it). */
+  appendedBytesPerMessage: number;
+  appendedGbPerDayAtReference: number;
   /** Rows a sink called redeliveries (every message is new: must be 0). */
   notFresh: number;
   load: [number, number, number];
@@ -232,12 +242,15 @@ async function measure(kind: StoreKind, writers: number): Promise<StoreSinkRun> 
       serverCpuPct = Number.isFinite(ticks) ? (ticks / 100 / elapsedS) * 100 : null;
     }
     const bytesPerMessage = (bytes1 - bytes0) / messages;
+    const appendedBytesPerMessage = kind === 'sqlite' ? bytesPerMessage : APPENDED_TABLES.reduce((n, t) => n + ((tables1[t] ?? 0) - (tables0[t] ?? 0)), 0) / messages;
+    const perDay = (bytes: number) => (bytes * REFERENCE_MSG_PER_S * 86_400) / 1e9;
     return {
       backend: kind === 'sqlite' ? 'SQLite' : `PostgreSQL × ${writers}`, kind, writers,
       msgPerS: rate((r) => r.messages), sampleRowsPerS: rate((r) => r.sampleRows), minerRowsPerS: rate((r) => r.minerRows),
       commitP99Ms: Math.max(...results.map((r) => r.commitMs.p99)),
       cpuPct: sum((r) => r.cpuPct), serverCpuPct,
-      bytesPerMessage, diskGbPerDayAtReference: (bytesPerMessage * REFERENCE_MSG_PER_S * 86_400) / 1e9,
+      bytesPerMessage, diskGbPerDayAtReference: perDay(bytesPerMessage),
+      appendedBytesPerMessage, appendedGbPerDayAtReference: perDay(appendedBytesPerMessage),
       notFresh: sum((r) => r.notFresh), load: startLoad, setupS, warmS,
       bytesPerMessageByTable: Object.fromEntries(Object.entries(tables1).map(([t, b]) => [t, Math.round((b - (tables0[t] ?? 0)) / messages)]).filter(([, b]) => b !== 0)),
       serverBusy: Object.fromEntries([...waits].sort((a, b) => b[1] - a[1]).map(([w, n]) => [w, Math.round((n / Math.max(1, waitSamples)) * 100) / 100])),
@@ -258,9 +271,9 @@ function report(runs: StoreSinkRun[]): string {
     const v = f(r);
     return `${v === null || !Number.isFinite(v) ? '–' : v.toFixed(digits)}${ratio(r, f)}`;
   };
-  const head = '| backend | messages/s | sample rows/s | miner rows/s | p99 batch commit ms | CPU % of a core (writers) | PG server CPU % | disk bytes/message | disk GB/day at the reference load |';
-  const rows = runs.map((r) => `| ${r.backend} | ${cell(r, (x) => x.msgPerS)} | ${cell(r, (x) => x.sampleRowsPerS)} | ${cell(r, (x) => x.minerRowsPerS)} | ${cell(r, (x) => x.commitP99Ms)} | ${cell(r, (x) => x.cpuPct)} | ${cell(r, (x) => x.serverCpuPct)} | ${cell(r, (x) => x.bytesPerMessage)} | ${cell(r, (x) => x.diskGbPerDayAtReference, 1)} |`);
-  return [head, `|${'---|'.repeat(9)}`, ...rows].join('\n');
+  const head = '| backend | messages/s | sample rows/s | miner rows/s | p99 batch commit ms | CPU % of a core (writers) | PG server CPU % | disk bytes/message | disk GB/day at the reference load | of which grows with time: bytes/message | GB/day |';
+  const rows = runs.map((r) => `| ${r.backend} | ${cell(r, (x) => x.msgPerS)} | ${cell(r, (x) => x.sampleRowsPerS)} | ${cell(r, (x) => x.minerRowsPerS)} | ${cell(r, (x) => x.commitP99Ms)} | ${cell(r, (x) => x.cpuPct)} | ${cell(r, (x) => x.serverCpuPct)} | ${cell(r, (x) => x.bytesPerMessage)} | ${cell(r, (x) => x.diskGbPerDayAtReference, 1)} | ${cell(r, (x) => x.appendedBytesPerMessage)} | ${cell(r, (x) => x.appendedGbPerDayAtReference, 1)} |`);
+  return [head, `|${'---|'.repeat(11)}`, ...rows].join('\n');
 }
 
 async function main(): Promise<void> {
@@ -276,7 +289,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${r.msgPerS.toFixed(0)} messages/s (setup ${r.setupS.toFixed(1)} s, writers ready ${r.warmS.toFixed(1)} s; load average ${r.load.join(', ')})\n`);
     runs.push(r);
   }
-  process.stdout.write(`\n${report(runs)}\n\n(×: ratio to SQLite.) Redeliveries reported by the sinks: ${runs.reduce((n, r) => n + r.notFresh, 0)} (every message is new: anything but 0 is a store error).\n`);
+  process.stdout.write(`\n${report(runs)}\n\n(×: ratio to SQLite. "Grows with time": on PostgreSQL ${APPENDED_TABLES.join(', ')}; the per-agent tables' updates leave row versions that autovacuum makes reusable; SQLite updates in place.) Redeliveries reported by the sinks: ${runs.reduce((n, r) => n + r.notFresh, 0)} (every message is new: anything but 0 is a store error).\n`);
   for (const r of runs.filter((x) => x.kind === 'postgres')) {
     const fmt = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || '–';
     process.stdout.write(`${r.backend}: growth per message by table (bytes): ${fmt(r.bytesPerMessageByTable)}; busy backends on average by wait: ${fmt(r.serverBusy)}\n`);
