@@ -43,6 +43,7 @@ const REFERENCE_MSG_PER_S = REFERENCE_SITES * MESSAGES_PER_SITE_PER_S;
  * reusable, so over a 20 s window they grow but over days they do not.
  */
 const APPENDED_TABLES = ['samples', 'miner_detail', 'telemetry_log', 'telemetry_gaps'];
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 const writerPath = fileURLToPath(new URL('./store-sink-writer.js', import.meta.url));
 const log = createLogger({ level: 'warn' });
 
@@ -64,7 +65,7 @@ export interface StoreSinkRun {
   commitP99Ms: number;
   /** Sum over the writer processes, % of one core. */
   cpuPct: number;
-  /** PostgreSQL server backends serving this database, % of one core (null: SQLite, or /proc unreadable). */
+  /** PostgreSQL server backends serving this database, % of one core (null: SQLite, a server on another host, or /proc unreadable). */
   serverCpuPct: number | null;
   bytesPerMessage: number;
   diskGbPerDayAtReference: number;
@@ -173,6 +174,8 @@ async function freshStore(kind: StoreKind): Promise<Fresh> {
       location: database.url, store, agents: await createAgents(store),
       bytes: () => tableBytes(pg.sql),
       async serverTicks() {
+        // A backend's pid is only this machine's process when the server runs here.
+        if (!LOCAL_HOSTS.has(new URL(database.url).hostname)) return new Map([[0, NaN]]);
         return new Map((await databaseBackendPids(pg.sql)).map((pid) => [pid, processTicks(pid)]));
       },
       activity: () => backendActivity(pg.sql),
