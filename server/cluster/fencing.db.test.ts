@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSilentLogger } from '../../shared/log/logger.js';
-import { startTcpProxy } from '../../test/helpers/tcp-proxy.js';
+import { withProxyInFront } from '../../test/helpers/tcp-proxy.js';
 import { waitFor } from '../../test/helpers/wait-for.js';
 import { ClusterConfigSchema } from './cluster-config.js';
 import { reserveControlRevisions } from './control-revision.js';
@@ -30,13 +30,9 @@ function reserve(term: LeaderTerm, count: number): Promise<number> {
 
 test('the leader reserves consecutive revisions; once deposed by a partition, its fenced writes are refused and reserve nothing', { skip: pg.skip }, async () => {
   const db = pg.db();
-  const target = new URL(db.url);
-  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-  try {
-    const behindProxy = new URL(db.url);
-    behindProxy.host = `${proxy.host}:${proxy.port}`;
+  await withProxyInFront(db.url, 5432, async (proxy, behindProxy) => {
     const cluster = ClusterConfigSchema.parse({ name: 'fenced', leaseTtlS: 2, renewS: 0.5 });
-    const first = createPostgresLeaderElection({ url: behindProxy.toString(), holder: 'first', cluster, log });
+    const first = createPostgresLeaderElection({ url: behindProxy, holder: 'first', cluster, log });
     running.push(first);
     await first.start();
     const staleTerm = await waitFor('the first contender to lead', () => first.currentTerm());
@@ -63,9 +59,7 @@ test('the leader reserves consecutive revisions; once deposed by a partition, it
     assert.equal(await reserve(newTerm, 2), 5, 'the new leader continues after the last revision, none reused');
     await assert.rejects(reserve(staleTerm, 1), FencedOutError);
     assert.deepEqual(await counter(), { last: 6, epoch: newTerm.epoch });
-  } finally {
-    await proxy.stop();
-  }
+  });
 });
 
 test('a fenced transaction holds off a takeover until it commits, so its writes land before the next term begins', { skip: pg.skip }, async () => {

@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSilentLogger } from '../../shared/log/logger.js';
 import { signalAndWait } from '../../test/helpers/child-exit.js';
-import { startTcpProxy } from '../../test/helpers/tcp-proxy.js';
+import { withProxyInFront } from '../../test/helpers/tcp-proxy.js';
 import { waitFor } from '../../test/helpers/wait-for.js';
 import { ClusterConfigSchema, DEFAULT_CLUSTER_CONFIG, type ClusterConfig } from './cluster-config.js';
 import { LEADER_LEASE_DDL } from './leader-lease-ddl.js';
@@ -143,13 +143,9 @@ test('epochs strictly increase with every new term, also when a holder comes bac
 
 test('a network-partitioned leader steps down before the new leader can be elected', { skip: pg.skip }, async () => {
   const db = pg.db();
-  const target = new URL(db.url);
-  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-  try {
-    const behindProxy = new URL(db.url);
-    behindProxy.host = `${proxy.host}:${proxy.port}`;
+  await withProxyInFront(db.url, 5432, async (proxy, behindProxy) => {
     const cluster = fast('partition');
-    const cutOff = contender(behindProxy.toString(), 'cut-off', cluster);
+    const cutOff = contender(behindProxy, 'cut-off', cluster);
     const cutOffRecord = recordElection(cutOff);
     // The leader's job (reconciling events, publishing controls) must be told to stop before anyone else leads.
     let jobAbortedAt: number | undefined;
@@ -172,7 +168,5 @@ test('a network-partitioned leader steps down before the new leader can be elect
     assert.equal(cutOff.isLeader(), false);
     assert.ok(jobAbortedAt !== undefined && jobAbortedAt < otherRecord.gained[0]!.at, "the cut-off leader's job was aborted before the takeover");
     assert.ok(otherRecord.gained[0]!.term.epoch > stepDown.term.epoch);
-  } finally {
-    await proxy.stop();
-  }
+  });
 });

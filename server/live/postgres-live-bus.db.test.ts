@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { createLogger, createSilentLogger, type Logger } from '../../shared/log/logger.js';
-import { startTcpProxy, type TcpProxy } from '../../test/helpers/tcp-proxy.js';
+import { withProxyInFront, type TcpProxy } from '../../test/helpers/tcp-proxy.js';
 import { waitFor } from '../../test/helpers/wait-for.js';
 import { PG_ADMIN_URL, createTestDatabase, postgresSkipReason, type TestDatabase } from '../store/contract/pg-test-database.js';
 import type { LiveBus, LiveBusConsumer, LiveChange, ResyncReason } from './live-bus.js';
@@ -49,16 +49,8 @@ async function bus(name: string, options: { url?: string; maxPending?: number; l
 }
 
 /** A TCP proxy in front of the test database, for outages; `url` goes through it. Stopped after `fn`. */
-async function withProxy(fn: (proxy: TcpProxy, url: string) => Promise<void>): Promise<void> {
-  const target = new URL(database!.url);
-  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-  const behindProxy = new URL(database!.url);
-  behindProxy.host = `${proxy.host}:${proxy.port}`;
-  try {
-    await fn(proxy, behindProxy.toString());
-  } finally {
-    await proxy.stop();
-  }
+function withProxy(fn: (proxy: TcpProxy, url: string) => Promise<void>): Promise<void> {
+  return withProxyInFront(database!.url, 5432, fn);
 }
 
 /** A logger that keeps the messages of its warnings, as an operator would read them. */

@@ -81,3 +81,19 @@ export async function startTcpProxy(target: { host: string; port: number }, host
     },
   };
 }
+
+/**
+ * A proxy in front of the server a URL names (a database, a broker), runs `fn`
+ * with the proxy and the same URL pointing through it, and stops the proxy after.
+ */
+export async function withProxyInFront<T>(url: string, defaultPort: number, fn: (proxy: TcpProxy, proxiedUrl: string) => Promise<T>): Promise<T> {
+  const target = new URL(url);
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || defaultPort) });
+  const proxied = new URL(url);
+  proxied.host = `${proxy.host}:${proxy.port}`;
+  try {
+    return await fn(proxy, proxied.toString());
+  } finally {
+    await proxy.stop();
+  }
+}
