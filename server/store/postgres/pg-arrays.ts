@@ -1,4 +1,4 @@
-import type { PgQueryable } from './pg-connect.js';
+import type { PgQueryable, PgTx } from './pg-connect.js';
 
 /**
  * Array parameters with their PostgreSQL array type, for multi-row statements
@@ -30,14 +30,15 @@ export function pgArrayLiteral(values: ReadonlyArray<number | boolean | null>): 
 }
 
 /**
- * The separator of pgTextList: a control character, which JSON text (what the
- * telemetry path sends as text) cannot hold unescaped, so it never occurs in one.
+ * The separator of pgTextList (U+001E, `chr(30)` in pgTextArray's SQL): a control
+ * character, which JSON text (what the telemetry path sends as text) cannot
+ * hold unescaped, so it never occurs in one.
  */
 export const TEXT_LIST_SEPARATOR = '\x1e';
 
 /**
  * Texts joined into one parameter, split again in SQL with
- * `string_to_array($1::text, chr(30))`: the client writes each text once as it
+ * `string_to_array($1::text, chr(30))` (pgTextArray): the client writes each text once as it
  * is, where a text[] parameter makes it escape every quote of every element
  * (JSON has many) into a new string. Null when a text holds the separator or
  * is empty (string_to_array would split or drop it): the caller then sends a
@@ -46,4 +47,14 @@ export const TEXT_LIST_SEPARATOR = '\x1e';
 export function pgTextList(values: readonly string[]): string | null {
   for (const v of values) if (v.length === 0 || v.includes(TEXT_LIST_SEPARATOR)) return null;
   return values.join(TEXT_LIST_SEPARATOR);
+}
+
+/**
+ * A text[] expression for a statement on `tx`: the texts as one joined
+ * parameter split in SQL (pgTextList), or as a text[] parameter when they
+ * cannot be joined.
+ */
+export function pgTextArray(tx: PgTx, values: readonly string[]) {
+  const joined = pgTextList(values);
+  return joined !== null ? tx`string_to_array(${joined}::text, chr(30))` : tx`${pgArray(tx, 'text', values)}::text[]`;
 }

@@ -1,6 +1,6 @@
 import { SAMPLE_WIDTH, type TelemetryRow, type WriteBatch } from '../telemetry-writer.js';
 import type { TelemetrySink, TelemetryWriteResult } from '../store-port.js';
-import { pgArray, pgArrayLiteral, pgTextList } from './pg-arrays.js';
+import { pgArray, pgArrayLiteral, pgTextArray } from './pg-arrays.js';
 import type { Pg, PgTx } from './pg-connect.js';
 import type { PartitionManager } from './pg-partitions.js';
 
@@ -133,14 +133,12 @@ async function insertDetail(tx: PgTx, rows: TelemetryRow[]): Promise<void> {
   for (const r of rows) if (r.detailTs !== null && r.detailBody !== null) byKey.set(`${r.siteId}:${r.agentId}:${r.detailPart}:${r.detailTs}`, r);
   if (byKey.size === 0) return;
   const parts = [...byKey.values()];
-  const bodies = parts.map((r) => r.detailBody!);
   // Bodies are most of a batch's bytes: one joined text, not a text[] whose every quote the client escapes.
-  const joined = pgTextList(bodies);
-  const bodyList = joined !== null ? tx`string_to_array(${joined}::text, chr(30))` : tx`${pgArray(tx, 'text', bodies)}::text[]`;
+  const bodies = pgTextArray(tx, parts.map((r) => r.detailBody!));
   await tx`INSERT INTO miner_detail (site_id, agent_id, part, ts, body)
     SELECT * FROM unnest(${pgArrayLiteral(parts.map((r) => r.siteId))}::text::bigint[], ${pgArrayLiteral(parts.map((r) => r.agentId))}::text::bigint[],
       ${pgArrayLiteral(parts.map((r) => r.detailPart))}::text::int4[], ${pgArrayLiteral(parts.map((r) => r.detailTs))}::text::bigint[],
-      ${bodyList})
+      ${bodies})
     ON CONFLICT (site_id, agent_id, part, ts) DO UPDATE SET body = excluded.body`;
   // Older detail (a replay) never moves the pointer back.
   const newest = new Map<string, TelemetryRow>();
