@@ -1,6 +1,6 @@
 import { SAMPLE_WIDTH, type TelemetryRow, type WriteBatch } from '../telemetry-writer.js';
 import type { TelemetrySink, TelemetryWriteResult } from '../store-port.js';
-import { pgArray } from './pg-arrays.js';
+import { pgArray, pgArrayLiteral, pgTextArray } from './pg-arrays.js';
 import type { Pg, PgTx } from './pg-connect.js';
 import type { PartitionManager } from './pg-partitions.js';
 
@@ -75,7 +75,7 @@ async function writeBatch(tx: PgTx, batch: WriteBatch): Promise<{ fresh: Uint8Ar
   await insertDetail(tx, rows);
   await updateLatest(tx, rows, batch.now);
   const agents = [...new Set(batch.rows.map((r) => r.agentId))].sort((a, b) => a - b);
-  if (agents.length) await tx`UPDATE agents SET last_seen = ${batch.now} WHERE id = ANY(${pgArray(tx, 'bigint', agents)}::bigint[])`;
+  if (agents.length) await tx`UPDATE agents SET last_seen = ${batch.now} WHERE id = ANY(${pgArrayLiteral(agents)}::text::bigint[])`;
   // Gaps before acks: a gap's own ack must not hide it from the check in insertGaps.
   const gapsRecorded = await insertGaps(tx, batch.gaps, batch.now);
   await upsertAcks(tx, batch.acks);
@@ -89,9 +89,9 @@ async function logRows(tx: PgTx, batch: WriteBatch): Promise<Uint8Array> {
   const inserted = await tx<{ agent_id: number; session: number; seq: number }[]>`
     INSERT INTO telemetry_log (agent_id, session, seq, received_at)
     SELECT a, s, q, ${batch.now}::bigint FROM unnest(
-      ${pgArray(tx, 'bigint', batch.rows.map((r) => r.agentId))}::bigint[],
-      ${pgArray(tx, 'bigint', batch.rows.map((r) => r.session))}::bigint[],
-      ${pgArray(tx, 'bigint', batch.rows.map((r) => r.seq))}::bigint[]) AS k(a, s, q)
+      ${pgArrayLiteral(batch.rows.map((r) => r.agentId))}::text::bigint[],
+      ${pgArrayLiteral(batch.rows.map((r) => r.session))}::text::bigint[],
+      ${pgArrayLiteral(batch.rows.map((r) => r.seq))}::text::bigint[]) AS k(a, s, q)
     ON CONFLICT DO NOTHING
     RETURNING agent_id, session, seq`;
   const key = (agentId: number, session: number, seq: number) => `${agentId}:${session}:${seq}`;
@@ -119,13 +119,12 @@ async function insertSamples(tx: PgTx, rows: TelemetryRow[]): Promise<void> {
   if (site.length === 0) return;
   // Two samples of one agent with the same ts: the first stays (INSERT OR IGNORE in SQLite).
   await tx.unsafe(INSERT_SAMPLES, [
-    pgArray(tx, 'bigint', site), pgArray(tx, 'bigint', agent), pgArray(tx, 'bool', historical),
-    ...SAMPLE_COLUMNS.map(([, type], k) => pgArray(tx, type, columns[k]!)),
+    pgArrayLiteral(site), pgArrayLiteral(agent), pgArrayLiteral(historical), ...columns.map(pgArrayLiteral),
   ], { prepare: true });
 }
 
 const INSERT_SAMPLES = `INSERT INTO samples (site_id, agent_id, historical, ${SAMPLE_COLUMNS.map(([c]) => c).join(', ')})
-  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bool[], ${SAMPLE_COLUMNS.map(([, type], k) => `$${k + 4}::${type}[]`).join(', ')})
+  SELECT * FROM unnest($1::text::bigint[], $2::text::bigint[], $3::text::bool[], ${SAMPLE_COLUMNS.map(([, type], k) => `$${k + 4}::text::${type}[]`).join(', ')})
   ON CONFLICT DO NOTHING`;
 
 /** Detail parts of the new rows; the same part and time twice keeps the later message (as SQLite's upsert does). */
@@ -134,10 +133,12 @@ async function insertDetail(tx: PgTx, rows: TelemetryRow[]): Promise<void> {
   for (const r of rows) if (r.detailTs !== null && r.detailBody !== null) byKey.set(`${r.siteId}:${r.agentId}:${r.detailPart}:${r.detailTs}`, r);
   if (byKey.size === 0) return;
   const parts = [...byKey.values()];
+  // Bodies are most of a batch's bytes: one joined text, not a text[] whose every quote the client escapes.
+  const bodies = pgTextArray(tx, parts.map((r) => r.detailBody!));
   await tx`INSERT INTO miner_detail (site_id, agent_id, part, ts, body)
-    SELECT * FROM unnest(${pgArray(tx, 'bigint', parts.map((r) => r.siteId))}::bigint[], ${pgArray(tx, 'bigint', parts.map((r) => r.agentId))}::bigint[],
-      ${pgArray(tx, 'int4', parts.map((r) => r.detailPart))}::int4[], ${pgArray(tx, 'bigint', parts.map((r) => r.detailTs))}::bigint[],
-      ${pgArray(tx, 'text', parts.map((r) => r.detailBody))}::text[])
+    SELECT * FROM unnest(${pgArrayLiteral(parts.map((r) => r.siteId))}::text::bigint[], ${pgArrayLiteral(parts.map((r) => r.agentId))}::text::bigint[],
+      ${pgArrayLiteral(parts.map((r) => r.detailPart))}::text::int4[], ${pgArrayLiteral(parts.map((r) => r.detailTs))}::text::bigint[],
+      ${bodies})
     ON CONFLICT (site_id, agent_id, part, ts) DO UPDATE SET body = excluded.body`;
   // Older detail (a replay) never moves the pointer back.
   const newest = new Map<string, TelemetryRow>();
@@ -148,8 +149,8 @@ async function insertDetail(tx: PgTx, rows: TelemetryRow[]): Promise<void> {
   }
   const latest = [...newest.values()].sort((a, b) => a.agentId - b.agentId || a.detailPart - b.detailPart);
   await tx`INSERT INTO miner_detail_latest (site_id, agent_id, part, ts)
-    SELECT * FROM unnest(${pgArray(tx, 'bigint', latest.map((r) => r.siteId))}::bigint[], ${pgArray(tx, 'bigint', latest.map((r) => r.agentId))}::bigint[],
-      ${pgArray(tx, 'int4', latest.map((r) => r.detailPart))}::int4[], ${pgArray(tx, 'bigint', latest.map((r) => r.detailTs))}::bigint[])
+    SELECT * FROM unnest(${pgArrayLiteral(latest.map((r) => r.siteId))}::text::bigint[], ${pgArrayLiteral(latest.map((r) => r.agentId))}::text::bigint[],
+      ${pgArrayLiteral(latest.map((r) => r.detailPart))}::text::int4[], ${pgArrayLiteral(latest.map((r) => r.detailTs))}::text::bigint[])
     ON CONFLICT (site_id, agent_id, part) DO UPDATE SET ts = excluded.ts WHERE excluded.ts > miner_detail_latest.ts`;
 }
 
@@ -167,11 +168,11 @@ async function updateLatest(tx: PgTx, rows: TelemetryRow[], now: number): Promis
   const col = (k: number) => picked.map(([, { row, o }]) => row.samples[o + k] ?? null);
   await tx`UPDATE agents SET sample_ts = n.ts, meter_kw = n.meter_kw, meter_kwh = n.meter_kwh, miner_kw = n.miner_kw, hashrate_ths = n.hashrate_ths,
       hashing = n.hashing, idle = n.idle, sleeping = n.sleeping, offline = n.offline, error = n.error, total = n.total, revision = n.revision, last_seen = ${now}
-    FROM unnest(${pgArray(tx, 'bigint', picked.map(([id]) => id))}::bigint[], ${pgArray(tx, 'bigint', col(0))}::bigint[],
-      ${pgArray(tx, 'float8', col(1))}::float8[], ${pgArray(tx, 'float8', col(2))}::float8[], ${pgArray(tx, 'float8', col(3))}::float8[],
-      ${pgArray(tx, 'float8', col(11))}::float8[], ${pgArray(tx, 'int4', col(5))}::int4[], ${pgArray(tx, 'int4', col(6))}::int4[],
-      ${pgArray(tx, 'int4', col(7))}::int4[], ${pgArray(tx, 'int4', col(8))}::int4[], ${pgArray(tx, 'int4', col(9))}::int4[],
-      ${pgArray(tx, 'int4', col(10))}::int4[], ${pgArray(tx, 'bigint', col(12))}::bigint[])
+    FROM unnest(${pgArrayLiteral(picked.map(([id]) => id))}::text::bigint[], ${pgArrayLiteral(col(0))}::text::bigint[],
+      ${pgArrayLiteral(col(1))}::text::float8[], ${pgArrayLiteral(col(2))}::text::float8[], ${pgArrayLiteral(col(3))}::text::float8[],
+      ${pgArrayLiteral(col(11))}::text::float8[], ${pgArrayLiteral(col(5))}::text::int4[], ${pgArrayLiteral(col(6))}::text::int4[],
+      ${pgArrayLiteral(col(7))}::text::int4[], ${pgArrayLiteral(col(8))}::text::int4[], ${pgArrayLiteral(col(9))}::text::int4[],
+      ${pgArrayLiteral(col(10))}::text::int4[], ${pgArrayLiteral(col(12))}::text::bigint[])
       AS n(id, ts, meter_kw, meter_kwh, miner_kw, hashrate_ths, hashing, idle, sleeping, offline, error, total, revision)
     WHERE agents.id = n.id AND (agents.sample_ts IS NULL OR agents.sample_ts < n.ts)`;
 }
@@ -187,8 +188,8 @@ async function upsertAcks(tx: PgTx, acks: number[]): Promise<void> {
   if (highest.size === 0) return;
   const list = [...highest.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   await tx`INSERT INTO agent_sessions (agent_id, session, acked_seq)
-    SELECT * FROM unnest(${pgArray(tx, 'bigint', list.map((a) => a[0]))}::bigint[], ${pgArray(tx, 'bigint', list.map((a) => a[1]))}::bigint[],
-      ${pgArray(tx, 'bigint', list.map((a) => a[2]))}::bigint[])
+    SELECT * FROM unnest(${pgArrayLiteral(list.map((a) => a[0]))}::text::bigint[], ${pgArrayLiteral(list.map((a) => a[1]))}::text::bigint[],
+      ${pgArrayLiteral(list.map((a) => a[2]))}::text::bigint[])
     ON CONFLICT (agent_id, session) DO UPDATE SET acked_seq = GREATEST(agent_sessions.acked_seq, excluded.acked_seq)`;
 }
 
@@ -216,8 +217,8 @@ async function insertGaps(tx: PgTx, gaps: number[], now: number): Promise<Uint8A
   const inserted = await tx<{ agent_id: number; session: number; from_seq: number; to_seq: number }[]>`
     INSERT INTO telemetry_gaps (agent_id, session, from_seq, to_seq, detected_at)
     SELECT g.a, g.s, g.f, g.t, ${now}::bigint
-    FROM unnest(${pgArray(tx, 'bigint', agents)}::bigint[], ${pgArray(tx, 'bigint', sessionsOf)}::bigint[], ${pgArray(tx, 'bigint', froms)}::bigint[],
-      ${pgArray(tx, 'bigint', tos)}::bigint[]) AS g(a, s, f, t)
+    FROM unnest(${pgArrayLiteral(agents)}::text::bigint[], ${pgArrayLiteral(sessionsOf)}::text::bigint[], ${pgArrayLiteral(froms)}::text::bigint[],
+      ${pgArrayLiteral(tos)}::text::bigint[]) AS g(a, s, f, t)
     WHERE NOT EXISTS (SELECT 1 FROM agent_sessions x WHERE x.agent_id = g.a AND x.session = g.s AND x.acked_seq >= g.f)
     RETURNING agent_id, session, from_seq, to_seq`;
   const key = (a: number, s: number, f: number, t: number) => `${a}:${s}:${f}:${t}`;
