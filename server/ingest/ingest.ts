@@ -6,20 +6,15 @@ import type { CollectorConfig } from '../config/collector-config.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { Db } from '../store/database.js';
 import type { Repositories } from '../store/repositories.js';
-import { loggedSeqsAbove } from '../store/telemetry-repository.js';
 import type { TelemetryRow } from '../store/telemetry-writer.js';
 import { MINUTE } from '../store/rollup-repository.js';
-import { AckTracker, type Gap } from './ack-tracker.js';
+import type { Gap } from './ack-tracker.js';
 import { startIngestWriter, type WriteResult } from './ingest-writer.js';
 import { createRejectLog } from './reject-log.js';
+import { createSessionTrackers, type AgentRef, type SessionTracker } from './session-trackers.js';
 import { sampleProblem, seqProblem, type Implausible } from './plausibility.js';
 
-export interface AgentRef {
-  siteId: number;
-  site: string;
-  agentId: number;
-  agent: string;
-}
+export type { AgentRef } from './session-trackers.js';
 
 /** What one committed batch changed; the collector updates live views from it. */
 export interface CommittedBatch {
@@ -54,14 +49,6 @@ export interface IngestOptions {
 
 const SUBSCRIBED_KINDS = ['telemetry', 'state', 'birth', 'control/report'] as const;
 
-/** One agent session's ack state, and who to ack. */
-interface SessionTracker {
-  tracker: AckTracker;
-  ref: AgentRef;
-  session: number;
-  used: number;
-}
-
 /**
  * MQTT → SQLite. Every message goes through the shared codec; refusals are
  * counted and logged (rate limited), never thrown. Accepted messages queue and
@@ -89,7 +76,7 @@ export function createIngest(options: IngestOptions) {
   const queue: Queued[] = [];
   const siteIds = new Map<string, number>();
   const agentIds = new Map<string, number>();
-  const trackers = new Map<string, SessionTracker>();
+  const trackers = createSessionTrackers({ repos, gapTimeoutMs: config.gapTimeoutS * 1000, log });
   /**
    * In a share group the broker spreads one agent's messages over the group, so
    * a tracker with a hole may only lack what another collector committed: it asks
@@ -200,57 +187,6 @@ export function createIngest(options: IngestOptions) {
     return { siteId, site: m.site, agentId, agent: m.agent };
   }
 
-  function trackerOf(ref: AgentRef, session: number, now: number): SessionTracker {
-    const key = `${ref.agentId}:${session}`;
-    let t = trackers.get(key);
-    if (!t) {
-      const acked = repos.telemetry.ackedSeq(ref.agentId, session) ?? 0;
-      t = { tracker: new AckTracker(acked, loggedSeqsAbove(db, ref.agentId, session, acked), config.gapTimeoutS * 1000), ref, session, used: now };
-      trackers.set(key, t);
-    }
-    t.used = now;
-    return t;
-  }
-
-  /**
-   * Trackers for the sessions of this batch not yet followed, from one store
-   * query for all of them: after a restart, or when every agent starts a new
-   * session, the first batch used to make two queries per agent (10,000 agents:
-   * ~0.5 s with the event loop blocked, and no PUBACK reached the broker meanwhile).
-   */
-  function openTrackers(batch: readonly Queued[], refs: ReadonlyArray<AgentRef | null>, now: number): void {
-    const wanted = new Map<string, { ref: AgentRef; session: number }>();
-    for (let i = 0; i < batch.length; i++) {
-      const ref = refs[i];
-      const sq = ref && sequenceOf(batch[i]!.message);
-      if (!ref || !sq) continue;
-      const key = `${ref.agentId}:${sq.session}`;
-      if (!trackers.has(key) && !wanted.has(key)) wanted.set(key, { ref, session: sq.session });
-    }
-    if (wanted.size === 0) return;
-    const list = [...wanted.values()];
-    const known = repos.telemetry.progress(list.map((w) => ({ agentId: w.ref.agentId, session: w.session, known: 0 })));
-    for (let i = 0; i < list.length; i++) {
-      const { ref, session } = list[i]!;
-      const { acked, seqs } = known[i]!;
-      trackers.set(`${ref.agentId}:${session}`, { tracker: new AckTracker(acked, seqs, config.gapTimeoutS * 1000), ref, session, used: now });
-    }
-  }
-
-  /**
-   * Share group: fills the holes of these trackers with what the store holds
-   * (other collectors' commits, acks they persisted), one query for all of them.
-   * A failed read only leaves the acks where they were; the next try is soon.
-   */
-  function catchUp(behind: SessionTracker[], now: number): void {
-    try {
-      const found = repos.telemetry.progress(behind.map((t) => ({ agentId: t.ref.agentId, session: t.session, known: t.tracker.state.acked })));
-      for (let i = 0; i < behind.length; i++) behind[i]!.tracker.adopt(found[i]!.acked, found[i]!.seqs, now);
-    } catch (err) {
-      log.error({ err, sessions: behind.length }, 'reading the store for acks failed');
-    }
-  }
-
   /** Acks what the tracker allows and persists it with the next batch. */
   function ackFrom(t: SessionTracker): void {
     const ack = t.tracker.state.acked;
@@ -349,7 +285,10 @@ export function createIngest(options: IngestOptions) {
     let result: WriteResult;
     try {
       const refs = batch.map(({ message: m }) => (m.kind === 'collector/state' ? null : refOf(m, now, out.newSites)));
-      openTrackers(batch, refs, now);
+      trackers.open(batch.flatMap(({ message: m }, i) => {
+        const sq = refs[i] && sequenceOf(m);
+        return sq ? [{ ref: refs[i]!, session: sq.session }] : [];
+      }), now);
       for (let i = 0; i < batch.length; i++) {
         const { message: m, detailText } = batch[i]!;
         const ref = refs[i];
@@ -358,7 +297,7 @@ export function createIngest(options: IngestOptions) {
         // Telemetry and sequenced reports share the session's seq counter: one check, one ack path.
         const sq = sequenceOf(m);
         if (sq) {
-          const jump = seqProblem(sq.seq, trackerOf(ref, sq.session, now).tracker.highest(), config.bounds);
+          const jump = seqProblem(sq.seq, trackers.of(ref, sq.session, now).tracker.highest(), config.bounds);
           if (jump) {
             refuse(agentTopic(ref.site, ref.agent, m.kind === 'telemetry' ? 'telemetry' : 'control/report'), jump);
             continue;
@@ -426,12 +365,12 @@ export function createIngest(options: IngestOptions) {
     const touched: SessionTracker[] = [];
     const behind: SessionTracker[] = [];
     for (const s of seqs.values()) {
-      const t = trackerOf(s.ref, s.session, now);
+      const t = trackers.of(s.ref, s.session, now);
       t.tracker.commit(s.seqs, now);
       touched.push(t);
       if (shared && t.tracker.hasGap()) behind.push(t);
     }
-    if (behind.length) catchUp(behind, now);
+    if (behind.length) trackers.catchUp(behind, now);
     for (const t of touched) ackFrom(t);
     if (batch.length === 0) return true;
     try {
@@ -476,18 +415,14 @@ export function createIngest(options: IngestOptions) {
     // A hole another collector filled after our last batch would otherwise wait
     // for our next message of that session, or be given up as a gap it is not.
     if (shared) {
-      const behind = [...trackers.values()].filter((t) => t.tracker.hasGap());
+      const behind = trackers.withHoles();
       const before = behind.map((t) => t.tracker.state.acked);
-      if (behind.length) catchUp(behind, now);
+      if (behind.length) trackers.catchUp(behind, now);
       behind.forEach((t, i) => {
         if (t.tracker.state.acked > before[i]!) ackFrom(t);
       });
     }
-    for (const [key, t] of trackers) {
-      if (now - t.used > 3_600_000 && !t.tracker.hasGap()) {
-        trackers.delete(key);
-        continue;
-      }
+    for (const t of trackers.sweep(now)) {
       const gap = t.tracker.expireGap(now);
       if (!gap) continue;
       // Written by the writer thread with the next batch: every ingest write goes through one connection.
