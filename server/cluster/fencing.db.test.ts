@@ -87,7 +87,7 @@ test('a fenced transaction holds off a takeover until it commits, so its writes 
   await waitFor('the fenced check to pass', () => fencedCheckPassed);
 
   // The leader's renewals wait on the row lock, so it steps down on its deadline; the lease then expires.
-  await waitFor('the blocked leader to step down', () => leaderRecord.lost[0]?.reason === 'renew-deadline', { timeoutMs: 5000 });
+  await waitFor('the blocked leader to step down', () => leaderRecord.lost[0]?.reason === 'renew-deadline');
   await waitFor('the lease to expire by the database clock', async () => {
     const [row] = await db.sql<{ expired: boolean }[]>`SELECT expires_at <= clock_timestamp() AS expired FROM leader_lease WHERE name = ${term.name}`;
     return row?.expired;
