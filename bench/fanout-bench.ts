@@ -10,6 +10,7 @@ import { writeKeyPair } from '../shared/signing/key-files.js';
 import { CollectorConfigSchema } from '../server/config/collector-config.js';
 import { hashToken } from '../server/http/auth.js';
 import { createCollector } from '../server/main.js';
+import { openStoreReader } from '../server/testing/test-store.js';
 import { startEmbeddedBroker } from '../server/broker/embedded-broker.js';
 import { emitJson, growth, load, median, parseFlags, passThroughFlags, pct, sweep } from './bench-common.js';
 
@@ -134,14 +135,15 @@ async function main(): Promise<void> {
   const t0c = performance.now();
   await Promise.all(children.map((child) => nextMessage(child, (m) => 'ready' in m)));
   process.stdout.write(`fanout bench: ${SITES} agents connected in ${((performance.now() - t0c) / 1000).toFixed(1)} s (broker ${url})\n`);
-  const siteCount = () => (collector.db.prepare("SELECT COUNT(*) AS n FROM agents WHERE sample_ts IS NOT NULL").get() as { n: number }).n;
-  for (let i = 0; i < 400 && siteCount() < SITES; i++) await new Promise((r) => setTimeout(r, 50));
+  const stored = openStoreReader(config.store, config.dataDir);
+  const siteCount = async () => (await stored.all<{ n: number }>('SELECT COUNT(*) AS n FROM agents WHERE sample_ts IS NOT NULL'))[0]!.n;
+  for (let i = 0; i < 400 && (await siteCount()) < SITES; i++) await new Promise((r) => setTimeout(r, 50));
 
   // The wait reads the collector's own counter of committed `accepted` reports (no query: the
   // measurement must not load the collector it measures); the per-site times come from the
   // stored reports' received_at afterwards.
   const acceptedSoFar = async () => (await collector.metrics.reports.get()).values.find((v) => v.labels.status === 'accepted')?.value ?? 0;
-  const maxRevision = () => (collector.db.prepare('SELECT COALESCE(MAX(revision), 0) AS r FROM controls').get() as { r: number }).r;
+  const maxRevision = async () => (await stored.all<{ r: number }>('SELECT COALESCE(MAX(revision), 0) AS r FROM controls'))[0]!.r;
   const waitAccepted = async (before: number, count: number) => {
     const deadline = Date.now() + 60_000;
     while ((await acceptedSoFar()) - before < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -167,7 +169,7 @@ async function main(): Promise<void> {
       for (const child of children) child.send({ cmd: 'profile' });
     }
     await roundOfAgents(); // resets the agents' counters
-    const fromRevision = maxRevision() + 1;
+    const fromRevision = (await maxRevision()) + 1;
     const acceptedBefore = await acceptedSoFar();
     const roundLoad = load();
     const grid = children[0]!;
@@ -183,10 +185,10 @@ async function main(): Promise<void> {
     await waitAccepted(acceptedBefore, targets);
     const cpu = process.cpuUsage(cpu0);
     const collectorCpuMs = (cpu.user + cpu.system) / 1000;
-    const rows = collector.db.prepare("SELECT site_id, MIN(received_at) AS t FROM control_reports WHERE status = 'accepted' AND revision >= ? AND received_at >= ? GROUP BY site_id").all(fromRevision, t0) as Array<{ t: number }>;
+    const rows = await stored.all<{ t: number }>("SELECT site_id, MIN(received_at) AS t FROM control_reports WHERE status = 'accepted' AND revision >= ? AND received_at >= ? GROUP BY site_id", fromRevision, t0);
     const lat = rows.map((r) => r.t - t0).sort((a, b) => a - b);
     // The collector's own part: each site's control acknowledged by the broker (PUBACK).
-    const onBroker = (collector.db.prepare('SELECT published_at AS t FROM controls WHERE published_at >= ? AND revision >= ?').all(t0, fromRevision) as Array<{ t: number }>).map((r) => r.t - t0).sort((a, b) => a - b);
+    const onBroker = (await stored.all<{ t: number }>('SELECT published_at AS t FROM controls WHERE published_at >= ? AND revision >= ?', t0, fromRevision)).map((r) => r.t - t0).sort((a, b) => a - b);
     if (session && profileDir) {
       const { profile } = await session.post('Profiler.stop');
       await writeFile(join(profileDir, 'fanout-collector.cpuprofile'), JSON.stringify(profile));
@@ -223,6 +225,7 @@ async function main(): Promise<void> {
     child.send({ cmd: 'stop' });
     await p;
   }
+  await stored.close();
   await collector.stop();
   if (embedded) await embedded.stop();
   await rm(dir, { recursive: true, force: true });

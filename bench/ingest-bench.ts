@@ -153,8 +153,8 @@ async function main(): Promise<void> {
   process.stdout.write(`nominal load: ${SITES / 10} site samples/s + ${(SITES / 60).toFixed(0)} detail messages/s (${((SITES * MINERS) / 60).toFixed(0)} miner rows/s), ${NOMINAL_S} s\n`);
 
   const base = { url, prefix, sites: SITES, minersPerSite: MINERS, connections: 4, session: 1 };
-  const dbBytes = () => (collector.db.pragma('page_count', { simple: true }) as number) * (collector.db.pragma('page_size', { simple: true }) as number);
-  const db0 = dbBytes();
+  const dbBytes = () => collector.store.sizeBytes();
+  const db0 = await dbBytes();
   let stop = meter();
   const m0 = await counterSum(collector, 'messages');
   const r0 = await counterSum(collector, 'minerRows');
@@ -163,9 +163,9 @@ async function main(): Promise<void> {
   const nominalMsgs = (await counterSum(collector, 'messages')) - m0;
   const nominalRows = (await counterSum(collector, 'minerRows')) - r0;
   // Every seq is published once and the broker delivers all of them: a gap here is the collector's error.
-  const nominalGaps = collector.repos.telemetry.gaps().length;
-  const dbMb = dbBytes() / 2 ** 20;
-  const diskMbPerHour = ((dbBytes() - db0) / 2 ** 20 / nominal.elapsedS) * 3600;
+  const nominalGaps = (await collector.store.telemetry.gaps()).length;
+  const dbMb = (await dbBytes()) / 2 ** 20;
+  const diskMbPerHour = (((await dbBytes()) - db0) / 2 ** 20 / nominal.elapsedS) * 3600;
 
   const fmt = (x: number, digits = 0) => x.toFixed(digits);
   let collectorRate = NaN, bareRate = NaN;

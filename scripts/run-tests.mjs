@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // The test command (`npm test` runs it after the build). Unit and integration
-// tests run once with the embedded aedes broker; integration tests
-// (*.integration.test.js) run a second time against the real Mosquitto at
-// MQTT_URL (default mqtt://127.0.0.1:1883). Under CI=true a missing Mosquitto
-// is a failure, elsewhere a skip with the reason printed. Tests of a database
-// server and no broker (*.db.test.js: the PostgreSQL store, leader election)
-// run once, in the first pass: a second broker changes nothing for them.
+// tests run once with the embedded aedes broker and the SQLite store;
+// integration tests (*.integration.test.js) run a second time against the real
+// Mosquitto at MQTT_URL (default mqtt://127.0.0.1:1883) and the PostgreSQL
+// store (HASHWATT_TEST_STORE=postgres: each test collector gets a fresh
+// database on 127.0.0.1:5432, or HASHWATT_TEST_PG_URL). The second pass pairs
+// the two shared, external services a multi-collector deployment runs on.
+// Under CI=true a missing Mosquitto or PostgreSQL is a failure, elsewhere a
+// skip with the reason printed. Tests of a database server and no broker
+// (*.db.test.js: the PostgreSQL store, leader election) run once, in the first
+// pass: a second broker changes nothing for them.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +33,7 @@ function findTests(dir) {
 function reachable(url) {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port || 1883) });
+    const socket = connect({ host: hostname, port: Number(port || (url.startsWith('postgres') ? 5432 : 1883)) });
     const done = (ok) => { socket.destroy(); resolve(ok); };
     socket.setTimeout(2000, () => done(false));
     socket.once('connect', () => done(true));
@@ -64,14 +68,32 @@ const { MQTT_URL: externalUrl, ...envWithoutBroker } = process.env;
 runPass('unit + integration on the embedded broker', files, { ...envWithoutBroker, MQTT_URL: '' });
 
 const mosquittoUrl = externalUrl || 'mqtt://127.0.0.1:1883';
+const pgUrl = process.env.HASHWATT_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 if (integration.length > 0) {
-  if (await reachable(mosquittoUrl)) {
-    runPass(`integration on Mosquitto at ${mosquittoUrl}`, integration, { MQTT_URL: mosquittoUrl });
+  const missing = [];
+  if (!(await reachable(mosquittoUrl))) missing.push(`Mosquitto at ${mosquittoUrl} (start mosquitto or set MQTT_URL)`);
+  if (!(await reachable(pgUrl))) missing.push(`PostgreSQL at ${new URL(pgUrl).host} (start it or set HASHWATT_TEST_PG_URL)`);
+  if (missing.length === 0) {
+    await dropLeftoverDatabases(pgUrl);
+    runPass(`integration on Mosquitto at ${mosquittoUrl} with the PostgreSQL store`, integration, { MQTT_URL: mosquittoUrl, HASHWATT_TEST_STORE: 'postgres' });
+    await dropLeftoverDatabases(pgUrl);
   } else if (process.env.CI === 'true') {
-    process.stdout.write(`\nMosquitto is not reachable at ${mosquittoUrl}; under CI=true that is a failure.\n`);
+    process.stdout.write(`\nNot reachable: ${missing.join('; ')}; under CI=true that is a failure.\n`);
     totals.failed++;
   } else {
-    process.stdout.write(`\nSkipping the Mosquitto pass: nothing listens at ${mosquittoUrl} (start mosquitto or set MQTT_URL).\n`);
+    process.stdout.write(`\nSkipping the Mosquitto + PostgreSQL pass, not reachable: ${missing.join('; ')}.\n`);
+  }
+}
+
+/** The second pass's databases (hashwatt_itest_…, server/testing/test-store.ts): a test collector's lives as long as its test process. */
+async function dropLeftoverDatabases(url) {
+  const { default: postgres } = await import('postgres');
+  const sql = postgres(url, { max: 1, onnotice: () => undefined });
+  try {
+    const rows = await sql`SELECT datname FROM pg_database WHERE datname LIKE 'hashwatt\\_itest\\_%'`;
+    for (const { datname } of rows) await sql.unsafe(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  } finally {
+    await sql.end({ timeout: 1 });
   }
 }
 

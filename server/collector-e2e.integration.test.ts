@@ -7,6 +7,7 @@ import { createSilentLogger } from '../shared/log/logger.js';
 import { uniqueId } from '../test/helpers/broker.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 import { startDemo } from './demo/start-demo.js';
+import { testStoreConfig } from './testing/test-store.js';
 
 /**
  * The whole chain: emulated fleets (real miner protocols) and Modbus meters,
@@ -17,7 +18,7 @@ test('reduce_by_kw 30% over three sites: grey site first, agents act, confirmed 
   const dataDir = await mkdtemp(join(tmpdir(), 'hashwatt-e2e-'));
   const demo = await startDemo({
     sites: 4, miners: 48, timeFactor: 0.05, dataDir, httpPort: 0, mqttPort: 0,
-    ...(process.env.MQTT_URL ? { mqttUrl: process.env.MQTT_URL } : {}),
+    store: await testStoreConfig(dataDir), ...(process.env.MQTT_URL ? { mqttUrl: process.env.MQTT_URL } : {}),
     siteIdPrefix: `${uniqueId('e')}-`, pollCron: '*/1 * * * * *', log: createSilentLogger(),
   });
   const api = async (path: string, init: { method?: string; body?: unknown } = {}) => {

@@ -58,8 +58,9 @@ test('acks only after commit, never past a gap, and redeliveries are stored once
     await p.telemetry(4, [sample(t0 + 3000, 13)]);
     await waitFor('ack of 2', () => p.acks.some((a) => a.session === 7 && a.seq === 2));
     assert.ok(!p.acks.some((a) => a.seq > 2), 'no ack past the gap at 3');
-    const rows = () => (tc.collector.db.prepare('SELECT COUNT(*) AS n FROM samples s JOIN sites x ON x.id = s.site_id WHERE x.site = ?').get(site) as { n: number }).n;
-    await waitFor('seq 4 stored even though it is not acked yet', () => rows() === 3);
+    const db = tc.readStore();
+    const rows = async () => (await db.all<{ n: number }>('SELECT COUNT(*) AS n FROM samples s JOIN sites x ON x.id = s.site_id WHERE x.site = ?', site))[0]!.n;
+    await waitFor('seq 4 stored even though it is not acked yet', async () => (await rows()) === 3);
     assert.ok(!p.acks.some((a) => a.seq > 2), 'still no ack past the gap');
     await p.telemetry(3, [sample(t0 + 2000, 12)]);
     await waitFor('ack of 4 once the gap filled', () => p.acks.some((a) => a.seq === 4));
@@ -67,12 +68,13 @@ test('acks only after commit, never past a gap, and redeliveries are stored once
     const before = p.acks.length;
     for (let seq = 1; seq <= 4; seq++) await p.telemetry(seq, [sample(t0 + (seq - 1) * 1000, 10 + seq - 1)]);
     await waitFor('re-ack after redelivery', () => p.acks.length > before && p.acks[p.acks.length - 1]!.seq === 4);
-    assert.equal(rows(), 4);
+    assert.equal(await rows(), 4);
+    await db.close();
     await waitFor('four duplicates counted', async () => /hashwatt_ingest_duplicates_total ([4-9]|\d\d)/.test((await tc.api('/metrics', { token: null })).text));
     // A gap that never fills is recorded and skipped after the (test: 2 s) timeout.
     await p.telemetry(6, [sample(t0 + 5000, 15)]);
     await waitFor('ack past an abandoned gap', () => p.acks.some((a) => a.seq === 6), { timeoutMs: 8000 });
-    const gaps = tc.collector.repos.telemetry.gaps();
+    const gaps = await tc.collector.store.telemetry.gaps();
     assert.ok(gaps.some((g) => g.session === 7 && g.fromSeq === 5 && g.toSeq === 5));
     // A historical replay does not overwrite the current view.
     await p.telemetry(7, [sample(t0 - 600_000, 999)], { historical: true });
@@ -160,10 +162,12 @@ test('implausible samples are refused and counted by reason; good data keeps flo
     });
     assert.ok(!p.acks.some((a) => a.seq > 5), 'the absurd seq is never acked');
     await waitFor('live view at the newest real sample', async () => (await tc.api(`/api/v1/sites/${site}`)).body.kw === 200);
-    const stored = tc.collector.db.prepare('SELECT s.ts, s.meter_kw AS kw FROM samples s JOIN sites x ON x.id = s.site_id WHERE x.site = ? ORDER BY s.ts').all(site) as Array<{ ts: number; kw: number }>;
+    const db = tc.readStore();
+    const stored = await db.all<{ ts: number; kw: number }>('SELECT s.ts, s.meter_kw AS kw FROM samples s JOIN sites x ON x.id = s.site_id WHERE x.site = ? ORDER BY s.ts', site);
+    const [gaps] = await db.all<{ n: number }>('SELECT COUNT(*) AS n FROM telemetry_gaps');
+    await db.close();
     assert.deepEqual(stored.map((r) => r.kw), [100, 120, 200]);
-    const gaps = tc.collector.db.prepare('SELECT COUNT(*) AS n FROM telemetry_gaps').get() as { n: number };
-    assert.equal(gaps.n, 0);
+    assert.equal(gaps!.n, 0);
   }, {}, (prefix) => [`${prefix}-odd`]);
 });
 

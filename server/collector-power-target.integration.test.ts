@@ -7,6 +7,7 @@ import { createSilentLogger } from '../shared/log/logger.js';
 import { uniqueId } from '../test/helpers/broker.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 import { startDemo } from './demo/start-demo.js';
+import { testStoreConfig } from './testing/test-store.js';
 
 /**
  * An `auto` event end to end: the collector reads each agent's birth, sends
@@ -18,7 +19,7 @@ test('reduce_by_kw 15 % with level auto: sites announcing power targets are sent
   const dataDir = await mkdtemp(join(tmpdir(), 'hashwatt-pt-'));
   const demo = await startDemo({
     sites: 2, miners: 40, timeFactor: 0.05, dataDir, httpPort: 0, mqttPort: 0,
-    ...(process.env.MQTT_URL ? { mqttUrl: process.env.MQTT_URL } : {}),
+    store: await testStoreConfig(dataDir), ...(process.env.MQTT_URL ? { mqttUrl: process.env.MQTT_URL } : {}),
     siteIdPrefix: `${uniqueId('p')}-`, pollCron: '*/1 * * * * *', log: createSilentLogger(),
   });
   const api = async (path: string, init: { method?: string; body?: unknown } = {}) => {

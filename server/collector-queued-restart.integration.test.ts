@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { startTestBroker, uniqueId } from '../test/helpers/broker.js';
 import { collectorProcess } from '../test/helpers/collector-process.js';
 import { waitFor } from '../test/helpers/wait-for.js';
@@ -35,14 +34,14 @@ test('kill -9 with 60 messages queued at the broker: all 60 stored after restart
     await collector.start();
 
     await waitFor('all 61 seqs acked', () => pub.acks.some((a) => a.seq === 61), { timeoutMs: 30_000 });
-    const db = new Database(collector.dbFile, { readonly: true });
+    const db = await collector.readStore();
     try {
-      const stored = db.prepare('SELECT COUNT(*) AS n FROM samples s JOIN sites x ON x.id = s.site_id WHERE x.site = ?').get(site) as { n: number };
-      assert.equal(stored.n, 61, 'every message stored once');
-      const gaps = db.prepare('SELECT COUNT(*) AS n FROM telemetry_gaps').get() as { n: number };
-      assert.equal(gaps.n, 0, 'no gap recorded');
+      const [stored] = await db.all<{ n: number }>('SELECT COUNT(*) AS n FROM samples s JOIN sites x ON x.id = s.site_id WHERE x.site = ?', site);
+      assert.equal(stored?.n, 61, 'every message stored once');
+      const [gaps] = await db.all<{ n: number }>('SELECT COUNT(*) AS n FROM telemetry_gaps');
+      assert.equal(gaps?.n, 0, 'no gap recorded');
     } finally {
-      db.close();
+      await db.close();
     }
   } finally {
     await collector.kill('SIGTERM');

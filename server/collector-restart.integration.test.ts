@@ -11,6 +11,7 @@ import { startTestBroker, uniqueId } from '../test/helpers/broker.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 import { collectorProcess, HASHWATT_BIN } from '../test/helpers/collector-process.js';
 import { startTestPublisher, withOutbox, type TestPublisher } from './testing/test-publisher.js';
+import { TEST_STORE } from './testing/test-store.js';
 
 
 test('SIGKILL mid-event: events, targets and retained controls survive; no telemetry lost or duplicated', { timeout: 55_000 }, async () => {
@@ -50,13 +51,18 @@ test('SIGKILL mid-event: events, targets and retained controls survive; no telem
       const mine = () => presence.filter((x) => x.instance === `${prefix}-collector`);
       await waitFor('collector online', () => mine().at(-1)?.online === true);
 
-      // An online backup while it runs.
+      // An online backup while it runs (SQLite); on PostgreSQL the command points to pg_dump instead.
       const backup = join(dir, 'backup.db');
       const b = spawnSync(process.execPath, [HASHWATT_BIN, 'collector', 'backup', backup, '--config', configFile], { encoding: 'utf8' });
-      assert.equal(b.status, 0, b.stderr);
-      const copy = new Database(backup, { readonly: true });
-      assert.equal((copy.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n, 1);
-      copy.close();
+      if (TEST_STORE === 'sqlite') {
+        assert.equal(b.status, 0, b.stderr);
+        const copy = new Database(backup, { readonly: true });
+        assert.equal((copy.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n, 1);
+        copy.close();
+      } else {
+        assert.equal(b.status, 2, b.stderr);
+        assert.match(b.stderr, /pg_dump/);
+      }
 
       await collector.kill('SIGKILL');
       await waitFor('the Will says offline', () => mine().at(-1)?.online === false);
@@ -84,15 +90,16 @@ test('SIGKILL mid-event: events, targets and retained controls survive; no telem
       clearInterval(flow);
     }
     await waitFor('every message acked', () => outboxes.every((o) => o.unacked() === 0), { timeoutMs: 20_000 });
-    const db = new Database(collector.dbFile, { readonly: true });
+    const db = await collector.readStore();
     try {
       for (const [i, site] of sites.entries()) {
-        const row = db.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT s.ts) AS d, MIN(s.ts) AS lo, MAX(s.ts) AS hi FROM samples s JOIN sites x ON x.id = s.site_id WHERE x.site = ?').get(site) as { n: number; d: number };
+        const [row] = await db.all<{ n: number; d: number }>('SELECT COUNT(*) AS n, COUNT(DISTINCT s.ts) AS d, MIN(s.ts) AS lo, MAX(s.ts) AS hi FROM samples s JOIN sites x ON x.id = s.site_id WHERE x.site = ?', site);
+        if (!row) throw new Error(`${site}: no count`);
         assert.equal(row.n, outboxes[i]!.sent(), `${site}: every sent sample stored once`);
         assert.equal(row.d, row.n);
       }
     } finally {
-      db.close();
+      await db.close();
     }
   } finally {
     outboxes.forEach((o) => o.stop());

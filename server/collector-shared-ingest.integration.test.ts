@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { connectMqtt, type MqttClient } from '../shared/mqtt/connect.js';
 import { agentTopic, topicFilters } from '../shared/protocol/index.js';
 import { uniqueId } from '../test/helpers/broker.js';
@@ -82,24 +81,20 @@ async function telemetryReceived(c: CollectorProcess): Promise<number> {
   return Number(/^hashwatt_ingest_messages_total\{kind="telemetry"\} (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
-function store<T>(read: (db: Database.Database) => T): T {
-  const db = new Database(join(dataDir, 'collector.db'), { readonly: true });
+/** What the share group's one store holds of an agent (SQLite file or PostgreSQL database, as the run's store is). */
+async function stored(agent: string): Promise<{ log: number; samples: number; gaps: Array<{ from_seq: number; to_seq: number }> }> {
+  const db = await collectors[0]!.readStore();
   try {
-    return read(db);
-  } finally {
-    db.close();
-  }
-}
-
-function stored(agent: string): { log: number; samples: number; gaps: Array<{ from_seq: number; to_seq: number }> } {
-  return store((db) => {
-    const id = (db.prepare('SELECT a.id FROM agents a JOIN sites s ON s.id = a.site_id WHERE s.site = ? AND a.agent = ?').get(site, agent) as { id: number }).id;
+    const [{ id }] = (await db.all<{ id: number }>('SELECT a.id FROM agents a JOIN sites s ON s.id = a.site_id WHERE s.site = ? AND a.agent = ?', site, agent)) as [{ id: number }];
+    const count = async (sql: string) => (await db.all<{ n: number }>(sql, id))[0]!.n;
     return {
-      log: (db.prepare('SELECT COUNT(*) AS n FROM telemetry_log WHERE agent_id = ?').get(id) as { n: number }).n,
-      samples: (db.prepare('SELECT COUNT(*) AS n FROM samples WHERE agent_id = ?').get(id) as { n: number }).n,
-      gaps: db.prepare('SELECT from_seq, to_seq FROM telemetry_gaps WHERE agent_id = ?').all(id) as Array<{ from_seq: number; to_seq: number }>,
+      log: await count('SELECT COUNT(*) AS n FROM telemetry_log WHERE agent_id = ?'),
+      samples: await count('SELECT COUNT(*) AS n FROM samples WHERE agent_id = ?'),
+      gaps: await db.all<{ from_seq: number; to_seq: number }>('SELECT from_seq, to_seq FROM telemetry_gaps WHERE agent_id = ? ORDER BY from_seq', id),
     };
-  });
+  } finally {
+    await db.close();
+  }
 }
 
 const highestAck = (p: TestPublisher) => Math.max(0, ...p.acks.map((a) => a.seq));
@@ -117,13 +112,13 @@ test('one agent over two collectors of a share group: both ingest, each message 
   const received = (await Promise.all(collectors.map(telemetryReceived))).map((count, i) => count - before[i]!);
   assert.ok(received.every((count) => count > 0), `both collectors ingest a share (received ${received.join(' + ')})`);
   assert.equal(received[0]! + received[1]!, n, 'the broker split the messages, it did not copy them to both');
-  const s = stored('a1');
+  const s = await stored('a1');
   assert.equal(s.log, n, 'every seq stored once');
   assert.equal(s.samples, n, 'every sample stored once');
 
   // A gap is declared only after it stayed open gapTimeoutS: its absence can be shown only once that time has passed.
   await new Promise((resolve) => setTimeout(resolve, (GAP_TIMEOUT_S + 1.5) * 1000));
-  assert.deepEqual(stored('a1').gaps, [], 'no gap recorded');
+  assert.deepEqual((await stored('a1')).gaps, [], 'no gap recorded');
   assert.equal(highestAck(p), n);
 });
 
@@ -135,7 +130,7 @@ test('a seq lost for good while the session is spread over two collectors is rec
   for (let seq = 1; seq <= 40; seq++) if (seq !== lost) await p.telemetry(seq, [sample(base + seq * 1000, 500 + seq)]);
 
   await waitFor('ack of seq 40, past the given-up gap', () => highestAck(p) === 40, { timeoutMs: 30_000 });
-  const s = stored('a2');
+  const s = await stored('a2');
   assert.deepEqual(s.gaps.map((g) => [g.from_seq, g.to_seq]), [[lost, lost]], 'the lost seq recorded once, by one collector');
   assert.equal(s.log, 39);
 });
@@ -182,7 +177,7 @@ test('kill -9 one collector of the group mid-stream: the other takes over its sh
   }
   await waitFor('the outbox empty: every message acked', () => outbox.unacked() === 0, { timeoutMs: 30_000 });
   outbox.stop();
-  const s = stored('a3');
+  const s = await stored('a3');
   assert.equal(s.log, outbox.sent(), 'every seq stored once');
   assert.equal(s.samples, outbox.sent(), 'every sample stored once');
   assert.deepEqual(s.gaps, [], 'no gap recorded');

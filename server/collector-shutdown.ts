@@ -10,7 +10,7 @@ import type { StreamHub } from './live/stream-hub.js';
 import type { WebhookNotifier } from './notify/webhook-notifier.js';
 import type { Ven } from './openadr/ven.js';
 import type { RollupQueue } from './pipeline/rollup-queue.js';
-import { closeDatabase, type Db } from './store/database.js';
+import type { StorePort } from './store/store-port.js';
 
 /** What the collector's start() brought up so far; each part is set as soon as it exists. */
 export interface RunningParts {
@@ -25,6 +25,7 @@ export interface RunningParts {
   rollups?: RollupQueue;
   client?: MqttClient;
   broker?: EmbeddedBroker;
+  store?: StorePort;
 }
 
 /**
@@ -34,19 +35,21 @@ export interface RunningParts {
  * events wait for the broker to have their controls, then the jobs and a last
  * rollup, then the broker link (offline state first) and the database.
  */
-export async function shutDownCollector(parts: RunningParts, db: Db, log: Logger, clock: () => number): Promise<void> {
+export async function shutDownCollector(parts: RunningParts, log: Logger, clock: () => number): Promise<void> {
   parts.hub?.close();
   if (parts.http) await parts.http.close();
   await parts.ven?.stop();
   await parts.ingest?.stop();
-  parts.alerts?.stop();
+  await parts.alerts?.stop();
   await parts.events?.stop();
   await parts.notifier?.stop();
   parts.jobs?.stop();
   if (parts.rollups) {
     await parts.rollups.settle();
-    try { parts.rollups.refreshNow(); } catch (err) { log.warn({ err }, 'final rollup failed'); }
+    try { await parts.rollups.refreshNow(); } catch (err) { log.warn({ err }, 'final rollup failed'); }
   }
   await closeCollectorLink(parts.client, parts.broker, clock);
-  closeDatabase(db);
+  const store = parts.store;
+  parts.store = undefined;
+  await store?.close();
 }

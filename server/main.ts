@@ -32,8 +32,8 @@ import { createVen, type Ven } from './openadr/ven.js';
 import { createCommitPipeline } from './pipeline/commit-pipeline.js';
 import { createEnforcement } from './pipeline/enforcement.js';
 import { createRollupQueue } from './pipeline/rollup-queue.js';
-import { openDatabase, type Db } from './store/database.js';
-import { createRepositories, type Repositories } from './store/repositories.js';
+import { openStore } from './store/open-store.js';
+import type { StorePort } from './store/store-port.js';
 
 export const COLLECTOR_VERSION = '0.1.0';
 
@@ -54,13 +54,13 @@ export interface Collector {
   stop(): Promise<void>;
   readonly httpUrl: string;
   readonly brokerUrl: string;
-  readonly db: Db;
-  readonly repos: Repositories;
+  /** The store (docs/architecture.md): what every service reads and writes through; open from start() on. */
+  readonly store: StorePort;
   readonly metrics: ReturnType<typeof createCollectorMetrics>;
   /** The OpenADR VEN when `openadr` is configured (docs/openadr.md). */
   readonly ven: Ven | undefined;
   /** Commits queued ingest messages now and refreshes rollups (tests). */
-  flush(): void;
+  flush(): Promise<void>;
 }
 
 /**
@@ -74,8 +74,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
   const { config } = options;
   const log = options.log.child({ component: 'collector' });
   const clock = options.clock ?? Date.now;
-  const db = openDatabase(config.dataDir, log);
-  const repos = createRepositories(db, { greyTariffPerKwh: config.registry.greyTariffPerKwh });
+  let opened: StorePort | undefined;
   let gauges: LiveGauges | undefined; // /metrics shows live figures once start() built the live view
   const metrics = createCollectorMetrics(() => gauges);
   /** What start() brought up so far: stop() takes down exactly that, also after a failed start. */
@@ -87,21 +86,22 @@ export function createCollector(options: CreateCollectorOptions): Collector {
 
   async function start(): Promise<void> {
     const [privateKey, publicKey] = await Promise.all([loadPrivateKey(config.signing.privateKeyFile), loadPublicKey(config.signing.publicKeyFile)]);
+    const store = (parts.store = opened = await openStore(config.store, { dataDir: config.dataDir, log, siteDefaults: { greyTariffPerKwh: config.registry.greyTariffPerKwh } }));
     // The services call each other back (alerts ⇄ webhooks, compliance → enforcement → events),
     // so a callback may name a service declared further down. None is called before that service
     // exists: enforcement and the commit pipeline act on committed batches, and ingest commits once started.
     const hub = (parts.hub = createStreamHub());
     const live = new LiveState(config.onlineAfterS * 1000);
-    const audit = createAuditLog(repos.audit, clock, (entry) => {
+    const audit = createAuditLog(store.audit, clock, (entry) => {
       hub.now('audit', entry);
       if (entry.action === 'event.create' || entry.action === 'event.cancel') {
         notifier.notify(entry.action === 'event.create' ? 'event.created' : 'event.cancelled', { event: entry.after, actor: { kind: entry.actorKind, name: entry.actor } });
       }
     });
-    const users = createUserService({ users: repos.users, audit, clock, transaction: repos.transaction });
+    const users = createUserService({ store, audit, clock });
     const signIns = createSignInLimiter({ maxFailures: config.auth.maxFailedSignIns, windowMs: config.auth.signInWindowS * 1000 }, clock);
     const compliance = createComplianceService({
-      repos, config: config.compliance, log, clock,
+      store, config: config.compliance, log, clock,
       onViolation: (change, violation) => {
         const v = violationView(violation);
         hub.now('violation', { change, violation: v });
@@ -111,72 +111,74 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       onHardCap: (_change, site) => alerts.evaluateSite(site.id),
     });
     const companyCaps = createCompanyCaps({
-      repos, clock, log, hysteresis: config.compliance.hysteresis,
+      store, clock, log, hysteresis: config.compliance.hysteresis,
       averageOf: (siteId) => compliance.averageKw(siteId),
       onViolation: (change, violation) => hub.now('company_violation', { change, violation }),
       limit: (company, sites) => enforcement.limitCompany(company, sites),
     });
-    const alerts = (parts.alerts = createAlertService({ db, repos, live, compliance, config: config.alerts, metrics, log, clock, onChange: (change, alert) => {
+    const alerts = (parts.alerts = createAlertService({ store, live, compliance, config: config.alerts, metrics, log, clock, onChange: (change, alert) => {
       hub.now('alert', { change, alert: alertView(alert) });
       notifier.notify(change === 'opened' ? 'alert.opened' : 'alert.closed', alertView(alert), alert.kind);
     } }));
     const notifier = (parts.notifier = createWebhookNotifier({
-      config: config.notifications, queue: repos.webhooks, metrics, log, clock,
+      config: config.notifications, queue: store.webhooks, metrics, log, clock,
       onFailing: (target, details) => alerts.raise('webhook_failing', target, details),
       onRecovered: (target) => alerts.resolve('webhook_failing', target),
     }));
-    const rollups = (parts.rollups = createRollupQueue(repos.rollups, log));
-    const siteChanged = createSiteUpdates({ hub, repos, live, compliance, clock });
-    const recordChange = createRegistryAudit({ repos, audit, onChange: options.onChange, log, clock });
-    gauges = collectorGauges(db, repos, live, compliance, clock);
+    const rollups = (parts.rollups = createRollupQueue(store.rollups, log));
+    const siteChanged = createSiteUpdates({ hub, store, live, compliance, clock });
+    const recordChange = createRegistryAudit({ store, audit, onChange: options.onChange, log, clock });
+    gauges = collectorGauges(store, live, compliance, clock);
 
-    applyConfigRegistry(config, repos, audit, clock());
-    live.load(repos.agents.list());
-    compliance.load();
-    companyCaps.load();
-    alerts.load();
+    await applyConfigRegistry(config, store, audit, clock());
+    live.load(await store.agents.list());
+    await compliance.load();
+    await companyCaps.load();
+    await alerts.load();
 
     // Ingest commits only after start(), when the pipeline below exists.
-    const ingest = (parts.ingest = createIngest({ db, repos, metrics, log, config: config.ingest, clock, onCommitted: (batch: CommittedBatch) => onCommitted(batch) }));
+    const ingest = (parts.ingest = createIngest({ store, metrics, log, config: config.ingest, clock, onCommitted: (batch: CommittedBatch) => onCommitted(batch) }));
     const broker = await openBroker(config, log);
     parts.broker = broker.embedded;
     brokerUrl = broker.url;
     const client = (parts.client = await connectCollectorClient({ url: broker.url, config, log, clock, beforeConnect: (c) => ingest.attach(c) }));
     const events = (parts.events = createEventService({
-      repos, live, channel: mqttControlChannel(client), keys: { privateKey, publicKey }, config: config.events, log, clock, metrics,
-      notify: (id) => hub.publish('event', id, () => { const e = events.get(id); return e && eventView(e); }),
+      store, live, channel: mqttControlChannel(client), keys: { privateKey, publicKey }, config: config.events, log, clock, metrics,
+      notify: (id) => hub.publish('event', id, async () => { const e = await events.get(id); return e && eventView(e); }),
     }));
-    const enforcement = createEnforcement({ repos, compliance, events, audit, log });
-    const onCommitted = createCommitPipeline({ repos, live, compliance, companyCaps, events, audit, rollups, siteChanged, log, clock });
+    const enforcement = createEnforcement({ store, compliance, events, audit, log });
+    const onCommitted = createCommitPipeline({ store, live, compliance, companyCaps, events, audit, rollups, siteChanged, log, clock });
     await ingest.start();
-    events.start();
+    await events.start();
 
     let ven: Ven | undefined;
     if (config.openadr) {
       const openadrActor = { kind: 'system' as const, name: `openadr:${config.openadr.venName}` };
       const onEvent = (action: 'event.create' | 'event.cancel', id: string) => {
-        const e = events.get(id);
-        const after = e && auditedEvent(eventView(e));
-        audit.record(openadrActor, action, { site: after && after.sites.length === 1 ? after.sites[0] : null, target: id, after: after ?? null });
+        void (async () => {
+          const e = await events.get(id);
+          const after = e && auditedEvent(eventView(e));
+          await audit.record(openadrActor, action, { site: after && after.sites.length === 1 ? after.sites[0] : null, target: id, after: after ?? null });
+        })().catch((err: unknown) => log.error({ err, event: id }, 'audit entry could not be written'));
       };
-      ven = parts.ven = createVen({ config: config.openadr, repos, events, live, log, clock, registry: metrics.registry, onEvent });
+      ven = parts.ven = createVen({ config: config.openadr, store, events, live, log, clock, registry: metrics.registry, onEvent });
     }
     alerts.start();
-    notifier.start();
-    const applyDueTerms = createDueTerms({ repos, compliance, siteChanged, log, clock });
-    parts.jobs = startScheduledJobs({ repos, rollups, applyDueTerms, retention: config.retention, log, clock });
+    await notifier.start();
+    const applyDueTerms = createDueTerms({ store, compliance, siteChanged, log, clock });
+    parts.jobs = await startScheduledJobs({ store, rollups, applyDueTerms, retention: config.retention, log, clock });
 
     const ctx: ApiContext = {
-      config, repos, live, compliance, alerts, hub, metrics, audit, users, signIns, clock, events, companyCaps, recordChange,
+      config, store, live, compliance, alerts, hub, metrics, audit, users, signIns, clock, events, companyCaps, recordChange,
       refreshRollups: () => rollups.refreshNow(),
-      siteChanged(site, before, by, actor) {
+      async siteChanged(site, before, by, actor) {
         ingest.forgetSite(site.site);
         compliance.forget(site.id);
         companyCaps.forget();
         siteChanged(site.id);
-        recordChange({ entity: 'site', id: site.site, before: before ? { ...before } : null, after: { ...site }, by, ...(actor ? { actor } : {}), at: clock() });
+        await recordChange({ entity: 'site', id: site.site, before: before ? { ...before } : null, after: { ...site }, by, ...(actor ? { actor } : {}), at: clock() });
       },
-      health: () => ({ ok: started && client.connected, mqtt: client.connected, db: db.open }),
+      health: () => ({ ok: started && client.connected, mqtt: client.connected, db: parts.store !== undefined }),
       openadr: () => ven?.status(),
     };
     const tls = await readTlsFiles(config.http.tls);
@@ -191,21 +193,25 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     httpUrl = `${tls ? 'https' : 'http'}://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
     ven?.start();
     started = true;
-    log.info({ httpUrl, brokerUrl, sites: repos.sites.list().length }, 'collector started');
+    log.info({ httpUrl, brokerUrl, sites: (await store.sites.list()).length }, 'collector started');
   }
 
   return {
     get httpUrl() { return httpUrl; },
     get brokerUrl() { return brokerUrl; },
-    db, repos, metrics,
+    get store() {
+      if (!opened) throw new Error('collector.store before start()');
+      return opened;
+    },
+    metrics,
     get ven() { return parts.ven; },
-    flush() {
+    async flush() {
       parts.ingest?.flush();
-      parts.rollups?.refreshNow();
+      await parts.rollups?.refreshNow();
     },
     start,
     stop() {
-      stopping ??= shutDownCollector(parts, db, log, clock).then(() => {
+      stopping ??= shutDownCollector(parts, log, clock).then(() => {
         started = false;
         log.info('collector stopped');
       });

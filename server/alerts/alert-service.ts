@@ -4,14 +4,12 @@ import type { ComplianceService } from '../compliance/compliance-service.js';
 import type { AlertsConfig } from '../config/collector-config.js';
 import type { LiveState } from '../live/live-state.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
-import type { Db } from '../store/database.js';
-import type { Repositories } from '../store/repositories.js';
-import { createAlertRepository, type AlertRow } from './alert-repository.js';
+import type { StorePort } from '../store/store-port.js';
+import type { AlertRow } from './alert-repository.js';
 import { ALERT_KINDS, AlertEvaluator, alertCandidates, alertKey, type AlertInputs, type AlertKind } from './alert-rules.js';
 
 export interface AlertServiceOptions {
-  db: Db;
-  repos: Repositories;
+  store: StorePort;
   live: LiveState;
   compliance: ComplianceService;
   config: AlertsConfig;
@@ -29,14 +27,15 @@ const UNCONFIRMED = new Set(['sent', 'accepted', 'holding']);
  * announced (SSE) and counted (hashwatt_alerts_open{kind}).
  */
 export function createAlertService(options: AlertServiceOptions) {
-  const { repos, live, compliance, config, clock } = options;
+  const { store, live, compliance, config, clock } = options;
   const log = options.log.child({ component: 'alerts' });
-  const store = createAlertRepository(options.db);
   const evaluator = new AlertEvaluator();
   const open = new Map<string, AlertRow>();
   /** Alerts about no site (webhook_failing), by kind and subject; the rules never close these. */
   const bySubject = new Map<string, AlertRow>();
   const pollIntervals = new Map<number, number | null>();
+  /** Site-less alerts being stored: a second raise meanwhile must not open it twice. */
+  const raising = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
 
   new Gauge({
@@ -49,9 +48,9 @@ export function createAlertService(options: AlertServiceOptions) {
     },
   });
 
-  function pollIntervalOf(agentId: number): number | null {
+  async function pollIntervalOf(agentId: number): Promise<number | null> {
     if (!pollIntervals.has(agentId)) {
-      for (const a of repos.agents.list()) {
+      for (const a of await store.agents.list()) {
         const s = (a.birth as { pollIntervalS?: unknown } | null)?.pollIntervalS;
         pollIntervals.set(a.id, typeof s === 'number' && s > 0 ? s : null);
       }
@@ -60,49 +59,49 @@ export function createAlertService(options: AlertServiceOptions) {
     return pollIntervals.get(agentId)!;
   }
 
-  function gather(now: number, siteId?: number): AlertInputs {
-    const siteIds = siteId === undefined ? repos.sites.list().map((s) => s.id) : [siteId];
+  async function gather(now: number, siteId?: number): Promise<AlertInputs> {
+    const siteIds = siteId === undefined ? (await store.sites.list()).map((s) => s.id) : [siteId];
     const inputs: AlertInputs = { agents: [], sites: [], targets: [], gaps: [] };
     for (const id of siteIds) {
       for (const a of live.agents(id)) {
-        inputs.agents.push({ siteId: id, agentId: a.agentId, agent: a.agent, stateOnline: a.stateOnline, lastSeen: a.lastSeen, pollIntervalS: pollIntervalOf(a.agentId), sampleTs: a.sampleTs, meterKw: a.meterKw, minerKw: a.minerKw });
+        inputs.agents.push({ siteId: id, agentId: a.agentId, agent: a.agent, stateOnline: a.stateOnline, lastSeen: a.lastSeen, pollIntervalS: await pollIntervalOf(a.agentId), sampleTs: a.sampleTs, meterKw: a.meterKw, minerKw: a.minerKw });
       }
-      const c = compliance.snapshot(id);
+      const c = await compliance.snapshot(id);
       inputs.sites.push({
-        siteId: id, hardCap: compliance.hardCap(id),
+        siteId: id, hardCap: await compliance.hardCap(id),
         openViolation: c.open && { openedAt: c.open.openedAt, allocationKw: c.open.allocationKw, peakKw: c.open.peakKw },
       });
     }
     const wanted = new Set(siteIds);
-    for (const e of repos.events.live()) {
+    for (const e of await store.events.live()) {
       if (e.status !== 'active') continue;
-      for (const t of repos.events.targets(e.id)) {
+      for (const t of await store.events.targets(e.id)) {
         if (!wanted.has(t.siteId) || !UNCONFIRMED.has(t.state)) continue;
-        const control = repos.events.control(t.siteId);
+        const control = await store.events.control(t.siteId);
         const sentAt = control && control.revision === t.revision && control.publishedAt !== null ? control.publishedAt : t.updatedAt;
         inputs.targets.push({ siteId: t.siteId, eventId: e.id, state: t.state, targetKw: t.targetKw, revision: t.revision, sentAt });
       }
     }
-    inputs.gaps = store.gapsSince(now - config.telemetryGapWindowS * 1000).filter((g) => wanted.has(g.siteId));
+    inputs.gaps = (await store.alerts.gapsSince(now - config.telemetryGapWindowS * 1000)).filter((g) => wanted.has(g.siteId));
     return inputs;
   }
 
   /** One pass of the rules over every site, or over one site (a hard-cap transition wants its alert now). */
-  function evaluate(siteId?: number): number {
+  async function evaluateNow(siteId?: number): Promise<number> {
     const now = clock();
-    const candidates = alertCandidates(gather(now, siteId), config, now);
+    const candidates = alertCandidates(await gather(now, siteId), config, now);
     const scope = siteId === undefined ? undefined : (key: string) => key.split(':')[1] === String(siteId);
     const decision = evaluator.decide(candidates, open.keys(), now, scope);
     const changes: Array<['opened' | 'closed', AlertRow]> = [];
-    repos.transaction(() => {
+    await store.transaction(async (tx) => {
       for (const key of decision.close) {
         const row = open.get(key);
         open.delete(key);
-        const closed = row && store.close(row.id, now);
+        const closed = row && await tx.alerts.close(row.id, now);
         if (closed) changes.push(['closed', closed]);
       }
       for (const c of decision.open) {
-        const row = store.open({ kind: c.kind, siteId: c.siteId, agentId: c.agentId, openedAt: now, details: c.details });
+        const row = await tx.alerts.open({ kind: c.kind, siteId: c.siteId, agentId: c.agentId, openedAt: now, details: c.details });
         open.set(alertKey(c), row);
         changes.push(['opened', row]);
       }
@@ -114,52 +113,63 @@ export function createAlertService(options: AlertServiceOptions) {
     return changes.length;
   }
 
-  function safeEvaluate(siteId?: number): void {
+  // A periodic pass and a site's immediate one must not interleave: each decides from the open set the other changes.
+  let passes: Promise<unknown> = Promise.resolve();
+  function evaluate(siteId?: number): Promise<number> {
+    const run = passes.then(() => evaluateNow(siteId));
+    passes = run.catch(() => undefined);
+    return run;
+  }
+
+  async function safeEvaluate(siteId?: number): Promise<void> {
     try {
-      evaluate(siteId);
+      await evaluate(siteId);
     } catch (err) {
       log.error({ err }, 'alert evaluation failed; retried on the next pass');
     }
   }
 
   return {
-    load(): void {
-      for (const a of store.listOpen()) {
+    async load(): Promise<void> {
+      for (const a of await store.alerts.listOpen()) {
         if (a.siteId === null) bySubject.set(`${a.kind}:${a.subject ?? ''}`, a);
         else open.set(alertKey({ ...a, siteId: a.siteId }), a);
       }
     },
     evaluate,
     /** Evaluates one site now (outside the periodic pass); errors are logged, never thrown into ingest. */
-    evaluateSite(siteId: number): void {
-      safeEvaluate(siteId);
+    evaluateSite(siteId: number): Promise<void> {
+      return safeEvaluate(siteId);
     },
-    list(q: { open?: boolean; site?: string; kind?: string; limit?: number }): AlertRow[] {
-      return store.list(q);
+    list(q: { open?: boolean; site?: string; kind?: string; limit?: number }): Promise<AlertRow[]> {
+      return store.alerts.list(q);
     },
     openCount(): number {
       return open.size + bySubject.size;
     },
     /** Opens a site-less alert (a failing webhook target) unless one is open; errors are logged. */
-    raise(kind: AlertKind, subject: string, details: Record<string, unknown>): void {
+    async raise(kind: AlertKind, subject: string, details: Record<string, unknown>): Promise<void> {
       const key = `${kind}:${subject}`;
-      if (bySubject.has(key)) return;
+      if (bySubject.has(key) || raising.has(key)) return;
+      raising.add(key);
       try {
-        const row = store.open({ kind, siteId: null, agentId: null, subject, openedAt: clock(), details });
+        const row = await store.alerts.open({ kind, siteId: null, agentId: null, subject, openedAt: clock(), details });
         bySubject.set(key, row);
         log.warn({ kind, subject, details }, 'alert opened');
         options.onChange('opened', row);
       } catch (err) {
         log.error({ err, kind, subject }, 'alert could not be stored');
+      } finally {
+        raising.delete(key);
       }
     },
-    resolve(kind: AlertKind, subject: string): void {
+    async resolve(kind: AlertKind, subject: string): Promise<void> {
       const key = `${kind}:${subject}`;
       const row = bySubject.get(key);
       if (!row) return;
       bySubject.delete(key);
       try {
-        const closed = store.close(row.id, clock());
+        const closed = await store.alerts.close(row.id, clock());
         if (closed) {
           log.info({ kind, subject }, 'alert closed');
           options.onChange('closed', closed);
@@ -169,12 +179,14 @@ export function createAlertService(options: AlertServiceOptions) {
       }
     },
     start(): void {
-      safeEvaluate();
-      timer = setInterval(() => safeEvaluate(), config.evaluateEveryS * 1000);
+      void safeEvaluate();
+      timer = setInterval(() => void safeEvaluate(), config.evaluateEveryS * 1000);
     },
-    stop(): void {
+    /** Stops the periodic pass and waits for the one running, if any. */
+    async stop(): Promise<void> {
       if (timer) clearInterval(timer);
       timer = undefined;
+      await passes;
     },
   };
 }

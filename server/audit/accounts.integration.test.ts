@@ -5,9 +5,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
 import { waitFor } from '../../test/helpers/wait-for.js';
-import { DB_FILE } from '../store/database.js';
 import { startTestCollector, TOKENS, type TestCollector } from '../testing/test-collector.js';
 import { sample, startTestPublisher } from '../testing/test-publisher.js';
 
@@ -189,12 +187,12 @@ test('audit log: registration, grey sites and auto-enforcement are attributed; f
     assert.ok(lines.some((l) => l.includes(',compliance,compliance,,event.create,')), 'the enforcement row');
     assert.ok(lines.some((l) => /,service,operator,127\.0\.0\.1,site\.register,/.test(l)));
 
-    const db = new Database(join(tc.dataDir, DB_FILE));
+    const db = tc.readStore({ write: true });
     try {
-      assert.throws(() => db.prepare('UPDATE audit_log SET actor = ?').run('someone else'), /append-only/);
-      assert.throws(() => db.prepare('DELETE FROM audit_log').run(), /append-only/);
+      await assert.rejects(db.all('UPDATE audit_log SET actor = ?', 'someone else'), /append-only/);
+      await assert.rejects(db.all('DELETE FROM audit_log'), /append-only/);
     } finally {
-      db.close();
+      await db.close();
     }
     assert.equal((await audit(tc)).length, all.length);
   });

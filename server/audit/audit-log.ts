@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../http/auth.js';
-import type { ActorKind, AuditEntry, AuditRepository } from '../store/audit-repository.js';
+import type { ActorKind, AuditEntry } from '../store/audit-repository.js';
+import type { StoreRepositories } from '../store/store-port.js';
 
 /** Who did something: a user, a service token, the compliance engine, the CLI on the host, or the collector itself. */
 export interface Actor {
@@ -30,18 +31,18 @@ export function actorOf(principal: Principal | undefined, req: FastifyRequest): 
 
 /**
  * The append-only audit log: who (user, service token, `compliance`), when,
- * from where, what, and the state before and after. Callers record inside
- * the same synchronous step as the change, so an action and its entry are
- * never apart.
+ * from where, what, and the state before and after. A caller that changes
+ * something in a store transaction passes its `tx`, so the action and its
+ * entry commit (or roll back) together.
  */
-export function createAuditLog(repo: AuditRepository, clock: () => number, onAppend?: (e: AuditEntry) => void) {
+export function createAuditLog(repo: StoreRepositories['audit'], clock: () => number, onAppend?: (e: AuditEntry) => void) {
   return {
-    record(actor: Actor, action: AuditAction, what: { site?: string | null; target?: string | null; before?: unknown; after?: unknown } = {}): void {
+    async record(actor: Actor, action: AuditAction, what: { site?: string | null; target?: string | null; before?: unknown; after?: unknown } = {}, tx?: StoreRepositories): Promise<void> {
       const entry = {
         ts: clock(), actorKind: actor.kind, actor: actor.name, ip: actor.ip ?? null, action,
         site: what.site ?? null, target: what.target ?? null, before: what.before ?? null, after: what.after ?? null,
       };
-      const id = repo.append(entry);
+      const id = await (tx?.audit ?? repo).append(entry);
       onAppend?.({ id, ...entry });
     },
     list: repo.list,

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import type { Actor, AuditLog } from '../audit/audit-log.js';
 import type { Role } from '../config/collector-config.js';
-import type { UserRepository, UserRow, UserTokenRow } from '../store/user-repository.js';
+import type { StorePort, StoreRepositories } from '../store/store-port.js';
+import type { UserRow, UserTokenRow } from '../store/user-repository.js';
 import { hashPassword, passwordProblem, verifyPassword } from './password-hash.js';
 import { newApiToken, newSessionId, sha256Hex } from './secrets.js';
 
@@ -20,11 +21,12 @@ const tokenFacts = (t: UserTokenRow) => ({ id: t.id, label: t.label, revoked: t.
  * Users, their tokens and sign-in: one place for the API and `hashwatt
  * users`, and every change is an audit entry in the same step.
  */
-export function createUserService(o: { users: UserRepository; audit: AuditLog; clock: () => number; transaction<T>(fn: () => T): T }) {
-  const { users, audit, clock } = o;
+export function createUserService(o: { store: Pick<StorePort, 'users' | 'transaction'>; audit: AuditLog; clock: () => number }) {
+  const { store, audit, clock } = o;
+  const { users } = store;
 
-  const mustGet = (username: string): UserRow => {
-    const u = users.get(username);
+  const mustGet = async (users: StoreRepositories['users'], username: string): Promise<UserRow> => {
+    const u = await users.get(username);
     if (!u) throw new AppError('NOT_FOUND', `no user ${username}`);
     return u;
   };
@@ -32,99 +34,101 @@ export function createUserService(o: { users: UserRepository; audit: AuditLog; c
     const problem = passwordProblem(password);
     if (problem) throw new AppError('USAGE', problem);
   };
-  const tokenOf = (u: UserRow, id: number): UserTokenRow => {
-    const t = users.token(id);
+  const tokenOf = async (users: StoreRepositories['users'], u: UserRow, id: number): Promise<UserTokenRow> => {
+    const t = await users.token(id);
     if (!t || t.userId !== u.id) throw new AppError('NOT_FOUND', `user ${u.username} has no token ${id}`);
     return t;
   };
 
   return {
-    list(): UserWithTokens[] {
-      return users.list().map((u) => ({ ...u, tokens: users.tokens(u.id) }));
+    async list(): Promise<UserWithTokens[]> {
+      const out: UserWithTokens[] = [];
+      for (const u of await users.list()) out.push({ ...u, tokens: await users.tokens(u.id) });
+      return out;
     },
-    get(username: string): UserWithTokens {
-      const u = mustGet(username);
-      return { ...u, tokens: users.tokens(u.id) };
+    async get(username: string): Promise<UserWithTokens> {
+      const u = await mustGet(users, username);
+      return { ...u, tokens: await users.tokens(u.id) };
     },
     async create(input: { username: string; role: Role; password?: string | undefined }, actor: Actor): Promise<UserWithTokens> {
       const name = UsernameSchema.safeParse(input.username);
       if (!name.success) throw new AppError('USAGE', `username ${JSON.stringify(input.username)}: ${name.error.issues[0]?.message}`);
       if (input.password !== undefined) checkPassword(input.password);
       const hash = input.password === undefined ? null : await hashPassword(input.password);
-      return o.transaction(() => {
-        if (users.get(input.username)) throw new AppError('CONFLICT', `user ${input.username} exists`);
-        const u = users.create({ username: input.username, role: input.role, passwordHash: hash }, clock());
-        audit.record(actor, 'user.create', { target: u.username, after: userFacts(u) });
+      return store.transaction(async (tx) => {
+        if (await tx.users.get(input.username)) throw new AppError('CONFLICT', `user ${input.username} exists`);
+        const u = await tx.users.create({ username: input.username, role: input.role, passwordHash: hash }, clock());
+        await audit.record(actor, 'user.create', { target: u.username, after: userFacts(u) }, tx);
         return { ...u, tokens: [] };
       });
     },
     async update(username: string, change: { role?: Role | undefined; password?: string | undefined; disabled?: boolean | undefined }, actor: Actor): Promise<UserWithTokens> {
       if (change.password !== undefined) checkPassword(change.password);
       const hash = change.password === undefined ? undefined : await hashPassword(change.password);
-      return o.transaction(() => {
-        const before = mustGet(username);
+      return store.transaction(async (tx) => {
+        const before = await mustGet(tx.users, username);
         const now = clock();
-        if (change.role !== undefined && change.role !== before.role) users.setRole(before.id, change.role, now);
-        if (hash !== undefined) users.setPassword(before.id, hash, now);
-        if (change.disabled !== undefined && change.disabled !== (before.disabledAt !== null)) users.setDisabled(before.id, change.disabled, now);
-        const after = mustGet(username);
-        audit.record(actor, 'user.update', { target: username, before: userFacts(before), after: { ...userFacts(after), ...(hash !== undefined ? { passwordChanged: true } : {}) } });
-        return { ...after, tokens: users.tokens(after.id) };
+        if (change.role !== undefined && change.role !== before.role) await tx.users.setRole(before.id, change.role, now);
+        if (hash !== undefined) await tx.users.setPassword(before.id, hash, now);
+        if (change.disabled !== undefined && change.disabled !== (before.disabledAt !== null)) await tx.users.setDisabled(before.id, change.disabled, now);
+        const after = await mustGet(tx.users, username);
+        await audit.record(actor, 'user.update', { target: username, before: userFacts(before), after: { ...userFacts(after), ...(hash !== undefined ? { passwordChanged: true } : {}) } }, tx);
+        return { ...after, tokens: await tx.users.tokens(after.id) };
       });
     },
     /** A new API token; the secret is in the answer only. */
-    addToken(username: string, label: string, actor: Actor): { token: string; row: UserTokenRow } {
-      return o.transaction(() => {
-        const u = mustGet(username);
+    addToken(username: string, label: string, actor: Actor): Promise<{ token: string; row: UserTokenRow }> {
+      return store.transaction(async (tx) => {
+        const u = await mustGet(tx.users, username);
         if (u.disabledAt !== null) throw new AppError('CONFLICT', `user ${username} is disabled`);
         const token = newApiToken();
-        const row = users.addToken(u.id, label, sha256Hex(token), clock());
-        audit.record(actor, 'token.create', { target: username, after: tokenFacts(row) });
+        const row = await tx.users.addToken(u.id, label, sha256Hex(token), clock());
+        await audit.record(actor, 'token.create', { target: username, after: tokenFacts(row) }, tx);
         return { token, row };
       });
     },
     /** Revokes a token and issues its replacement under the same label. */
-    rotateToken(username: string, tokenId: number, actor: Actor): { token: string; row: UserTokenRow } {
-      return o.transaction(() => {
-        const u = mustGet(username);
-        const old = tokenOf(u, tokenId);
+    rotateToken(username: string, tokenId: number, actor: Actor): Promise<{ token: string; row: UserTokenRow }> {
+      return store.transaction(async (tx) => {
+        const u = await mustGet(tx.users, username);
+        const old = await tokenOf(tx.users, u, tokenId);
         if (old.revokedAt !== null) throw new AppError('CONFLICT', `token ${tokenId} of ${username} is already revoked`);
-        users.revokeToken(old.id, clock());
+        await tx.users.revokeToken(old.id, clock());
         const token = newApiToken();
-        const row = users.addToken(u.id, old.label, sha256Hex(token), clock());
-        audit.record(actor, 'token.rotate', { target: username, before: tokenFacts(old), after: tokenFacts(row) });
+        const row = await tx.users.addToken(u.id, old.label, sha256Hex(token), clock());
+        await audit.record(actor, 'token.rotate', { target: username, before: tokenFacts(old), after: tokenFacts(row) }, tx);
         return { token, row };
       });
     },
-    revokeToken(username: string, tokenId: number, actor: Actor): UserTokenRow {
-      return o.transaction(() => {
-        const u = mustGet(username);
-        const old = tokenOf(u, tokenId);
+    revokeToken(username: string, tokenId: number, actor: Actor): Promise<UserTokenRow> {
+      return store.transaction(async (tx) => {
+        const u = await mustGet(tx.users, username);
+        const old = await tokenOf(tx.users, u, tokenId);
         if (old.revokedAt !== null) throw new AppError('CONFLICT', `token ${tokenId} of ${username} is already revoked`);
-        users.revokeToken(old.id, clock());
-        const row = users.token(old.id)!;
-        audit.record(actor, 'token.revoke', { target: username, before: tokenFacts(old), after: tokenFacts(row) });
+        await tx.users.revokeToken(old.id, clock());
+        const row = (await tx.users.token(old.id))!;
+        await audit.record(actor, 'token.revoke', { target: username, before: tokenFacts(old), after: tokenFacts(row) }, tx);
         return row;
       });
     },
     /** Checks the password; on success starts a session and returns its id (the cookie value). */
     async signIn(username: string, password: string, ip: string, sessionMs: number): Promise<{ sessionId: string; user: UserRow; expiresAt: number } | undefined> {
-      const found = users.passwordHash(username);
+      const found = await users.passwordHash(username);
       const ok = await verifyPassword(password, found?.hash ?? null);
       const actor: Actor = { kind: 'user', name: username, ip };
       if (!ok || !found || found.user.disabledAt !== null) {
-        audit.record(actor, 'session.sign_in_failed', { target: username, after: { reason: !found ? 'unknown user' : found.user.disabledAt !== null ? 'disabled' : 'wrong password' } });
+        await audit.record(actor, 'session.sign_in_failed', { target: username, after: { reason: !found ? 'unknown user' : found.user.disabledAt !== null ? 'disabled' : 'wrong password' } });
         return undefined;
       }
       const sessionId = newSessionId();
       const now = clock();
-      users.addSession(sha256Hex(sessionId), found.user.id, now, now + sessionMs, ip);
-      audit.record(actor, 'session.sign_in', { target: username });
+      await users.addSession(sha256Hex(sessionId), found.user.id, now, now + sessionMs, ip);
+      await audit.record(actor, 'session.sign_in', { target: username });
       return { sessionId, user: found.user, expiresAt: now + sessionMs };
     },
-    signOut(sessionId: string, actor: Actor): void {
-      users.endSession(sha256Hex(sessionId));
-      audit.record(actor, 'session.sign_out', { target: actor.name });
+    async signOut(sessionId: string, actor: Actor): Promise<void> {
+      await users.endSession(sha256Hex(sessionId));
+      await audit.record(actor, 'session.sign_out', { target: actor.name });
     },
   };
 }

@@ -11,7 +11,9 @@ const HELP = `Usage: hashwatt collector backup FILE --config FILE [--force]
 
 Copy the collector database to FILE with SQLite's online backup API: safe
 while the collector runs (it keeps writing; the copy is one consistent
-snapshot).
+snapshot). With the PostgreSQL store (store: { kind: postgres }) use the
+database's own tools instead: pg_dump, or the cluster's base backups and WAL
+archive (docs/postgres-store.md).
 
 Options:
   --config FILE   the collector YAML (names dataDir)
@@ -30,6 +32,7 @@ export const command: Command = {
     if (!target || positionals.length > 1) throw new AppError('USAGE', 'collector backup needs exactly one FILE to write');
     if (!values.config) throw new AppError('USAGE', 'collector backup needs --config FILE');
     const config = loadConfigFile(values.config, CollectorConfigSchema);
+    if (config.store.kind !== 'sqlite') throw new AppError('USAGE', `collector backup copies the SQLite store; this collector stores in PostgreSQL (${redactedUrl(config.store.url)}): back it up with pg_dump or the cluster's base backups (docs/postgres-store.md)`);
     const source = join(config.dataDir, DB_FILE);
     if (!existsSync(source)) throw new AppError('CONFIG_NOT_FOUND', `no collector database at ${source}`);
     if (existsSync(target) && !values.force) throw new AppError('USAGE', `${target} exists; use --force to overwrite it`);
@@ -49,3 +52,10 @@ export const command: Command = {
     }
   },
 };
+
+/** A database URL for a message: no password. */
+function redactedUrl(url: string): string {
+  const u = new URL(url);
+  u.password = '';
+  return u.toString();
+}

@@ -6,7 +6,7 @@ import { demoGuide } from '../demo/demo-guide.js';
 const HELP = `Usage: hashwatt demo [options]
 
 Runs the whole system on this machine: the collector (HTTP API, dashboard,
-SQLite in --data-dir) on an embedded MQTT broker, an emulated fleet of sites
+SQLite in --data-dir, or PostgreSQL with --store) on an embedded MQTT broker, an emulated fleet of sites
 whose miners speak the real Antminer, LuxOS, Braiins OS and Whatsminer APIs on
 loopback, a Modbus TCP meter per site, and one edge agent per site. One site is
 unregistered and one draws more than its allocation, so a violation opens by
@@ -20,6 +20,9 @@ Options:
   --mqtt-port N      embedded broker port (default 1883; a free one if taken)
   --time-factor X    emulated firmware delays, 1 = real (pause ≈ 6 s, wake ≈ 10 s) (default 0.25)
   --data-dir DIR     collector and agent databases, keys, demo tokens (default ./data)
+  --store KIND       the collector's store: sqlite (default), postgres (database hashwatt_demo
+                     on 127.0.0.1:5432 as user postgres, or HASHWATT_PG_URL; created when
+                     missing) or a postgres:// URL (docs/postgres-store.md)
   --openadr-test-vtn also run the built-in OpenADR 3 test VTN; the collector follows it as a
                      VEN, and the VTN publishes a two-interval import limit on the first
                      registered site, shown under Curtailment as an OpenADR event (docs/openadr.md)
@@ -27,6 +30,7 @@ Options:
 Environment:
   MQTT_URL           use this broker (e.g. a Mosquitto) instead of the embedded one
   HASHWATT_LOG_LEVEL log level of the JSON logs on stderr (default warn)
+  HASHWATT_PG_URL    the database of --store postgres
 `;
 
 function count(name: string, text: string | undefined, fallback: number, min: number): number {
@@ -42,13 +46,15 @@ export const command: Command = {
   help: HELP,
   async run(argv) {
     const s = { type: 'string' } as const;
-    const { values: v } = parseCommandArgs(argv, { sites: s, miners: s, 'http-port': s, 'mqtt-port': s, 'time-factor': s, 'data-dir': s, 'openadr-test-vtn': { type: 'boolean' } }, false);
+    const { values: v } = parseCommandArgs(argv, { sites: s, miners: s, 'http-port': s, 'mqtt-port': s, 'time-factor': s, 'data-dir': s, store: s, 'openadr-test-vtn': { type: 'boolean' } }, false);
     const sites = count('sites', v.sites, 5, 1);
     const miners = count('miners', v.miners, 300, 1);
     const httpPort = count('http-port', v['http-port'], 8080, 0);
     const mqttPort = count('mqtt-port', v['mqtt-port'], 1883, 0);
     const timeFactor = count('time-factor', v['time-factor'], 0.25, 0.001);
     if (httpPort > 65535 || mqttPort > 65535) throw new AppError('USAGE', '--http-port and --mqtt-port must be at most 65535');
+    const { demoStore } = await import('../demo/demo-store.js');
+    const store = await demoStore(v.store);
     // Logs go to stderr so the guide on stdout stays readable.
     const log = createLogger({ name: 'hashwatt-demo', level: process.env.HASHWATT_LOG_LEVEL ?? 'warn', destination: process.stderr });
 
@@ -66,6 +72,7 @@ export const command: Command = {
       mqttPort,
       explicitPorts: { http: v['http-port'] !== undefined, mqtt: v['mqtt-port'] !== undefined },
       timeFactor,
+      store,
       ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}),
       ...(process.env.MQTT_URL ? { mqttUrl: process.env.MQTT_URL } : {}),
       log,

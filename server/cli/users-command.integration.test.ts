@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startTestCollector } from '../testing/test-collector.js';
+import { testStoreConfig } from '../testing/test-store.js';
 
 // The operator's path on the collector host: create the first admin with the
 // CLI, then use what it printed against the running collector's API.
@@ -15,7 +16,8 @@ test('hashwatt users: the first admin from the CLI signs in and uses its token; 
   const dir = await mkdtemp(join(tmpdir(), 'hashwatt-users-cli-'));
   const dataDir = join(dir, 'data');
   const config = join(dir, 'collector.yaml');
-  await writeFile(config, `dataDir: ${dataDir}\nsigning:\n  privateKeyFile: ${dir}/k.key\n  publicKeyFile: ${dir}/k.pub\n`);
+  // The store the collector below runs on (SQLite in dataDir, or the PostgreSQL pass's database).
+  await writeFile(config, `dataDir: ${dataDir}\nstore: ${JSON.stringify(await testStoreConfig(dataDir))}\nsigning:\n  privateKeyFile: ${dir}/k.key\n  publicKeyFile: ${dir}/k.pub\n`);
   const run = (args: string[], input?: string) => spawnSync(process.execPath, [cli, 'users', ...args, '--config', config], { encoding: 'utf8', ...(input !== undefined ? { input } : {}) });
   try {
     const help = spawnSync(process.execPath, [cli, 'users', '--help'], { encoding: 'utf8' });

@@ -6,8 +6,7 @@ import { createSilentLogger } from '../../shared/log/logger.js';
 import { createAuditLog, type Actor } from '../audit/audit-log.js';
 import { createUserService, type UserService, type UserWithTokens } from '../auth/user-service.js';
 import { CollectorConfigSchema, ROLES, RoleSchema, type Role } from '../config/collector-config.js';
-import { openDatabase } from '../store/database.js';
-import { createRepositories } from '../store/repositories.js';
+import { openStore } from '../store/open-store.js';
 
 const COMMON = `  --config FILE      the collector YAML (names dataDir); HASHWATT_* overrides apply
   --json             print JSON instead of text
@@ -82,14 +81,13 @@ function tokenId(v: string | undefined): number {
 async function withUsers(config: string | undefined, fn: (users: UserService, actor: Actor) => Promise<void> | void): Promise<number> {
   if (!config) throw new AppError('USAGE', 'users needs --config FILE (the collector YAML)');
   const cfg = loadConfigFile(config, CollectorConfigSchema);
-  const db = openDatabase(cfg.dataDir, createSilentLogger());
+  const store = await openStore(cfg.store, { dataDir: cfg.dataDir, log: createSilentLogger() });
   try {
-    const repos = createRepositories(db);
-    const users = createUserService({ users: repos.users, audit: createAuditLog(repos.audit, Date.now), clock: Date.now, transaction: repos.transaction });
+    const users = createUserService({ store, audit: createAuditLog(store.audit, Date.now), clock: Date.now });
     await fn(users, { kind: 'cli', name: userInfo().username });
     return EXIT.OK;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -107,8 +105,8 @@ export const command: Command = {
     const [verb, ...rest] = positionals;
     switch (verb) {
       case 'list':
-        return withUsers(values.config, (users) => {
-          const list = users.list();
+        return withUsers(values.config, async (users) => {
+          const list = await users.list();
           out(values.json, list, list.length ? list.map(describe).join('\n') : 'no users (add one: hashwatt users add NAME --role admin --password-stdin)');
         });
       case 'add': {
@@ -119,7 +117,7 @@ export const command: Command = {
         const password = values['password-stdin'] ? await readPassword() : undefined;
         return withUsers(values.config, async (users, actor) => {
           const u = await users.create({ username: name, role, password }, actor);
-          const token = values.token ? users.addToken(name, values.token, actor) : undefined;
+          const token = values.token ? await users.addToken(name, values.token, actor) : undefined;
           out(values.json, { user: u, ...(token ? { token: token.token, tokenId: token.row.id } : {}) },
             `created ${u.username} (${u.role})${token ? `\ntoken #${token.row.id} (${token.row.label}), shown once:\n${token.token}` : ''}`);
         });
@@ -139,15 +137,15 @@ export const command: Command = {
       case 'token': {
         const [action, name, id] = rest;
         if (!name) throw new AppError('USAGE', 'users token add|rotate|revoke needs a user NAME');
-        return withUsers(values.config, (users, actor) => {
+        return withUsers(values.config, async (users, actor) => {
           if (action === 'add') {
-            const { token, row } = users.addToken(name, values.label ?? 'api', actor);
+            const { token, row } = await users.addToken(name, values.label ?? 'api', actor);
             out(values.json, { username: name, token, ...row }, `token #${row.id} (${row.label}) for ${name}, shown once:\n${token}`);
           } else if (action === 'rotate') {
-            const { token, row } = users.rotateToken(name, tokenId(id), actor);
+            const { token, row } = await users.rotateToken(name, tokenId(id), actor);
             out(values.json, { username: name, token, ...row }, `token #${id} revoked; its replacement #${row.id} (${row.label}), shown once:\n${token}`);
           } else if (action === 'revoke') {
-            const row = users.revokeToken(name, tokenId(id), actor);
+            const row = await users.revokeToken(name, tokenId(id), actor);
             out(values.json, row, `token #${row.id} of ${name} revoked`);
           } else throw new AppError('USAGE', `users token: unknown action "${action ?? ''}" (add, rotate or revoke)`);
         });

@@ -1,11 +1,11 @@
 import type { Logger } from '../../shared/log/logger.js';
 import type { CompanyRow, CompanyViolationRow } from '../store/company-repository.js';
-import type { Repositories } from '../store/repositories.js';
+import type { StorePort } from '../store/store-port.js';
 import type { SiteRow } from '../store/site-repository.js';
 import { hardCapTransition } from './hard-cap.js';
 
 export interface CompanyCapsOptions {
-  repos: Repositories;
+  store: StorePort;
   /** A site's rolling average kW (the compliance window), null before it reported. */
   averageOf(siteId: number): number | null;
   hysteresis: number;
@@ -13,7 +13,7 @@ export interface CompanyCapsOptions {
   log: Logger;
   onViolation(change: 'opened' | 'closed', violation: CompanyViolationRow): void;
   /** Auto-limit: cap the company's sites at the company cap together (the planner spreads it). */
-  limit(company: CompanyRow, sites: SiteRow[]): void;
+  limit(company: CompanyRow, sites: SiteRow[]): void | Promise<void>;
 }
 
 export interface CompanySnapshot {
@@ -31,21 +31,22 @@ export interface CompanySnapshot {
  * sites together to the cap.
  */
 export function createCompanyCaps(options: CompanyCapsOptions) {
-  const { repos, clock } = options;
+  const { store, clock } = options;
   const log = options.log.child({ component: 'company-caps' });
   let sitesByCompany: Map<string, SiteRow[]> | undefined;
   const companies = new Map<string, CompanyRow | null>();
   const open = new Map<string, number>();
 
-  const sitesOf = (id: string): SiteRow[] => {
+  const sitesOf = async (id: string): Promise<SiteRow[]> => {
     if (!sitesByCompany) {
-      sitesByCompany = new Map();
-      for (const s of repos.sites.list()) if (s.company) sitesByCompany.set(s.company, [...(sitesByCompany.get(s.company) ?? []), s]);
+      const byCompany = new Map<string, SiteRow[]>();
+      for (const s of await store.sites.list()) if (s.company) byCompany.set(s.company, [...(byCompany.get(s.company) ?? []), s]);
+      sitesByCompany = byCompany;
     }
     return sitesByCompany.get(id) ?? [];
   };
-  const companyOf = (id: string): CompanyRow | undefined => {
-    if (!companies.has(id)) companies.set(id, repos.companies.get(id) ?? null);
+  const companyOf = async (id: string): Promise<CompanyRow | undefined> => {
+    if (!companies.has(id)) companies.set(id, (await store.companies.get(id)) ?? null);
     return companies.get(id) ?? undefined;
   };
   const combined = (sites: SiteRow[]): number | null => {
@@ -54,8 +55,8 @@ export function createCompanyCaps(options: CompanyCapsOptions) {
   };
 
   return {
-    load(): void {
-      for (const v of repos.companies.violations({ open: true }, clock())) open.set(v.company, v.id);
+    async load(): Promise<void> {
+      for (const v of await store.companies.violations({ open: true }, clock())) open.set(v.company, v.id);
     },
     /** Sites or companies changed: read them again. */
     forget(): void {
@@ -63,35 +64,36 @@ export function createCompanyCaps(options: CompanyCapsOptions) {
       companies.clear();
     },
     /** One of the company's sites reported: check the cap across all of them. */
-    check(companyId: string): void {
-      const company = companyOf(companyId);
+    /** The caller awaits each check before the next (the open violation and its peak go together). */
+    async check(companyId: string): Promise<void> {
+      const company = await companyOf(companyId);
       if (!company) return;
-      const sites = sitesOf(companyId);
+      const sites = await sitesOf(companyId);
       const avg = combined(sites);
       const now = clock();
       const t = hardCapTransition(open.has(companyId), avg, company.hardCapKw, options.hysteresis);
       if (t === 'exceeded') {
-        const id = repos.companies.openViolation({ company: companyId, openedAt: now, capKw: company.hardCapKw!, peakKw: avg!, sites: sites.map((s) => s.site) });
+        const id = await store.companies.openViolation({ company: companyId, openedAt: now, capKw: company.hardCapKw!, peakKw: avg!, sites: sites.map((s) => s.site) });
         open.set(companyId, id);
         log.warn({ company: companyId, hardCapKw: company.hardCapKw, averageKw: avg }, 'company cap exceeded');
-        const row = repos.companies.openViolationOf(companyId, now);
+        const row = await store.companies.openViolationOf(companyId, now);
         if (row) options.onViolation('opened', row);
-        if (company.autoLimit) options.limit(company, sites);
+        if (company.autoLimit) await options.limit(company, sites);
       } else if (t === 'cleared') {
         const id = open.get(companyId)!;
-        repos.companies.updateViolation(id, avg ?? 0, now);
         open.delete(companyId);
+        await store.companies.updateViolation(id, avg ?? 0, now);
         log.info({ company: companyId, averageKw: avg }, 'company cap no longer exceeded');
-        const row = repos.companies.violations({ company: companyId, limit: 1 }, now)[0];
+        const row = (await store.companies.violations({ company: companyId, limit: 1 }, now))[0];
         if (row) options.onViolation('closed', row);
       } else if (avg !== null && open.has(companyId)) {
-        repos.companies.updateViolation(open.get(companyId)!, avg, null);
+        await store.companies.updateViolation(open.get(companyId)!, avg, null);
       }
     },
-    snapshot(companyId: string): CompanySnapshot {
-      const company = companyOf(companyId);
-      const avg = combined(sitesOf(companyId));
-      const violation = open.has(companyId) ? repos.companies.openViolationOf(companyId, clock()) ?? null : null;
+    async snapshot(companyId: string): Promise<CompanySnapshot> {
+      const company = await companyOf(companyId);
+      const avg = combined(await sitesOf(companyId));
+      const violation = open.has(companyId) ? (await store.companies.openViolationOf(companyId, clock())) ?? null : null;
       const status = violation ? 'violation' : company?.hardCapKw === null || !company ? 'no_cap' : avg === null ? 'no_data' : 'ok';
       return { averageKw: avg, status, openViolation: violation };
     },

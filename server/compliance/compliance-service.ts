@@ -1,13 +1,13 @@
 import type { Logger } from '../../shared/log/logger.js';
 import type { ComplianceConfig } from '../config/collector-config.js';
-import type { Repositories } from '../store/repositories.js';
+import type { StorePort } from '../store/store-port.js';
 import type { SiteRow } from '../store/site-repository.js';
 import type { ViolationRow } from '../store/violation-repository.js';
 import { SiteCompliance, type ComplianceSnapshot } from './compliance-tracker.js';
 import { hardCapTransition } from './hard-cap.js';
 
 export interface ComplianceServiceOptions {
-  repos: Repositories;
+  store: StorePort;
   config: ComplianceConfig;
   log: Logger;
   clock: () => number;
@@ -20,7 +20,7 @@ export interface ComplianceServiceOptions {
 
 /** Runs a SiteCompliance per site over live samples and keeps violations in the database. */
 export function createComplianceService(options: ComplianceServiceOptions) {
-  const { repos, config, clock } = options;
+  const { store, config, clock } = options;
   const log = options.log.child({ component: 'compliance' });
   const params = {
     windowMs: config.windowS * 1000, tolerance: config.tolerance, graceMs: config.graceS * 1000,
@@ -32,10 +32,10 @@ export function createComplianceService(options: ComplianceServiceOptions) {
   /** Sites whose rolling average is above their hard cap now. */
   const overCap = new Map<number, number>();
 
-  const siteOf = (siteId: number) => {
+  const siteOf = async (siteId: number) => {
     let s = sites.get(siteId);
     if (!s) {
-      s = repos.sites.getById(siteId);
+      s = await store.sites.getById(siteId);
       if (s) sites.set(siteId, s);
     }
     return s;
@@ -67,8 +67,8 @@ export function createComplianceService(options: ComplianceServiceOptions) {
   }
 
   return {
-    load(): void {
-      for (const v of repos.violations.listOpen(clock())) {
+    async load(): Promise<void> {
+      for (const v of await store.violations.listOpen(clock())) {
         trackerOf(v.siteId).restore({ openedAt: v.openedAt, allocationKw: v.allocationKw, thresholdKw: v.thresholdKw, peakKw: v.peakKw, energyOverKwh: v.energyOverKwh });
         openIds.set(v.siteId, v.id);
       }
@@ -77,8 +77,9 @@ export function createComplianceService(options: ComplianceServiceOptions) {
     forget(siteId: number): void {
       sites.delete(siteId);
     },
-    observe(siteId: number, ts: number, kw: number): void {
-      const site = siteOf(siteId);
+    /** One sample of a site; the caller awaits each before the next (a site's tracker and its open violation go together). */
+    async observe(siteId: number, ts: number, kw: number): Promise<void> {
+      const site = await siteOf(siteId);
       if (!site) return;
       const tracker = trackerOf(siteId);
       const change = tracker.observe(ts, kw, site.registered ? site.allocationKw : 0);
@@ -86,25 +87,25 @@ export function createComplianceService(options: ComplianceServiceOptions) {
       checkHardCap(site, tracker.averageKw());
       if (change?.type === 'opened') {
         const v = change.violation;
-        const id = repos.violations.open({ siteId, openedAt: v.openedAt, allocationKw: v.allocationKw, thresholdKw: v.thresholdKw, peakKw: v.peakKw, energyOverKwh: v.energyOverKwh });
+        const id = await store.violations.open({ siteId, openedAt: v.openedAt, allocationKw: v.allocationKw, thresholdKw: v.thresholdKw, peakKw: v.peakKw, energyOverKwh: v.energyOverKwh });
         openIds.set(siteId, id);
         log.warn({ site: site.site, allocationKw: v.allocationKw, averageKw: tracker.averageKw() }, 'allocation violation opened');
-        const row = repos.violations.list({ site: site.site, open: true, limit: 1 }, now)[0];
+        const row = (await store.violations.list({ site: site.site, open: true, limit: 1 }, now))[0];
         if (row) options.onViolation('opened', row);
         if (site.autoEnforce ?? config.autoEnforce) options.enforce(site);
       } else if (change?.type === 'closed') {
         const id = openIds.get(siteId);
         if (id !== undefined) {
-          repos.violations.update(id, { peakKw: change.violation.peakKw, energyOverKwh: change.violation.energyOverKwh, closedAt: change.closedAt });
           openIds.delete(siteId);
+          await store.violations.update(id, { peakKw: change.violation.peakKw, energyOverKwh: change.violation.energyOverKwh, closedAt: change.closedAt });
           log.info({ site: site.site, peakKw: change.violation.peakKw, energyOverKwh: change.violation.energyOverKwh }, 'allocation violation closed');
-          const row = repos.violations.list({ site: site.site, limit: 1 }, now).find((r) => r.id === id);
+          const row = (await store.violations.list({ site: site.site, limit: 1 }, now)).find((r) => r.id === id);
           if (row) options.onViolation('closed', row);
         }
       } else {
         const open = tracker.current();
         const id = openIds.get(siteId);
-        if (open && id !== undefined) repos.violations.update(id, { peakKw: open.peakKw, energyOverKwh: open.energyOverKwh, closedAt: null });
+        if (open && id !== undefined) await store.violations.update(id, { peakKw: open.peakKw, energyOverKwh: open.energyOverKwh, closedAt: null });
       }
     },
     /** The site's rolling average kW; null before it reported. */
@@ -112,20 +113,21 @@ export function createComplianceService(options: ComplianceServiceOptions) {
       return trackers.get(siteId)?.averageKw() ?? null;
     },
     /** The site's settings as compliance holds them (cached until forget). */
-    site(siteId: number): SiteRow | undefined {
+    site(siteId: number): Promise<SiteRow | undefined> {
       return siteOf(siteId);
     },
-    snapshot(siteId: number): ComplianceSnapshot {
-      const site = siteOf(siteId);
+    async snapshot(siteId: number): Promise<ComplianceSnapshot> {
       const t = trackers.get(siteId);
-      if (!t) return { status: site && site.registered && site.allocationKw > 0 ? 'no_data' : 'no_allocation', averageKw: null, allocationKw: site?.allocationKw ?? 0, thresholdKw: (site?.allocationKw ?? 0) * (1 + config.tolerance), open: null };
-      return t.snapshot();
+      if (t) return t.snapshot();
+      const site = await siteOf(siteId);
+      return { status: site && site.registered && site.allocationKw > 0 ? 'no_data' : 'no_allocation', averageKw: null, allocationKw: site?.allocationKw ?? 0, thresholdKw: (site?.allocationKw ?? 0) * (1 + config.tolerance), open: null };
     },
     /** The site's rolling average and hard cap while the average is above the cap; null otherwise. */
-    hardCap(siteId: number): { averageKw: number; hardCapKw: number } | null {
+    async hardCap(siteId: number): Promise<{ averageKw: number; hardCapKw: number } | null> {
       const avg = overCap.get(siteId);
-      const cap = siteOf(siteId)?.hardCapKw;
-      return avg === undefined || cap === null || cap === undefined ? null : { averageKw: avg, hardCapKw: cap };
+      if (avg === undefined) return null;
+      const cap = (await siteOf(siteId))?.hardCapKw;
+      return cap === null || cap === undefined ? null : { averageKw: avg, hardCapKw: cap };
     },
     openCount(): number {
       return openIds.size;

@@ -1,3 +1,4 @@
+import { StoreConfigSchema } from '../store/open-store.js';
 import { z } from 'zod';
 import { BrokerConfigSchema } from '../../shared/config/broker-config.js';
 import { IdSchema } from '../../shared/protocol/ids.js';
@@ -124,8 +125,10 @@ export const CollectorConfigSchema = z.object({
   embeddedBroker: z
     .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(1883) })
     .default({ host: '127.0.0.1', port: 1883 }),
-  /** Folder of the SQLite file (collector.db). */
+  /** Folder of the SQLite file (collector.db), and of local state with any store. */
   dataDir: z.string().min(1),
+  /** Where the collector stores: `sqlite` (embedded, default) or `postgres` (shared by several collectors; docs/postgres-store.md). */
+  store: StoreConfigSchema.default({ kind: 'sqlite' }),
   signing: z.object({ privateKeyFile: z.string().min(1), publicKeyFile: z.string().min(1) }),
   http: z
     .object({

@@ -11,6 +11,7 @@ import { allocationFor, planDemoSites, type DemoSitePlan } from './demo-plan.js'
 import { choosePort } from './demo-ports.js';
 import { demoAgentConfig, startDemoSite, type DemoAgentSettings, type DemoSite } from './demo-site.js';
 import { loadOrCreateDemoTokens, tokenConfigs, type DemoTokens } from './demo-tokens.js';
+import type { StoreConfig } from '../store/open-store.js';
 
 export interface DemoOptions {
   sites?: number;
@@ -22,6 +23,8 @@ export interface DemoOptions {
   /** Emulator time factor: 1 = real firmware delays (pause ≈ 6 s, wake ≈ 10 s). */
   timeFactor?: number;
   dataDir?: string;
+  /** The collector's store (default: SQLite in the data dir). */
+  store?: StoreConfig;
   /** An external broker (MQTT_URL); otherwise the collector runs the embedded one. */
   mqttUrl?: string;
   /** Prepended to site ids (tests on a shared broker). */
@@ -114,6 +117,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const config = CollectorConfigSchema.parse({
       ...(options.mqttUrl ? { broker: { url: options.mqttUrl, clientId: `hashwatt-demo-collector-${process.pid}` } } : { embeddedBroker: { host: '127.0.0.1', port: mqtt!.port } }),
       dataDir: join(dataDir, 'collector'),
+      ...(options.store ? { store: options.store } : {}),
       signing: keys,
       http: { host: '127.0.0.1', port: http.port },
       tokens: tokenConfigs(tokens),

@@ -6,7 +6,7 @@ import type { CollectorConfig } from '../config/collector-config.js';
 import type { LiveState, SiteView } from '../live/live-state.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { EventRow, EventSource, TargetRow, TargetState } from '../store/event-repository.js';
-import type { Repositories } from '../store/repositories.js';
+import type { StorePort, StoreRepositories } from '../store/store-port.js';
 import { judgeTarget, machinesAsleep } from '../compliance/target-confirmation.js';
 import type { ControlChannel } from './control-channel.js';
 import { buildSignedControls, publishControlsCb, storedControlJson } from './control-publisher.js';
@@ -25,7 +25,7 @@ export interface EventDetail extends EventRow {
 }
 
 export interface EventServiceOptions {
-  repos: Repositories;
+  store: StorePort;
   live: LiveState;
   /** Where signed controls go (the MQTT broker in the collector). */
   channel: ControlChannel;
@@ -57,7 +57,7 @@ interface ToPublish {
  * from measured telemetry.
  */
 export function createEventService(options: EventServiceOptions) {
-  const { repos, live, channel, keys, config, clock, metrics } = options;
+  const { store, live, channel, keys, config, clock, metrics } = options;
   const log = options.log.child({ component: 'events' });
   let timer: NodeJS.Timeout | undefined;
   /** Sites whose publish awaits the broker's PUBACKs; stop() waits for them. */
@@ -67,55 +67,73 @@ export function createEventService(options: EventServiceOptions) {
   const publishing = new Set<string>();
   /** Sites whose effective control must be recomputed; worked off in chunks so controls start flowing at once. */
   const queue = new Set<number>();
-  let draining: NodeJS.Immediate | undefined;
+  let draining: Promise<void> | undefined;
   const published: Array<[number, number]> = [];
-  let markTimer: NodeJS.Immediate | undefined;
+  let marking: Promise<void> | undefined;
+
+  /**
+   * The event state changes (reconcile, reports, confirmations, status) run one at a
+   * time, each in its own transaction, as they did when the store was synchronous: a
+   * change reads targets and writes them back, and two at once would lose one's write.
+   */
+  let changes: Promise<unknown> = Promise.resolve();
+  function oneChange<T>(fn: (tx: StoreRepositories) => Promise<T>): Promise<T> {
+    const run = changes.then(() => store.transaction(fn));
+    changes = run.catch(() => undefined);
+    return run;
+  }
 
   function enqueue(siteIds: Iterable<number>): void {
     for (const id of siteIds) queue.add(id);
-    draining ??= setImmediate(drainChunk);
+    draining ??= drain().finally(() => { draining = undefined; });
   }
 
-  function drainChunk(): void {
-    draining = undefined;
-    const ids = [...queue].slice(0, 100);
-    for (const id of ids) queue.delete(id);
-    const now = clock();
-    let out: ToPublish[] = [];
-    try {
-      out = repos.transaction(() => reconcileSites(ids, now));
-    } catch (err) {
-      log.error({ err }, 'control reconcile failed; retried on the next tick');
+  /** Works the queue off in chunks of 100 sites, one transaction each, so controls start flowing at once. */
+  async function drain(): Promise<void> {
+    while (queue.size) {
+      await new Promise<void>((resolve) => setImmediate(resolve)); // a turn of the event loop between chunks: reports and acks flow meanwhile
+      const ids = [...queue].slice(0, 100);
+      for (const id of ids) queue.delete(id);
+      const now = clock();
+      let out: ToPublish[] = [];
+      try {
+        out = await oneChange((tx) => reconcileSites(tx, ids, now));
+      } catch (err) {
+        log.error({ err }, 'control reconcile failed; retried on the next tick');
+      }
+      // After the commit: a control the broker has is always one the store has.
+      for (const p of out) publishSaved(p.siteId, p.site, p.revision, p.payload);
     }
-    // After the commit: a control the broker has is always one the store has.
-    for (const p of out) publishSaved(p.siteId, p.site, p.revision, p.payload);
-    if (queue.size) draining = setImmediate(drainChunk);
   }
 
-  /** Records broker acknowledgements of controls in one transaction per turn of the event loop. */
+  /** Records broker acknowledgements of controls, what arrived in one turn of the event loop in one transaction. */
   function markPublished(siteId: number, revision: number): void {
     published.push([siteId, revision]);
-    markTimer ??= setImmediate(() => {
-      markTimer = undefined;
-      const batch = published.splice(0);
-      const now = clock();
-      try {
-        repos.transaction(() => { for (const [id, rev] of batch) repos.events.markPublished(id, rev, now); });
-      } catch (err) {
-        log.warn({ err }, 'could not record published controls');
+    marking ??= (async () => {
+      while (published.length) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        const batch = published.splice(0);
+        const now = clock();
+        try {
+          await oneChange(async (tx) => { for (const [id, rev] of batch) await tx.events.markPublished(id, rev, now); });
+        } catch (err) {
+          log.warn({ err }, 'could not record published controls');
+        }
       }
-    });
+    })().finally(() => { marking = undefined; });
   }
 
   /** Sites as the planner sees them; per-miner savings only for machine-count and full events (kW events never use them). */
-  function planSites(now: number, kind: EventRequest['kind']): PlanSite[] {
+  async function planSites(now: number, kind: EventRequest['kind']): Promise<PlanSite[]> {
     const perMiner = kind === 'sleep_count' || kind === 'full';
-    return repos.sites.list().map((s) => {
+    const out: PlanSite[] = [];
+    for (const s of await store.sites.list()) {
       const v = live.view(s.id, now);
       const site: PlanSite = { siteId: s.id, site: s.site, region: s.region, registered: s.registered, tier: s.tier, kw: v.kw, hashing: v.counts.hashing };
-      if (perMiner && v.counts.hashing > 0) site.savingsKw = expectedSavingsKw(repos.telemetry.miners(s.id, Number.MAX_SAFE_INTEGER, 0).miners);
-      return site;
-    });
+      if (perMiner && v.counts.hashing > 0) site.savingsKw = expectedSavingsKw((await store.telemetry.miners(s.id, Number.MAX_SAFE_INTEGER, 0)).miners);
+      out.push(site);
+    }
+    return out;
   }
 
   function startOf(req: EventRequest, now: number): number {
@@ -123,9 +141,9 @@ export function createEventService(options: EventServiceOptions) {
     return typeof req.start === 'number' ? req.start : Date.parse(req.start);
   }
 
-  function wishesOf(targets: TargetRow[], events: Map<string, EventRow | undefined>): SiteWish[] {
+  async function wishesOf(tx: StoreRepositories, targets: TargetRow[], events: Map<string, EventRow | undefined>): Promise<SiteWish[]> {
+    for (const t of targets) if (!events.has(t.eventId)) events.set(t.eventId, await tx.events.get(t.eventId));
     return targets.flatMap((t) => {
-      if (!events.has(t.eventId)) events.set(t.eventId, repos.events.get(t.eventId));
       const e = events.get(t.eventId);
       if (!e) return [];
       return [{ eventId: e.id, priority: e.priority, mode: t.mode, value: t.value, targetKw: t.targetKw ?? 0, startTs: e.startTs, endTs: e.endTs, reason: e.reason || e.kind, level: e.level }];
@@ -138,43 +156,43 @@ export function createEventService(options: EventServiceOptions) {
    * Returns what to publish once committed: new controls and stored ones the broker
    * never acknowledged. Reads are one query per chunk, not per site.
    */
-  function reconcileSites(siteIds: readonly number[], now: number): ToPublish[] {
+  async function reconcileSites(tx: StoreRepositories, siteIds: readonly number[], now: number): Promise<ToPublish[]> {
     const events = new Map<string, EventRow | undefined>(); // one read of each event per chunk, not per site
-    const targetsBySite = repos.events.liveTargetsOfSites(siteIds);
-    const savedBySite = repos.events.controlsOfSites(siteIds);
+    const targetsBySite = await tx.events.liveTargetsOfSites(siteIds);
+    const savedBySite = await tx.events.controlsOfSites(siteIds);
     const out: ToPublish[] = [];
     const changed: Array<{ siteId: number; site: string; desired: EffectiveControl; targets: TargetRow[] }> = [];
-    const siteKey = (siteId: number, targets: TargetRow[]) => targets[0]?.site ?? repos.sites.getById(siteId)?.site;
+    const siteKey = async (siteId: number, targets: TargetRow[]) => targets[0]?.site ?? (await tx.sites.getById(siteId))?.site;
     for (const siteId of siteIds) {
       const targets = targetsBySite.get(siteId) ?? [];
-      const desired = effectiveControl(wishesOf(targets, events), now);
+      const desired = effectiveControl(await wishesOf(tx, targets, events), now);
       const saved = savedBySite.get(siteId);
       if (saved) {
         const payload = saved.payload();
         const savedEffective = payload.effective as EffectiveControl | undefined;
         if (savedEffective && sameControl(savedEffective, desired)) {
-          const site = saved.publishedAt === null ? siteKey(siteId, targets) : undefined;
+          const site = saved.publishedAt === null ? await siteKey(siteId, targets) : undefined;
           if (site) out.push({ siteId, site, revision: saved.revision, payload });
           continue;
         }
       } else if (desired.mode === 'none') continue; // nothing was ever asked of this site
-      const site = siteKey(siteId, targets);
+      const site = await siteKey(siteId, targets);
       if (site) changed.push({ siteId, site, desired, targets });
     }
     if (changed.length === 0) return out;
-    let revision = repos.events.reserveRevisions(changed.length);
+    let revision = await tx.events.reserveRevisions(changed.length);
     for (const { siteId, site, desired, targets } of changed) {
       // Births are read only when the level depends on them (sleep events keep the fan-out to one query per chunk).
-      const births = desired.level && desired.level !== 'sleep' ? new Map(repos.agents.listBySite(siteId).map((a) => [a.id, announcedLevels(a.birth)])) : undefined;
+      const births = desired.level && desired.level !== 'sleep' ? new Map((await tx.agents.listBySite(siteId)).map((a) => [a.id, announcedLevels(a.birth)])) : undefined;
       const agents = live.agents(siteId).map((a) => ({ agent: a.agent, kw: a.meterKw ?? a.minerKw, hashing: a.counts?.hashing ?? 0, levels: births?.get(a.agentId) ?? null }));
       const perAgent = agents.length ? buildSignedControls(site, agents, desired, revision, now, config.rampSeconds, keys) : {};
       const levels = new Set(Object.values(perAgent).map((c) => c.level));
       const level = levels.has('power_target') ? 'power_target' : 'sleep';
       const payload = { effective: desired, perAgent };
       // The signed controls' text is reused, not serialized again (docs/decisions.md: fan-out cost).
-      repos.events.saveControlJson(siteId, revision, storedControlJson(desired, perAgent));
+      await tx.events.saveControlJson(siteId, revision, storedControlJson(desired, perAgent));
       for (const t of targets) {
-        if (desired.eventIds.includes(t.eventId) && t.state !== 'failed') repos.events.updateTarget(t.eventId, siteId, { state: agents.length ? 'sent' : 'pending', revision, ...(agents.length ? { level } : {}) }, now);
+        if (desired.eventIds.includes(t.eventId) && t.state !== 'failed') await tx.events.updateTarget(t.eventId, siteId, { state: agents.length ? 'sent' : 'pending', revision, ...(agents.length ? { level } : {}) }, now);
       }
       log.debug({ site, revision, mode: desired.mode, value: desired.value, agents: agents.length }, 'control issued');
       if (agents.length) out.push({ siteId, site, revision, payload });
@@ -201,11 +219,11 @@ export function createEventService(options: EventServiceOptions) {
     });
   }
 
-  function detail(e: EventRow, now: number): EventDetail {
+  async function detail(e: EventRow, now: number, reads: StoreRepositories = store): Promise<EventDetail> {
     const counts = Object.fromEntries(Object.keys(ORDER).map((k) => [k, 0])) as Record<TargetState, number>;
     let achieved = 0;
     const liveEvent = e.status === 'active' || e.status === 'scheduled';
-    const targets = repos.events.targets(e.id).map((t) => {
+    const targets = (await reads.events.targets(e.id)).map((t) => {
       counts[t.state]++;
       const view = liveEvent ? live.view(t.siteId, now) : null;
       const currentKw = view ? view.kw : null;
@@ -223,37 +241,48 @@ export function createEventService(options: EventServiceOptions) {
     return { ...e, achievedKw: Math.round(achieved * 1000) / 1000, targets, counts, machines };
   }
 
-  function finish(e: EventRow, status: 'completed' | 'cancelled', now: number): void {
-    repos.events.setStatus(e.id, status, now);
-    repos.transaction(() => {
-      for (const t of repos.events.targets(e.id)) {
-        repos.events.updateTarget(e.id, t.siteId, { state: 'released', achievedKw: live.view(t.siteId, now).kw }, now);
-      }
-    });
-    enqueue(repos.events.targets(e.id).map((t) => t.siteId));
+  /** Ends an event (inside its change's transaction); returns the sites whose control must be recomputed. */
+  async function finish(tx: StoreRepositories, e: EventRow, status: 'completed' | 'cancelled', now: number): Promise<number[]> {
+    await tx.events.setStatus(e.id, status, now);
+    const targets = await tx.events.targets(e.id);
+    for (const t of targets) {
+      await tx.events.updateTarget(e.id, t.siteId, { state: 'released', achievedKw: live.view(t.siteId, now).kw }, now);
+    }
     log.info({ eventId: e.id, status }, 'event ended');
-    options.notify(e.id);
+    return targets.map((t) => t.siteId);
   }
 
-  function tick(): void {
+  let ticking: Promise<void> | undefined;
+  /** Starts and ends events on time, and retries what a crash or a broker outage left undone. One at a time. */
+  function tick(): Promise<void> {
+    ticking ??= tickOnce().finally(() => { ticking = undefined; });
+    return ticking;
+  }
+
+  async function tickOnce(): Promise<void> {
     const now = clock();
     try {
-      for (const e of repos.events.live()) {
-        if (e.endTs <= now) finish(e, 'completed', now);
-        else if (e.status === 'scheduled' && e.startTs <= now) {
-          repos.events.setStatus(e.id, 'active', null);
-          enqueue(repos.events.targets(e.id).map((t) => t.siteId));
+      for (const e of await store.events.live()) {
+        if (e.endTs <= now) {
+          enqueue(await oneChange((tx) => finish(tx, e, 'completed', now)));
+          options.notify(e.id);
+        } else if (e.status === 'scheduled' && e.startTs <= now) {
+          const sites = await oneChange(async (tx) => {
+            await tx.events.setStatus(e.id, 'active', null);
+            return (await tx.events.targets(e.id)).map((t) => t.siteId);
+          });
+          enqueue(sites);
           options.notify(e.id);
         }
       }
       // Targets stored but never turned into a control (the collector stopped in between).
       // One query for the sites, not every live target read into objects each second (a
       // 1,000-site event cost the tick ~5 ms of CPU per second that way).
-      const pending = repos.events.unsentTargetSites();
+      const pending = await store.events.unsentTargetSites();
       if (pending.length) enqueue(pending);
       // Retry controls whose publish did not reach the broker (crash, broker down).
-      for (const c of repos.events.unpublishedControls()) {
-        const site = repos.sites.getById(c.siteId);
+      for (const c of await store.events.unpublishedControls()) {
+        const site = await store.sites.getById(c.siteId);
         if (site) publishSaved(c.siteId, site.site, c.revision, c.payload);
       }
     } catch (err) {
@@ -262,67 +291,74 @@ export function createEventService(options: EventServiceOptions) {
   }
 
   return {
-    preview(req: EventRequest): Plan {
-      return planEvent(req, planSites(clock(), req.kind));
+    async preview(req: EventRequest): Promise<Plan> {
+      return planEvent(req, await planSites(clock(), req.kind));
     },
 
-    create(req: EventRequest, createdBy: string, source: EventSource | null = null): { event: EventDetail; plan: Plan } {
+    async create(req: EventRequest, createdBy: string, source: EventSource | null = null): Promise<{ event: EventDetail; plan: Plan }> {
       const now = clock();
       const startTs = startOf(req, now);
       if (!Number.isFinite(startTs)) throw new AppError('USAGE', 'start is not a valid time');
       const endTs = startTs + req.durationS * 1000;
       if (endTs <= now) throw new AppError('USAGE', 'the event would already be over (start + durationS is in the past)');
-      const sites = planSites(now, req.kind);
+      const sites = await planSites(now, req.kind);
       const plan = planEvent(req, sites);
       const ths = new Map(sites.map((s) => [s.siteId, live.view(s.siteId, now).hashrateThs]));
       const event: EventRow = {
         id: randomUUID(), kind: req.kind, value: req.value ?? null, scope: req.scope, startTs, endTs, priority: req.priority, level: req.level ?? 'sleep', reason: req.reason,
         status: startTs <= now ? 'active' : 'scheduled', requestedKw: plan.requestedKw, createdBy, createdAt: now, endedAt: null, source,
       };
-      repos.events.insertEvent(event, plan.targets.map((t) => ({ siteId: t.siteId, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, baselineHashing: t.baselineHashing ?? null, baselineThs: ths.get(t.siteId) ?? null, shedKw: t.shedKw })), now);
+      await oneChange((tx) => tx.events.insertEvent(event, plan.targets.map((t) => ({ siteId: t.siteId, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, baselineHashing: t.baselineHashing ?? null, baselineThs: ths.get(t.siteId) ?? null, shedKw: t.shedKw })), now));
       // Targets are stored (pending) before the answer; the controls follow in chunks of one
       // transaction each, so the first agents act while later sites are still being signed.
       enqueue(plan.targets.map((t) => t.siteId));
       log.info({ eventId: event.id, kind: req.kind, value: req.value, sites: plan.targets.length, requestedKw: plan.requestedKw, createdBy }, 'event created');
       options.notify(event.id);
-      return { event: detail(repos.events.get(event.id)!, now), plan };
+      return { event: await detail((await store.events.get(event.id))!, now), plan };
     },
 
-    cancel(id: string): EventDetail {
-      const e = repos.events.get(id);
-      if (!e) throw new AppError('NOT_FOUND', `no event ${id}`);
-      if (e.status === 'completed' || e.status === 'cancelled') throw new AppError('CONFLICT', `event ${id} is already ${e.status}`);
+    async cancel(id: string): Promise<EventDetail> {
       const now = clock();
-      finish(e, 'cancelled', now);
-      return detail(repos.events.get(id)!, now);
+      // Read and ended in one change: a tick ending it meanwhile cannot end it twice.
+      const sites = await oneChange(async (tx) => {
+        const e = await tx.events.get(id);
+        if (!e) throw new AppError('NOT_FOUND', `no event ${id}`);
+        if (e.status === 'completed' || e.status === 'cancelled') throw new AppError('CONFLICT', `event ${id} is already ${e.status}`);
+        return finish(tx, e, 'cancelled', now);
+      });
+      enqueue(sites);
+      options.notify(id);
+      return detail((await store.events.get(id))!, now);
     },
 
-    get(id: string): EventDetail | undefined {
-      const e = repos.events.get(id);
+    async get(id: string): Promise<EventDetail | undefined> {
+      const e = await store.events.get(id);
       return e && detail(e, clock());
     },
 
-    list(limit?: number): EventDetail[] {
+    async list(limit?: number): Promise<EventDetail[]> {
       const now = clock();
-      return repos.events.list(limit).map((e) => detail(e, now));
+      const out: EventDetail[] = [];
+      for (const e of await store.events.list(limit)) out.push(await detail(e, now));
+      return out;
     },
 
     /** Agent reports, after their batch committed. */
-    onReports(reports: Array<{ siteId: number; report: ControlReport }>): void {
+    async onReports(reports: Array<{ siteId: number; report: ControlReport }>): Promise<void> {
       const now = clock();
       const touched = new Set<string>();
       // `received` moves no target: only the reports that do are looked up, all sites in one query.
       const moving = reports.filter((r) => FROM_REPORT[r.report.status] !== undefined);
       if (moving.length === 0) return;
-      repos.transaction(() => {
-        const targetsBySite = repos.events.liveTargetsOfSites([...new Set(moving.map((r) => r.siteId))]);
+      await oneChange(async (tx) => {
+        const targetsBySite = await tx.events.liveTargetsOfSites([...new Set(moving.map((r) => r.siteId))]);
         for (const { siteId, report } of moving) {
           const next = FROM_REPORT[report.status]!;
           for (const t of targetsBySite.get(siteId) ?? []) {
             if (t.revision !== report.revision) continue;
             if (next !== 'failed' && next !== 'released' && ORDER[t.state] >= ORDER[next]) continue;
             if (t.state === 'released') continue;
-            repos.events.updateTarget(t.eventId, siteId, { state: next, achievedKw: report.achievedKw ?? null, ...(report.reason ? { detail: `${report.reason}${report.detail ? `: ${report.detail}` : ''}` } : {}) }, now);
+            await tx.events.updateTarget(t.eventId, siteId, { state: next, achievedKw: report.achievedKw ?? null, ...(report.reason ? { detail: `${report.reason}${report.detail ? `: ${report.detail}` : ''}` } : {}) }, now);
             t.state = next; // a later report of the same batch sees this one's state
             touched.add(t.eventId);
           }
@@ -331,38 +367,54 @@ export function createEventService(options: EventServiceOptions) {
       for (const id of touched) options.notify(id);
     },
 
-    /** A site's measured power changed: confirm targets that hold. */
-    onSiteUpdate(siteId: number, view: SiteView): void {
+    /** Sites' measured power changed (one committed batch): confirm the targets that hold, in one change. */
+    async onSiteUpdates(updates: Array<{ siteId: number; view: SiteView }>): Promise<void> {
+      if (updates.length === 0) return;
       const now = clock();
-      const control = repos.events.control(siteId);
-      if (!control) return;
-      for (const t of repos.events.liveTargetsOfSite(siteId)) {
-        const verdict = judgeTarget(t, view, control.revision, config.confirmTolerance);
-        if (verdict) repos.events.updateTarget(t.eventId, siteId, { state: verdict.state, achievedKw: verdict.achievedKw }, now);
-        // Every live target: the event's achieved MW follows the measured draw (the stream coalesces these).
-        options.notify(t.eventId);
-      }
+      const touched = new Set<string>();
+      await oneChange(async (tx) => {
+        const ids = updates.map((u) => u.siteId);
+        const targetsBySite = await tx.events.liveTargetsOfSites(ids);
+        for (const { siteId, view } of updates) {
+          const targets = targetsBySite.get(siteId);
+          if (!targets?.length) continue;
+          const control = await tx.events.control(siteId);
+          if (!control) continue;
+          for (const t of targets) {
+            const verdict = judgeTarget(t, view, control.revision, config.confirmTolerance);
+            if (verdict) await tx.events.updateTarget(t.eventId, siteId, { state: verdict.state, achievedKw: verdict.achievedKw }, now);
+            // Every live target: the event's achieved MW follows the measured draw (the stream coalesces these).
+            touched.add(t.eventId);
+          }
+        }
+      });
+      for (const id of touched) options.notify(id);
     },
 
     /** An agent appeared (birth): publish the site's control if it has one waiting. */
-    onAgent(siteId: number): void {
-      if (repos.events.liveTargetsOfSite(siteId).some((t) => t.state === 'pending')) {
-        const saved = repos.events.control(siteId);
-        if (saved && Object.keys((saved.payload.perAgent ?? {}) as object).length === 0) repos.events.saveControl(siteId, saved.revision, { effective: { mode: 'none' } });
-        enqueue([siteId]);
-      }
+    async onAgent(siteId: number): Promise<void> {
+      const waiting = await oneChange(async (tx) => {
+        if (!(await tx.events.liveTargetsOfSite(siteId)).some((t) => t.state === 'pending')) return false;
+        const saved = await tx.events.control(siteId);
+        if (saved && Object.keys((saved.payload.perAgent ?? {}) as object).length === 0) await tx.events.saveControl(siteId, saved.revision, { effective: { mode: 'none' } });
+        return true;
+      });
+      if (waiting) enqueue([siteId]);
     },
 
-    start(): void {
-      tick();
-      timer = setInterval(tick, config.tickMs);
+    async start(): Promise<void> {
+      await tick();
+      timer = setInterval(() => void tick(), config.tickMs);
     },
     tick,
+    /** Stops the timer, issues what is queued, and waits until the broker has every control in flight. */
     async stop(): Promise<void> {
       if (timer) clearInterval(timer);
-      if (draining) clearImmediate(draining);
-      while (queue.size) drainChunk();
+      await ticking;
+      while (draining) await draining;
+      await marking;
       if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve));
+      await marking; // the last PUBACKs' marks
     },
   };
 }

@@ -11,14 +11,14 @@ import type { LiveState } from '../live/live-state.js';
 import type { VenStatus } from '../openadr/ven.js';
 import type { StreamHub } from '../live/stream-hub.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
-import type { Repositories } from '../store/repositories.js';
+import type { StorePort } from '../store/store-port.js';
 import type { SiteRow } from '../store/site-repository.js';
 import type { RegistryChange } from '../audit/change-hook.js';
 
 /** What the HTTP layer reads and calls; built by the composition root. */
 export interface ApiContext {
   config: CollectorConfig;
-  repos: Repositories;
+  store: StorePort;
   live: LiveState;
   compliance: ComplianceService;
   companyCaps: CompanyCaps;
@@ -31,24 +31,24 @@ export interface ApiContext {
   signIns: SignInLimiter;
   clock: () => number;
   /** Brings rollups and daily energy up to date with everything committed. */
-  refreshRollups(): void;
+  refreshRollups(): Promise<void>;
   /**
    * A site's settings changed through the API. `before` is the row as it was (undefined
    * for a new site): the hook an audit log of who changed what plugs into.
    */
-  siteChanged(site: SiteRow, before: SiteRow | undefined, by: string, actor?: Actor): void;
+  siteChanged(site: SiteRow, before: SiteRow | undefined, by: string, actor?: Actor): Promise<void>;
   /** Passes a registry change to the audit hook. */
-  recordChange(change: RegistryChange): void;
+  recordChange(change: RegistryChange): Promise<void>;
   health(): { ok: boolean; mqtt: boolean; db: boolean };
   /** The OpenADR VEN's link to its VTN; undefined when none is configured. */
-  openadr?(): VenStatus | undefined;
+  openadr?(): Promise<VenStatus> | undefined;
 }
 
 /** A site as the API and the live stream show it: registry, live draw, compliance, control. */
-export function siteSummary(ctx: Pick<ApiContext, 'live' | 'compliance' | 'repos'>, s: SiteRow, now: number) {
+export async function siteSummary(ctx: Pick<ApiContext, 'live' | 'compliance' | 'store'>, s: SiteRow, now: number) {
   const v = ctx.live.view(s.id, now);
-  const c = ctx.compliance.snapshot(s.id);
-  const control = ctx.repos.events.control(s.id);
+  const c = await ctx.compliance.snapshot(s.id);
+  const control = await ctx.store.events.control(s.id);
   const effective = control?.payload.effective as { mode?: string } | undefined;
   return {
     id: s.site, name: s.name, region: s.region, regionDeclared: s.regionDeclared, latitude: s.latitude, longitude: s.longitude, company: s.company, registered: s.registered, flagged: s.flagged,

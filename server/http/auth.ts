@@ -2,7 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CollectorConfig, Role } from '../config/collector-config.js';
 import { sha256Hex } from '../auth/secrets.js';
 import { readSessionCookie } from '../auth/session-cookie.js';
-import type { UserRepository } from '../store/user-repository.js';
+import type { StoreRepositories } from '../store/store-port.js';
+
+type Users = StoreRepositories['users'];
 
 /**
  * Who is calling: a named user (token or dashboard session) or a service
@@ -26,7 +28,7 @@ export function hashToken(token: string): string {
  * request carries none of its kind. An OIDC resolver (a verified ID token or
  * an OIDC session) would be one more entry in the list.
  */
-export type CredentialResolver = (req: FastifyRequest, allowQueryToken: boolean) => Principal | 'invalid' | undefined;
+export type CredentialResolver = (req: FastifyRequest, allowQueryToken: boolean) => Promise<Principal | 'invalid' | undefined>;
 
 function bearerOf(req: FastifyRequest, allowQueryToken: boolean): string | undefined {
   const header = req.headers.authorization;
@@ -36,26 +38,26 @@ function bearerOf(req: FastifyRequest, allowQueryToken: boolean): string | undef
 }
 
 /** Bearer tokens: service tokens of the YAML (stored as sha256 there), then users' tokens in the database. */
-export function bearerResolver(tokens: CollectorConfig['tokens'], users: UserRepository | undefined, clock: () => number): CredentialResolver {
+export function bearerResolver(tokens: CollectorConfig['tokens'], users: Users | undefined, clock: () => number): CredentialResolver {
   const byHash = new Map(tokens.map((t) => [t.sha256, { name: t.name, role: t.role }]));
-  return (req, allowQueryToken) => {
+  return async (req, allowQueryToken) => {
     const token = bearerOf(req, allowQueryToken);
     if (!token) return undefined;
     const hash = sha256Hex(token);
     const service = byHash.get(hash);
     if (service) return { ...service, kind: 'service', via: 'token' };
-    const user = users?.byToken(hash, clock());
+    const user = await users?.byToken(hash, clock());
     if (user) return { name: user.username, role: user.role, kind: 'user', via: 'token' };
     return 'invalid';
   };
 }
 
 /** The dashboard's session cookie (set by POST /api/v1/session). */
-export function sessionResolver(users: UserRepository, clock: () => number): CredentialResolver {
-  return (req) => {
+export function sessionResolver(users: Users, clock: () => number): CredentialResolver {
+  return async (req) => {
     const id = readSessionCookie(req.headers.cookie);
     if (!id) return undefined;
-    const user = users.bySession(sha256Hex(id), clock());
+    const user = await users.bySession(sha256Hex(id), clock());
     return user ? { name: user.username, role: user.role, kind: 'user', via: 'session' } : 'invalid';
   };
 }
@@ -65,25 +67,25 @@ export function roleAllows(role: Role, roles: readonly Role[]): boolean {
   return role === 'admin' || roles.includes(role);
 }
 
-export function createAuthenticator(tokens: CollectorConfig['tokens'], options: { users?: UserRepository; clock?: () => number } = {}) {
+export function createAuthenticator(tokens: CollectorConfig['tokens'], options: { users?: Users; clock?: () => number } = {}) {
   const clock = options.clock ?? Date.now;
   const resolvers: CredentialResolver[] = [bearerResolver(tokens, options.users, clock), ...(options.users ? [sessionResolver(options.users, clock)] : [])];
   return {
     /** The caller, if any credential is valid; no reply is sent. */
-    identify(req: FastifyRequest, allowQueryToken = false): Principal | undefined {
+    async identify(req: FastifyRequest, allowQueryToken = false): Promise<Principal | undefined> {
       for (const resolve of resolvers) {
-        const p = resolve(req, allowQueryToken);
+        const p = await resolve(req, allowQueryToken);
         if (p === 'invalid') return undefined;
         if (p) return p;
       }
       return undefined;
     },
     /** Resolves the caller or answers 401/403 itself (then returns undefined). */
-    check(req: FastifyRequest, reply: FastifyReply, roles: readonly Role[], allowQueryToken = false): Principal | undefined {
+    async check(req: FastifyRequest, reply: FastifyReply, roles: readonly Role[], allowQueryToken = false): Promise<Principal | undefined> {
       let principal: Principal | undefined;
       let invalid = false;
       for (const resolve of resolvers) {
-        const p = resolve(req, allowQueryToken);
+        const p = await resolve(req, allowQueryToken);
         if (p === 'invalid') { invalid = true; break; }
         if (p) { principal = p; break; }
       }

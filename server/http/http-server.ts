@@ -48,7 +48,7 @@ export async function createHttpServer({ ctx, log, version, extend, tls }: HttpS
     if (text.trim() === '') return done(null, undefined);
     return jsonParser(req, text, done);
   });
-  const auth = createAuthenticator(ctx.config.tokens, { users: ctx.repos.users, clock: ctx.clock });
+  const auth = createAuthenticator(ctx.config.tokens, { users: ctx.store.users, clock: ctx.clock });
   const routes = createRouteTable(app, auth);
 
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {

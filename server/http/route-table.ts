@@ -68,9 +68,9 @@ export function createRouteTable(app: FastifyInstance, auth: Authenticator) {
         handler: async (req, reply) => {
           let principal: Principal | undefined;
           if (spec.roles.length > 0) {
-            principal = auth.check(req, reply, spec.roles, spec.allowQueryToken);
+            principal = await auth.check(req, reply, spec.roles, spec.allowQueryToken);
             if (!principal) return reply;
-          } else if (spec.optionalAuth) principal = auth.identify(req, spec.allowQueryToken);
+          } else if (spec.optionalAuth) principal = await auth.identify(req, spec.allowQueryToken);
           const params = parsePart(spec.params, req.params, 'params');
           const query = parsePart(spec.query, req.query, 'query');
           const body = parsePart(spec.body, req.body, 'body');

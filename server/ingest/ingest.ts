@@ -4,12 +4,10 @@ import { agentTopic, decode, encode, topicFilters, type DecodedMessage } from '.
 import type { ControlReport, Sample, Telemetry } from '../../shared/protocol/index.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
-import type { Db } from '../store/database.js';
-import type { Repositories } from '../store/repositories.js';
+import type { StorePort, StoreRepositories, TelemetryWriteResult } from '../store/store-port.js';
 import type { TelemetryRow } from '../store/telemetry-writer.js';
 import { MINUTE } from '../store/rollup-repository.js';
 import type { Gap } from './ack-tracker.js';
-import { startIngestWriter, type WriteResult } from './ingest-writer.js';
 import { createRejectLog } from './reject-log.js';
 import { createSessionTrackers, type AgentRef, type SessionTracker } from './session-trackers.js';
 import { sampleProblem, seqProblem, type Implausible } from './plausibility.js';
@@ -38,13 +36,14 @@ interface Queued {
 }
 
 export interface IngestOptions {
-  db: Db;
-  repos: Repositories;
+  /** Telemetry goes through the store's sink (server/store/store-port.ts), the rest through its repositories. */
+  store: StorePort;
   metrics: CollectorMetrics;
   log: Logger;
   config: CollectorConfig['ingest'];
   clock: () => number;
-  onCommitted(batch: CommittedBatch): void;
+  /** After each durable batch; awaited, so the next batch's follow-up starts after this one's. */
+  onCommitted(batch: CommittedBatch): void | Promise<void>;
 }
 
 const SUBSCRIBED_KINDS = ['telemetry', 'state', 'birth', 'control/report'] as const;
@@ -67,7 +66,7 @@ const SUBSCRIBED_KINDS = ['telemetry', 'state', 'birth', 'control/report'] as co
  * writer is the PUBACK held (backpressure: the broker stops sending to us).
  */
 export function createIngest(options: IngestOptions) {
-  const { db, repos, metrics, config, clock } = options;
+  const { store, metrics, config, clock } = options;
   let client: MqttClient | undefined;
   /** Commits wait for start(): the services a commit updates exist only then. */
   let started = false;
@@ -76,7 +75,7 @@ export function createIngest(options: IngestOptions) {
   const queue: Queued[] = [];
   const siteIds = new Map<string, number>();
   const agentIds = new Map<string, number>();
-  const trackers = createSessionTrackers({ repos, gapTimeoutMs: config.gapTimeoutS * 1000, log });
+  const trackers = createSessionTrackers({ telemetry: store.telemetry, gapTimeoutMs: config.gapTimeoutS * 1000, log });
   /**
    * In a share group the broker spreads one agent's messages over the group, so
    * a tracker with a hole may only lack what another collector committed: it asks
@@ -87,7 +86,7 @@ export function createIngest(options: IngestOptions) {
   let timer: NodeJS.Timeout | undefined;
   let gapTimer: NodeJS.Timeout | undefined;
   let stopped = false;
-  const writer = startIngestWriter(db.name);
+  const sink = store.openTelemetrySink();
   let running: Promise<void> | undefined;
   /** agentId, session, seq triples acked but not yet persisted: they ride with the next batch. */
   let pendingAcks: number[] = [];
@@ -162,13 +161,13 @@ export function createIngest(options: IngestOptions) {
     return null;
   }
 
-  function siteIdOf(site: string, now: number, newSites: string[]): number {
+  async function siteIdOf(site: string, now: number, newSites: string[]): Promise<number> {
     let id = siteIds.get(site);
     if (id !== undefined) return id;
-    const row = repos.sites.get(site);
+    const row = await store.sites.get(site);
     if (row) id = row.id;
     else {
-      const created = repos.sites.createUnknown(site, now);
+      const created = await store.sites.createUnknown(site, now);
       id = created.id;
       if (created.created) newSites.push(site);
     }
@@ -176,12 +175,19 @@ export function createIngest(options: IngestOptions) {
     return id;
   }
 
-  function refOf(m: { site: string; agent: string }, now: number, newSites: string[]): AgentRef {
-    const siteId = siteIdOf(m.site, now, newSites);
+  /** The ids of a message's site and agent when both are known (nearly always): no store call. */
+  function knownRef(m: { site: string; agent: string }): AgentRef | undefined {
+    const siteId = siteIds.get(m.site);
+    const agentId = siteId === undefined ? undefined : agentIds.get(`${siteId}/${m.agent}`);
+    return agentId === undefined ? undefined : { siteId: siteId!, site: m.site, agentId, agent: m.agent };
+  }
+
+  async function refOf(m: { site: string; agent: string }, now: number, newSites: string[]): Promise<AgentRef> {
+    const siteId = await siteIdOf(m.site, now, newSites);
     const key = `${siteId}/${m.agent}`;
     let agentId = agentIds.get(key);
     if (agentId === undefined) {
-      agentId = repos.agents.ensure(siteId, m.agent);
+      agentId = await store.agents.ensure(siteId, m.agent);
       agentIds.set(key, agentId);
     }
     return { siteId, site: m.site, agentId, agent: m.agent };
@@ -221,23 +227,23 @@ export function createIngest(options: IngestOptions) {
   }
 
   /** State, birth and control reports: a few per agent per day, written on the main connection. */
-  function writeOthers(others: Array<{ ref: AgentRef; m: DecodedMessage }>, out: CommittedBatch, now: number): void {
+  async function writeOthers(tx: StoreRepositories, others: Array<{ ref: AgentRef; m: DecodedMessage }>, out: CommittedBatch, now: number): Promise<void> {
     // An agent's received + accepted reports usually share a batch: one last-seen write each.
     const touched = new Set<number>();
     for (const { ref, m } of others) {
       switch (m.kind) {
         case 'state':
-          repos.agents.setState(ref.agentId, m.payload.online, m.payload.session, m.payload.ts, now);
+          await tx.agents.setState(ref.agentId, m.payload.online, m.payload.session, m.payload.ts, now);
           out.states.push({ ...ref, online: m.payload.online });
           break;
         case 'birth':
-          repos.agents.setBirth(ref.agentId, m.raw, m.payload.session, now);
-          if (m.payload.location) repos.sites.declareLocation(ref.siteId, m.payload.location, now);
+          await tx.agents.setBirth(ref.agentId, m.raw, m.payload.session, now);
+          if (m.payload.location) await tx.sites.declareLocation(ref.siteId, m.payload.location, now);
           out.births.push(ref);
           break;
         case 'control/report': {
           const r = m.payload;
-          const fresh = repos.events.insertReport({ siteId: ref.siteId, agentId: ref.agentId, revision: r.revision, status: r.status, reason: r.reason ?? null, detail: r.detail ?? null, achievedKw: r.achievedKw ?? null, targetKw: r.targetKw ?? null, ts: r.ts, session: r.session ?? null, seq: r.seq ?? null }, now);
+          const fresh = await tx.events.insertReport({ siteId: ref.siteId, agentId: ref.agentId, revision: r.revision, status: r.status, reason: r.reason ?? null, detail: r.detail ?? null, achievedKw: r.achievedKw ?? null, targetKw: r.targetKw ?? null, ts: r.ts, session: r.session ?? null, seq: r.seq ?? null }, now);
           touched.add(ref.agentId);
           if (!fresh) {
             metrics.duplicates.inc();
@@ -251,7 +257,7 @@ export function createIngest(options: IngestOptions) {
           break;
       }
     }
-    for (const id of touched) repos.agents.touch(id, now);
+    for (const id of touched) await tx.agents.touch(id, now);
   }
 
   /**
@@ -282,10 +288,11 @@ export function createIngest(options: IngestOptions) {
       metrics.rejects.inc({ reason: 'store_error' }, batch.length);
       log.error({ err, messages: batch.length }, 'ingest batch failed to commit');
     };
-    let result: WriteResult;
+    let result: TelemetryWriteResult;
     try {
-      const refs = batch.map(({ message: m }) => (m.kind === 'collector/state' ? null : refOf(m, now, out.newSites)));
-      trackers.open(batch.flatMap(({ message: m }, i) => {
+      const refs: Array<AgentRef | null> = [];
+      for (const { message: m } of batch) refs.push(m.kind === 'collector/state' ? null : (knownRef(m) ?? (await refOf(m, now, out.newSites))));
+      await trackers.open(batch.flatMap(({ message: m }, i) => {
         const sq = refs[i] && sequenceOf(m);
         return sq ? [{ ref: refs[i]!, session: sq.session }] : [];
       }), now);
@@ -309,8 +316,8 @@ export function createIngest(options: IngestOptions) {
           tele.push({ ref, p: m.payload });
         } else others.push({ ref, m });
       }
-      result = await writer.write({ now, rows, acks, gaps });
-      if (others.length) db.transaction(() => writeOthers(others, out, now))();
+      result = await sink.write({ now, rows, acks, gaps });
+      if (others.length) await store.transaction((tx) => writeOthers(tx, others, out, now));
     } catch (err) {
       failed(err);
       return false;
@@ -370,11 +377,11 @@ export function createIngest(options: IngestOptions) {
       touched.push(t);
       if (shared && t.tracker.hasGap()) behind.push(t);
     }
-    if (behind.length) trackers.catchUp(behind, now);
+    if (behind.length) await trackers.catchUp(behind, now);
     for (const t of touched) ackFrom(t);
     if (batch.length === 0) return true;
     try {
-      options.onCommitted(out);
+      await options.onCommitted(out);
     } catch (err) {
       log.error({ err }, 'post-commit update failed');
     }
@@ -410,14 +417,28 @@ export function createIngest(options: IngestOptions) {
     for (const release of held) release();
   }
 
-  function expireGaps(): void {
+  let expiring = false;
+  /** One pass at a time: in a share group it reads the store, and the timer must not stack passes up. */
+  async function expireGaps(): Promise<void> {
+    if (expiring) return;
+    expiring = true;
+    try {
+      await expireGapsOnce();
+    } catch (err) {
+      log.error({ err }, 'gap check failed; retried on the next pass');
+    } finally {
+      expiring = false;
+    }
+  }
+
+  async function expireGapsOnce(): Promise<void> {
     const now = clock();
     // A hole another collector filled after our last batch would otherwise wait
     // for our next message of that session, or be given up as a gap it is not.
     if (shared) {
       const behind = trackers.withHoles();
       const before = behind.map((t) => t.tracker.state.acked);
-      if (behind.length) trackers.catchUp(behind, now);
+      if (behind.length) await trackers.catchUp(behind, now);
       behind.forEach((t, i) => {
         if (t.tracker.state.acked > before[i]!) ackFrom(t);
       });
@@ -465,7 +486,7 @@ export function createIngest(options: IngestOptions) {
       const group = config.shareGroup;
       const filters = group === undefined ? plain : plain.map((f) => topicFilters.shared(group, f));
       for (let i = 0; i < filters.length; i += 500) await client.subscribeAsync(filters.slice(i, i + 500), { qos: 1 });
-      gapTimer = setInterval(expireGaps, Math.min(1000, config.gapTimeoutS * 250));
+      gapTimer = setInterval(() => void expireGaps(), Math.min(1000, config.gapTimeoutS * 250));
       gapTimer.unref();
     },
     flush,
@@ -482,7 +503,7 @@ export function createIngest(options: IngestOptions) {
       releaseHeld();
       if (gapTimer) clearInterval(gapTimer);
       await flush();
-      await writer.close();
+      await sink.close();
     },
   };
 }

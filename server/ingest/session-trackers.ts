@@ -1,5 +1,5 @@
 import type { Logger } from '../../shared/log/logger.js';
-import type { Repositories } from '../store/repositories.js';
+import type { StoreRepositories } from '../store/store-port.js';
 import { AckTracker } from './ack-tracker.js';
 
 /** Who a session belongs to: the ids ingest resolved and the names acks are sent to. */
@@ -28,32 +28,38 @@ const IDLE_MS = 3_600_000;
  * (10,000 agents starting a session at once used to block the event loop for
  * ~0.5 s with two queries each, and no PUBACK reached the broker meanwhile).
  */
-export function createSessionTrackers(options: { repos: Repositories; gapTimeoutMs: number; log: Logger }) {
-  const { repos, gapTimeoutMs, log } = options;
+export function createSessionTrackers(options: { telemetry: StoreRepositories['telemetry']; gapTimeoutMs: number; log: Logger }) {
+  const { telemetry, gapTimeoutMs, log } = options;
   const trackers = new Map<string, SessionTracker>();
   const keyOf = (agentId: number, session: number) => `${agentId}:${session}`;
 
-  /** Opens the sessions not followed yet, from one store query for all of them. */
-  function open(wanted: Iterable<{ ref: AgentRef; session: number }>, now: number): void {
+  /**
+   * Opens the sessions not followed yet, from one store query for all of them.
+   * Usually every session is followed already and nothing is awaited.
+   */
+  function open(wanted: Iterable<{ ref: AgentRef; session: number }>, now: number): Promise<void> | undefined {
     const missing = new Map<string, { ref: AgentRef; session: number }>();
     for (const w of wanted) {
       const key = keyOf(w.ref.agentId, w.session);
       if (!trackers.has(key) && !missing.has(key)) missing.set(key, w);
     }
-    if (missing.size === 0) return;
+    if (missing.size === 0) return undefined;
     const list = [...missing.values()];
-    const known = repos.telemetry.progress(list.map((w) => ({ agentId: w.ref.agentId, session: w.session, known: 0 })));
-    list.forEach(({ ref, session }, i) => {
-      trackers.set(keyOf(ref.agentId, session), { tracker: new AckTracker(known[i]!.acked, known[i]!.seqs, gapTimeoutMs), ref, session, used: now });
+    return telemetry.progress(list.map((w) => ({ agentId: w.ref.agentId, session: w.session, known: 0 }))).then((known) => {
+      list.forEach(({ ref, session }, i) => {
+        const key = keyOf(ref.agentId, session);
+        // Another batch may have opened it while this read was out: the one already in use stays.
+        if (!trackers.has(key)) trackers.set(key, { tracker: new AckTracker(known[i]!.acked, known[i]!.seqs, gapTimeoutMs), ref, session, used: now });
+      });
     });
   }
 
   return {
     open,
-    /** The tracker of a session, opened from the store when not followed yet. */
+    /** The tracker of a session opened before (open()). */
     of(ref: AgentRef, session: number, now: number): SessionTracker {
-      open([{ ref, session }], now);
-      const t = trackers.get(keyOf(ref.agentId, session))!;
+      const t = trackers.get(keyOf(ref.agentId, session));
+      if (!t) throw new Error(`session ${session} of agent ${ref.site}/${ref.agent} was not opened`);
       t.used = now;
       return t;
     },
@@ -62,9 +68,9 @@ export function createSessionTrackers(options: { repos: Repositories; gapTimeout
      * (other collectors' commits, acks they persisted), one query for all of them.
      * A failed read only leaves the acks where they were; the next try is soon.
      */
-    catchUp(behind: SessionTracker[], now: number): void {
+    async catchUp(behind: SessionTracker[], now: number): Promise<void> {
       try {
-        const found = repos.telemetry.progress(behind.map((t) => ({ agentId: t.ref.agentId, session: t.session, known: t.tracker.state.acked })));
+        const found = await telemetry.progress(behind.map((t) => ({ agentId: t.ref.agentId, session: t.session, known: t.tracker.state.acked })));
         behind.forEach((t, i) => t.tracker.adopt(found[i]!.acked, found[i]!.seqs, now));
       } catch (err) {
         log.error({ err, sessions: behind.length }, 'reading the store for acks failed');

@@ -2,13 +2,13 @@ import cron from 'node-cron';
 import type { Logger } from '../../shared/log/logger.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import type { RollupQueue } from '../pipeline/rollup-queue.js';
-import type { Repositories } from '../store/repositories.js';
+import type { StorePort } from '../store/store-port.js';
 import { DAY } from '../store/rollup-repository.js';
 
 export interface ScheduledJobsOptions {
-  repos: Repositories;
+  store: StorePort;
   rollups: RollupQueue;
-  applyDueTerms(): void;
+  applyDueTerms(): Promise<void>;
   retention: CollectorConfig['retention'];
   log: Logger;
   clock: () => number;
@@ -19,17 +19,17 @@ export interface ScheduledJobsOptions {
  * second (and once now, before the API serves), retention nightly at 03:17.
  * Returns the handle that stops them all.
  */
-export function startScheduledJobs(options: ScheduledJobsOptions): { stop(): void } {
-  const { repos, rollups, applyDueTerms, retention, log, clock } = options;
+export async function startScheduledJobs(options: ScheduledJobsOptions): Promise<{ stop(): void }> {
+  const { store, rollups, applyDueTerms, retention, log, clock } = options;
   const jobs: Array<{ stop(): unknown }> = [];
   jobs.push(cron.schedule('0 * * * * *', () => rollups.tick(), { name: 'rollups' }));
-  applyDueTerms();
-  const termsTimer = setInterval(applyDueTerms, 1000);
+  await applyDueTerms();
+  const termsTimer = setInterval(() => void applyDueTerms(), 1000);
   jobs.push({ stop: () => clearInterval(termsTimer) });
-  jobs.push(cron.schedule('0 17 3 * * *', () => {
+  jobs.push(cron.schedule('0 17 3 * * *', async () => {
     try {
       const t = clock();
-      const r = repos.rollups.applyRetention(repos.sites.list().map((s) => s.id), { raw: t - retention.rawDays * DAY, m1: t - retention.rollup1mDays * DAY, h1: t - retention.rollup1hDays * DAY });
+      const r = await store.rollups.applyRetention((await store.sites.list()).map((s) => s.id), { raw: t - retention.rawDays * DAY, m1: t - retention.rollup1mDays * DAY, h1: t - retention.rollup1hDays * DAY });
       log.info(r, 'retention applied');
     } catch (err) { log.error({ err }, 'retention job failed'); }
   }, { name: 'retention' }));

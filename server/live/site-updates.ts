@@ -1,12 +1,12 @@
 import type { ComplianceService } from '../compliance/compliance-service.js';
 import { siteSummary } from '../http/api-context.js';
-import type { Repositories } from '../store/repositories.js';
+import type { StorePort } from '../store/store-port.js';
 import type { LiveState } from './live-state.js';
 import type { StreamHub } from './stream-hub.js';
 
 export interface SiteUpdatesOptions {
   hub: StreamHub;
-  repos: Repositories;
+  store: StorePort;
   live: LiveState;
   compliance: ComplianceService;
   clock: () => number;
@@ -17,9 +17,9 @@ export interface SiteUpdatesOptions {
  * hub sends (it coalesces per site), so a burst of changes costs one summary.
  */
 export function createSiteUpdates(options: SiteUpdatesOptions): (siteId: number) => void {
-  const { hub, repos, clock } = options;
-  return (siteId) => hub.publish('site', String(siteId), () => {
-    const s = repos.sites.getById(siteId);
-    return s && siteSummary(options, s, clock());
+  const { hub, store, clock } = options;
+  return (siteId) => hub.publish('site', String(siteId), async () => {
+    const s = await store.sites.getById(siteId);
+    return s && await siteSummary(options, s, clock());
   });
 }

@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
  */
 export function createStreamHub(throttleMs = 500) {
   const clients = new Set<ServerResponse>();
+  /** `data` may read the store, so it may be async; the hub awaits each in turn. */
   const pending = new Map<string, { type: string; data: () => unknown }>();
   let timer: NodeJS.Timeout | undefined;
   let nextId = 1;
@@ -15,13 +16,18 @@ export function createStreamHub(throttleMs = 500) {
     res.write(`id: ${nextId++}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
-  function drain(): void {
+  async function drain(): Promise<void> {
     timer = undefined;
     const batch = [...pending.values()];
     pending.clear();
     if (clients.size === 0) return;
     for (const item of batch) {
-      const data = item.data();
+      let data: unknown;
+      try {
+        data = await item.data();
+      } catch {
+        continue; // the thing changed meanwhile (deleted, store closing): the next update carries it
+      }
       if (data === undefined) continue;
       for (const res of clients) write(res, item.type, data);
     }
@@ -42,7 +48,7 @@ export function createStreamHub(throttleMs = 500) {
     publish(type: string, key: string, data: () => unknown): void {
       if (clients.size === 0) return;
       pending.set(`${type}:${key}`, { type, data });
-      timer ??= setTimeout(drain, throttleMs);
+      timer ??= setTimeout(() => void drain(), throttleMs);
     },
     /** Sends at once (violations: each one matters). */
     now(type: string, data: unknown): void {

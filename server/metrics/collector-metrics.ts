@@ -5,15 +5,16 @@ import { DECODE_ERROR_REASONS } from '../../shared/protocol/codec.js';
 export const INGEST_REJECT_REASONS = [...DECODE_ERROR_REASONS, 'store_error'] as const;
 export type IngestRejectReason = (typeof INGEST_REJECT_REASONS)[number];
 
+/** Read at scrape time; the ones that ask the store are async. */
 export interface LiveGauges {
-  dbSizeBytes(): number;
+  dbSizeBytes(): Promise<number>;
   sitesOnline(): number;
-  sitesTotal(): number;
+  sitesTotal(): Promise<number>;
   fleetKw(): number;
   violationsOpen(): number;
   agentsOnline(): number;
   /** Each site's current draw and allocation (per-site panels and alerts). */
-  siteDraw(): Array<{ site: string; kw: number; allocationKw: number }>;
+  siteDraw(): Promise<Array<{ site: string; kw: number; allocationKw: number }>>;
 }
 
 export type CollectorMetrics = ReturnType<typeof createCollectorMetrics>;
@@ -44,20 +45,21 @@ export function createCollectorMetrics(live: () => LiveGauges | undefined) {
   const queueDepth = new Gauge({ name: 'hashwatt_ingest_queue_depth', help: 'Messages received and waiting for the next batch commit', registers: [registry] });
   const controls = new Counter({ name: 'hashwatt_controls_published_total', help: 'Signed control revisions published', registers: [registry] });
   const reports = new Counter({ name: 'hashwatt_control_reports_total', help: 'Control reports received, by status', labelNames: ['status'], registers: [registry] });
-  const gauge = (name: string, help: string, read: (g: LiveGauges) => number) =>
-    new Gauge({ name, help, registers: [registry], collect() { const g = live(); this.set(g ? read(g) : 0); } });
+  const gauge = (name: string, help: string, read: (g: LiveGauges) => number | Promise<number>) =>
+    new Gauge({ name, help, registers: [registry], async collect() { const g = live(); this.set(g ? await read(g) : 0); } });
   gauge('hashwatt_db_size_bytes', 'Size of the SQLite database', (g) => g.dbSizeBytes());
   gauge('hashwatt_sites', 'Sites in the registry', (g) => g.sitesTotal());
   gauge('hashwatt_sites_online', 'Sites with an agent that reported recently', (g) => g.sitesOnline());
   gauge('hashwatt_agents_online', 'Agents online', (g) => g.agentsOnline());
   gauge('hashwatt_fleet_power_megawatts', 'Current draw of all sites', (g) => g.fleetKw() / 1000);
   gauge('hashwatt_violations_open', 'Open allocation violations', (g) => g.violationsOpen());
-  gauge('hashwatt_fleet_allocation_megawatts', 'Sum of the allocations of registered sites', (g) => g.siteDraw().reduce((a, s) => a + s.allocationKw, 0) / 1000);
+  gauge('hashwatt_fleet_allocation_megawatts', 'Sum of the allocations of registered sites', async (g) => (await g.siteDraw()).reduce((a, s) => a + s.allocationKw, 0) / 1000);
   // One series per site (10,000 sites is 20,000 series, within one Prometheus' comfort).
   const perSite = (name: string, help: string, read: (s: { kw: number; allocationKw: number }) => number) =>
-    new Gauge({ name, help, labelNames: ['site'], registers: [registry], collect() {
+    new Gauge({ name, help, labelNames: ['site'], registers: [registry], async collect() {
+      const draw = (await live()?.siteDraw()) ?? [];
       this.reset();
-      for (const s of live()?.siteDraw() ?? []) this.set({ site: s.site }, read(s));
+      for (const s of draw) this.set({ site: s.site }, read(s));
     } });
   perSite('hashwatt_site_power_kilowatts', 'Current draw of a site (meter, else miner sum)', (s) => s.kw);
   perSite('hashwatt_site_allocation_kilowatts', 'Allocation of a site', (s) => s.allocationKw);

@@ -4,12 +4,13 @@ import type { Logger } from '../../shared/log/logger.js';
 import type { AlertKind } from '../alerts/alert-rules.js';
 import type { NotificationsConfig, NotificationType, WebhookConfig } from '../config/notify-config.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
-import type { QueuedNotification, WebhookQueueRepository } from '../store/webhook-queue-repository.js';
+import type { StoreRepositories } from '../store/store-port.js';
+import type { QueuedNotification } from '../store/webhook-queue-repository.js';
 import { backoffMs, signBody, wants, webhookBody } from './webhook-message.js';
 
 export interface NotifierOptions {
   config: NotificationsConfig;
-  queue: WebhookQueueRepository;
+  queue: StoreRepositories['webhooks'];
   metrics: CollectorMetrics;
   log: Logger;
   clock: () => number;
@@ -51,8 +52,8 @@ export function createWebhookNotifier(o: NotifierOptions) {
   for (const t of targets.keys()) for (const result of ['delivered', 'failed']) deliveries.inc({ target: t, result }, 0);
   new Gauge({
     name: 'hashwatt_webhook_queue_depth', help: 'Notifications waiting for delivery, by target', labelNames: ['target'], registers: [o.metrics.registry],
-    collect() {
-      const depth = new Map(queue.depth().map((d) => [d.target, d.queued]));
+    async collect() {
+      const depth = new Map((await queue.depth()).map((d) => [d.target, d.queued]));
       for (const t of targets.keys()) this.set({ target: t }, depth.get(t) ?? 0);
     },
   });
@@ -79,7 +80,7 @@ export function createWebhookNotifier(o: NotifierOptions) {
       error = e.cause?.code ?? e.cause?.message ?? e.message;
     }
     if (error === undefined) {
-      queue.delivered(row.id);
+      await queue.delivered(row.id);
       deliveries.inc({ target: target.name, result: 'delivered' });
       if (failing.delete(target.name)) log.info({ target: target.name }, 'webhook target delivering again');
       // Also after a restart, when its alert is open but this process never saw it fail.
@@ -88,7 +89,7 @@ export function createWebhookNotifier(o: NotifierOptions) {
     }
     const failures = row.attempts + 1;
     const next = clock() + backoffMs(failures, config.initialBackoffS, config.maxBackoffS);
-    queue.failed(row.id, next, error);
+    await queue.failed(row.id, next, error);
     deliveries.inc({ target: target.name, result: 'failed' });
     log.warn({ target: target.name, type: row.type, attempts: failures, error, retryInMs: next - clock() }, 'webhook delivery failed');
     if (failures >= config.failingAfterAttempts && !failing.has(target.name)) {
@@ -97,24 +98,33 @@ export function createWebhookNotifier(o: NotifierOptions) {
     }
   }
 
+  /** Delivers the target's head row if it is due; true when one was attempted. */
+  async function deliverHead(target: WebhookConfig): Promise<boolean> {
+    let row: QueuedNotification | undefined;
+    try {
+      row = await queue.head(target.name);
+    } catch (err) {
+      log.error({ err }, 'webhook queue unreadable');
+      return false;
+    }
+    if (!row || row.nextAttemptAt > clock()) return false;
+    await send(target, row);
+    return true;
+  }
+
   /** Starts a delivery for every target that has a due row and none in flight. */
   function pump(): void {
     if (stopped) return;
     for (const target of targets.values()) {
       if (inFlight.has(target.name)) continue;
-      let row: QueuedNotification | undefined;
-      try {
-        row = queue.head(target.name);
-      } catch (err) {
-        log.error({ err }, 'webhook queue unreadable');
-        return;
-      }
-      if (!row || row.nextAttemptAt > clock()) continue;
-      const p = send(target, row)
+      // In flight from the moment the head is read, so a second pump cannot send the same row.
+      let attempted = false;
+      const p = deliverHead(target)
+        .then((sent) => { attempted = sent; })
         .catch((err: unknown) => log.error({ err, target: target.name }, 'webhook delivery crashed'))
         .finally(() => {
           inFlight.delete(target.name);
-          setImmediate(pump); // the next row of this target, without waiting for the timer
+          if (attempted) setImmediate(pump); // the next row of this target, without waiting for the timer
         });
       inFlight.set(target.name, p);
     }
@@ -125,19 +135,16 @@ export function createWebhookNotifier(o: NotifierOptions) {
     notify(type: NotificationType, data: unknown, alertKind?: AlertKind): void {
       const to = [...targets.values()].filter((t) => wants(t, type, alertKind)).map((t) => t.name);
       if (!to.length) return;
-      try {
-        queue.enqueue(to, type, webhookBody(type, data, clock()), clock());
-      } catch (err) {
-        log.error({ err, type }, 'webhook notification could not be queued');
-        return;
-      }
-      setImmediate(pump);
+      queue.enqueue(to, type, webhookBody(type, data, clock()), clock()).then(
+        () => setImmediate(pump),
+        (err: unknown) => log.error({ err, type }, 'webhook notification could not be queued'),
+      );
     },
-    start(): void {
+    async start(): Promise<void> {
       stopped = false;
-      for (const d of queue.depth()) {
+      for (const d of await queue.depth()) {
         if (targets.has(d.target)) continue;
-        const n = queue.dropTarget(d.target);
+        const n = await queue.dropTarget(d.target);
         log.warn({ target: d.target, dropped: n }, 'webhook target no longer configured; its queued notifications dropped');
       }
       pump();

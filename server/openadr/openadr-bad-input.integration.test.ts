@@ -50,7 +50,7 @@ test('bad input from the VTN: refused credentials, an invalid event, a forged no
 
     await waitFor('the refused report set aside, not retried', async () => {
       const metrics = await (await fetch(`${tc.collector.httpUrl}/metrics`)).text();
-      return /hashwatt_openadr_reports_total\{result="refused"\} 1/.test(metrics) && tc.collector.repos.openadr.pendingReports() === 0;
+      return /hashwatt_openadr_reports_total\{result="refused"\} 1/.test(metrics) && (await tc.collector.store.openadr.pendingReports()) === 0;
     }, { timeoutMs: 20_000 });
     assert.equal(vtn.reports.length, 0);
     const metrics = await (await fetch(`${tc.collector.httpUrl}/metrics`)).text();

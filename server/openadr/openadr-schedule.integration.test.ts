@@ -10,6 +10,7 @@ import { waitFor } from '../../test/helpers/wait-for.js';
 import { planDemoSites } from '../demo/demo-plan.js';
 import { startDemo } from '../demo/start-demo.js';
 import { startTestVtn } from './test-vtn.js';
+import { testStoreConfig } from '../testing/test-store.js';
 
 const skip = specMissing();
 if (skip) console.log(`# skipped: ${skip}`);
@@ -32,7 +33,7 @@ test('an IMPORT_CAPACITY_LIMIT event with two intervals: scheduled limit carried
   const siteId = plan!.id;
   const demo = await startDemo({
     sites: 1, miners: 16, timeFactor: 0.05, dataDir, httpPort: 0, mqttPort: 0, rampSeconds: 0,
-    ...(process.env.MQTT_URL ? { mqttUrl: process.env.MQTT_URL } : {}),
+    store: await testStoreConfig(dataDir), ...(process.env.MQTT_URL ? { mqttUrl: process.env.MQTT_URL } : {}),
     siteIdPrefix: idPrefix, pollCron: '*/1 * * * * *', log: createSilentLogger(),
     openadr: {
       vtnUrl: vtn.url, auth: { clientId: 'ven-client', clientSecret: 'ven-secret' }, venName: 'hashwatt-test', programs: ['hashwatt-dr'],

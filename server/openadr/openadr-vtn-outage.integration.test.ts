@@ -32,35 +32,35 @@ test('a VTN that errs, is slow, or is down for 5 minutes across a collector rest
     await waitFor('both events polled', async () => (await ofVtn(short.id)).length === 1 && (await ofVtn(long.id)).length === 1);
 
     vtn.setMode('error');
-    await waitFor('a poll answered 500', () => tc.collector.ven!.status().lastError?.includes('answered 500'));
+    await waitFor('a poll answered 500', async () => (await tc.collector.ven!.status()).lastError?.includes('answered 500'));
     vtn.setMode('slow');
-    await waitFor('a poll out of time', () => tc.collector.ven!.status().lastError?.includes('did not answer'), { timeoutMs: 15_000 });
+    await waitFor('a poll out of time', async () => (await tc.collector.ven!.status()).lastError?.includes('did not answer'), { timeoutMs: 15_000 });
     await vtn.down();
-    await waitFor('a poll refused', () => tc.collector.ven!.status().lastPollOk === false && vtn.counts.requests > 0);
+    await waitFor('a poll refused', async () => (await tc.collector.ven!.status()).lastPollOk === false && vtn.counts.requests > 0);
 
-    await waitFor('the short event over and its report queued', () => tc.collector.repos.openadr.pendingReports() === 1, { timeoutMs: 20_000 });
+    await waitFor('the short event over and its report queued', async () => (await tc.collector.store.openadr.pendingReports()) === 1, { timeoutMs: 20_000 });
     assert.equal((await ofVtn(long.id))[0].status, 'scheduled', 'a VTN that errs, is slow or is down cancels nothing');
     // Five minutes of the VTN being down, on the collector's clock: retried with backoff, kept.
     for (let minute = 1; minute <= 5; minute++) {
-      const before = tc.collector.repos.openadr.dueReports(Number.MAX_SAFE_INTEGER)[0]!.attempts;
+      const before = (await tc.collector.store.openadr.dueReports(Number.MAX_SAFE_INTEGER))[0]!.attempts;
       offset += 60_000;
-      await waitFor(`another delivery attempt after minute ${minute}`, () => tc.collector.repos.openadr.dueReports(Number.MAX_SAFE_INTEGER)[0]!.attempts > before);
+      await waitFor(`another delivery attempt after minute ${minute}`, async () => (await tc.collector.store.openadr.dueReports(Number.MAX_SAFE_INTEGER))[0]!.attempts > before);
     }
-    const queued = tc.collector.repos.openadr.dueReports(Number.MAX_SAFE_INTEGER);
+    const queued = await tc.collector.store.openadr.dueReports(Number.MAX_SAFE_INTEGER);
     assert.equal(queued.length, 1);
     assert.match(queued[0]!.lastError ?? '', /did not answer/);
     assert.equal(vtn.reports.length, 0);
 
     await tc.stop(); // with the report still queued
     tc = await startTestCollector(overrides, { dataDir, clock });
-    assert.equal(tc.collector.repos.openadr.pendingReports(), 1, 'the queue survived the restart');
+    assert.equal(await tc.collector.store.openadr.pendingReports(), 1, 'the queue survived the restart');
     vtn.revokeTokens(); // the old token is void too: the VEN must fetch another
     const tokensBefore = vtn.counts.tokenRequests;
     await vtn.up();
     vtn.setMode('up');
     offset += 60_000; // past the backoff
     await waitFor('the report at the VTN', () => vtn.reports.length === 1, { timeoutMs: 20_000 });
-    await waitFor('the queue empty', () => tc.collector.repos.openadr.pendingReports() === 0);
+    await waitFor('the queue empty', async () => (await tc.collector.store.openadr.pendingReports()) === 0);
     assert.equal(vtn.reports.length, 1, 'delivered once');
     assert.equal(vtn.reports[0]!.eventID, short.id);
     assert.ok(vtn.counts.tokenRequests > tokensBefore);
@@ -89,7 +89,7 @@ test('an interval modified while in force is reported once, over the whole inter
     await vtn.updateEvent(ev.id, { intervals: [{ id: 0, payloads: [{ type: 'IMPORT_CAPACITY_LIMIT', values: [70] }] }] });
     const both = await waitFor('the replacement in force', async () => { const l = await ofVtn(ev.id); return l.some((e) => e.value === 70 && e.status === 'active') ? l : undefined; }, { timeoutMs: 15_000 });
     assert.equal(both.find((e) => e.value === 100).status, 'cancelled');
-    await waitFor('every report built and sent', async () => (await ofVtn(ev.id)).every((e) => e.status !== 'active') && tc.collector.repos.openadr.unreported().length === 0 && tc.collector.repos.openadr.pendingReports() === 0, { timeoutMs: 20_000 });
+    await waitFor('every report built and sent', async () => (await ofVtn(ev.id)).every((e) => e.status !== 'active') && (await tc.collector.store.openadr.unreported()).length === 0 && (await tc.collector.store.openadr.pendingReports()) === 0, { timeoutMs: 20_000 });
     const reports = vtn.reports.filter((r) => r.eventID === ev.id);
     assert.equal(reports.length, 1, 'one report for the interval, not one per version');
     assert.deepEqual(reports[0]!.resources[0].intervals[0].intervalPeriod, { start: new Date(start).toISOString(), duration: 'PT4S' });
@@ -112,7 +112,7 @@ test('reportDescriptors with aggregate: one AGGREGATED_REPORT for an interval ov
   try {
     const ev = await vtn.createEvent({ ...limitEvent(program.id, Date.now() + 500, 'PT2S', 100), reportDescriptors: [{ payloadType: 'OPERATING_STATE', aggregate: true }] });
     await waitFor('the report at the VTN', () => vtn.reports.some((r) => r.eventID === ev.id), { timeoutMs: 20_000 });
-    await waitFor('nothing left to report', () => tc.collector.repos.openadr.unreported().length === 0 && tc.collector.repos.openadr.pendingReports() === 0);
+    await waitFor('nothing left to report', async () => (await tc.collector.store.openadr.unreported()).length === 0 && (await tc.collector.store.openadr.pendingReports()) === 0);
     const reports = vtn.reports.filter((r) => r.eventID === ev.id);
     assert.equal(reports.length, 1, 'one report for both resources');
     assert.deepEqual(reports[0]!.resources.map((r: { resourceName: string }) => r.resourceName), ['AGGREGATED_REPORT']);

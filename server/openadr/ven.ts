@@ -8,7 +8,7 @@ import type { EventScope } from '../events/event-spec.js';
 import type { EventService } from '../events/event-service.js';
 import type { LiveState } from '../live/live-state.js';
 import type { EventSource } from '../store/event-repository.js';
-import type { Repositories } from '../store/repositories.js';
+import type { StorePort } from '../store/store-port.js';
 import { mapEvent, type ReportType } from './event-mapping.js';
 import { NotificationSchema, OadrEventSchema, type OadrEvent, type OadrProgram } from './oadr-objects.js';
 import type { OpenAdrConfig } from './openadr-config.js';
@@ -21,7 +21,7 @@ export interface VenOptions {
   config: OpenAdrConfig;
   /** Each hashwatt event the VEN creates or cancels (the audit log records it, by openadr:<venName>). */
   onEvent?: (action: 'event.create' | 'event.cancel', eventId: string) => void;
-  repos: Repositories;
+  store: StorePort;
   events: EventService;
   live: LiveState;
   log: Logger;
@@ -56,7 +56,7 @@ const REPORT_TICK_MS = 1000;
  * and OPERATING_STATE per interval through a persisted outbox.
  */
 export function createVen(options: VenOptions) {
-  const { config, repos, events, live, clock } = options;
+  const { config, store, events, live, clock } = options;
   const log = options.log.child({ component: 'openadr' });
   const client = options.client ?? createVtnClient(config, clock);
   const actor = `openadr:${config.venName}`;
@@ -69,7 +69,7 @@ export function createVen(options: VenOptions) {
     reports: new Counter({ name: 'hashwatt_openadr_reports_total', help: 'OpenADR report deliveries, by result (sent, retried, refused)', labelNames: ['result'], registers }),
     polls: new Counter({ name: 'hashwatt_openadr_poll_failures_total', help: 'Polls of the VTN that failed (down, slow, errors, refused credentials)', registers }),
   };
-  new Gauge({ name: 'hashwatt_openadr_reports_pending', help: 'OpenADR reports waiting for the VTN', registers, collect() { this.set(repos.openadr.pendingReports()); } });
+  new Gauge({ name: 'hashwatt_openadr_reports_pending', help: 'OpenADR reports waiting for the VTN', registers, async collect() { this.set(await store.openadr.pendingReports()); } });
   let pollTimer: NodeJS.Timeout | undefined;
   let reportTimer: NodeJS.Timeout | undefined;
   let polling: Promise<void> | undefined;
@@ -77,26 +77,37 @@ export function createVen(options: VenOptions) {
   const subscribedPrograms = new Set<string>();
   let stopped = false;
   // The callback's bearer token: derived from the secret, so it survives a restart of the collector.
-  const mqttNotifications = createMqttNotifications({ config, client, log, onNotification: (body, from) => { handleNotification(body, from); } });
+  const mqttNotifications = createMqttNotifications({ config, client, log, onNotification: (body, from) => { void handleNotification(body, from); } });
   const callbackToken = createHash('sha256').update(`${config.auth.clientSecret}\n${config.callbackUrl ?? ''}`).digest('hex').slice(0, 40);
 
-  function siteIdsOf(scope: EventScope): number[] {
-    return repos.sites.list().filter((s) => inScope(s, scope)).map((s) => s.id);
+  async function siteIdsOf(scope: EventScope): Promise<number[]> {
+    return (await store.sites.list()).filter((s) => inScope(s, scope)).map((s) => s.id);
   }
 
-  function drawKw(scope: EventScope): number {
+  /** Live draw of every site, read once per mapping (mapEvent asks per resource, synchronously). */
+  async function drawKwOf(): Promise<(scope: EventScope) => number> {
+    const sites = await store.sites.list();
     const now = clock();
-    return siteIdsOf(scope).reduce((a, id) => a + Math.max(0, live.view(id, now).kw), 0);
+    return (scope) => sites.filter((s) => inScope(s, scope)).reduce((a, s) => a + Math.max(0, live.view(s.id, now).kw), 0);
+  }
+
+  // A poll and a notification may carry the same VTN event at once: applying one at a time keeps
+  // "already linked?" and "link it" together, so an interval is never created twice.
+  let applying: Promise<unknown> = Promise.resolve();
+  function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+    const run = applying.then(fn, fn);
+    applying = run.catch(() => undefined);
+    return run;
   }
 
   /** Cancels the hashwatt events still live for a VTN event; ended ones stay as they ended. */
-  function cancelLinked(vtnEventId: string): number {
+  async function cancelLinked(vtnEventId: string): Promise<number> {
     let n = 0;
-    for (const l of repos.openadr.links(vtnEventId)) {
-      const e = repos.events.get(l.eventId);
+    for (const l of await store.openadr.links(vtnEventId)) {
+      const e = await store.events.get(l.eventId);
       if (!e || (e.status !== 'scheduled' && e.status !== 'active')) continue;
       try {
-        events.cancel(l.eventId);
+        await events.cancel(l.eventId);
         options.onEvent?.('event.cancel', l.eventId);
         n++;
       } catch (err) {
@@ -107,27 +118,27 @@ export function createVen(options: VenOptions) {
   }
 
   /** Makes hashwatt follow one version of a VTN event: new, modified (cancel and re-create what is still to come) or unchanged. */
-  function applyEvent(ev: OadrEvent, program: OadrProgram): void {
-    const links = repos.openadr.links(ev.id);
+  async function applyEvent(ev: OadrEvent, program: OadrProgram): Promise<void> {
+    const links = await store.openadr.links(ev.id);
     if (links.length && links[0]!.modification === ev.modificationDateTime) return;
     if (!links.length && quiet.has(`${ev.id}@${ev.modificationDateTime}`)) return;
     const now = clock();
-    const mapping = mapEvent(ev, { config, programName: program.programName, now, drawKw });
-    const cancelled = links.length ? cancelLinked(ev.id) : 0;
+    const mapping = mapEvent(ev, { config, programName: program.programName, now, drawKw: await drawKwOf() });
+    const cancelled = links.length ? await cancelLinked(ev.id) : 0;
     let created = 0;
     for (const m of mapping.intervals) {
       if (m.endTs <= now) continue; // already over: nothing left to do
       const source: EventSource = { kind: 'openadr', ven: config.venName, programId: program.id, programName: program.programName, vtnEventId: ev.id, intervalId: m.intervalId };
       try {
-        const { event } = events.create(m.request, actor, source);
+        const { event } = await events.create(m.request, actor, source);
         options.onEvent?.('event.create', event.id);
-        repos.openadr.insertLink({ vtnEventId: ev.id, intervalId: m.intervalId, eventId: event.id, programId: program.id, modification: ev.modificationDateTime, startTs: m.startTs, endTs: m.endTs, resource: m.resource, reportTypes: mapping.reportTypes, aggregate: mapping.aggregate });
+        await store.openadr.insertLink({ vtnEventId: ev.id, intervalId: m.intervalId, eventId: event.id, programId: program.id, modification: ev.modificationDateTime, startTs: m.startTs, endTs: m.endTs, resource: m.resource, reportTypes: mapping.reportTypes, aggregate: mapping.aggregate });
         created++;
       } catch (err) {
         log.warn({ err: describeError(err), vtnEventId: ev.id, intervalId: m.intervalId }, 'openadr interval not carried out');
       }
     }
-    if (links.length) repos.openadr.setModification(ev.id, ev.modificationDateTime);
+    if (links.length) await store.openadr.setModification(ev.id, ev.modificationDateTime);
     if (!links.length && created === 0) {
       if (quiet.size > 10_000) quiet.clear(); // bounded: at worst an ignored event is logged once more
       quiet.add(`${ev.id}@${ev.modificationDateTime}`);
@@ -136,8 +147,8 @@ export function createVen(options: VenOptions) {
     log.info({ vtnEventId: ev.id, program: program.programName, modified: links.length > 0, cancelled, created, resources: mapping.resources.map((r) => r.name) }, 'openadr event applied');
   }
 
-  function deleteEvent(vtnEventId: string): void {
-    const n = cancelLinked(vtnEventId);
+  async function deleteEvent(vtnEventId: string): Promise<void> {
+    const n = await cancelLinked(vtnEventId);
     if (n) log.info({ vtnEventId, cancelled: n }, 'openadr event deleted by the VTN');
   }
 
@@ -161,7 +172,7 @@ export function createVen(options: VenOptions) {
       const listed = await client.programs();
       programs.clear();
       for (const p of listed.items) if (config.programs.includes(p.programName)) programs.set(p.programName, p);
-      const known = repos.openadr.knownEvents();
+      const known = await store.openadr.knownEvents();
       for (const program of programs.values()) {
         const got = await client.events(program.id);
         if (got.bad) {
@@ -174,10 +185,10 @@ export function createVen(options: VenOptions) {
         for (const ev of got.items) {
           if (ev.programID !== program.id) continue;
           seen.add(ev.id);
-          applyEvent(ev, program);
+          await oneAtATime(() => applyEvent(ev, program));
         }
         // Only a complete answer proves a deletion: a VTN that is down or erred never cancels anything.
-        for (const k of known) if (k.programId === program.id && !seen.has(k.vtnEventId)) deleteEvent(k.vtnEventId);
+        for (const k of known) if (k.programId === program.id && !seen.has(k.vtnEventId)) await oneAtATime(() => deleteEvent(k.vtnEventId));
       }
       await ensureSubscriptions().catch((err: unknown) => log.warn({ err: describeError(err) }, 'openadr subscription failed; polling continues'));
       if (config.mqttNotifications) {
@@ -199,90 +210,96 @@ export function createVen(options: VenOptions) {
   }
 
   /** Reports of intervals that ended are built once from the store and queued. */
-  function buildDue(now: number): void {
+  async function buildDue(now: number): Promise<void> {
     const done = new Set<string>(); // links reported earlier in this pass (an aggregate takes its peers along)
-    for (const l of repos.openadr.unreported()) {
+    for (const l of await store.openadr.unreported()) {
       if (done.has(l.eventId)) continue;
-      const e = repos.events.get(l.eventId);
+      const e = await store.events.get(l.eventId);
       if (!e) continue;
-      if (!l.curtailed && repos.events.targets(l.eventId).some((t) => t.state === 'holding' || t.state === 'confirmed')) repos.openadr.markCurtailed(l.eventId);
+      if (!l.curtailed && (await store.events.targets(l.eventId)).some((t) => t.state === 'holding' || t.state === 'confirmed')) await store.openadr.markCurtailed(l.eventId);
       if (e.status === 'scheduled' || e.status === 'active') continue;
       const until = Math.min(e.endedAt ?? e.endTs, l.endTs);
       if (now < until + config.reportDelayS * 1000) continue;
-      const replacements = e.status === 'cancelled' && e.endedAt !== null ? repos.openadr.replacementsOf(l, e.endedAt) : [];
+      const replacements = e.status === 'cancelled' && e.endedAt !== null ? await store.openadr.replacementsOf(l, e.endedAt) : [];
       if (replacements.length) {
         // Modified: the replacement reports the whole interval, carrying what this one saw.
-        if (l.curtailed) for (const r of replacements) repos.openadr.markCurtailed(r.eventId);
-        repos.openadr.enqueueReport(l.eventId, l.vtnEventId, l.intervalId, null, now);
+        if (l.curtailed) for (const r of replacements) await store.openadr.markCurtailed(r.eventId);
+        await store.openadr.enqueueReport(l.eventId, l.vtnEventId, l.intervalId, null, now);
         continue;
       }
       const curtailed = l.curtailed;
       let resource = l.resource;
-      let scopeSites = siteIdsOf(e.scope);
+      let scopeSites = await siteIdsOf(e.scope);
       let anyCurtailed = curtailed;
       if (l.aggregate) {
         // One report for the interval over every resource, once all of them are over (openadr3.yaml resourceName: AGGREGATED_REPORT).
-        const peers = repos.openadr.links(l.vtnEventId).filter((o) => o.intervalId === l.intervalId && o.eventId !== l.eventId && !o.reported);
-        const peerEvents = peers.map((o) => repos.events.get(o.eventId));
+        const peers = (await store.openadr.links(l.vtnEventId)).filter((o) => o.intervalId === l.intervalId && o.eventId !== l.eventId && !o.reported);
+        const peerEvents = [];
+        for (const o of peers) peerEvents.push(await store.events.get(o.eventId));
         if (peerEvents.some((pe) => pe && (pe.status === 'scheduled' || pe.status === 'active'))) continue;
         for (const [i, o] of peers.entries()) {
-          scopeSites = [...new Set([...scopeSites, ...(peerEvents[i] ? siteIdsOf(peerEvents[i]!.scope) : [])])];
+          scopeSites = [...new Set([...scopeSites, ...(peerEvents[i] ? await siteIdsOf(peerEvents[i]!.scope) : [])])];
           anyCurtailed ||= o.curtailed;
-          repos.openadr.enqueueReport(o.eventId, o.vtnEventId, o.intervalId, null, now);
+          await store.openadr.enqueueReport(o.eventId, o.vtnEventId, o.intervalId, null, now);
           done.add(o.eventId);
         }
         resource = 'AGGREGATED_REPORT';
       }
-      const averageKw = until > l.startTs ? repos.openadr.averageKw(scopeSites, l.startTs, until) : null;
+      const averageKw = until > l.startTs ? await store.openadr.averageKw(scopeSites, l.startTs, until) : null;
       const body = until > l.startTs
         ? buildReport(config.venName, { vtnEventId: l.vtnEventId, intervalId: l.intervalId, resource, startTs: l.startTs, endTs: until, averageKw, curtailed: anyCurtailed, types: l.reportTypes as ReportType[] })
         : null; // cancelled before it began: nothing happened to report (a null row is dropped by the sender)
-      repos.openadr.enqueueReport(l.eventId, l.vtnEventId, l.intervalId, body, now);
+      await store.openadr.enqueueReport(l.eventId, l.vtnEventId, l.intervalId, body, now);
     }
   }
 
   async function sendDue(): Promise<void> {
     const now = clock();
-    for (const row of repos.openadr.dueReports(now)) {
+    for (const row of await store.openadr.dueReports(now)) {
       if (stopped) return;
       if (row.body === null) {
-        repos.openadr.markSent(row.id, now);
+        await store.openadr.markSent(row.id, now);
         continue;
       }
       try {
         await client.postReport(row.body);
-        repos.openadr.markSent(row.id, clock());
+        await store.openadr.markSent(row.id, clock());
         status.reportsSent++;
         counters.reports.inc({ result: 'sent' });
       } catch (err) {
         if (err instanceof VtnError && err.status >= 400 && err.status < 500 && ![401, 408, 429].includes(err.status)) {
           // The VTN will never take this one (e.g. its event is gone): kept with the reason, not retried, and the queue moves on.
-          repos.openadr.markRefused(row.id, describeError(err), clock());
+          await store.openadr.markRefused(row.id, describeError(err), clock());
           counters.reports.inc({ result: 'refused' });
           log.error({ err: describeError(err), vtnEventId: row.vtnEventId, intervalId: row.intervalId }, 'openadr report refused by the VTN');
           continue;
         }
         counters.reports.inc({ result: 'retried' });
         const wait = Math.min(config.retryMinS * 2 ** row.attempts, config.retryMaxS) * 1000;
-        repos.openadr.markFailed(row.id, describeError(err), clock() + wait);
+        await store.openadr.markFailed(row.id, describeError(err), clock() + wait);
         log.warn({ err: describeError(err), vtnEventId: row.vtnEventId, intervalId: row.intervalId, attempts: row.attempts + 1, retryInS: wait / 1000 }, 'openadr report not delivered; kept and retried');
         return; // the VTN is down: the rest wait for the next turn, in order
       }
     }
   }
 
-  function reportTick(): void {
-    if (sending) return;
-    try {
-      buildDue(clock());
-    } catch (err) {
-      log.error({ err }, 'openadr report build failed');
-    }
-    sending = sendDue().catch((err: unknown) => log.error({ err }, 'openadr report send failed')).finally(() => { sending = undefined; });
+  /** Builds the reports that are due, then sends the queue; one pass at a time. Resolves when the pass is over. */
+  function reportTick(): Promise<void> {
+    if (sending) return sending;
+    const pass = async () => {
+      try {
+        await buildDue(clock());
+      } catch (err) {
+        log.error({ err }, 'openadr report build failed');
+      }
+      await sendDue();
+    };
+    sending = pass().catch((err: unknown) => log.error({ err }, 'openadr report send failed')).finally(() => { sending = undefined; });
+    return sending;
   }
 
   /** A webhook or MQTT notification (openadr3.yaml components/schemas/notification): acted on like a poll's answer. */
-  function handleNotification(body: unknown, from: string): { status: 200 | 400; detail?: string } {
+  async function handleNotification(body: unknown, from: string): Promise<{ status: 200 | 400; detail?: string }> {
     const refuse = (detail: string) => {
       status.invalidObjects++;
       counters.invalid.inc({ object: 'notification' });
@@ -297,8 +314,9 @@ export function createVen(options: VenOptions) {
     const program = [...programs.values()].find((p) => p.id === ev.data.programID);
     if (!program) return { status: 200 }; // not a program we follow
     try {
-      if (n.data.operation === 'DELETE') deleteEvent(ev.data.id);
-      else applyEvent(ev.data, program);
+      const event = ev.data;
+      if (n.data.operation === 'DELETE') await oneAtATime(() => deleteEvent(event.id));
+      else await oneAtATime(() => applyEvent(event, program));
     } catch (err) {
       log.error({ err, from, vtnEventId: ev.data.id }, 'openadr notification not applied; the next poll retries');
     }
@@ -309,7 +327,7 @@ export function createVen(options: VenOptions) {
     start(): void {
       void poll();
       pollTimer = setInterval(() => void poll(), config.pollS * 1000);
-      reportTimer = setInterval(reportTick, REPORT_TICK_MS);
+      reportTimer = setInterval(() => void reportTick(), REPORT_TICK_MS);
     },
     poll,
     reportTick,
@@ -317,13 +335,13 @@ export function createVen(options: VenOptions) {
     registerRoutes(app: FastifyInstance): void {
       app.post('/openadr/callback', async (req, reply) => {
         if (req.headers.authorization !== `Bearer ${callbackToken}`) return reply.code(401).send({ title: 'Unauthorized', status: 401, detail: 'bearer token of the subscription expected' });
-        const r = handleNotification(req.body, 'webhook');
+        const r = await handleNotification(req.body, 'webhook');
         return reply.code(r.status).send(r.status === 200 ? {} : { title: 'Bad Request', status: r.status, detail: r.detail });
       });
     },
-    status(): VenStatus {
+    async status(): Promise<VenStatus> {
       return {
-        ...status, programs: config.programs.map((name) => ({ name, id: programs.get(name)?.id ?? null })), pendingReports: repos.openadr.pendingReports(),
+        ...status, programs: config.programs.map((name) => ({ name, id: programs.get(name)?.id ?? null })), pendingReports: await store.openadr.pendingReports(),
         notifications: { webhook: subscribedPrograms.size > 0, mqtt: mqttNotifications.connected },
       };
     },

@@ -6,11 +6,11 @@ import type { ComplianceService } from '../compliance/compliance-service.js';
 import type { EventService } from '../events/event-service.js';
 import type { CommittedBatch } from '../ingest/ingest.js';
 import type { LiveState } from '../live/live-state.js';
-import type { Repositories } from '../store/repositories.js';
+import type { StorePort } from '../store/store-port.js';
 import type { RollupQueue } from './rollup-queue.js';
 
 export interface CommitPipelineOptions {
-  repos: Repositories;
+  store: StorePort;
   live: LiveState;
   compliance: ComplianceService;
   companyCaps: CompanyCaps;
@@ -30,14 +30,14 @@ export interface CommitPipelineOptions {
  * after the batch is durable, so nothing here is seen before it is stored.
  */
 export function createCommitPipeline(options: CommitPipelineOptions) {
-  const { repos, live, compliance, companyCaps, events, audit, rollups, siteChanged, log, clock } = options;
+  const { store, live, compliance, companyCaps, events, audit, rollups, siteChanged, log, clock } = options;
 
-  return function onCommitted(batch: CommittedBatch): void {
+  async function follow(batch: CommittedBatch): Promise<void> {
     const now = clock();
     for (const s of batch.newSites) {
       log.warn({ site: s }, 'unknown site reported; created as unregistered');
-      const row = repos.sites.get(s);
-      audit.record(SYSTEM_ACTOR, 'site.flagged', { site: s, target: s, after: row ? auditedSite(row) : null });
+      const row = await store.sites.get(s);
+      await audit.record(SYSTEM_ACTOR, 'site.flagged', { site: s, target: s, after: row ? auditedSite(row) : null });
     }
     for (const r of batch.seen) live.seen(r.siteId, r.agentId, r.agent, now);
     for (const s of batch.states) {
@@ -45,29 +45,33 @@ export function createCommitPipeline(options: CommitPipelineOptions) {
       siteChanged(s.siteId);
     }
     for (const b of batch.births) {
-      events.onAgent(b.siteId);
+      await events.onAgent(b.siteId);
       siteChanged(b.siteId); // its declared region may have changed
     }
     const sites = new Set<number>();
     for (const l of batch.latest) {
       if (!live.sample(l.siteId, l.agentId, l.agent, l.sample, now)) continue;
       // Every sample in time order: the compliance window must see each one, not only a batch's last.
-      compliance.observe(l.siteId, l.sample.ts, live.view(l.siteId, now).kw);
+      await compliance.observe(l.siteId, l.sample.ts, live.view(l.siteId, now).kw);
       sites.add(l.siteId);
     }
-    repos.transaction(() => {
-      for (const siteId of sites) {
-        events.onSiteUpdate(siteId, live.view(siteId, now));
-        siteChanged(siteId);
-      }
-    });
+    await events.onSiteUpdates([...sites].map((siteId) => ({ siteId, view: live.view(siteId, now) })));
+    for (const siteId of sites) siteChanged(siteId);
     const companies = new Set<string>();
     for (const siteId of sites) {
-      const c = compliance.site(siteId)?.company;
+      const c = (await compliance.site(siteId))?.company;
       if (c) companies.add(c);
     }
-    for (const c of companies) companyCaps.check(c);
-    if (batch.reports.length) events.onReports(batch.reports);
-    rollups.mark(batch.dirty);
+    for (const c of companies) await companyCaps.check(c);
+    if (batch.reports.length) await events.onReports(batch.reports);
+  }
+
+  // Batches are followed one at a time, in commit order: a site's samples must reach compliance in time order.
+  let following: Promise<void> = Promise.resolve();
+  return function onCommitted(batch: CommittedBatch): Promise<void> {
+    rollups.mark(batch.dirty); // at once: an API read that refreshes rollups sees this batch
+    const run = following.then(() => follow(batch));
+    following = run.catch((err: unknown) => log.error({ err }, 'after-commit work failed for a batch'));
+    return following;
   };
 }

@@ -5,11 +5,11 @@ import type { ComplianceService } from '../compliance/compliance-service.js';
 import type { EventService } from '../events/event-service.js';
 import { eventView } from '../http/api-context.js';
 import type { CompanyRow } from '../store/company-repository.js';
-import type { Repositories } from '../store/repositories.js';
+import type { StorePort } from '../store/store-port.js';
 import type { SiteRow } from '../store/site-repository.js';
 
 export interface EnforcementOptions {
-  repos: Repositories;
+  store: StorePort;
   compliance: ComplianceService;
   events: EventService;
   audit: AuditLog;
@@ -25,31 +25,30 @@ const LIMIT_DURATION_S = 3600;
  * "Auto-enforcement"), so it shows and merges like the grid's events.
  */
 export function createEnforcement(options: EnforcementOptions) {
-  const { repos, compliance, events, audit, log } = options;
+  const { store, compliance, events, audit, log } = options;
   /** Company auto-limit: one live limit event per company at a time. */
   const companyLimits = new Map<string, string>();
 
   return {
     /** Caps a site at its allocation, unless a compliance event already holds it. */
-    enforceSite(site: SiteRow): void {
-      const already = repos.events.liveTargetsOfSite(site.id).some((t) => repos.events.get(t.eventId)?.createdBy === 'compliance');
-      if (already) return;
+    async enforceSite(site: SiteRow): Promise<void> {
       try {
-        const why = compliance.hardCap(site.id) ? `over its hard cap of ${site.hardCapKw} kW` : `over its allocation of ${site.allocationKw} kW`;
-        const { event } = events.create({ scope: { sites: [site.site] }, kind: 'limit_to_kw', value: site.allocationKw, durationS: LIMIT_DURATION_S, priority: 'high', reason: `auto-enforcement: ${site.site} ${why}` }, 'compliance');
-        audit.record(COMPLIANCE_ACTOR, 'event.create', { site: site.site, target: event.id, after: auditedEvent(eventView(event)) });
+        for (const t of await store.events.liveTargetsOfSite(site.id)) if ((await store.events.get(t.eventId))?.createdBy === 'compliance') return;
+        const why = (await compliance.hardCap(site.id)) ? `over its hard cap of ${site.hardCapKw} kW` : `over its allocation of ${site.allocationKw} kW`;
+        const { event } = await events.create({ scope: { sites: [site.site] }, kind: 'limit_to_kw', value: site.allocationKw, durationS: LIMIT_DURATION_S, priority: 'high', reason: `auto-enforcement: ${site.site} ${why}` }, 'compliance');
+        await audit.record(COMPLIANCE_ACTOR, 'event.create', { site: site.site, target: event.id, after: auditedEvent(eventView(event)) });
       } catch (err) {
         log.warn({ err, site: site.site }, 'auto-enforcement failed');
       }
     },
 
     /** Caps a company's sites together at the company cap (the planner spreads it). */
-    limitCompany(company: CompanyRow, sites: SiteRow[]): void {
+    async limitCompany(company: CompanyRow, sites: SiteRow[]): Promise<void> {
       if (sites.length === 0) return;
       const running = companyLimits.get(company.id);
-      if (running && ['scheduled', 'active'].includes(repos.events.get(running)?.status ?? '')) return;
+      if (running && ['scheduled', 'active'].includes((await store.events.get(running))?.status ?? '')) return;
       try {
-        const { event } = events.create({ scope: { sites: sites.map((s) => s.site) }, kind: 'limit_to_kw', value: company.hardCapKw!, durationS: LIMIT_DURATION_S, priority: 'high', reason: `auto-limit: company ${company.id} over its cap of ${company.hardCapKw} kW` }, 'compliance');
+        const { event } = await events.create({ scope: { sites: sites.map((s) => s.site) }, kind: 'limit_to_kw', value: company.hardCapKw!, durationS: LIMIT_DURATION_S, priority: 'high', reason: `auto-limit: company ${company.id} over its cap of ${company.hardCapKw} kW` }, 'compliance');
         companyLimits.set(company.id, event.id);
       } catch (err) {
         log.warn({ err, company: company.id }, 'company auto-limit failed');

@@ -1,5 +1,5 @@
 import type { Logger } from '../../shared/log/logger.js';
-import type { RollupRepository } from '../store/rollup-repository.js';
+import type { StoreRepositories } from '../store/store-port.js';
 
 /** A site's minute bucket with new samples. */
 export interface DirtyBucket {
@@ -12,7 +12,7 @@ export interface DirtyBucket {
  * marks them; the minute job refreshes them in chunks, and an API read (energy,
  * series) refreshes them at once so it sees everything committed.
  */
-export function createRollupQueue(rollups: RollupRepository, log: Logger) {
+export function createRollupQueue(rollups: StoreRepositories['rollups'], log: Logger) {
   const dirty = new Map<string, DirtyBucket>();
   let job: Promise<unknown> | undefined;
 
@@ -26,9 +26,9 @@ export function createRollupQueue(rollups: RollupRepository, log: Logger) {
     mark(buckets: Iterable<DirtyBucket>): void {
       for (const d of buckets) dirty.set(`${d.siteId}:${d.bucket}`, d);
     },
-    /** Synchronous: an API read (energy, series) sees everything committed. */
-    refreshNow(): void {
-      if (dirty.size) rollups.refreshNow(take());
+    /** Before an API read (energy, series): it then sees everything committed. */
+    async refreshNow(): Promise<void> {
+      if (dirty.size) await rollups.refreshNow(take());
     },
     /** The minute job: in chunks, yielding to ingest between them; one at a time. */
     tick(): void {

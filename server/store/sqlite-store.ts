@@ -1,5 +1,5 @@
 import { startIngestWriter } from '../ingest/ingest-writer.js';
-import { databaseSizeBytes, type Db } from './database.js';
+import { closeDatabase, databaseSizeBytes, type Db } from './database.js';
 import { createRepositories, type Repositories } from './repositories.js';
 import type { SiteDefaults } from './site-repository.js';
 import { createStoreGate } from './store-gate.js';
@@ -45,8 +45,9 @@ function asyncRepositories(db: Db, repos: Repositories, call: Call): StoreReposi
  * written by the ingest writer thread on its own connection. `db` comes from
  * openDatabase (migrated); close() closes it.
  */
-export function createSqliteStore(db: Db, options: { siteDefaults?: SiteDefaults } = {}): StorePort {
-  const repos = createRepositories(db, options.siteDefaults);
+export function createSqliteStore(db: Db, options: { siteDefaults?: SiteDefaults; repos?: Repositories } = {}): StorePort {
+  // The collector passes the repositories its not-yet-converted services share, so one set of prepared statements serves both.
+  const repos = options.repos ?? createRepositories(db, options.siteDefaults);
   const gate = createStoreGate();
   const txRepos = asyncRepositories(db, repos, direct);
   return {
@@ -69,6 +70,6 @@ export function createSqliteStore(db: Db, options: { siteDefaults?: SiteDefaults
     },
     openTelemetrySink: () => startIngestWriter(db.name),
     sizeBytes: () => gate.call(() => databaseSizeBytes(db)),
-    close: () => gate.call(() => void db.close()),
+    close: () => gate.call(() => closeDatabase(db)),
   };
 }

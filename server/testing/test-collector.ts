@@ -8,6 +8,7 @@ import { CollectorConfigSchema, type CollectorConfig } from '../config/collector
 import { hashToken } from '../http/auth.js';
 import { createCollector, type Collector, type CreateCollectorOptions } from '../main.js';
 import { createOpenApiValidator } from './openapi-validator.js';
+import { openStoreReader, testStoreConfig, type StoreReader } from './test-store.js';
 import type { ChangeHook, RegistryChange } from '../audit/change-hook.js';
 export type { RegistryChange };
 
@@ -22,6 +23,8 @@ export interface TestCollector {
   /** Prefix for site ids, unique to this run (Mosquitto keeps retained messages). */
   prefix: string;
   api(path: string, init?: { method?: string; body?: unknown; token?: keyof typeof TOKENS | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+  /** Plain SQL on what the collector stored (SQLite or PostgreSQL, as the run's store is). */
+  readStore(options?: { write?: boolean }): StoreReader;
   stop(): Promise<void>;
 }
 
@@ -35,6 +38,7 @@ export async function startTestCollector(overrides: Record<string, unknown> = {}
   const config = CollectorConfigSchema.parse({
     broker: { url: broker.url },
     dataDir,
+    store: await testStoreConfig(dataDir),
     signing: { privateKeyFile: keys.privateKeyPath, publicKeyFile: keys.publicKeyPath },
     http: { host: '127.0.0.1', port: 0 },
     tokens: Object.entries(TOKENS).map(([role, token]) => ({ name: role, sha256: hashToken(token), role })),
@@ -63,6 +67,7 @@ export async function startTestCollector(overrides: Record<string, unknown> = {}
       if (problems?.length) throw new Error(`the API answered outside its OpenAPI document:\n  ${problems.join('\n  ')}\nbody: ${text.slice(0, 500)}`);
       return { status: res.status, body, text, headers: res.headers };
     },
+    readStore: (o) => openStoreReader(config.store, dataDir, o),
     async stop() {
       await collector.stop();
       if (!options.broker) await broker.stop();

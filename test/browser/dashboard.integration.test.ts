@@ -9,6 +9,7 @@ import { createSilentLogger } from '../../shared/log/logger.js';
 import { uniqueId } from '../helpers/broker.js';
 import { chromiumSkipReason, launchChromium, watchConsole } from './chromium.js';
 import type { RunningDemo } from '../../server/demo/start-demo.js';
+import { testStoreConfig } from '../../server/testing/test-store.js';
 
 /**
  * The dashboard in a real browser against a real demo: collector, broker,
@@ -71,7 +72,7 @@ before(async () => {
     siteIdPrefix: prefix,
     pollCron: '*/2 * * * * *',
     compliance: { windowS: 6, graceS: 3, closeAfterS: 10 },
-    ...(process.env.MQTT_URL ? { mqttUrl: process.env.MQTT_URL } : {}),
+    store: await testStoreConfig(dataDir), ...(process.env.MQTT_URL ? { mqttUrl: process.env.MQTT_URL } : {}),
     log: createSilentLogger(),
   });
   browser = await launchChromium();

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { createSilentLogger } from '../../shared/log/logger.js';
 import { uniqueId } from '../helpers/broker.js';
 import { chromiumSkipReason, launchChromium, watchConsole } from './chromium.js';
+import { testStoreConfig } from '../../server/testing/test-store.js';
 
 const skip = chromiumSkipReason();
 
@@ -24,7 +25,7 @@ test('demo with the built-in test VTN: the OpenADR event on the dashboard, read-
   const { vtn, openadr } = await startDemoVtn(planDemoSites({ sites: 2, miners: 20, idPrefix: siteIdPrefix }));
   const demo = await startDemo({
     sites: 2, miners: 20, httpPort: 0, mqttPort: 0, explicitPorts: { http: true, mqtt: true }, timeFactor: 0.05, dataDir, siteIdPrefix,
-    pollCron: '*/2 * * * * *', openadr: { ...openadr, pollS: 1 }, ...(process.env.MQTT_URL ? { mqttUrl: process.env.MQTT_URL } : {}), log: createSilentLogger(),
+    pollCron: '*/2 * * * * *', openadr: { ...openadr, pollS: 1 }, store: await testStoreConfig(dataDir), ...(process.env.MQTT_URL ? { mqttUrl: process.env.MQTT_URL } : {}), log: createSilentLogger(),
   });
   const browser = await launchChromium();
   try {

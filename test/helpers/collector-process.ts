@@ -6,6 +6,7 @@ import { hashToken } from '../../server/http/auth.js';
 import { isRunning, signalAndWait } from './child-exit.js';
 import { restartablePort } from './mosquitto.js';
 import { waitFor } from './wait-for.js';
+import { openStoreReader, testStoreConfig, type StoreReader } from '../../server/testing/test-store.js';
 
 export const HASHWATT_BIN = new URL('../../bin/hashwatt.js', import.meta.url).pathname;
 export const PROCESS_TOKEN = 'process-test-operator';
@@ -20,6 +21,8 @@ export interface CollectorProcess {
   /** The collector's control-signing public key, for agents to trust. */
   publicKeyPath: string;
   dbFile: string;
+  /** Plain SQL on what the collector stored (SQLite or PostgreSQL, as the run's store is). */
+  readStore(): Promise<StoreReader>;
   start(): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
   running(): boolean;
@@ -31,9 +34,13 @@ export async function collectorProcess(dir: string, options: { brokerUrl: string
   const port = await restartablePort();
   const configFile = join(dir, 'collector.yaml');
   const { prefix, sites } = options;
+  // Collectors given one data dir share one store (a share group on one database).
+  const dataDir = (options.config?.dataDir as string | undefined) ?? join(dir, 'data');
+  const store = await testStoreConfig(dataDir);
   await writeFile(configFile, JSON.stringify({
     broker: { url: options.brokerUrl, clientId: `${prefix}-collector` },
-    dataDir: join(dir, 'data'),
+    dataDir,
+    store,
     signing: { privateKeyFile: keys.privateKeyPath, publicKeyFile: keys.publicKeyPath },
     http: { host: '127.0.0.1', port },
     tokens: [{ name: 'ops', role: 'operator', sha256: hashToken(PROCESS_TOKEN) }],
@@ -49,7 +56,8 @@ export async function collectorProcess(dir: string, options: { brokerUrl: string
     return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
   };
   return {
-    port, configFile, publicKeyPath: keys.publicKeyPath, dbFile: join(dir, 'data', 'collector.db'), api,
+    port, configFile, publicKeyPath: keys.publicKeyPath, dbFile: join(dataDir, 'collector.db'), api,
+    readStore: async () => openStoreReader(store, dataDir),
     running: () => isRunning(child),
     async start() {
       const c = spawn(process.execPath, [HASHWATT_BIN, 'collector', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HASHWATT_LOG_LEVEL: 'warn' } });

@@ -20,11 +20,11 @@ export function registerAuditRoutes(routes: RouteTable, ctx: ApiContext): void {
       method: 'GET', path: '/api/v1/audit', roles: READ, query: AuditQuerySchema, response: z.object({ entries: z.array(AuditEntrySchema) }), produces: ['application/json', 'text/csv'],
       summary: 'Audit log, newest first: events created and cancelled, site changes, registrations, users and tokens, sign-ins, auto-enforcement. Filter by site, actor, action (or prefix such as event.), time; JSON or CSV',
     },
-    ({ query, req, reply }) => {
+    async ({ query, req, reply }) => {
       const from = query.from === undefined ? undefined : toMs(query.from, 0);
       const to = query.to === undefined ? undefined : toMs(query.to, 0);
       if (from !== undefined && to !== undefined && from > to) throw new BadRequest([{ path: 'query.from', message: 'from must not be after to' }]);
-      const entries = ctx.audit.list({
+      const entries = await ctx.audit.list({
         ...(query.site ? { site: query.site } : {}), ...(query.actor ? { actor: query.actor } : {}), ...(query.action ? { action: query.action } : {}),
         ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), limit: query.limit,
       });

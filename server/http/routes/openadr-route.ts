@@ -14,8 +14,8 @@ export const OpenAdrStatusSchema = z.object({
 });
 
 export function registerOpenAdrRoute(routes: RouteTable, ctx: ApiContext): void {
-  routes.add({ method: 'GET', path: '/api/v1/openadr', summary: 'The OpenADR VEN: its VTN, followed programs, last poll and reports waiting (docs/openadr.md); 404 when not configured', roles: ['viewer', 'operator', 'grid'], response: OpenAdrStatusSchema, errors: { 404: 'no OpenADR VTN is configured' } }, () => {
-    const s = ctx.openadr?.();
+  routes.add({ method: 'GET', path: '/api/v1/openadr', summary: 'The OpenADR VEN: its VTN, followed programs, last poll and reports waiting (docs/openadr.md); 404 when not configured', roles: ['viewer', 'operator', 'grid'], response: OpenAdrStatusSchema, errors: { 404: 'no OpenADR VTN is configured' } }, async () => {
+    const s = await ctx.openadr?.();
     if (!s) throw new AppError('NOT_FOUND', 'no OpenADR VTN is configured (collector config: openadr)');
     return s;
   });

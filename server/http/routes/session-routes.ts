@@ -41,9 +41,9 @@ export function registerSessionRoutes(routes: RouteTable, ctx: ApiContext): void
     ({ principal }) => ({ signedIn: !!principal, me: principal ? { name: principal.name, role: principal.role, kind: principal.kind, via: principal.via } : null }),
   );
 
-  routes.add({ method: 'DELETE', path: '/api/v1/session', summary: 'Sign out: ends the session and clears its cookie', roles: ROLES, response: SignedOutSchema }, ({ req, reply, principal }) => {
+  routes.add({ method: 'DELETE', path: '/api/v1/session', summary: 'Sign out: ends the session and clears its cookie', roles: ROLES, response: SignedOutSchema }, async ({ req, reply, principal }) => {
     const id = readSessionCookie(req.headers.cookie);
-    if (id && principal?.via === 'session') ctx.users.signOut(id, actorOf(principal, req));
+    if (id && principal?.via === 'session') await ctx.users.signOut(id, actorOf(principal, req));
     void reply.header('set-cookie', clearedSessionCookie(req.protocol === 'https'));
     return { signedOut: true as const };
   });

@@ -16,28 +16,28 @@ export const userView = (u: UserWithTokens) => ({
 
 /** Users and their API tokens; admin only. `hashwatt users` does the same on the collector host. */
 export function registerUserRoutes(routes: RouteTable, ctx: ApiContext): void {
-  routes.add({ method: 'GET', path: '/api/v1/users', summary: 'Every user with role, state and tokens (never the secrets)', roles: ADMIN, response: z.object({ users: z.array(UserSchema) }) }, () => ({
-    users: ctx.users.list().map(userView),
+  routes.add({ method: 'GET', path: '/api/v1/users', summary: 'Every user with role, state and tokens (never the secrets)', roles: ADMIN, response: z.object({ users: z.array(UserSchema) }) }, async () => ({
+    users: (await ctx.users.list()).map(userView),
   }));
 
   routes.add({ method: 'POST', path: '/api/v1/users', summary: 'Create a user', roles: ADMIN, body: UserCreateSchema, response: UserSchema, status: 201, errors: { 409: 'a user with this name exists' } }, async ({ body, principal, req }) =>
     userView(await ctx.users.create(body, actorOf(principal, req))));
 
-  routes.add({ method: 'GET', path: '/api/v1/users/{username}', summary: 'One user', roles: ADMIN, params: UserParamsSchema, response: UserSchema }, ({ params }) => userView(ctx.users.get(params.username)));
+  routes.add({ method: 'GET', path: '/api/v1/users/{username}', summary: 'One user', roles: ADMIN, params: UserParamsSchema, response: UserSchema }, async ({ params }) => userView(await ctx.users.get(params.username)));
 
   routes.add({ method: 'PUT', path: '/api/v1/users/{username}', summary: 'Change role or password, disable or enable a user', roles: ADMIN, params: UserParamsSchema, body: UserUpdateSchema, response: UserSchema }, async ({ params, body, principal, req }) =>
     userView(await ctx.users.update(params.username, body, actorOf(principal, req))));
 
-  routes.add({ method: 'POST', path: '/api/v1/users/{username}/tokens', summary: 'Issue an API token for the user; the secret is in this answer only', roles: ADMIN, params: UserParamsSchema, body: TokenCreateSchema, response: NewTokenSchema, status: 201, errors: { 409: 'the user is disabled' } }, ({ params, body, principal, req }) => {
-    const { token, row } = ctx.users.addToken(params.username, body.label, actorOf(principal, req));
+  routes.add({ method: 'POST', path: '/api/v1/users/{username}/tokens', summary: 'Issue an API token for the user; the secret is in this answer only', roles: ADMIN, params: UserParamsSchema, body: TokenCreateSchema, response: NewTokenSchema, status: 201, errors: { 409: 'the user is disabled' } }, async ({ params, body, principal, req }) => {
+    const { token, row } = await ctx.users.addToken(params.username, body.label, actorOf(principal, req));
     return { username: params.username, token, ...tokenView(row) };
   });
 
-  routes.add({ method: 'POST', path: '/api/v1/users/{username}/tokens/{id}/rotate', summary: 'Revoke a token and issue its replacement (same label); the new secret is in this answer only', roles: ADMIN, params: TokenParamsSchema, response: NewTokenSchema, status: 201, errors: { 409: 'the token is already revoked' } }, ({ params, principal, req }) => {
-    const { token, row } = ctx.users.rotateToken(params.username, params.id, actorOf(principal, req));
+  routes.add({ method: 'POST', path: '/api/v1/users/{username}/tokens/{id}/rotate', summary: 'Revoke a token and issue its replacement (same label); the new secret is in this answer only', roles: ADMIN, params: TokenParamsSchema, response: NewTokenSchema, status: 201, errors: { 409: 'the token is already revoked' } }, async ({ params, principal, req }) => {
+    const { token, row } = await ctx.users.rotateToken(params.username, params.id, actorOf(principal, req));
     return { username: params.username, token, ...tokenView(row) };
   });
 
-  routes.add({ method: 'DELETE', path: '/api/v1/users/{username}/tokens/{id}', summary: 'Revoke a token', roles: ADMIN, params: TokenParamsSchema, response: UserTokenSchema, errors: { 409: 'the token is already revoked' } }, ({ params, principal, req }) =>
-    tokenView(ctx.users.revokeToken(params.username, params.id, actorOf(principal, req))));
+  routes.add({ method: 'DELETE', path: '/api/v1/users/{username}/tokens/{id}', summary: 'Revoke a token', roles: ADMIN, params: TokenParamsSchema, response: UserTokenSchema, errors: { 409: 'the token is already revoked' } }, async ({ params, principal, req }) =>
+    tokenView(await ctx.users.revokeToken(params.username, params.id, actorOf(principal, req))));
 }
