@@ -11,6 +11,8 @@ import type { WebhookNotifier } from './notify/webhook-notifier.js';
 import type { Ven } from './openadr/ven.js';
 import type { RollupQueue } from './pipeline/rollup-queue.js';
 import type { StorePort } from './store/store-port.js';
+import type { LeaderElection } from './cluster/leader-lease.js';
+import type { LiveBus } from './live/live-bus.js';
 
 /** What the collector's start() brought up so far; each part is set as soon as it exists. */
 export interface RunningParts {
@@ -26,6 +28,10 @@ export interface RunningParts {
   client?: MqttClient;
   broker?: EmbeddedBroker;
   store?: StorePort;
+  election?: LeaderElection;
+  /** runWhileLeader detaches. */
+  leaderJobs?: Array<() => void>;
+  bus?: LiveBus;
 }
 
 /**
@@ -43,11 +49,16 @@ export async function shutDownCollector(parts: RunningParts, log: Logger, clock:
   await parts.alerts?.stop();
   await parts.events?.stop();
   await parts.notifier?.stop();
+  // Then leadership (the events issued what was queued, under the term): the leader's jobs stop
+  // and the lease is released, so another collector takes over at once.
+  for (const detach of parts.leaderJobs ?? []) detach();
+  await parts.election?.stop().catch((err: unknown) => log.warn({ err }, 'leader lease not released; another collector takes over when it expires'));
   parts.jobs?.stop();
   if (parts.rollups) {
     await parts.rollups.settle();
     try { await parts.rollups.refreshNow(); } catch (err) { log.warn({ err }, 'final rollup failed'); }
   }
+  await parts.bus?.close();
   await closeCollectorLink(parts.client, parts.broker, clock);
   const store = parts.store;
   parts.store = undefined;

@@ -33,6 +33,12 @@ import { createCommitPipeline } from './pipeline/commit-pipeline.js';
 import { createEnforcement } from './pipeline/enforcement.js';
 import { createRollupQueue } from './pipeline/rollup-queue.js';
 import { openStore } from './store/open-store.js';
+import { createLeaderElection } from './cluster/leader-lease.js';
+import { runWhileLeader } from './cluster/while-leader.js';
+import { createLocalLiveBus } from './live/live-bus.js';
+import { liveChangesOf } from './live/live-changes.js';
+import { createPeerLiveUpdates } from './live/peer-live-updates.js';
+import { createPostgresLiveBus } from './live/postgres-live-bus.js';
 import type { StorePort } from './store/store-port.js';
 
 export const COLLECTOR_VERSION = '0.1.0';
@@ -142,14 +148,27 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     parts.broker = broker.embedded;
     brokerUrl = broker.url;
     const client = (parts.client = await connectCollectorClient({ url: broker.url, config, log, clock, beforeConnect: (c) => ingest.attach(c) }));
+    const eventChanged = (id: string) => hub.publish('event', id, async () => { const e = await events.get(id); return e && eventView(e); });
     const events = (parts.events = createEventService({
       store, live, channel: mqttControlChannel(client), keys: { privateKey, publicKey }, config: config.events, log, clock, metrics,
-      notify: (id) => hub.publish('event', id, async () => { const e = await events.get(id); return e && eventView(e); }),
+      notify: (id) => eventChanged(id),
     }));
     const enforcement = createEnforcement({ store, compliance, events, audit, log });
-    const onCommitted = createCommitPipeline({ store, live, compliance, companyCaps, events, audit, rollups, siteChanged, log, clock });
+    // Collectors sharing a PostgreSQL store tell each other their live changes, so each one's
+    // live view (dashboards, and the leader's reconcile) covers every site (docs/architecture.md).
+    const bus = (parts.bus = config.store.kind === 'postgres' ? createPostgresLiveBus({ url: config.store.url, log }) : createLocalLiveBus());
+    await bus.start(createPeerLiveUpdates({
+      live, siteChanged, log, clock,
+      eventChanged,
+      streamNow: (type, data) => hub.now(type, data),
+      loadAgents: () => store.agents.list(),
+    }));
+    const followCommit = createCommitPipeline({ store, live, compliance, companyCaps, events, audit, rollups, siteChanged, log, clock });
+    const onCommitted = async (batch: CommittedBatch) => {
+      await followCommit(batch);
+      void bus.publish(liveChangesOf(batch, clock()));
+    };
     await ingest.start();
-    await events.start();
 
     let ven: Ven | undefined;
     if (config.openadr) {
@@ -163,10 +182,20 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       };
       ven = parts.ven = createVen({ config: config.openadr, store, events, live, log, clock, registry: metrics.registry, onEvent });
     }
-    alerts.start();
-    await notifier.start();
     const applyDueTerms = createDueTerms({ store, compliance, siteChanged, log, clock });
-    parts.jobs = await startScheduledJobs({ store, rollups, applyDueTerms, retention: config.retention, log, clock });
+    const jobs = (parts.jobs = await startScheduledJobs({ store, rollups, applyDueTerms, retention: config.retention, log, clock }));
+
+    // What must happen once runs on the leader only: one collector with SQLite, the lease holder with
+    // PostgreSQL (docs/architecture.md, "Leader and fencing"); a takeover starts it on the next one.
+    const election = (parts.election = createLeaderElection(config.store.kind === 'postgres' ? { kind: 'postgres', url: config.store.url } : { kind: 'single' }, config.cluster, log));
+    metrics.leader(() => election.isLeader());
+    parts.leaderJobs = [
+      runWhileLeader(election, (term, signal) => events.lead(term, signal), log),
+      runWhileLeader(election, (_term, signal) => alerts.lead(signal), log),
+      runWhileLeader(election, (_term, signal) => notifier.lead(signal), log),
+      runWhileLeader(election, (_term, signal) => jobs.lead(signal), log),
+    ];
+    await election.start();
 
     const ctx: ApiContext = {
       config, store, live, compliance, alerts, hub, metrics, audit, users, signIns, clock, events, companyCaps, recordChange,
@@ -191,7 +220,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     const addr = http.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
     httpUrl = `${tls ? 'https' : 'http'}://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
-    ven?.start();
+    if (ven) parts.leaderJobs.push(runWhileLeader(election, (_term, signal) => ven!.lead(signal), log));
     started = true;
     log.info({ httpUrl, brokerUrl, sites: (await store.sites.list()).length }, 'collector started');
   }

@@ -37,6 +37,7 @@ export function createAlertService(options: AlertServiceOptions) {
   /** Site-less alerts being stored: a second raise meanwhile must not open it twice. */
   const raising = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
+  let leading = false;
 
   new Gauge({
     name: 'hashwatt_alerts_open', help: 'Open alerts by kind', labelNames: ['kind'], registers: [options.metrics.registry],
@@ -129,17 +130,23 @@ export function createAlertService(options: AlertServiceOptions) {
     }
   }
 
+  /** The open alerts as the store has them (another collector may have led before this one). */
+  async function load(): Promise<void> {
+    open.clear();
+    bySubject.clear();
+    for (const a of await store.alerts.listOpen()) {
+      if (a.siteId === null) bySubject.set(`${a.kind}:${a.subject ?? ''}`, a);
+      else open.set(alertKey({ ...a, siteId: a.siteId }), a);
+    }
+  }
+
   return {
-    async load(): Promise<void> {
-      for (const a of await store.alerts.listOpen()) {
-        if (a.siteId === null) bySubject.set(`${a.kind}:${a.subject ?? ''}`, a);
-        else open.set(alertKey({ ...a, siteId: a.siteId }), a);
-      }
-    },
+    load,
     evaluate,
     /** Evaluates one site now (outside the periodic pass); errors are logged, never thrown into ingest. */
     evaluateSite(siteId: number): Promise<void> {
-      return safeEvaluate(siteId);
+      // Only the leader opens and closes alerts; another collector's transition is caught by the leader's next pass.
+      return leading ? safeEvaluate(siteId) : Promise.resolve();
     },
     list(q: { open?: boolean; site?: string; kind?: string; limit?: number }): Promise<AlertRow[]> {
       return store.alerts.list(q);
@@ -178,9 +185,18 @@ export function createAlertService(options: AlertServiceOptions) {
         log.error({ err, kind, subject }, 'alert could not be stored');
       }
     },
-    start(): void {
+    /** The periodic pass, while this collector leads (one collector opens and closes alerts). */
+    async lead(signal: AbortSignal): Promise<void> {
+      await load();
+      if (signal.aborted) return;
+      leading = true;
       void safeEvaluate();
       timer = setInterval(() => void safeEvaluate(), config.evaluateEveryS * 1000);
+      signal.addEventListener('abort', () => {
+        leading = false;
+        if (timer) clearInterval(timer);
+        timer = undefined;
+      }, { once: true });
     },
     /** Stops the periodic pass and waits for the one running, if any. */
     async stop(): Promise<void> {

@@ -1,4 +1,3 @@
-import { StoreConfigSchema } from '../store/open-store.js';
 import { z } from 'zod';
 import { BrokerConfigSchema } from '../../shared/config/broker-config.js';
 import { IdSchema } from '../../shared/protocol/ids.js';
@@ -6,6 +5,8 @@ import { shareGroupProblem } from '../../shared/protocol/topics.js';
 import { DEFAULT_BOUNDS } from '../ingest/plausibility.js';
 import { AuthConfigSchema, NotificationsConfigSchema } from './notify-config.js';
 import { OpenAdrConfigSchema } from '../openadr/openadr-config.js';
+import { ClusterConfigSchema, DEFAULT_CLUSTER_CONFIG } from '../cluster/cluster-config.js';
+import { StoreConfigSchema } from '../store/open-store.js';
 
 /** admin: everything the other roles may, and managing users and tokens. */
 export const ROLES = ['viewer', 'operator', 'grid', 'admin'] as const;
@@ -129,6 +130,8 @@ export const CollectorConfigSchema = z.object({
   dataDir: z.string().min(1),
   /** Where the collector stores: `sqlite` (embedded, default) or `postgres` (shared by several collectors; docs/postgres-store.md). */
   store: StoreConfigSchema.default({ kind: 'sqlite' }),
+  /** How collectors sharing a PostgreSQL store choose their one leader (docs/architecture.md, "Leader and fencing"). */
+  cluster: ClusterConfigSchema.default(DEFAULT_CLUSTER_CONFIG),
   signing: z.object({ privateKeyFile: z.string().min(1), publicKeyFile: z.string().min(1) }),
   http: z
     .object({

@@ -7,6 +7,7 @@ import type { LiveState, SiteView } from '../live/live-state.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { EventRow, EventSource, TargetRow, TargetState } from '../store/event-repository.js';
 import type { StorePort, StoreRepositories } from '../store/store-port.js';
+import type { LeaderTerm } from '../cluster/leader-lease.js';
 import { judgeTarget, machinesAsleep } from '../compliance/target-confirmation.js';
 import type { ControlChannel } from './control-channel.js';
 import { buildSignedControls, publishControlsCb, storedControlJson } from './control-publisher.js';
@@ -83,7 +84,14 @@ export function createEventService(options: EventServiceOptions) {
     return run;
   }
 
+  /** The leadership term this collector acts under; undefined while another collector leads. */
+  let term: LeaderTerm | undefined;
+  /** Events that ended since this time may have left controls to recompute (the tick looks). */
+  let endedSince = 0;
+
+  /** Only the leader signs and publishes; elsewhere the change is in the store, and the leader's tick finds it. */
   function enqueue(siteIds: Iterable<number>): void {
+    if (!term) return;
     for (const id of siteIds) queue.add(id);
     draining ??= drain().finally(() => { draining = undefined; });
   }
@@ -92,16 +100,23 @@ export function createEventService(options: EventServiceOptions) {
   async function drain(): Promise<void> {
     while (queue.size) {
       await new Promise<void>((resolve) => setImmediate(resolve)); // a turn of the event loop between chunks: reports and acks flow meanwhile
+      const leading = term;
+      if (!leading) {
+        queue.clear(); // the next leader finds this work in the store
+        return;
+      }
       const ids = [...queue].slice(0, 100);
       for (const id of ids) queue.delete(id);
       const now = clock();
       let out: ToPublish[] = [];
       try {
-        out = await oneChange((tx) => reconcileSites(tx, ids, now));
+        out = await oneChange((tx) => reconcileSites(tx, ids, now, leading));
       } catch (err) {
         log.error({ err }, 'control reconcile failed; retried on the next tick');
       }
-      // After the commit: a control the broker has is always one the store has.
+      // After the commit: a control the broker has is always one the store has. A term that
+      // ended meanwhile publishes nothing (its revisions stay unpublished; the next leader's tick sends them).
+      if (term !== leading) continue;
       for (const p of out) publishSaved(p.siteId, p.site, p.revision, p.payload);
     }
   }
@@ -156,7 +171,7 @@ export function createEventService(options: EventServiceOptions) {
    * Returns what to publish once committed: new controls and stored ones the broker
    * never acknowledged. Reads are one query per chunk, not per site.
    */
-  async function reconcileSites(tx: StoreRepositories, siteIds: readonly number[], now: number): Promise<ToPublish[]> {
+  async function reconcileSites(tx: StoreRepositories, siteIds: readonly number[], now: number, leading: LeaderTerm): Promise<ToPublish[]> {
     const events = new Map<string, EventRow | undefined>(); // one read of each event per chunk, not per site
     const targetsBySite = await tx.events.liveTargetsOfSites(siteIds);
     const savedBySite = await tx.events.controlsOfSites(siteIds);
@@ -180,7 +195,8 @@ export function createEventService(options: EventServiceOptions) {
       if (site) changed.push({ siteId, site, desired, targets });
     }
     if (changed.length === 0) return out;
-    let revision = await tx.events.reserveRevisions(changed.length);
+    // Fenced: a collector whose term ended is refused here, so it never signs a revision (docs/architecture.md).
+    let revision = await tx.events.reserveRevisions(changed.length, leading);
     for (const { siteId, site, desired, targets } of changed) {
       // Births are read only when the level depends on them (sleep events keep the fan-out to one query per chunk).
       const births = desired.level && desired.level !== 'sleep' ? new Map((await tx.agents.listBySite(siteId)).map((a) => [a.id, announcedLevels(a.birth)])) : undefined;
@@ -261,7 +277,12 @@ export function createEventService(options: EventServiceOptions) {
 
   async function tickOnce(): Promise<void> {
     const now = clock();
+    if (!term) return;
     try {
+      // Events another collector cancelled (its API) since the last look; 2 s back for the clocks of collectors to differ.
+      const ended = await store.events.sitesOfEventsEndedSince(endedSince);
+      endedSince = now - 2000;
+      if (ended.length) enqueue(ended);
       for (const e of await store.events.live()) {
         if (e.endTs <= now) {
           enqueue(await oneChange((tx) => finish(tx, e, 'completed', now)));
@@ -402,9 +423,21 @@ export function createEventService(options: EventServiceOptions) {
       if (waiting) enqueue([siteId]);
     },
 
-    async start(): Promise<void> {
+    /**
+     * Reconciles, signs and publishes while this collector leads (server/cluster/while-leader.ts):
+     * starts and ends events on time, and picks up what the last leader or another collector
+     * left in the store (pending targets, ended events, controls the broker never acknowledged).
+     */
+    async lead(leaderTerm: LeaderTerm, signal: AbortSignal): Promise<void> {
+      term = leaderTerm;
+      endedSince = clock() - 60_000; // what ended while no one led (a takeover takes ≤ 15 s)
+      signal.addEventListener('abort', () => {
+        if (term === leaderTerm) term = undefined;
+        if (timer) clearInterval(timer);
+        timer = undefined;
+      }, { once: true });
       await tick();
-      timer = setInterval(() => void tick(), config.tickMs);
+      if (!signal.aborted) timer = setInterval(() => void tick(), config.tickMs);
     },
     tick,
     /** Stops the timer, issues what is queued, and waits until the broker has every control in flight. */

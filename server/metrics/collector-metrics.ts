@@ -45,6 +45,8 @@ export function createCollectorMetrics(live: () => LiveGauges | undefined) {
   const queueDepth = new Gauge({ name: 'hashwatt_ingest_queue_depth', help: 'Messages received and waiting for the next batch commit', registers: [registry] });
   const controls = new Counter({ name: 'hashwatt_controls_published_total', help: 'Signed control revisions published', registers: [registry] });
   const reports = new Counter({ name: 'hashwatt_control_reports_total', help: 'Control reports received, by status', labelNames: ['status'], registers: [registry] });
+  let leading: () => boolean = () => false;
+  new Gauge({ name: 'hashwatt_cluster_leader', help: '1 while this collector is the leader (events, alerts, webhooks, OpenADR and retention run there), else 0', registers: [registry], collect() { this.set(leading() ? 1 : 0); } });
   const gauge = (name: string, help: string, read: (g: LiveGauges) => number | Promise<number>) =>
     new Gauge({ name, help, registers: [registry], async collect() { const g = live(); this.set(g ? await read(g) : 0); } });
   gauge('hashwatt_db_size_bytes', 'Size of the SQLite database', (g) => g.dbSizeBytes());
@@ -63,5 +65,10 @@ export function createCollectorMetrics(live: () => LiveGauges | undefined) {
     } });
   perSite('hashwatt_site_power_kilowatts', 'Current draw of a site (meter, else miner sum)', (s) => s.kw);
   perSite('hashwatt_site_allocation_kilowatts', 'Allocation of a site', (s) => s.allocationKw);
-  return { registry, messages, samples, minerRows, duplicates, rejects, gaps, commit, batchSize, queueDepth, controls, reports };
+  return {
+    /** Where the leader gauge reads from (the election, once the collector started). */
+    leader(isLeader: () => boolean): void {
+      leading = isLeader;
+    },
+    registry, messages, samples, minerRows, duplicates, rejects, gaps, commit, batchSize, queueDepth, controls, reports };
 }

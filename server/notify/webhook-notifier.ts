@@ -140,15 +140,25 @@ export function createWebhookNotifier(o: NotifierOptions) {
         (err: unknown) => log.error({ err, type }, 'webhook notification could not be queued'),
       );
     },
-    async start(): Promise<void> {
-      stopped = false;
+    /**
+     * Delivers while this collector leads: every collector queues notifications in the
+     * store, one delivers them (two pumps would send a row twice).
+     */
+    async lead(signal: AbortSignal): Promise<void> {
       for (const d of await queue.depth()) {
         if (targets.has(d.target)) continue;
         const n = await queue.dropTarget(d.target);
         log.warn({ target: d.target, dropped: n }, 'webhook target no longer configured; its queued notifications dropped');
       }
+      if (signal.aborted) return;
+      stopped = false;
       pump();
       timer = setInterval(pump, config.pollMs);
+      signal.addEventListener('abort', () => {
+        stopped = true;
+        if (timer) clearInterval(timer);
+        timer = undefined;
+      }, { once: true });
     },
     /** Stops pumping and waits for deliveries in flight (each bounded by its timeout). */
     async stop(): Promise<void> {

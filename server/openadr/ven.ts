@@ -324,10 +324,16 @@ export function createVen(options: VenOptions) {
   }
 
   return {
-    start(): void {
+    /** Polls the VTN and sends reports while this collector leads: one collector follows the VTN. */
+    lead(signal: AbortSignal): void {
       void poll();
       pollTimer = setInterval(() => void poll(), config.pollS * 1000);
       reportTimer = setInterval(() => void reportTick(), REPORT_TICK_MS);
+      signal.addEventListener('abort', () => {
+        if (pollTimer) clearInterval(pollTimer);
+        if (reportTimer) clearInterval(reportTimer);
+        pollTimer = reportTimer = undefined;
+      }, { once: true });
     },
     poll,
     reportTick,

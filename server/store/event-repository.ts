@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import type { LeaderTerm } from '../cluster/leader-lease.js';
 
 export const EVENT_STATUSES = ['scheduled', 'active', 'completed', 'cancelled'] as const;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
@@ -83,6 +84,8 @@ export function createEventRepository(db: Db) {
   const listEvents = db.prepare<[number], RawEvent>('SELECT * FROM events ORDER BY created_at DESC LIMIT ?');
   const liveEvents = db.prepare<[], RawEvent>("SELECT * FROM events WHERE status IN ('scheduled', 'active') ORDER BY created_at");
   const setStatus = db.prepare<[EventStatus, number | null, string]>('UPDATE events SET status = ?, ended_at = ? WHERE id = ?');
+  const sitesOfEventsEndedSince = db.prepare<[number], { site_id: number }>(`SELECT DISTINCT t.site_id FROM event_targets t JOIN events e ON e.id = t.event_id
+    WHERE e.status IN ('completed', 'cancelled') AND e.ended_at >= ?`);
   const targetsOf = db.prepare<[string], RawTarget>(`${TARGET_SELECT} WHERE t.event_id = ? ORDER BY s.site`);
   const targetsOfSite = db.prepare<[number], RawTarget>(`${TARGET_SELECT} JOIN events e ON e.id = t.event_id WHERE t.site_id = ? AND e.status IN ('scheduled', 'active')`);
   // Many sites in one statement (a chunk of the fan-out, a batch of reports): ids as a JSON array.
@@ -151,6 +154,10 @@ export function createEventRepository(db: Db) {
     unsentTargetSites(): number[] {
       return unsentTargetSites.all().map((r) => r.site_id);
     },
+    /** Sites of events that ended (completed or cancelled) at or after `since`: their controls must be recomputed. */
+    sitesOfEventsEndedSince(since: number): number[] {
+      return sitesOfEventsEndedSince.all(since).map((r) => r.site_id);
+    },
     updateTarget(eventId: string, siteId: number, change: { state: TargetState; revision?: number; level?: 'sleep' | 'power_target'; achievedKw?: number | null; detail?: string }, now: number): void {
       updateTarget.run({ eventId, siteId, state: change.state, revision: change.revision ?? null, level: change.level ?? null, achievedKw: change.achievedKw ?? null, detail: change.detail ?? null, now });
     },
@@ -164,7 +171,12 @@ export function createEventRepository(db: Db) {
       })();
     },
     /** Reserves `count` consecutive revisions in one write; returns the first. */
-    reserveRevisions(count: number): number {
+    /**
+     * `count` consecutive revisions; returns the first. `term` fences the reservation where
+     * several collectors share the store (PostgreSQL); one process owns a SQLite file, so here
+     * there is nobody to fence out.
+     */
+    reserveRevisions(count: number, _term?: LeaderTerm): number {
       return db.transaction(() => {
         const first = Number(metaGet.get('control_revision')?.value ?? '0') + 1;
         metaSet.run('control_revision', String(first + count - 1));

@@ -98,6 +98,22 @@ export const eventCases: ContractCase[] = [
     },
   },
   {
+    // A collector that is not the leader ends an event (API cancel): the leader learns which
+    // sites' controls to recompute from the store, by the events' end time.
+    name: 'events: sitesOfEventsEndedSince names the sites of events completed or cancelled since then',
+    async run({ store }) {
+      const [a, b, c] = await threeSites(store);
+      await store.events.insertEvent(event('cancelled', 'active'), [target(a), target(b)], now);
+      await store.events.insertEvent(event('earlier', 'active'), [target(c)], now);
+      await store.events.insertEvent(event('running', 'active'), [target(c)], now);
+      await store.events.setStatus('earlier', 'completed', now + 10);
+      await store.events.setStatus('cancelled', 'cancelled', now + 20);
+      assert.deepEqual((await store.events.sitesOfEventsEndedSince(now + 15)).sort(), [a, b].sort());
+      assert.deepEqual((await store.events.sitesOfEventsEndedSince(now)).sort(), [a, b, c].sort());
+      assert.deepEqual(await store.events.sitesOfEventsEndedSince(now + 21), []);
+    },
+  },
+  {
     name: 'events: updateTarget changes the state and keeps what the change does not name',
     async run({ store }) {
       const [a] = await threeSites(store);

@@ -2,6 +2,7 @@ import type { EventRepository, EventRow, EventSource, TargetRow } from '../event
 import type { AsyncOf } from '../store-port.js';
 import { inTransaction, type PgQueryable } from './pg-connect.js';
 import { pgArray } from './pg-arrays.js';
+import { reserveControlRevisions } from '../../cluster/control-revision.js';
 
 interface RawEvent { id: string; kind: EventRow['kind']; value: number | null; scope: string; start_ts: number; end_ts: number; priority: EventRow['priority']; level: EventRow['level']; reason: string; status: EventRow['status']; requested_kw: number; created_by: string; created_at: number; ended_at: number | null; source: string | null }
 interface RawTarget { event_id: string; site_id: number; site: string; state: TargetRow['state']; mode: TargetRow['mode']; value: number | null; target_kw: number | null; baseline_kw: number; baseline_hashing: number | null; baseline_ths: number | null; level: TargetRow['level']; shed_kw: number; revision: number | null; achieved_kw: number | null; detail: string | null; updated_at: number }
@@ -90,6 +91,11 @@ export function createPgEventRepository(sql: PgQueryable): AsyncOf<EventReposito
       }
       return out;
     },
+    async sitesOfEventsEndedSince(since) {
+      const rows = await sql<Array<{ site_id: number }>>`SELECT DISTINCT t.site_id FROM event_targets t JOIN events e ON e.id = t.event_id
+        WHERE e.status IN ('completed', 'cancelled') AND e.ended_at >= ${since}`;
+      return rows.map((r) => r.site_id);
+    },
     async unsentTargetSites() {
       const rows = await sql<Array<{ site_id: number }>>`SELECT DISTINCT t.site_id FROM event_targets t JOIN events e ON e.id = t.event_id
         WHERE e.status IN ('scheduled', 'active') AND t.state = 'pending' AND t.revision IS NULL`;
@@ -104,7 +110,9 @@ export function createPgEventRepository(sql: PgQueryable): AsyncOf<EventReposito
     async nextRevision() {
       return reserve(1);
     },
-    async reserveRevisions(count) {
+    async reserveRevisions(count, term) {
+      // The leader's reservation is fenced: refused once another term has begun (server/cluster/control-revision.ts).
+      if (term) return inTransaction(sql, (tx) => reserveControlRevisions(tx, term, count));
       return reserve(count);
     },
     async controlsOfSites(siteIds) {
