@@ -93,6 +93,12 @@ export function createCollector(options: CreateCollectorOptions): Collector {
   async function start(): Promise<void> {
     const [privateKey, publicKey] = await Promise.all([loadPrivateKey(config.signing.privateKeyFile), loadPublicKey(config.signing.publicKeyFile)]);
     const store = (parts.store = opened = await openStore(config.store, { dataDir: config.dataDir, log, siteDefaults: { greyTariffPerKwh: config.registry.greyTariffPerKwh } }));
+    // What must happen once runs on the leader only: one collector with SQLite, the lease holder with
+    // PostgreSQL (docs/architecture.md, "Leader and fencing"); a takeover starts it on the next one.
+    const election = (parts.election = createLeaderElection(config.store.kind === 'postgres' ? { kind: 'postgres', url: config.store.url } : { kind: 'single' }, config.cluster, log));
+    // Competing from the start, so the services below know from their first commit whether they lead;
+    // the once-only jobs attach further down and begin at once when the term is already held.
+    await election.start();
     // The services call each other back (alerts ⇄ webhooks, compliance → enforcement → events),
     // so a callback may name a service declared further down. None is called before that service
     // exists: enforcement and the commit pipeline act on committed batches, and ingest commits once started.
@@ -115,12 +121,14 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       },
       enforce: (site) => enforcement.enforceSite(site),
       onHardCap: (_change, site) => alerts.evaluateSite(site.id),
+      acts: () => election.isLeader(),
     });
     const companyCaps = createCompanyCaps({
       store, clock, log, hysteresis: config.compliance.hysteresis,
       averageOf: (siteId) => compliance.averageKw(siteId),
       onViolation: (change, violation) => hub.now('company_violation', { change, violation }),
       limit: (company, sites) => enforcement.limitCompany(company, sites),
+      acts: () => election.isLeader(),
     });
     const alerts = (parts.alerts = createAlertService({ store, live, compliance, config: config.alerts, metrics, log, clock, onChange: (change, alert) => {
       hub.now('alert', { change, alert: alertView(alert) });
@@ -162,6 +170,9 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       eventChanged,
       streamNow: (type, data) => hub.now(type, data),
       loadAgents: () => store.agents.list(),
+      sampled: (siteId, ts) => {
+        if (election.isLeader()) void compliance.observe(siteId, ts, live.view(siteId, clock()).kw).catch((err: unknown) => log.error({ err }, 'compliance failed on a peer\'s sample'));
+      },
     }));
     const followCommit = createCommitPipeline({ store, live, compliance, companyCaps, events, audit, rollups, siteChanged, log, clock });
     const onCommitted = async (batch: CommittedBatch) => {
@@ -185,17 +196,14 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     const applyDueTerms = createDueTerms({ store, compliance, siteChanged, log, clock });
     const jobs = (parts.jobs = await startScheduledJobs({ store, rollups, applyDueTerms, retention: config.retention, log, clock }));
 
-    // What must happen once runs on the leader only: one collector with SQLite, the lease holder with
-    // PostgreSQL (docs/architecture.md, "Leader and fencing"); a takeover starts it on the next one.
-    const election = (parts.election = createLeaderElection(config.store.kind === 'postgres' ? { kind: 'postgres', url: config.store.url } : { kind: 'single' }, config.cluster, log));
     metrics.leader(() => election.isLeader());
     parts.leaderJobs = [
+      runWhileLeader(election, async () => void (await Promise.all([compliance.load(), companyCaps.load()])), log), // the violations the last leader opened
       runWhileLeader(election, (term, signal) => events.lead(term, signal), log),
       runWhileLeader(election, (_term, signal) => alerts.lead(signal), log),
       runWhileLeader(election, (_term, signal) => notifier.lead(signal), log),
       runWhileLeader(election, (_term, signal) => jobs.lead(signal), log),
     ];
-    await election.start();
 
     const ctx: ApiContext = {
       config, store, live, compliance, alerts, hub, metrics, audit, users, signIns, clock, events, companyCaps, recordChange,

@@ -14,6 +14,8 @@ export interface CompanyCapsOptions {
   onViolation(change: 'opened' | 'closed', violation: CompanyViolationRow): void;
   /** Auto-limit: cap the company's sites at the company cap together (the planner spreads it). */
   limit(company: CompanyRow, sites: SiteRow[]): void | Promise<void>;
+  /** Whether this collector records company violations and limits: the leader (compliance-service.ts). */
+  acts?(): boolean;
 }
 
 export interface CompanySnapshot {
@@ -56,6 +58,7 @@ export function createCompanyCaps(options: CompanyCapsOptions) {
 
   return {
     async load(): Promise<void> {
+      open.clear();
       for (const v of await store.companies.violations({ open: true }, clock())) open.set(v.company, v.id);
     },
     /** Sites or companies changed: read them again. */
@@ -66,6 +69,7 @@ export function createCompanyCaps(options: CompanyCapsOptions) {
     /** One of the company's sites reported: check the cap across all of them. */
     /** The caller awaits each check before the next (the open violation and its peak go together). */
     async check(companyId: string): Promise<void> {
+      if (options.acts && !options.acts()) return;
       const company = await companyOf(companyId);
       if (!company) return;
       const sites = await sitesOf(companyId);

@@ -16,6 +16,11 @@ export interface ComplianceServiceOptions {
   enforce(site: SiteRow): void;
   /** The rolling average crossed the site's hard cap (or fell back under it): alert at once. */
   onHardCap?(change: 'exceeded' | 'cleared', site: SiteRow, averageKw: number | null): void;
+  /**
+   * Whether this collector records violations and enforces: the leader (always, alone on
+   * SQLite). Another collector keeps its rolling averages for the API and acts on nothing.
+   */
+  acts?(): boolean;
 }
 
 /** Runs a SiteCompliance per site over live samples and keeps violations in the database. */
@@ -66,47 +71,65 @@ export function createComplianceService(options: ComplianceServiceOptions) {
     }
   }
 
-  return {
-    async load(): Promise<void> {
-      for (const v of await store.violations.listOpen(clock())) {
-        trackerOf(v.siteId).restore({ openedAt: v.openedAt, allocationKw: v.allocationKw, thresholdKw: v.thresholdKw, peakKw: v.peakKw, energyOverKwh: v.energyOverKwh });
-        openIds.set(v.siteId, v.id);
+  const acts = options.acts ?? (() => true);
+  // One sample at a time: a site's tracker and its open violation's row change together, and
+  // samples come from this collector's commits and, on the leader, from its peers' (live bus).
+  let observing: Promise<unknown> = Promise.resolve();
+
+  async function observeNow(siteId: number, ts: number, kw: number): Promise<void> {
+    const site = await siteOf(siteId);
+    if (!site) return;
+    const tracker = trackerOf(siteId);
+    const change = tracker.observe(ts, kw, site.registered ? site.allocationKw : 0);
+    if (!acts()) return;
+    const now = clock();
+    checkHardCap(site, tracker.averageKw());
+    if (change?.type === 'opened') {
+      const v = change.violation;
+      const id = await store.violations.open({ siteId, openedAt: v.openedAt, allocationKw: v.allocationKw, thresholdKw: v.thresholdKw, peakKw: v.peakKw, energyOverKwh: v.energyOverKwh });
+      openIds.set(siteId, id);
+      log.warn({ site: site.site, allocationKw: v.allocationKw, averageKw: tracker.averageKw() }, 'allocation violation opened');
+      const row = (await store.violations.list({ site: site.site, open: true, limit: 1 }, now))[0];
+      if (row) options.onViolation('opened', row);
+      if (site.autoEnforce ?? config.autoEnforce) options.enforce(site);
+    } else if (change?.type === 'closed') {
+      const id = openIds.get(siteId);
+      if (id !== undefined) {
+        openIds.delete(siteId);
+        await store.violations.update(id, { peakKw: change.violation.peakKw, energyOverKwh: change.violation.energyOverKwh, closedAt: change.closedAt });
+        log.info({ site: site.site, peakKw: change.violation.peakKw, energyOverKwh: change.violation.energyOverKwh }, 'allocation violation closed');
+        const row = (await store.violations.list({ site: site.site, limit: 1 }, now)).find((r) => r.id === id);
+        if (row) options.onViolation('closed', row);
       }
+    } else {
+      const open = tracker.current();
+      const id = openIds.get(siteId);
+      if (open && id !== undefined) await store.violations.update(id, { peakKw: open.peakKw, energyOverKwh: open.energyOverKwh, closedAt: null });
+    }
+  }
+
+  return {
+    /** The open violations as the store has them (at start, and when this collector begins to lead); in turn with the samples. */
+    load(): Promise<void> {
+      const run = observing.then(async () => {
+        openIds.clear();
+        for (const v of await store.violations.listOpen(clock())) {
+          trackerOf(v.siteId).restore({ openedAt: v.openedAt, allocationKw: v.allocationKw, thresholdKw: v.thresholdKw, peakKw: v.peakKw, energyOverKwh: v.energyOverKwh });
+          openIds.set(v.siteId, v.id);
+        }
+      });
+      observing = run.catch(() => undefined);
+      return run;
     },
     /** A site's settings changed (allocation): read them again. */
     forget(siteId: number): void {
       sites.delete(siteId);
     },
-    /** One sample of a site; the caller awaits each before the next (a site's tracker and its open violation go together). */
-    async observe(siteId: number, ts: number, kw: number): Promise<void> {
-      const site = await siteOf(siteId);
-      if (!site) return;
-      const tracker = trackerOf(siteId);
-      const change = tracker.observe(ts, kw, site.registered ? site.allocationKw : 0);
-      const now = clock();
-      checkHardCap(site, tracker.averageKw());
-      if (change?.type === 'opened') {
-        const v = change.violation;
-        const id = await store.violations.open({ siteId, openedAt: v.openedAt, allocationKw: v.allocationKw, thresholdKw: v.thresholdKw, peakKw: v.peakKw, energyOverKwh: v.energyOverKwh });
-        openIds.set(siteId, id);
-        log.warn({ site: site.site, allocationKw: v.allocationKw, averageKw: tracker.averageKw() }, 'allocation violation opened');
-        const row = (await store.violations.list({ site: site.site, open: true, limit: 1 }, now))[0];
-        if (row) options.onViolation('opened', row);
-        if (site.autoEnforce ?? config.autoEnforce) options.enforce(site);
-      } else if (change?.type === 'closed') {
-        const id = openIds.get(siteId);
-        if (id !== undefined) {
-          openIds.delete(siteId);
-          await store.violations.update(id, { peakKw: change.violation.peakKw, energyOverKwh: change.violation.energyOverKwh, closedAt: change.closedAt });
-          log.info({ site: site.site, peakKw: change.violation.peakKw, energyOverKwh: change.violation.energyOverKwh }, 'allocation violation closed');
-          const row = (await store.violations.list({ site: site.site, limit: 1 }, now)).find((r) => r.id === id);
-          if (row) options.onViolation('closed', row);
-        }
-      } else {
-        const open = tracker.current();
-        const id = openIds.get(siteId);
-        if (open && id !== undefined) await store.violations.update(id, { peakKw: open.peakKw, energyOverKwh: open.energyOverKwh, closedAt: null });
-      }
+    /** One sample of a site, after the ones observed before it. */
+    observe(siteId: number, ts: number, kw: number): Promise<void> {
+      const run = observing.then(() => observeNow(siteId, ts, kw));
+      observing = run.catch(() => undefined);
+      return run;
     },
     /** The site's rolling average kW; null before it reported. */
     averageKw(siteId: number): number | null {

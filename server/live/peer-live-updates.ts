@@ -11,6 +11,8 @@ export interface PeerLiveUpdatesOptions {
   eventChanged(eventId: string): void;
   /** Forwards a peer's immediate message: hub.now(type, data). */
   streamNow(type: string, data: unknown): void;
+  /** A peer's sample changed a site's live view (the leader's compliance follows every site with it). */
+  sampled?(siteId: number, ts: number): void;
   /** The agents' rows from the store, for a resync. */
   loadAgents(): Promise<AgentRow[]> | AgentRow[];
   log: Logger;
@@ -38,7 +40,10 @@ export function createPeerLiveUpdates(options: PeerLiveUpdatesOptions): PeerLive
     switch (c.kind) {
       case 'sample':
         // A peer's clock a little ahead must not keep an agent "online" past its time here.
-        if (live.sample(c.siteId, c.agentId, c.agent, c.sample, Math.min(c.at, now))) sites.add(c.siteId);
+        if (live.sample(c.siteId, c.agentId, c.agent, c.sample, Math.min(c.at, now))) {
+          sites.add(c.siteId);
+          options.sampled?.(c.siteId, c.sample.ts);
+        }
         return;
       case 'seen':
         live.seen(c.siteId, c.agentId, c.agent, Math.min(c.at, now));
