@@ -9,13 +9,16 @@ import { registerDashboard } from '../dashboard/serve-dashboard.js';
 const HELP = `Usage: hashwatt collector --config FILE
 
 Run the collector: ingest telemetry from every site's agent over MQTT into
-SQLite, judge compliance against allocations, plan and publish signed
+its store (SQLite in dataDir, or PostgreSQL with store: { kind: postgres,
+url }), judge compliance against allocations, plan and publish signed
 curtailment controls, and serve the HTTP API (/api/v1, /metrics, /healthz).
 
 Without broker.url in the config an embedded MQTT broker is started
 (127.0.0.1:1883 unless embeddedBroker says otherwise).
-With ingest.shareGroup several collectors on one store split the ingest
-through MQTT shared subscriptions (docs/protocol.md#several-collectors).
+Several collectors on one PostgreSQL store choose one leader through it
+(cluster: in the config) for what must happen once, and with
+ingest.shareGroup split the ingest through MQTT shared subscriptions
+(docs/protocol.md#several-collectors, docs/architecture.md).
 
 Options:
   --config FILE   collector YAML (see deploy/examples/collector.yaml);
