@@ -77,7 +77,7 @@ async function main(o: AgentsOptions): Promise<void> {
   let roundCpu = cpu0;
   process.send?.({ ready: clients.length });
   let session: Session | undefined;
-  process.on('message', async (m: { cmd: string; profileDir?: string; url?: string; method?: string; token?: string; body?: string }) => {
+  process.on('message', async (m: { cmd: string; profileDir?: string; round?: number; url?: string; method?: string; token?: string; body?: string }) => {
     if (m.cmd === 'profile') {
       session = new Session();
       session.connect();
@@ -88,7 +88,7 @@ async function main(o: AgentsOptions): Promise<void> {
     }
     if (m.cmd === 'profile-stop' && session && m.profileDir) {
       const { profile } = await session.post('Profiler.stop');
-      writeFileSync(join(m.profileDir, `fanout-${o.name}.cpuprofile`), JSON.stringify(profile));
+      writeFileSync(join(m.profileDir, m.round === undefined ? `fanout-${o.name}.cpuprofile` : `fanout-${o.name}-r${m.round}.cpuprofile`), JSON.stringify(profile));
       session.disconnect();
       session = undefined;
       return;

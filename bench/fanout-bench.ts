@@ -15,7 +15,7 @@ import { startEmbeddedBroker } from '../server/broker/embedded-broker.js';
 import { emitJson, growth, load, median, parseFlags, passThroughFlags, pct, sweep } from './bench-common.js';
 
 /**
- * npm run bench -- fanout [--sites 1000] [--rounds 3] [--agent-procs 1] [--url mqtt://127.0.0.1:1883] [--profile DIR] [--json FILE]
+ * npm run bench -- fanout [--sites 1000] [--rounds 3] [--agent-procs 1] [--url mqtt://127.0.0.1:1883] [--profile DIR [--profile-rounds 1]] [--json FILE]
  * npm run bench -- fanout --sweep [--sizes 100,1000,5000]
  *
  * Curtailment events over every site with a connected (lightweight) agent:
@@ -157,10 +157,14 @@ async function main(): Promise<void> {
   // The grid client's POST and DELETE go from the agents' process (node:http: undici loads lazily).
   const body = JSON.stringify({ scope: { all: true }, kind: 'reduce_by_kw', value: SITES * 1000 * 0.3, durationS: 600, priority: 'high', reason: 'fanout bench' });
   const profileDir = args.get('profile');
+  // --profile-rounds N: the last N rounds each to its own file (…-r<round>.cpuprofile); one round's
+  // profile holds ~500 samples, too few to rank functions of a few ms apart.
+  const profileRounds = Math.max(1, Number(args.get('profile-rounds') ?? 1));
   const rounds: FanoutRound[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     // --profile DIR: CPU profiles of the last round's measured window only (collector and agents), for DevTools.
-    const session = profileDir && round === ROUNDS ? new Session() : undefined;
+    const session = profileDir && round > ROUNDS - profileRounds ? new Session() : undefined;
+    const profileName = (who: string) => (profileRounds > 1 ? `fanout-${who}-r${round}.cpuprofile` : `fanout-${who}.cpuprofile`);
     if (session) {
       session.connect();
       await session.post('Profiler.enable');
@@ -191,9 +195,9 @@ async function main(): Promise<void> {
     const onBroker = (await stored.all<{ t: number }>('SELECT published_at AS t FROM controls WHERE published_at >= ? AND revision >= ?', t0, fromRevision)).map((r) => r.t - t0).sort((a, b) => a - b);
     if (session && profileDir) {
       const { profile } = await session.post('Profiler.stop');
-      await writeFile(join(profileDir, 'fanout-collector.cpuprofile'), JSON.stringify(profile));
+      await writeFile(join(profileDir, profileName('collector')), JSON.stringify(profile));
       session.disconnect();
-      for (const child of children) child.send({ cmd: 'profile-stop', profileDir });
+      for (const child of children) child.send({ cmd: 'profile-stop', profileDir, round: profileRounds > 1 ? round : undefined });
     }
     const parts = await roundOfAgents();
     const delivered = parts.flatMap((p) => p.arrivals).map((t) => t - t0).sort((x, y) => x - y);
