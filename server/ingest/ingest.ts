@@ -230,6 +230,7 @@ export function createIngest(options: IngestOptions) {
   async function writeOthers(tx: StoreRepositories, others: Array<{ ref: AgentRef; m: DecodedMessage }>, out: CommittedBatch, now: number): Promise<void> {
     // An agent's received + accepted reports usually share a batch: one last-seen write each.
     const touched = new Set<number>();
+    const reports: Array<{ ref: AgentRef; r: ControlReport }> = [];
     for (const { ref, m } of others) {
       switch (m.kind) {
         case 'state':
@@ -241,20 +242,28 @@ export function createIngest(options: IngestOptions) {
           if (m.payload.location) await tx.sites.declareLocation(ref.siteId, m.payload.location, now);
           out.births.push(ref);
           break;
-        case 'control/report': {
-          const r = m.payload;
-          const fresh = await tx.events.insertReport({ siteId: ref.siteId, agentId: ref.agentId, revision: r.revision, status: r.status, reason: r.reason ?? null, detail: r.detail ?? null, achievedKw: r.achievedKw ?? null, targetKw: r.targetKw ?? null, ts: r.ts, session: r.session ?? null, seq: r.seq ?? null }, now);
-          touched.add(ref.agentId);
-          if (!fresh) {
-            metrics.duplicates.inc();
-            break;
-          }
-          out.reports.push({ ...ref, report: r });
-          metrics.reports.inc({ status: r.status });
+        case 'control/report':
+          reports.push({ ref, r: m.payload });
           break;
-        }
         default:
           break;
+      }
+    }
+    if (reports.length) {
+      // One statement per chunk of reports, not one each: an event brings two per agent at once.
+      const fresh = await tx.events.insertReports(reports.map(({ ref, r }) => ({
+        siteId: ref.siteId, agentId: ref.agentId, revision: r.revision, status: r.status, reason: r.reason ?? null, detail: r.detail ?? null,
+        achievedKw: r.achievedKw ?? null, targetKw: r.targetKw ?? null, ts: r.ts, session: r.session ?? null, seq: r.seq ?? null,
+      })), now);
+      for (let i = 0; i < reports.length; i++) {
+        const { ref, r } = reports[i]!;
+        touched.add(ref.agentId);
+        if (!fresh[i]) {
+          metrics.duplicates.inc();
+          continue;
+        }
+        out.reports.push({ ...ref, report: r });
+        metrics.reports.inc({ status: r.status });
       }
     }
     for (const id of touched) await tx.agents.touch(id, now);

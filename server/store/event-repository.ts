@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Db } from './database.js';
 import type { LeaderTerm } from '../cluster/leader-lease.js';
 
@@ -70,6 +71,24 @@ const toTarget = (r: RawTarget): TargetRow => ({
   baselineThs: r.baseline_ths, level: r.level, shedKw: r.shed_kw, revision: r.revision, achievedKw: r.achieved_kw, detail: r.detail, updatedAt: r.updated_at,
 });
 
+/** One agent report as stored (control_reports). */
+export interface ReportInsert {
+  siteId: number;
+  agentId: number;
+  revision: number;
+  status: string;
+  reason: string | null;
+  detail: string | null;
+  achievedKw: number | null;
+  targetKw: number | null;
+  ts: number;
+  session?: number | null;
+  seq?: number | null;
+}
+
+/** Rows per multi-row report insert: 12 values each, well under SQLite's 32,766 parameters. */
+const REPORT_CHUNK = 100;
+
 const TARGET_SELECT = 'SELECT t.*, s.site AS site FROM event_targets t JOIN sites s ON s.id = t.site_id';
 
 export type EventRepository = ReturnType<typeof createEventRepository>;
@@ -109,6 +128,18 @@ export function createEventRepository(db: Db) {
   // OR IGNORE: a report replayed from the agent's outbox (same agent, session and seq) is stored once.
   const reportInsert = db.prepare(`INSERT OR IGNORE INTO control_reports (site_id, agent_id, revision, status, reason, detail, achieved_kw, target_kw, ts, received_at, session, seq)
     VALUES (@siteId, @agentId, @revision, @status, @reason, @detail, @achievedKw, @targetKw, @ts, @now, @session, @seq)`);
+  // insertReports: one statement per chunk of rows. RETURNING names the sequenced reports that
+  // went in; an unsequenced one always does (the only uniqueness is agent, session and seq).
+  const reportChunks = new Map<number, Database.Statement>();
+  const reportChunk = (rows: number) => {
+    let st = reportChunks.get(rows);
+    if (!st) {
+      st = db.prepare(`INSERT OR IGNORE INTO control_reports (site_id, agent_id, revision, status, reason, detail, achieved_kw, target_kw, ts, received_at, session, seq)
+        VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} RETURNING agent_id, session, seq`);
+      reportChunks.set(rows, st);
+    }
+    return st;
+  };
   const reportsOfSite = db.prepare<[number, number], { revision: number; status: string; reason: string | null; detail: string | null; achieved_kw: number | null; target_kw: number | null; ts: number; received_at: number }>(
     'SELECT * FROM control_reports WHERE site_id = ? ORDER BY id DESC LIMIT ?');
 
@@ -209,8 +240,31 @@ export function createEventRepository(db: Db) {
       controlPublished.run(now, siteId, revision);
     },
     /** Returns false for a redelivered report already stored. */
-    insertReport(r: { siteId: number; agentId: number; revision: number; status: string; reason: string | null; detail: string | null; achievedKw: number | null; targetKw: number | null; ts: number; session?: number | null; seq?: number | null }, now: number): boolean {
+    insertReport(r: ReportInsert, now: number): boolean {
       return reportInsert.run({ ...r, session: r.session ?? null, seq: r.seq ?? null, now }).changes > 0;
+    },
+    /**
+     * insertReport for a batch (a curtailment event's thousands of reports), one statement per
+     * chunk instead of one per report; per report, as insertReport: false for a redelivery
+     * already stored, or one repeated earlier in the same list.
+     */
+    insertReports(reports: readonly ReportInsert[], now: number): boolean[] {
+      const fresh: boolean[] = [];
+      for (let from = 0; from < reports.length; from += REPORT_CHUNK) {
+        const chunk = reports.slice(from, from + REPORT_CHUNK);
+        const values: Array<number | string | null> = [];
+        for (const r of chunk) values.push(r.siteId, r.agentId, r.revision, r.status, r.reason, r.detail, r.achievedKw, r.targetKw, r.ts, now, r.session ?? null, r.seq ?? null);
+        const inserted = new Set<string>();
+        for (const row of reportChunk(chunk.length).all(values) as Array<{ agent_id: number; session: number | null; seq: number | null }>) {
+          if (row.session !== null && row.seq !== null) inserted.add(`${row.agent_id}:${row.session}:${row.seq}`);
+        }
+        for (const r of chunk) {
+          if (r.session === null || r.session === undefined || r.seq === null || r.seq === undefined) fresh.push(true);
+          // delete: a second copy in the same list is the redelivery, not the first.
+          else fresh.push(inserted.delete(`${r.agentId}:${r.session}:${r.seq}`));
+        }
+      }
+      return fresh;
     },
     reports(siteId: number, limit = 50) {
       return reportsOfSite.all(siteId, limit).map((r) => ({ revision: r.revision, status: r.status, reason: r.reason, detail: r.detail, achievedKw: r.achieved_kw, targetKw: r.target_kw, ts: r.ts, receivedAt: r.received_at }));

@@ -223,4 +223,23 @@ export const eventCases: ContractCase[] = [
       assert.deepEqual((await store.events.reports(a, 1)).length, 1);
     },
   },
+  {
+    name: 'events: insertReports stores a batch as insertReport would, one by one (a redelivery, in the store or earlier in the batch, is not fresh)',
+    async run({ store }) {
+      const [a, b] = await threeSites(store);
+      const report = (siteId: number, agentId: number, revision: number, seq: number | null, status = 'accepted') => ({
+        siteId, agentId, revision, status, reason: null, detail: null, achievedKw: null, targetKw: null, ts: now, session: seq === null ? null : 5, seq,
+      });
+      assert.equal(await store.events.insertReport(report(a, 1, 3, 1), now), true);
+      assert.deepEqual(await store.events.insertReports([], now), []);
+      const batch = [report(a, 1, 3, 1), report(a, 1, 4, 2, 'received'), report(b, 2, 4, null), report(b, 2, 4, null), report(a, 1, 4, 2, 'received'), report(a, 1, 4, 3)];
+      assert.deepEqual(await store.events.insertReports(batch, now + 5), [false, true, true, true, false, true]);
+      assert.equal((await store.events.reports(a)).length, 3);
+      assert.deepEqual((await store.events.reports(b)).map((r) => [r.revision, r.status, r.receivedAt]), [[4, 'accepted', now + 5], [4, 'accepted', now + 5]]);
+      // More rows than one statement chunk holds.
+      const many = Array.from({ length: 250 }, (_, i) => report(b, 2, 10, 100 + i));
+      assert.deepEqual(await store.events.insertReports([...many, many[0]!], now), [...many.map(() => true), false]);
+      assert.equal((await store.events.reports(b, 1000)).length, 252);
+    },
+  },
 ];

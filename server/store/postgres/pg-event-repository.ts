@@ -145,6 +145,23 @@ export function createPgEventRepository(sql: PgQueryable): AsyncOf<EventReposito
         ON CONFLICT DO NOTHING RETURNING id`;
       return rows.length > 0;
     },
+    async insertReports(reports, now) {
+      if (reports.length === 0) return [];
+      // One statement for the batch (columns as arrays); RETURNING names the sequenced reports that went in.
+      const col = <T>(f: (r: (typeof reports)[number]) => T) => reports.map(f);
+      const rows = await sql<Array<{ agent_id: number; session: number | null; seq: number | null }>>`
+        INSERT INTO control_reports (site_id, agent_id, revision, status, reason, detail, achieved_kw, target_kw, ts, received_at, session, seq)
+        SELECT r.site_id, r.agent_id, r.revision, r.status, r.reason, r.detail, r.achieved_kw, r.target_kw, r.ts, ${now}::bigint, r.session, r.seq
+        FROM unnest(${pgArray(sql, 'bigint', col((r) => r.siteId))}, ${pgArray(sql, 'bigint', col((r) => r.agentId))}, ${pgArray(sql, 'bigint', col((r) => r.revision))},
+          ${pgArray(sql, 'text', col((r) => r.status))}, ${pgArray(sql, 'text', col((r) => r.reason))}, ${pgArray(sql, 'text', col((r) => r.detail))},
+          ${pgArray(sql, 'float8', col((r) => r.achievedKw))}, ${pgArray(sql, 'float8', col((r) => r.targetKw))}, ${pgArray(sql, 'bigint', col((r) => r.ts))},
+          ${pgArray(sql, 'bigint', col((r) => r.session ?? null))}, ${pgArray(sql, 'bigint', col((r) => r.seq ?? null))})
+          WITH ORDINALITY AS r (site_id, agent_id, revision, status, reason, detail, achieved_kw, target_kw, ts, session, seq, n)
+        ORDER BY r.n
+        ON CONFLICT DO NOTHING RETURNING agent_id, session, seq`;
+      const inserted = new Set(rows.filter((r) => r.session !== null && r.seq !== null).map((r) => `${r.agent_id}:${r.session}:${r.seq}`));
+      return reports.map((r) => (r.session === null || r.session === undefined || r.seq === null || r.seq === undefined ? true : inserted.delete(`${r.agentId}:${r.session}:${r.seq}`)));
+    },
     async reports(siteId, limit = 50) {
       const rows = await sql<Array<{ revision: number; status: string; reason: string | null; detail: string | null; achieved_kw: number | null; target_kw: number | null; ts: number; received_at: number }>>`
         SELECT revision, status, reason, detail, achieved_kw, target_kw, ts, received_at FROM control_reports WHERE site_id = ${siteId} ORDER BY id DESC LIMIT ${limit}`;
