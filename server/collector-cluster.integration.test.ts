@@ -85,17 +85,19 @@ function assertRevisionsInOrder(): void {
   }
 }
 
-test('kill -9 of the leader mid-event: the other collector leads within 15 s, the event carries on, revisions never repeat or go back', { timeout: 120_000 }, async (t) => {
+test('kill -9 of the leader mid-event: the other collector leads within 15 s, the event carries on, revisions never repeat or go back', { timeout: 240_000 }, async (t) => {
   if (skip) return t.skip(skip);
   const [a, b] = collectors as [CollectorProcess, CollectorProcess];
-  await waitFor('collector a leads', () => leads(a));
+  await waitFor('collector a leads', () => leads(a), { timeoutMs: 30_000 });
   assert.equal(await leads(b), false, 'one leader at a time');
-  await waitFor('every site reported to both', async () => (await b.api('/api/v1/sites')).body.sites.filter((s: { id: string; online: boolean }) => s.id.startsWith(prefix) && s.online).length === SITES);
+  await waitFor('every site reported to both', async () => (await b.api('/api/v1/sites')).body.sites.filter((s: { id: string; online: boolean }) => s.id.startsWith(prefix) && s.online).length === SITES, { timeoutMs: 30_000 });
 
   // The event is asked of the collector that does not lead: the leader signs and publishes it.
   const created = await b.api('/api/v1/events', { method: 'POST', body: { scope: { sites: publishers.map((_, i) => `${prefix}-s${i}`) }, kind: 'reduce_by_kw', value: SITES * 300, durationS: 600, priority: 'high', reason: 'cluster test' } });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  await waitFor('every agent got its control', () => publishers.every((p) => p.controls.some((c) => c.mode !== 'none')));
+  // Generous waits for what must happen eventually (a busy database slows the leader's tick and
+  // lease); the one timing the issue bounds, the takeover, is asserted on its own below.
+  await waitFor('every agent got its control', () => publishers.every((p) => p.controls.some((c) => c.mode !== 'none')), { timeoutMs: 60_000 });
   const first = publishers.map((p) => p.controls.at(-1)!.revision as number);
 
   const killedAt = performance.now();
@@ -110,6 +112,6 @@ test('kill -9 of the leader mid-event: the other collector leads within 15 s, th
   assert.equal(event.status, 'active');
   const cancelled = await b.api(`/api/v1/events/${created.body.id as string}`, { method: 'DELETE' });
   assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
-  await waitFor('every agent told to restore, under a newer revision', () => publishers.every((p, i) => p.controls.at(-1)!.mode === 'none' && (p.controls.at(-1)!.revision as number) > first[i]!));
+  await waitFor('every agent told to restore, under a newer revision', () => publishers.every((p, i) => p.controls.at(-1)!.mode === 'none' && (p.controls.at(-1)!.revision as number) > first[i]!), { timeoutMs: 60_000 });
   assertRevisionsInOrder();
 });
