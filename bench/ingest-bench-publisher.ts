@@ -16,6 +16,8 @@ export interface PublisherOptions {
   mode: 'nominal' | 'saturate';
   connections: number;
   session: number;
+  /** Nominal mode: how long to wait for the last acks after publishing (default 15 s). */
+  ackWaitS?: number;
 }
 
 export interface PublisherResult {
@@ -24,7 +26,12 @@ export interface PublisherResult {
   acked: number;
   latencyMs: { p50: number; p99: number; max: number } | null;
   elapsedS: number;
+  /** From the first publish until every seq was acked (or the ack wait ran out). */
+  settledS: number;
 }
+
+/** Connections that receive the acks, each subscribed to the ack topics of every ACK_CONNECTIONS-th site. */
+const ACK_CONNECTIONS = 8;
 
 function miners(n: number): MinerDetail[] {
   return Array.from({ length: n }, (_, j) => ({ id: `m${j}`, model: 'S19j Pro', firmware: 'stock', state: 'hashing', w: 3050.5 + j, powerSource: 'reported', ths: 104.2, jth: 29.3, tempC: 71.5 }));
@@ -39,12 +46,25 @@ export async function runPublisher(o: PublisherOptions): Promise<PublisherResult
     Array.from({ length: o.connections }, (_, i) => mqtt.connectAsync(o.url, { clientId: `${o.prefix}-pub-${i}`, protocolVersion: 5, clean: true, reconnectPeriod: 0 })),
   );
   const seqs = new Uint32Array(o.sites);
+  const lastTs = new Float64Array(o.sites);
   const pending: Array<Array<[number, number]>> = Array.from({ length: o.sites }, () => []);
   const latencies: number[] = [];
   let acked = 0;
   const sitePrefix = `hashwatt/v1/${o.prefix}-s`;
-  await clients[0]!.subscribeAsync('hashwatt/v1/+/+/telemetry/ack', { qos: 1 });
-  clients[0]!.on('message', (topic, payload) => {
+  // Acks come back on their own connections, each for a slice of the sites (as each real
+  // agent hears only its own). One connection for all of them is not what agents do, and
+  // Mosquitto drops a client's messages past max_queued_messages (1,000 by default) when
+  // collectors ack a big batch at once: acks sent but never seen ("Outgoing messages are
+  // being dropped" in its log).
+  const ackClients: MqttClient[] = await Promise.all(
+    Array.from({ length: ACK_CONNECTIONS }, (_, k) => mqtt.connectAsync(o.url, { clientId: `${o.prefix}-acks-${k}`, protocolVersion: 5, clean: true, reconnectPeriod: 0 })),
+  );
+  await Promise.all(ackClients.map(async (c, k) => {
+    const filters: string[] = [];
+    for (let i = k; i < o.sites; i += ACK_CONNECTIONS) filters.push(`${sitePrefix}${i}/a1/telemetry/ack`);
+    for (let f = 0; f < filters.length; f += 500) await c.subscribeAsync(filters.slice(f, f + 500), { qos: 1 });
+  }));
+  const onAck = (topic: string, payload: Buffer) => {
     if (!topic.startsWith(sitePrefix)) return;
     const site = Number(topic.slice(sitePrefix.length, topic.indexOf('/', sitePrefix.length)));
     const ack = JSON.parse(payload.toString()) as { seq: number };
@@ -55,13 +75,18 @@ export async function runPublisher(o: PublisherOptions): Promise<PublisherResult
       latencies.push(now - list.shift()![1]);
       acked++;
     }
-  });
+  };
+  for (const c of ackClients) c.on('message', onAck);
   const detail = miners(o.minersPerSite);
   let published = 0, publishedMiners = 0, rr = 0;
   const publish = (i: number, withMiners: boolean): Promise<unknown> => {
     const site = `${o.prefix}-s${i}`;
     const seq = ++seqs[i]!;
-    const ts = Date.now();
+    // Strictly increasing per site, as a real agent's samples are: a sample and a detail
+    // message of one site in the same millisecond would otherwise share the samples key
+    // and the store would rightly keep one, which the stored-once check would count as lost.
+    const ts = Math.max(Date.now(), lastTs[i]! + 1);
+    lastTs[i] = ts;
     const kw = 300 + (i % 50);
     const body = {
       v: 1, site, agent: 'a1', session: o.session, seq,
@@ -101,11 +126,12 @@ export async function runPublisher(o: PublisherOptions): Promise<PublisherResult
     }
   }
   const elapsedS = (performance.now() - start) / 1000;
-  const deadline = performance.now() + 15_000;
+  const deadline = performance.now() + (o.ackWaitS ?? 15) * 1000;
   while (o.mode === 'nominal' && acked < published && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  await Promise.all(clients.map((c) => c.endAsync()));
+  const settledS = (performance.now() - start) / 1000;
+  await Promise.all([...clients, ...ackClients].map((c) => c.endAsync()));
   latencies.sort((a, b) => a - b);
-  return { published, publishedMiners, acked, elapsedS, latencyMs: latencies.length ? { p50: pct(latencies, 50), p99: pct(latencies, 99), max: latencies[latencies.length - 1]! } : null };
+  return { published, publishedMiners, acked, elapsedS, settledS, latencyMs: latencies.length ? { p50: pct(latencies, 50), p99: pct(latencies, 99), max: latencies[latencies.length - 1]! } : null };
 }
 
 if (process.argv[2] === '--child') {
