@@ -90,7 +90,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
   let started = false;
   let stopping: Promise<void> | undefined;
 
-  async function start(): Promise<void> {
+  async function startParts(): Promise<void> {
     const [privateKey, publicKey] = await Promise.all([loadPrivateKey(config.signing.privateKeyFile), loadPublicKey(config.signing.publicKeyFile)]);
     const store = (parts.store = opened = await openStore(config.store, { dataDir: config.dataDir, log, siteDefaults: { greyTariffPerKwh: config.registry.greyTariffPerKwh } }));
     // What must happen once runs on the leader only: one collector with SQLite, the lease holder with
@@ -233,6 +233,24 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     log.info({ httpUrl, brokerUrl, sites: (await store.sites.list()).length }, 'collector started');
   }
 
+  /** A start that fails half-way takes down what it brought up (connections, the lease, timers) before it throws. */
+  async function start(): Promise<void> {
+    try {
+      await startParts();
+    } catch (err) {
+      await stop().catch((stopErr: unknown) => log.warn({ err: stopErr }, 'clean-up after a failed start failed'));
+      throw err;
+    }
+  }
+
+  function stop(): Promise<void> {
+    stopping ??= shutDownCollector(parts, log, clock).then(() => {
+      started = false;
+      log.info('collector stopped');
+    });
+    return stopping;
+  }
+
   return {
     get httpUrl() { return httpUrl; },
     get brokerUrl() { return brokerUrl; },
@@ -247,12 +265,6 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       await parts.rollups?.refreshNow();
     },
     start,
-    stop() {
-      stopping ??= shutDownCollector(parts, log, clock).then(() => {
-        started = false;
-        log.info('collector stopped');
-      });
-      return stopping;
-    },
+    stop,
   };
 }
