@@ -7,6 +7,7 @@ import { isRunning, signalAndWait } from './child-exit.js';
 import { restartablePort } from './mosquitto.js';
 import { waitFor } from './wait-for.js';
 import { openStoreReader, testStoreConfig, type StoreReader } from '../../server/testing/test-store.js';
+import type { StoreConfig } from '../../server/store/open-store.js';
 
 export const HASHWATT_BIN = new URL('../../bin/hashwatt.js', import.meta.url).pathname;
 export const PROCESS_TOKEN = 'process-test-operator';
@@ -29,14 +30,19 @@ export interface CollectorProcess {
   api(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: any }>;
 }
 
-export async function collectorProcess(dir: string, options: { brokerUrl: string; prefix: string; sites: string[]; config?: Record<string, unknown> }): Promise<CollectorProcess> {
+/**
+ * `store` overrides the test run's store (HASHWATT_TEST_STORE): the chaos run's
+ * --cluster mode puts two collectors on one PostgreSQL database whatever the
+ * environment says.
+ */
+export async function collectorProcess(dir: string, options: { brokerUrl: string; prefix: string; sites: string[]; config?: Record<string, unknown>; store?: StoreConfig }): Promise<CollectorProcess> {
   const keys = await writeKeyPair(join(dir, 'keys'));
   const port = await restartablePort();
   const configFile = join(dir, 'collector.yaml');
   const { prefix, sites } = options;
   // Collectors given one data dir share one store (a share group on one database).
   const dataDir = (options.config?.dataDir as string | undefined) ?? join(dir, 'data');
-  const store = await testStoreConfig(dataDir);
+  const store = options.store ?? await testStoreConfig(dataDir);
   await writeFile(configFile, JSON.stringify({
     broker: { url: options.brokerUrl, clientId: `${prefix}-collector` },
     dataDir,
