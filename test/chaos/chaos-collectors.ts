@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PRIVATE_KEY_FILE } from '../../shared/signing/key-files.js';
 import type { StoreConfig } from '../../server/store/open-store.js';
@@ -35,7 +35,7 @@ export async function chaosCollectors(dir: string, options: { brokerUrl: string;
     const first = processes[0];
     const signing = first ? { signing: { privateKeyFile: join(dir, 'collector-a', 'keys', PRIVATE_KEY_FILE), publicKeyFile: first.publicKeyPath } } : {};
     processes.push(await collectorProcess(own, {
-      brokerUrl, prefix: `${prefix}-${name}`, sites, store: cluster.store,
+      brokerUrl, prefix: `${prefix}-${name}`, sites, store: cluster.store, logFile: join(dir, `collector-${name}.log`),
       // The ingest split as docs/protocol.md#several-collectors deploys it: a shared subscription, each message to one of them.
       config: { dataDir, ingest: { clientId: `${prefix}-${name}`, flushMs: 50, sessionExpiryS: 120, sites, shareGroup: `${prefix}-ingest` }, ...signing },
     }));
@@ -85,4 +85,31 @@ export async function leads(c: ChaosCollector): Promise<boolean | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The leadership lines of the cluster's collector logs (gained, lost, released,
+ * lease statements failing), oldest first: what the election did, next to what
+ * the run saw from outside.
+ */
+export function leadershipLog(dir: string): string[] {
+  const lines: Array<{ time: number; text: string }> = [];
+  for (const name of ['a', 'b']) {
+    let text = '';
+    try {
+      text = readFileSync(join(dir, `collector-${name}.log`), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n')) {
+      if (!/leadership|lease/.test(line)) continue;
+      try {
+        const entry = JSON.parse(line) as { time: string; msg: string; epoch?: number; reason?: string };
+        lines.push({ time: Date.parse(entry.time), text: `collector ${name}: ${entry.msg}${entry.epoch === undefined ? '' : ` (epoch ${entry.epoch})`}${entry.reason ? ` ${entry.reason}` : ''}` });
+      } catch {
+        // a line cut by kill -9
+      }
+    }
+  }
+  return lines.sort((x, y) => x.time - y.time).map((l) => `[${new Date(l.time).toISOString().slice(11, 23)}] ${l.text}`);
 }

@@ -23,7 +23,7 @@ import { createRng } from '../../sim/fleet/rng.js';
 import { ControlSchema, type Control } from '../../shared/protocol/index.js';
 import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from '../../server/store/contract/pg-test-database.js';
 import { chaosBroker } from './chaos-broker.js';
-import { chaosCollectors, type ChaosCollector } from './chaos-collectors.js';
+import { chaosCollectors, leadershipLog, type ChaosCollector } from './chaos-collectors.js';
 import { judgeRun, type ChaosVerdict } from './chaos-judge.js';
 import { chaosSite, type ChaosSite } from './chaos-site.js';
 import { revisionProblems, type ControlArrival, type RevisionProblem } from './control-revisions.js';
@@ -75,7 +75,8 @@ async function main(): Promise<number> {
   const anyRunning = (): ChaosCollector | undefined => {
     const up = running();
     if (!CLUSTER) return up[0];
-    return up.length === 0 ? undefined : up[Math.floor(rng() * up.length)];
+    const pick = rng(); // drawn whatever runs, so a replay's later draws do not depend on timing
+    return up.length === 0 ? undefined : up[Math.floor(pick * up.length)];
   };
 
   // Every control the collectors publish, as the agents get it (a persistent session: missed ones come after a reconnect).
@@ -144,6 +145,7 @@ async function main(): Promise<number> {
         faults.collectorKills++;
         if (wasLeader) faults.leaderKills++;
         await victim.kill();
+        if (wasLeader) leaders?.leaderKilled();
         const down = between(2_000, 15_000);
         log(`kill -9 ${victim.name}${CLUSTER ? (wasLeader ? ' (the leader)' : ' (not leading)') : ''} (back in ${(down / 1000).toFixed(1)} s)`);
         later(down, () => victim.start());
@@ -181,6 +183,7 @@ async function main(): Promise<number> {
     } finally {
       await db.close();
     }
+    if (CLUSTER) process.stdout.write(`\nwhat the collectors logged about the leadership:\n${leadershipLog(dir).map((l) => `  ${l}`).join('\n')}\n`);
     exitCode = report(verdict, CLUSTER ? { leaders: leaders!.facts, revisions: revisionProblems(arrivals), controlsSeen: arrivals.length } : undefined) ? 0 : 1;
   } finally {
     leaders?.stop();
@@ -203,9 +206,10 @@ async function collectorToKill(collectors: ChaosCollector[], leaders: LeaderWatc
   if (!leaders) return { victim: up[0]!, wasLeader: false };
   const leader = await leaders.leader();
   const followers = up.filter((c) => collectors.indexOf(c) !== leader);
-  const pickLeader = leader !== undefined && (followers.length === 0 || rng() < 0.8);
-  if (pickLeader) return { victim: collectors[leader]!, wasLeader: true };
-  return { victim: followers[Math.floor(rng() * followers.length)]!, wasLeader: false };
+  // Both drawn every time, so a replay's later draws do not depend on who led when.
+  const [leaderRoll, followerRoll] = [rng(), rng()];
+  if (leader !== undefined && (followers.length === 0 || leaderRoll < 0.8)) return { victim: collectors[leader]!, wasLeader: true };
+  return { victim: followers[Math.floor(followerRoll * followers.length)]!, wasLeader: false };
 }
 
 /** Until every agent's outbox is down to what one poll makes (or two minutes). */
@@ -248,6 +252,7 @@ function report(v: ChaosVerdict, cluster: { leaders: LeaderFacts; revisions: Rev
       ['store', 'PostgreSQL, 2 collectors'],
       ['leader takeovers observed', cluster.leaders.takeovers],
       ['longest time without a leader (a collector answering)', `${(cluster.leaders.longestLeaderlessMs / 1000).toFixed(1)} s`],
+      ['takeovers timed after a leader kill (longest; bound 13 s)', `${cluster.leaders.takeoverS.length} (${cluster.leaders.takeoverS.length ? `${Math.max(...cluster.leaders.takeoverS).toFixed(1)} s` : '-'})`],
       ['polls with two leaders at once', cluster.leaders.twoLeaders],
       ['controls seen by the watcher', cluster.controlsSeen],
       ['revisions gone back / published with two contents', `${cluster.revisions.filter((p) => p.problem === 'went back').length} / ${cluster.revisions.filter((p) => p.problem === 'two contents').length}`],

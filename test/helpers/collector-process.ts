@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeKeyPair } from '../../shared/signing/key-files.js';
@@ -33,9 +34,10 @@ export interface CollectorProcess {
 /**
  * `store` overrides the test run's store (HASHWATT_TEST_STORE): the chaos run's
  * --cluster mode puts two collectors on one PostgreSQL database whatever the
- * environment says.
+ * environment says. `logFile` keeps the collector's log (info level, appended
+ * across restarts), for a run that must explain what its collectors did.
  */
-export async function collectorProcess(dir: string, options: { brokerUrl: string; prefix: string; sites: string[]; config?: Record<string, unknown>; store?: StoreConfig }): Promise<CollectorProcess> {
+export async function collectorProcess(dir: string, options: { brokerUrl: string; prefix: string; sites: string[]; config?: Record<string, unknown>; store?: StoreConfig; logFile?: string }): Promise<CollectorProcess> {
   const keys = await writeKeyPair(join(dir, 'keys'));
   const port = await restartablePort();
   const configFile = join(dir, 'collector.yaml');
@@ -66,7 +68,9 @@ export async function collectorProcess(dir: string, options: { brokerUrl: string
     readStore: async () => openStoreReader(store, dataDir),
     running: () => isRunning(child),
     async start() {
-      const c = spawn(process.execPath, [HASHWATT_BIN, 'collector', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HASHWATT_LOG_LEVEL: 'warn' } });
+      const log = options.logFile === undefined ? undefined : openSync(options.logFile, 'a');
+      const c = spawn(process.execPath, [HASHWATT_BIN, 'collector', '--config', configFile], { stdio: ['ignore', log ?? 'ignore', 'pipe'], env: { ...process.env, HASHWATT_LOG_LEVEL: log === undefined ? 'warn' : 'info' } });
+      if (log !== undefined) closeSync(log); // the child has its own copy
       child = c;
       let stderr = '';
       c.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
