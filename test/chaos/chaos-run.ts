@@ -173,8 +173,9 @@ async function main(): Promise<number> {
     for (const c of collectors) if (!c.running()) await c.start();
     for (const s of sites) s.startAgent();
     await drained(sites);
-    leaders?.stop();
     for (const s of sites) await s.stop();
+    // Watched until the collectors stop, so a takeover in the last seconds is counted too.
+    leaders?.stop();
     for (const c of collectors) await c.process.kill('SIGTERM');
     const db = await collectors[0]!.process.readStore();
     let verdict: ChaosVerdict;

@@ -76,7 +76,8 @@ export async function collectorProcess(dir: string, options: { brokerUrl: string
       c.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
       try {
         await waitFor('collector healthy', async () => {
-          if (c.exitCode !== null) throw new Error(`collector exited ${c.exitCode}: ${stderr}`);
+          // A kill -9 while it starts leaves exitCode null (signalCode is set): stop waiting then too, not after the full timeout.
+          if (c.exitCode !== null || c.signalCode !== null) throw new Error(`collector exited ${c.exitCode ?? c.signalCode}: ${stderr}`);
           return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.status === 200;
         }, { timeoutMs: 30_000 });
       } catch (err) {
