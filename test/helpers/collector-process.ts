@@ -75,11 +75,12 @@ export async function collectorProcess(dir: string, options: { brokerUrl: string
       let stderr = '';
       c.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
       try {
-        await waitFor('collector healthy', async () => {
-          // A kill -9 while it starts leaves exitCode null (signalCode is set): stop waiting then too, not after the full timeout.
-          if (c.exitCode !== null || c.signalCode !== null) throw new Error(`collector exited ${c.exitCode ?? c.signalCode}: ${stderr}`);
-          return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.status === 200;
+        // Exited (on its own, or killed with -9 while it starts) ends the wait at once: waitFor would take a throw for "not yet" and wait out its 30 s.
+        const outcome = await waitFor('collector healthy', async () => {
+          if (!isRunning(c)) return 'exited';
+          return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.status === 200 ? 'healthy' : false;
         }, { timeoutMs: 30_000 });
+        if (outcome === 'exited') throw new Error(`collector exited ${c.exitCode ?? c.signalCode} while starting`);
       } catch (err) {
         throw new Error(`${(err as Error).message}\ncollector stderr:\n${stderr.slice(-2000)}`);
       }
