@@ -56,6 +56,8 @@ function supervised(name: string, process: CollectorProcess, log: (line: string)
       // One supervisor at a time: a kill while it starts just makes it try again.
       starting ??= (async () => {
         for (;;) {
+          // A restart due after it already came back (the supervisor retried first): a second process would orphan the first.
+          if (process.running()) return;
           try {
             c.starts++;
             return await process.start();
