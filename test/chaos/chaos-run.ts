@@ -1,5 +1,5 @@
 /**
- * npm run chaos -- [--minutes 2] [--seed N] [--sites 3] [--miners 24]
+ * npm run chaos -- [--minutes 2] [--seed N] [--sites 3] [--miners 24] [--cluster]
  *
  * Fault injection on real parts: a private Mosquitto, the collector and one
  * agent per emulated site, each its own process, killed with -9 at seeded
@@ -8,6 +8,11 @@
  * curtailment events started meanwhile. At the end it accounts for every
  * (agent, session, seq) and checks the emulators' draw against every limit an
  * agent accepted. Exit 1 on any loss, recorded gap or limit violation.
+ *
+ * --cluster: two collectors on one PostgreSQL database (a new one, dropped at
+ * the end) elect a leader; the collector kills mostly hit the leader, events go
+ * to either, and each site's control revisions must only rise, never one
+ * revision with two contents (two leaders publishing at once).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,13 +21,26 @@ import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { createRng } from '../../sim/fleet/rng.js';
 import { ControlSchema, type Control } from '../../shared/protocol/index.js';
-import { collectorProcess } from '../helpers/collector-process.js';
+import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from '../../server/store/contract/pg-test-database.js';
 import { chaosBroker } from './chaos-broker.js';
+import { chaosCollectors, leadershipLog, type ChaosCollector } from './chaos-collectors.js';
+import { judgeRun, type ChaosVerdict } from './chaos-judge.js';
 import { chaosSite, type ChaosSite } from './chaos-site.js';
-import { accountSeqs, limitViolations, type AcceptedControl, type SessionRecord } from './chaos-accounting.js';
+import { revisionProblems, type ControlArrival, type RevisionProblem } from './control-revisions.js';
+import { watchLeaders, type LeaderFacts, type LeaderWatch } from './leader-watch.js';
 
+/** `--name value` pairs; a flag followed by another flag or nothing (`--cluster`) is `true`. */
 const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+for (let i = 2; i < process.argv.length; i++) {
+  const name = process.argv[i]!.replace(/^--/, '');
+  const next = process.argv[i + 1];
+  if (next === undefined || next.startsWith('--')) args.set(name, 'true');
+  else {
+    args.set(name, next);
+    i++;
+  }
+}
+const CLUSTER = args.get('cluster') === 'true';
 const MINUTES = Number(args.get('minutes') ?? 2);
 const SEED = Number(args.get('seed') ?? Math.floor(Math.random() * 2 ** 31));
 const SITES = Number(args.get('sites') ?? 3);
@@ -32,53 +50,49 @@ const between = (lo: number, hi: number) => lo + rng() * (hi - lo);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
-const faults = { brokerKills: 0, brokerOutages: 0, collectorKills: 0, agentKills: 0, events: 0, eventsRefused: 0 };
+const faults = { brokerKills: 0, brokerOutages: 0, collectorKills: 0, leaderKills: 0, agentKills: 0, events: 0, eventsRefused: 0 };
+
+/** The cluster's database, created for the run and dropped at its end, however it ends. */
+let database: TestDatabase | undefined;
 
 async function main(): Promise<number> {
-  log(`chaos: ${MINUTES} min, seed ${SEED}, ${SITES} sites × ${MINERS} miners (replay: npm run chaos -- --minutes ${MINUTES} --seed ${SEED} --sites ${SITES} --miners ${MINERS})`);
+  log(`chaos: ${MINUTES} min, seed ${SEED}, ${SITES} sites × ${MINERS} miners${CLUSTER ? ', cluster of 2 collectors on PostgreSQL' : ''} (replay: npm run chaos -- --minutes ${MINUTES} --seed ${SEED} --sites ${SITES} --miners ${MINERS}${CLUSTER ? ' --cluster' : ''})`);
+  if (CLUSTER) {
+    const unavailable = await postgresUnavailableReason();
+    if (unavailable) throw new Error(`--cluster needs PostgreSQL: ${unavailable}`);
+    database = await createTestDatabase('chaos');
+  }
   const dir = mkdtempSync(join(tmpdir(), 'hashwatt-chaos-'));
   const broker = await chaosBroker(dir);
   await broker.start();
   const prefix = `chaos${SEED.toString(36)}`;
   const ids = Array.from({ length: SITES }, (_, i) => `${prefix}-s${i}`);
-  const collector = await collectorProcess(join(dir), { brokerUrl: broker.url, prefix, sites: ids });
+  const collectors = await chaosCollectors(dir, { brokerUrl: broker.url, prefix, sites: ids, log, ...(database ? { cluster: { store: { kind: 'postgres', url: database.url, poolSize: 4 } } } : {}) });
   const sites: ChaosSite[] = [];
-  for (const [i, id] of ids.entries()) sites.push(await chaosSite({ id, index: i, dir, brokerUrl: broker.url, publicKeyPath: collector.publicKeyPath, miners: MINERS, seed: SEED + i }));
+  for (const [i, id] of ids.entries()) sites.push(await chaosSite({ id, index: i, dir, brokerUrl: broker.url, publicKeyPath: collectors[0]!.process.publicKeyPath, miners: MINERS, seed: SEED + i }));
+  const running = () => collectors.filter((c) => c.running());
+  /** The collector an operator's request reaches: the only one, or (cluster) either of those running. */
+  const anyRunning = (): ChaosCollector | undefined => {
+    const up = running();
+    if (!CLUSTER) return up[0];
+    const pick = rng(); // drawn whatever runs, so a replay's later draws do not depend on timing
+    return up.length === 0 ? undefined : up[Math.floor(pick * up.length)];
+  };
 
-  // Every control the collector publishes, as the agents get it (a persistent session: missed ones come after a reconnect).
+  // Every control the collectors publish, as the agents get it (a persistent session: missed ones come after a reconnect).
   const controls = new Map<string, Control>();
+  const arrivals: ControlArrival[] = [];
   const watcher = mqtt.connect(broker.url, { clientId: `${prefix}-watch`, clean: false, reconnectPeriod: 500, protocolVersion: 4 });
   watcher.on('connect', () => watcher.subscribe('hashwatt/v1/+/+/control', { qos: 1 }));
   watcher.on('message', (_topic, payload) => {
     if (payload.length === 0) return;
     const parsed = ControlSchema.safeParse(JSON.parse(payload.toString()));
-    if (parsed.success) controls.set(`${parsed.data.site}:${parsed.data.revision}`, parsed.data as Control);
+    if (!parsed.success) return;
+    controls.set(`${parsed.data.site}:${parsed.data.revision}`, parsed.data as Control);
+    arrivals.push({ site: parsed.data.site, revision: parsed.data.revision, payload: payload.toString() });
   });
   watcher.on('error', () => undefined);
 
-  /**
-   * Starts the collector as systemd would (Restart=on-failure): a collector
-   * that cannot reach the broker at start exits, and is started again until it
-   * comes up.
-   */
-  let starting: Promise<void> | undefined;
-  const startCollector = (): Promise<void> => {
-    // One supervisor at a time: a kill while it starts just makes it try again.
-    starting ??= (async () => {
-      for (;;) {
-        try {
-          return await collector.start();
-        } catch (err) {
-          log(`collector did not come up (${(err as Error).message.split('\n')[0]}); starting it again in 2 s`);
-          await collector.kill('SIGKILL');
-          await sleep(2000);
-        }
-      }
-    })().finally(() => {
-      starting = undefined;
-    });
-    return starting;
-  };
   const pending = new Set<Promise<unknown>>();
   const later = (ms: number, fn: () => Promise<unknown> | unknown) => {
     const p = sleep(ms).then(fn).catch((err: Error) => log(`restart failed: ${err.message}`));
@@ -86,20 +100,25 @@ async function main(): Promise<number> {
     void p.finally(() => pending.delete(p));
   };
   let exitCode = 1;
-  // Ctrl-C mid-run: leave no broker, collector or agent behind.
+  let leaders: LeaderWatch | undefined;
+  // Ctrl-C mid-run: leave no broker, collector, agent or database behind.
   const interrupted = () => {
     log('interrupted; stopping everything');
-    void Promise.allSettled([...sites.map((s) => s.killAgent()), collector.kill('SIGKILL'), broker.kill()]).then(() => process.exit(130));
+    void Promise.allSettled([...sites.map((s) => s.killAgent()), ...collectors.map((c) => c.kill()), broker.kill()])
+      .then(() => database?.drop())
+      .finally(() => process.exit(130));
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    await collector.start();
+    // One after the other: the first creates the tables (and, in a cluster, takes the lease).
+    for (const c of collectors) await c.startOnce();
+    if (CLUSTER) leaders = watchLeaders(collectors, log);
     for (const s of sites) s.startAgent();
     const fullKw = new Map<string, number>();
     const deadline = Date.now() + 60_000;
     while (fullKw.size < SITES && Date.now() < deadline) {
-      const r = await collector.api('/api/v1/sites').catch(() => undefined);
+      const r = await collectors[0]!.process.api('/api/v1/sites').catch(() => undefined);
       for (const s of (r?.body?.sites ?? []) as Array<{ id: string; kw: number; online: boolean }>) if (ids.includes(s.id) && s.online && s.kw > 0) fullKw.set(s.id, s.kw);
       await sleep(500);
     }
@@ -116,16 +135,20 @@ async function main(): Promise<number> {
         const site = ids[Math.floor(rng() * SITES)]!;
         const value = Math.round((fullKw.get(site) ?? 100) * between(0.5, 0.85));
         const body = { scope: { sites: [site] }, kind: 'limit_to_kw', value, durationS: Math.round(between(20, 90)), start: Date.now() + Math.round(between(0, 15_000)), priority: 'normal', reason: 'chaos' };
-        const r = collector.running() ? await collector.api('/api/v1/events', { method: 'POST', body }).catch(() => undefined) : undefined;
+        const to = anyRunning();
+        const r = to ? await to.process.api('/api/v1/events', { method: 'POST', body }).catch(() => undefined) : undefined;
         if (r?.status === 201) faults.events++;
         else faults.eventsRefused++;
-        log(`event ${site} ≤ ${value} kW for ${body.durationS} s: ${r?.status ?? 'collector down'}`);
-      } else if (roll < 0.5 && collector.running()) {
+        log(`event ${site} ≤ ${value} kW for ${body.durationS} s${CLUSTER && to ? ` via ${to.name}` : ''}: ${r?.status ?? 'collector down'}`);
+      } else if (roll < 0.5 && running().length > 0) {
+        const { victim, wasLeader } = await collectorToKill(collectors, leaders);
         faults.collectorKills++;
-        await collector.kill('SIGKILL');
+        if (wasLeader) faults.leaderKills++;
+        await victim.kill();
+        if (wasLeader) leaders?.leaderKilled();
         const down = between(2_000, 15_000);
-        log(`kill -9 collector (back in ${(down / 1000).toFixed(1)} s)`);
-        later(down, startCollector);
+        log(`kill -9 ${victim.name}${CLUSTER ? (wasLeader ? ' (the leader)' : ' (not leading)') : ''} (back in ${(down / 1000).toFixed(1)} s)`);
+        later(down, () => victim.start());
       } else if (roll < 0.65 && broker.running()) {
         faults.brokerKills++;
         await broker.kill();
@@ -147,21 +170,47 @@ async function main(): Promise<number> {
     log('faults over; bringing everything back and letting the outboxes drain');
     await Promise.all([...pending]);
     await broker.start();
-    if (!collector.running()) await startCollector();
+    for (const c of collectors) if (!c.running()) await c.start();
     for (const s of sites) s.startAgent();
     await drained(sites);
     for (const s of sites) await s.stop();
-    await collector.kill('SIGTERM');
-    const verdict = judge(collector.dbFile, sites, controls);
-    exitCode = verdict ? 0 : 1;
+    // Watched until the collectors stop, so a takeover in the last seconds is counted too.
+    leaders?.stop();
+    for (const c of collectors) await c.process.kill('SIGTERM');
+    const db = await collectors[0]!.process.readStore();
+    let verdict: ChaosVerdict;
+    try {
+      verdict = await judgeRun(db, sites, controls);
+    } finally {
+      await db.close();
+    }
+    if (CLUSTER) process.stdout.write(`\nwhat the collectors logged about the leadership:\n${leadershipLog(dir).map((l) => `  ${l}`).join('\n')}\n`);
+    exitCode = report(verdict, CLUSTER ? { leaders: leaders!.facts, revisions: revisionProblems(arrivals), controlsSeen: arrivals.length } : undefined) ? 0 : 1;
   } finally {
+    leaders?.stop();
     watcher.end(true);
     for (const s of sites) await s.stop().catch(() => undefined);
-    await collector.kill('SIGKILL').catch(() => undefined);
+    for (const c of collectors) await c.kill().catch(() => undefined);
     await broker.stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
   return exitCode;
+}
+
+/**
+ * Which collector a kill -9 hits: the only one, or in a cluster the leader most
+ * of the time (its death is what the election must survive) and a follower now
+ * and then (a takeover must not be needed, nor happen).
+ */
+async function collectorToKill(collectors: ChaosCollector[], leaders: LeaderWatch | undefined): Promise<{ victim: ChaosCollector; wasLeader: boolean }> {
+  const up = collectors.filter((c) => c.running());
+  if (!leaders) return { victim: up[0]!, wasLeader: false };
+  const leader = await leaders.leader();
+  const followers = up.filter((c) => collectors.indexOf(c) !== leader);
+  // Both drawn every time, so a replay's later draws do not depend on who led when.
+  const [leaderRoll, followerRoll] = [rng(), rng()];
+  if (leader !== undefined && (followers.length === 0 || leaderRoll < 0.8)) return { victim: collectors[leader]!, wasLeader: true };
+  return { victim: followers[Math.floor(followerRoll * followers.length)]!, wasLeader: false };
 }
 
 /** Until every agent's outbox is down to what one poll makes (or two minutes). */
@@ -182,74 +231,49 @@ async function drained(sites: ChaosSite[]): Promise<void> {
   log('outboxes did not drain within 2 min: what is left counts as pending');
 }
 
-function judge(dbFile: string, sites: ChaosSite[], controls: Map<string, Control>): boolean {
-  const db = new Database(dbFile, { readonly: true });
-  const sessions: SessionRecord[] = [];
-  let gaps = 0;
-  let redelivered = 0;
-  const accepted = new Map<string, AcceptedControl[]>();
-  let unverifiable = 0;
-  try {
-    for (const s of sites) {
-      const agentRow = db.prepare('SELECT a.id FROM agents a JOIN sites x ON x.id = a.site_id WHERE x.site = ? AND a.agent = ?').get(s.id, s.agent) as { id: number } | undefined;
-      const agentDb = new Database(join(s.dataDir, 'agent.db'), { readonly: true });
-      try {
-        const lastSession = Number((agentDb.prepare("SELECT value FROM meta WHERE key = 'session'").get() as { value: string }).value);
-        for (let session = 1; session <= lastSession; session++) {
-          const stored = new Set<number>();
-          if (agentRow) {
-            for (const r of db.prepare('SELECT seq FROM telemetry_log WHERE agent_id = ? AND session = ?').all(agentRow.id, session) as Array<{ seq: number }>) stored.add(r.seq);
-            for (const r of db.prepare('SELECT seq FROM control_reports WHERE agent_id = ? AND session = ? AND seq IS NOT NULL').all(agentRow.id, session) as Array<{ seq: number }>) stored.add(r.seq);
-          }
-          const pending = new Set((agentDb.prepare('SELECT seq FROM outbox WHERE session = ?').all(session) as Array<{ seq: number }>).map((r) => r.seq));
-          sessions.push({ site: s.id, agent: s.agent, session, stored, pending });
-        }
-      } finally {
-        agentDb.close();
-      }
-      if (agentRow) gaps += (db.prepare('SELECT COUNT(*) AS n FROM telemetry_gaps WHERE agent_id = ?').get(agentRow.id) as { n: number }).n;
-      const reports = db.prepare("SELECT r.revision, MIN(r.ts) AS ts FROM control_reports r JOIN sites x ON x.id = r.site_id WHERE x.site = ? AND r.status = 'accepted' GROUP BY r.revision").all(s.id) as Array<{ revision: number; ts: number }>;
-      const list: AcceptedControl[] = [];
-      for (const r of reports) {
-        const control = controls.get(`${s.id}:${r.revision}`);
-        if (control) list.push({ acceptedAt: r.ts, control });
-        else unverifiable++;
-      }
-      accepted.set(s.id, list);
-      const dup = db.prepare('SELECT COUNT(*) - COUNT(DISTINCT ts) AS n FROM samples x JOIN sites s ON s.id = x.site_id WHERE s.site = ?').get(s.id) as { n: number };
-      redelivered += dup.n;
-    }
-  } finally {
-    db.close();
-  }
-  const seqs = accountSeqs(sessions);
-  const violations = sites.flatMap((s) => limitViolations(s.id, s.draw, accepted.get(s.id) ?? [], s.starts, { rampAllowanceMs: 30_000, tolerance: 0.05 }));
-  const acceptedCount = [...accepted.values()].reduce((a, l) => a + l.length, 0);
+/** Prints the summary table and the first problems; whether the run passes. */
+function report(v: ChaosVerdict, cluster: { leaders: LeaderFacts; revisions: RevisionProblem[]; controlsSeen: number } | undefined): boolean {
   const rows: Array<[string, string | number]> = [
     ['seed', SEED],
     ['broker kill -9 (of which long outages)', `${faults.brokerKills} (${faults.brokerOutages})`],
-    ['collector kill -9', faults.collectorKills],
+    cluster ? ['collector kill -9 (of which the leader)', `${faults.collectorKills} (${faults.leaderKills})`] : ['collector kill -9', faults.collectorKills],
     ['agent kill -9', faults.agentKills],
     ['curtailment events started (refused: collector down)', `${faults.events} (${faults.eventsRefused})`],
-    ['messages made by agents (telemetry + reports)', seqs.made],
-    ['stored', seqs.stored],
-    ['still in an outbox (late, not lost)', seqs.pending],
-    ['duplicated (a sample stored twice)', redelivered],
-    ['lost', seqs.lost.length],
-    ['telemetry gaps recorded by the collector', gaps],
-    ['controls accepted / checked against the draw', `${acceptedCount + unverifiable} / ${acceptedCount}`],
-    ['limit violations (beyond a 30 s ramp allowance, > 5 % over)', violations.length],
+    ['messages made by agents (telemetry + reports)', v.seqs.made],
+    ['stored', v.seqs.stored],
+    ['still in an outbox (late, not lost)', v.seqs.pending],
+    ['duplicated (a sample stored twice)', v.redelivered],
+    ['lost', v.seqs.lost.length],
+    ['telemetry gaps recorded by the collector', v.gaps],
+    ['controls accepted / checked against the draw', `${v.checked + v.unverifiable} / ${v.checked}`],
+    ['limit violations (beyond a 30 s ramp allowance, > 5 % over)', v.violations.length],
   ];
+  if (cluster) {
+    rows.push(
+      ['store', 'PostgreSQL, 2 collectors'],
+      ['leader takeovers observed', cluster.leaders.takeovers],
+      ['longest time without a leader (a collector answering)', `${(cluster.leaders.longestLeaderlessMs / 1000).toFixed(1)} s`],
+      ['takeovers timed after a leader kill (longest; bound 13 s)', `${cluster.leaders.takeoverS.length} (${cluster.leaders.takeoverS.length ? `${Math.max(...cluster.leaders.takeoverS).toFixed(1)} s` : '-'})`],
+      ['polls with two leaders at once', cluster.leaders.twoLeaders],
+      ['controls seen by the watcher', cluster.controlsSeen],
+      ['revisions gone back / published with two contents', `${cluster.revisions.filter((p) => p.problem === 'went back').length} / ${cluster.revisions.filter((p) => p.problem === 'two contents').length}`],
+    );
+  }
   const width = Math.max(...rows.map(([k]) => k.length));
-  process.stdout.write(`\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`);
-  for (const l of seqs.lost.slice(0, 20)) process.stdout.write(`  lost: ${l.site}/${l.agent} session ${l.session} seq ${l.seq}\n`);
-  for (const v of violations.slice(0, 20)) process.stdout.write(`  violation: ${v.site} revision ${v.revision} at up to ${v.peakKw.toFixed(1)} kW over ${v.capKw} kW from ${new Date(v.from).toISOString()} to ${new Date(v.until).toISOString()}\n`);
-  const ok = seqs.lost.length === 0 && gaps === 0 && redelivered === 0 && violations.length === 0;
+  process.stdout.write(`\n${rows.map(([k, val]) => `${k.padEnd(width)}  ${val}`).join('\n')}\n`);
+  for (const l of v.seqs.lost.slice(0, 20)) process.stdout.write(`  lost: ${l.site}/${l.agent} session ${l.session} seq ${l.seq}\n`);
+  for (const x of v.violations.slice(0, 20)) process.stdout.write(`  violation: ${x.site} revision ${x.revision} at up to ${x.peakKw.toFixed(1)} kW over ${x.capKw} kW from ${new Date(x.from).toISOString()} to ${new Date(x.until).toISOString()}\n`);
+  for (const p of cluster?.revisions.slice(0, 20) ?? []) process.stdout.write(`  revision: ${p.site} revision ${p.revision} ${p.problem}\n`);
+  const ok = v.seqs.lost.length === 0 && v.gaps === 0 && v.redelivered === 0 && v.violations.length === 0
+    && (!cluster || (cluster.revisions.length === 0 && cluster.leaders.twoLeaders === 0));
   process.stdout.write(`\nchaos: ${ok ? 'PASS' : 'FAIL'}\n`);
   return ok;
 }
 
-main().then((code) => process.exit(code), (err: unknown) => {
+main().then((code) => code, (err: unknown) => {
   process.stderr.write(`chaos run failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
+  return 1;
+}).then(async (code) => {
+  await database?.drop().catch((err: Error) => log(`could not drop ${database!.name}: ${err.message}`));
+  process.exit(code);
 });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeKeyPair } from '../../shared/signing/key-files.js';
@@ -7,6 +8,7 @@ import { isRunning, signalAndWait } from './child-exit.js';
 import { restartablePort } from './mosquitto.js';
 import { waitFor } from './wait-for.js';
 import { openStoreReader, testStoreConfig, type StoreReader } from '../../server/testing/test-store.js';
+import type { StoreConfig } from '../../server/store/open-store.js';
 
 export const HASHWATT_BIN = new URL('../../bin/hashwatt.js', import.meta.url).pathname;
 export const PROCESS_TOKEN = 'process-test-operator';
@@ -29,14 +31,20 @@ export interface CollectorProcess {
   api(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: any }>;
 }
 
-export async function collectorProcess(dir: string, options: { brokerUrl: string; prefix: string; sites: string[]; config?: Record<string, unknown> }): Promise<CollectorProcess> {
+/**
+ * `store` overrides the test run's store (HASHWATT_TEST_STORE): the chaos run's
+ * --cluster mode puts two collectors on one PostgreSQL database whatever the
+ * environment says. `logFile` keeps the collector's log (info level, appended
+ * across restarts), for a run that must explain what its collectors did.
+ */
+export async function collectorProcess(dir: string, options: { brokerUrl: string; prefix: string; sites: string[]; config?: Record<string, unknown>; store?: StoreConfig; logFile?: string }): Promise<CollectorProcess> {
   const keys = await writeKeyPair(join(dir, 'keys'));
   const port = await restartablePort();
   const configFile = join(dir, 'collector.yaml');
   const { prefix, sites } = options;
   // Collectors given one data dir share one store (a share group on one database).
   const dataDir = (options.config?.dataDir as string | undefined) ?? join(dir, 'data');
-  const store = await testStoreConfig(dataDir);
+  const store = options.store ?? await testStoreConfig(dataDir);
   await writeFile(configFile, JSON.stringify({
     broker: { url: options.brokerUrl, clientId: `${prefix}-collector` },
     dataDir,
@@ -60,15 +68,19 @@ export async function collectorProcess(dir: string, options: { brokerUrl: string
     readStore: async () => openStoreReader(store, dataDir),
     running: () => isRunning(child),
     async start() {
-      const c = spawn(process.execPath, [HASHWATT_BIN, 'collector', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HASHWATT_LOG_LEVEL: 'warn' } });
+      const log = options.logFile === undefined ? undefined : openSync(options.logFile, 'a');
+      const c = spawn(process.execPath, [HASHWATT_BIN, 'collector', '--config', configFile], { stdio: ['ignore', log ?? 'ignore', 'pipe'], env: { ...process.env, HASHWATT_LOG_LEVEL: log === undefined ? 'warn' : 'info' } });
+      if (log !== undefined) closeSync(log); // the child has its own copy
       child = c;
       let stderr = '';
       c.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
       try {
-        await waitFor('collector healthy', async () => {
-          if (c.exitCode !== null) throw new Error(`collector exited ${c.exitCode}: ${stderr}`);
-          return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.status === 200;
+        // Exited (on its own, or killed with -9 while it starts) ends the wait at once: waitFor would take a throw for "not yet" and wait out its 30 s.
+        const outcome = await waitFor('collector healthy', async () => {
+          if (!isRunning(c)) return 'exited';
+          return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.status === 200 ? 'healthy' : false;
         }, { timeoutMs: 30_000 });
+        if (outcome === 'exited') throw new Error(`collector exited ${c.exitCode ?? c.signalCode} while starting`);
       } catch (err) {
         throw new Error(`${(err as Error).message}\ncollector stderr:\n${stderr.slice(-2000)}`);
       }
