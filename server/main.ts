@@ -71,10 +71,10 @@ export interface Collector {
 
 /**
  * The collector's composition root (docs/architecture.md#the-collector): it only
- * wires. The store opens here; start() builds the services in dependency order
- * (config → store → live state, compliance, alerts → broker link and ingest →
- * events → commit pipeline → jobs → HTTP). No module state: several collectors
- * can run in one process (tests).
+ * wires. start() opens the store and joins the leader election, then builds the
+ * services in dependency order (store → live state, compliance, alerts → broker
+ * link and ingest → events → live bus and commit pipeline → jobs → the leader's
+ * jobs → HTTP). No module state: several collectors can run in one process (tests).
  */
 export function createCollector(options: CreateCollectorOptions): Collector {
   const { config } = options;
