@@ -7,6 +7,7 @@ import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { StorePort } from '../store/store-port.js';
 import type { AlertRow } from './alert-repository.js';
 import { ALERT_KINDS, AlertEvaluator, alertCandidates, alertKey, type AlertInputs, type AlertKind } from './alert-rules.js';
+import { oneAtATime } from '../../shared/async/one-at-a-time.js';
 
 export interface AlertServiceOptions {
   store: StorePort;
@@ -115,12 +116,8 @@ export function createAlertService(options: AlertServiceOptions) {
   }
 
   // A periodic pass and a site's immediate one must not interleave: each decides from the open set the other changes.
-  let passes: Promise<unknown> = Promise.resolve();
-  function evaluate(siteId?: number): Promise<number> {
-    const run = passes.then(() => evaluateNow(siteId));
-    passes = run.catch(() => undefined);
-    return run;
-  }
+  const passes = oneAtATime();
+  const evaluate = (siteId?: number): Promise<number> => passes.run(() => evaluateNow(siteId));
 
   async function safeEvaluate(siteId?: number): Promise<void> {
     try {
@@ -202,7 +199,7 @@ export function createAlertService(options: AlertServiceOptions) {
     async stop(): Promise<void> {
       if (timer) clearInterval(timer);
       timer = undefined;
-      await passes;
+      await passes.idle();
     },
   };
 }

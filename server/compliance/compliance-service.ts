@@ -5,6 +5,7 @@ import type { SiteRow } from '../store/site-repository.js';
 import type { ViolationRow } from '../store/violation-repository.js';
 import { SiteCompliance, type ComplianceSnapshot } from './compliance-tracker.js';
 import { hardCapTransition } from './hard-cap.js';
+import { oneAtATime } from '../../shared/async/one-at-a-time.js';
 
 export interface ComplianceServiceOptions {
   store: StorePort;
@@ -74,7 +75,7 @@ export function createComplianceService(options: ComplianceServiceOptions) {
   const acts = options.acts ?? (() => true);
   // One sample at a time: a site's tracker and its open violation's row change together, and
   // samples come from this collector's commits and, on the leader, from its peers' (live bus).
-  let observing: Promise<unknown> = Promise.resolve();
+  const observing = oneAtATime();
 
   async function observeNow(siteId: number, ts: number, kw: number): Promise<void> {
     const site = await siteOf(siteId);
@@ -111,15 +112,13 @@ export function createComplianceService(options: ComplianceServiceOptions) {
   return {
     /** The open violations as the store has them (at start, and when this collector begins to lead); in turn with the samples. */
     load(): Promise<void> {
-      const run = observing.then(async () => {
+      return observing.run(async () => {
         openIds.clear();
         for (const v of await store.violations.listOpen(clock())) {
           trackerOf(v.siteId).restore({ openedAt: v.openedAt, allocationKw: v.allocationKw, thresholdKw: v.thresholdKw, peakKw: v.peakKw, energyOverKwh: v.energyOverKwh });
           openIds.set(v.siteId, v.id);
         }
       });
-      observing = run.catch(() => undefined);
-      return run;
     },
     /** A site's settings changed (allocation): read them again. */
     forget(siteId: number): void {
@@ -127,9 +126,7 @@ export function createComplianceService(options: ComplianceServiceOptions) {
     },
     /** One sample of a site, after the ones observed before it. */
     observe(siteId: number, ts: number, kw: number): Promise<void> {
-      const run = observing.then(() => observeNow(siteId, ts, kw));
-      observing = run.catch(() => undefined);
-      return run;
+      return observing.run(() => observeNow(siteId, ts, kw));
     },
     /** The site's rolling average kW; null before it reported. */
     averageKw(siteId: number): number | null {

@@ -16,6 +16,7 @@ import { planEvent, type Plan, type PlanSite } from './event-planner.js';
 import { announcedLevels } from './control-level.js';
 import { expectedSavingsKw } from './expected-savings.js';
 import type { EventRequest } from './event-spec.js';
+import { oneAtATime } from '../../shared/async/one-at-a-time.js';
 
 export interface EventDetail extends EventRow {
   achievedKw: number;
@@ -80,12 +81,8 @@ export function createEventService(options: EventServiceOptions) {
    * time, each in its own transaction, as they did when the store was synchronous: a
    * change reads targets and writes them back, and two at once would lose one's write.
    */
-  let changes: Promise<unknown> = Promise.resolve();
-  function oneChange<T>(fn: (tx: StoreRepositories) => Promise<T>): Promise<T> {
-    const run = changes.then(() => store.transaction(fn));
-    changes = run.catch(() => undefined);
-    return run;
-  }
+  const changes = oneAtATime();
+  const oneChange = <T>(fn: (tx: StoreRepositories) => Promise<T>): Promise<T> => changes.run(() => store.transaction(fn));
 
   /** The leadership term this collector acts under; undefined while another collector leads. */
   let term: LeaderTerm | undefined;

@@ -16,6 +16,7 @@ import { createMqttNotifications } from './mqtt-notifications.js';
 import { buildReport } from './report-builder.js';
 import { createVtnClient, VtnError, type VtnClient } from './vtn-client.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { oneAtATime } from '../../shared/async/one-at-a-time.js';
 
 export interface VenOptions {
   config: OpenAdrConfig;
@@ -93,12 +94,7 @@ export function createVen(options: VenOptions) {
 
   // A poll and a notification may carry the same VTN event at once: applying one at a time keeps
   // "already linked?" and "link it" together, so an interval is never created twice.
-  let applying: Promise<unknown> = Promise.resolve();
-  function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
-    const run = applying.then(fn, fn);
-    applying = run.catch(() => undefined);
-    return run;
-  }
+  const applying = oneAtATime();
 
   /** Cancels the hashwatt events still live for a VTN event; ended ones stay as they ended. */
   async function cancelLinked(vtnEventId: string): Promise<number> {
@@ -185,10 +181,10 @@ export function createVen(options: VenOptions) {
         for (const ev of got.items) {
           if (ev.programID !== program.id) continue;
           seen.add(ev.id);
-          await oneAtATime(() => applyEvent(ev, program));
+          await applying.run(() => applyEvent(ev, program));
         }
         // Only a complete answer proves a deletion: a VTN that is down or erred never cancels anything.
-        for (const k of known) if (k.programId === program.id && !seen.has(k.vtnEventId)) await oneAtATime(() => deleteEvent(k.vtnEventId));
+        for (const k of known) if (k.programId === program.id && !seen.has(k.vtnEventId)) await applying.run(() => deleteEvent(k.vtnEventId));
       }
       await ensureSubscriptions().catch((err: unknown) => log.warn({ err: describeError(err) }, 'openadr subscription failed; polling continues'));
       if (config.mqttNotifications) {
@@ -315,8 +311,8 @@ export function createVen(options: VenOptions) {
     if (!program) return { status: 200 }; // not a program we follow
     try {
       const event = ev.data;
-      if (n.data.operation === 'DELETE') await oneAtATime(() => deleteEvent(event.id));
-      else await oneAtATime(() => applyEvent(event, program));
+      if (n.data.operation === 'DELETE') await applying.run(() => deleteEvent(event.id));
+      else await applying.run(() => applyEvent(event, program));
     } catch (err) {
       log.error({ err, from, vtnEventId: ev.data.id }, 'openadr notification not applied; the next poll retries');
     }

@@ -8,6 +8,7 @@ import type { CommittedBatch } from '../ingest/ingest.js';
 import type { LiveState } from '../live/live-state.js';
 import type { StorePort } from '../store/store-port.js';
 import type { RollupQueue } from './rollup-queue.js';
+import { oneAtATime } from '../../shared/async/one-at-a-time.js';
 
 export interface CommitPipelineOptions {
   store: StorePort;
@@ -67,11 +68,9 @@ export function createCommitPipeline(options: CommitPipelineOptions) {
   }
 
   // Batches are followed one at a time, in commit order: a site's samples must reach compliance in time order.
-  let following: Promise<void> = Promise.resolve();
+  const following = oneAtATime();
   return function onCommitted(batch: CommittedBatch): Promise<void> {
     rollups.mark(batch.dirty); // at once: an API read that refreshes rollups sees this batch
-    const run = following.then(() => follow(batch));
-    following = run.catch((err: unknown) => log.error({ err }, 'after-commit work failed for a batch'));
-    return following;
+    return following.run(() => follow(batch)).catch((err: unknown) => log.error({ err }, 'after-commit work failed for a batch'));
   };
 }
