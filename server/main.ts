@@ -170,6 +170,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       eventChanged,
       streamNow: (type, data) => hub.now(type, data),
       loadAgents: () => store.agents.list(),
+      agentAppeared: (siteId) => void events.onAgent(siteId).catch((err: unknown) => log.error({ err }, 'control for a peer\'s new agent failed')),
       sampled: (siteId, ts) => {
         if (election.isLeader()) void compliance.observe(siteId, ts, live.view(siteId, clock()).kw).catch((err: unknown) => log.error({ err }, 'compliance failed on a peer\'s sample'));
       },

@@ -11,6 +11,8 @@ export interface PeerLiveUpdatesOptions {
   eventChanged(eventId: string): void;
   /** Forwards a peer's immediate message: hub.now(type, data). */
   streamNow(type: string, data: unknown): void;
+  /** An agent of the site announced itself (birth) at a peer: a control waiting for agents can go out now. */
+  agentAppeared?(siteId: number): void;
   /** A peer's sample changed a site's live view (the leader's compliance follows every site with it). */
   sampled?(siteId: number, ts: number): void;
   /** The agents' rows from the store, for a resync. */
@@ -54,6 +56,7 @@ export function createPeerLiveUpdates(options: PeerLiveUpdatesOptions): PeerLive
         return;
       case 'site':
         sites.add(c.siteId);
+        options.agentAppeared?.(c.siteId);
         return;
       case 'event':
         options.eventChanged(c.eventId);
