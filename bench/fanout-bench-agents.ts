@@ -55,8 +55,8 @@ async function main(o: AgentsOptions): Promise<void> {
           samples: [{ ts: Date.now(), meterKw: 1000, meterKwh: null, minerKw: 980, counts: { hashing: 300, idle: 0, sleeping: 0, offline: 0, error: 0, total: 300 }, hashrateThs: 30000, revision: null }],
         });
         return leanAgent({
-          url: o.url, clientId: `${site}-a1`, subscribe: agentTopic(site, 'a1', 'control'), hello: { topic: t.topic, payload: t.payload.toString('utf8') },
-          onMessage(payload, ack, agent) {
+          url: o.url, clientId: `${site}-a1`, subscribe: [agentTopic(site, 'a1', 'control')], hello: { topic: t.topic, payload: t.payload.toString('utf8') },
+          onMessage(_topic, payload, ack, agent) {
             arrivals.push(Date.now());
             const control = JSON.parse(payload.toString()) as Record<string, unknown>;
             const revision = control.revision as number;

@@ -13,11 +13,11 @@ export interface LeanAgentOptions {
   url: string;
   clientId: string;
   /** Subscribed at QoS 1 once connected. */
-  subscribe: string;
+  subscribe: string[];
   /** Sent at QoS 1 after the subscription is granted (the agent's first sample). */
   hello: { topic: string; payload: string };
-  /** A non-empty message on the subscription; `ack` is its PUBACK, to write with the answers. */
-  onMessage(payload: Buffer, ack: Buffer, agent: LeanAgent): void;
+  /** A non-empty message on a subscription; `ack` is its PUBACK, to write with the answers. */
+  onMessage(topic: string, payload: Buffer, ack: Buffer, agent: LeanAgent): void;
 }
 
 export interface LeanAgent {
@@ -53,7 +53,7 @@ export function leanAgent(o: LeanAgentOptions): Promise<LeanAgent> {
       switch (p.cmd) {
         case 'connack':
           if (p.returnCode !== 0) return reject(new Error(`${o.clientId}: CONNACK ${String(p.returnCode)}`));
-          socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: id(), subscriptions: [{ topic: o.subscribe, qos: 1 }] }));
+          socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: id(), subscriptions: o.subscribe.map((topic) => ({ topic, qos: 1 as const })) }));
           break;
         case 'suback': {
           const hello = agent.publish(o.hello.topic, o.hello.payload);
@@ -71,7 +71,7 @@ export function leanAgent(o: LeanAgentOptions): Promise<LeanAgent> {
           const ack = mqttPacket.generate({ cmd: 'puback', messageId: p.messageId! });
           const payload = p.payload as Buffer;
           if (payload.length === 0) socket.write(ack); // a cleared retained control
-          else o.onMessage(payload, ack, agent);
+          else o.onMessage(p.topic, payload, ack, agent);
           break;
         }
         default:
