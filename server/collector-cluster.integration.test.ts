@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestBroker, uniqueId, type TestBroker } from '../test/helpers/broker.js';
-import { collectorProcess, type CollectorProcess } from '../test/helpers/collector-process.js';
+import { collectorProcess, PROCESS_TOKEN, type CollectorProcess } from '../test/helpers/collector-process.js';
+import { sseClient } from '../test/helpers/sse-client.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 import { revisionProblems } from '../test/chaos/control-revisions.js';
 import { TEST_STORE } from './testing/test-store.js';
@@ -76,7 +77,7 @@ function assertRevisionsInOrder(): void {
   assert.deepEqual(revisionProblems(arrivals), []);
 }
 
-test('kill -9 of the leader mid-event: the other collector leads within 15 s, the event carries on, revisions never repeat or go back', { timeout: 240_000 }, async (t) => {
+test('kill -9 of the leader mid-event: the other collector leads within 15 s, the event carries on, revisions never repeat or go back; each collector\'s dashboard sees what the other did', { timeout: 240_000 }, async (t) => {
   if (skip) return t.skip(skip);
   const [a, b] = collectors as [CollectorProcess, CollectorProcess];
   await waitFor('collector a leads', () => leads(a), { timeoutMs: 30_000 });
@@ -84,12 +85,17 @@ test('kill -9 of the leader mid-event: the other collector leads within 15 s, th
   const onlineAt = async (c: CollectorProcess) => (await c.api('/api/v1/sites')).body.sites.filter((s: { id: string; online: boolean }) => s.id.startsWith(prefix) && s.online).length;
   await waitFor('every site reported to both', async () => (await onlineAt(a)) === SITES && (await onlineAt(b)) === SITES, { timeoutMs: 30_000 });
 
+  // An operator's dashboard on the leader: what happens through the other collector shows there too.
+  const dashboardOfA = sseClient(`http://127.0.0.1:${a.port}/api/v1/stream`, { authorization: `Bearer ${PROCESS_TOKEN}` });
+  t.after(() => dashboardOfA.stop());
+  await dashboardOfA.connected;
   // The event is asked of the collector that does not lead: the leader signs and publishes it.
   const created = await b.api('/api/v1/events', { method: 'POST', body: { scope: { sites: publishers.map((_, i) => `${prefix}-s${i}`) }, kind: 'reduce_by_kw', value: SITES * 300, durationS: 600, priority: 'high', reason: 'cluster test' } });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   // Generous waits for what must happen eventually (a busy database slows the leader's tick and
   // lease); the one timing the issue bounds, the takeover, is asserted on its own below.
   await waitFor('every agent got its control', () => publishers.every((p) => p.controls.some((c) => c.mode !== 'none')), { timeoutMs: 60_000 });
+  await waitFor('the event\'s creation through b in the audit stream of a\'s dashboard', () => dashboardOfA.messages.some((m) => m.type === 'audit' && m.data.action === 'event.create' && m.data.target === created.body.id));
   const first = publishers.map((p) => p.controls.at(-1)!.revision as number);
 
   const killedAt = performance.now();

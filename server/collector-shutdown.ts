@@ -13,6 +13,7 @@ import type { RollupQueue } from './pipeline/rollup-queue.js';
 import type { StorePort } from './store/store-port.js';
 import type { LeaderElection } from './cluster/leader-lease.js';
 import type { LiveBus } from './live/live-bus.js';
+import type { PeerStream } from './live/peer-stream.js';
 
 /** What the collector's start() brought up so far; each part is set as soon as it exists. */
 export interface RunningParts {
@@ -32,6 +33,7 @@ export interface RunningParts {
   /** runWhileLeader detaches. */
   leaderJobs?: Array<() => void>;
   bus?: LiveBus;
+  stream?: PeerStream;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function shutDownCollector(parts: RunningParts, log: Logger, clock:
     await parts.rollups.settle();
     try { await parts.rollups.refreshNow(); } catch (err) { log.warn({ err }, 'final rollup failed'); }
   }
+  parts.stream?.flush(); // the events' last changes reach the peers before the bus closes
   await parts.bus?.close();
   await closeCollectorLink(parts.client, parts.broker, clock);
   const store = parts.store;

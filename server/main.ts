@@ -39,6 +39,7 @@ import { createLocalLiveBus } from './live/live-bus.js';
 import { liveChangesOf } from './live/live-changes.js';
 import { createPeerLiveUpdates } from './live/peer-live-updates.js';
 import { createPostgresLiveBus } from './live/postgres-live-bus.js';
+import { createPeerStream } from './live/peer-stream.js';
 import type { StorePort } from './store/store-port.js';
 
 export const COLLECTOR_VERSION = '0.1.0';
@@ -103,9 +104,14 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     // so a callback may name a service declared further down. None is called before that service
     // exists: enforcement and the commit pipeline act on committed batches, and ingest commits once started.
     const hub = (parts.hub = createStreamHub());
+    // Collectors sharing a PostgreSQL store tell each other their live changes, so each one's
+    // live view (dashboards, and the leader's reconcile) covers every site (docs/architecture.md);
+    // it sends nothing before start() below, and the stream messages here go to peers too.
+    const bus = (parts.bus = config.store.kind === 'postgres' ? createPostgresLiveBus({ url: config.store.url, log }) : createLocalLiveBus());
+    const stream = (parts.stream = createPeerStream(hub, bus));
     const live = new LiveState(config.onlineAfterS * 1000);
     const audit = createAuditLog(store.audit, clock, (entry) => {
-      hub.now('audit', entry);
+      stream.now('audit', entry);
       if (entry.action === 'event.create' || entry.action === 'event.cancel') {
         notifier.notify(entry.action === 'event.create' ? 'event.created' : 'event.cancelled', { event: entry.after, actor: { kind: entry.actorKind, name: entry.actor } });
       }
@@ -116,7 +122,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       store, config: config.compliance, log, clock,
       onViolation: (change, violation) => {
         const v = violationView(violation);
-        hub.now('violation', { change, violation: v });
+        stream.now('violation', { change, violation: v });
         notifier.notify(change === 'opened' ? 'violation.opened' : 'violation.closed', v);
       },
       enforce: (site) => enforcement.enforceSite(site),
@@ -126,12 +132,12 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     const companyCaps = createCompanyCaps({
       store, clock, log, hysteresis: config.compliance.hysteresis,
       averageOf: (siteId) => compliance.averageKw(siteId),
-      onViolation: (change, violation) => hub.now('company_violation', { change, violation }),
+      onViolation: (change, violation) => stream.now('company_violation', { change, violation }),
       limit: (company, sites) => enforcement.limitCompany(company, sites),
       acts: () => election.isLeader(),
     });
     const alerts = (parts.alerts = createAlertService({ store, live, compliance, config: config.alerts, metrics, log, clock, onChange: (change, alert) => {
-      hub.now('alert', { change, alert: alertView(alert) });
+      stream.now('alert', { change, alert: alertView(alert) });
       notifier.notify(change === 'opened' ? 'alert.opened' : 'alert.closed', alertView(alert), alert.kind);
     } }));
     const notifier = (parts.notifier = createWebhookNotifier({
@@ -159,12 +165,12 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     const eventChanged = (id: string) => hub.publish('event', id, async () => { const e = await events.get(id); return e && eventView(e); });
     const events = (parts.events = createEventService({
       store, live, channel: mqttControlChannel(client), keys: { privateKey, publicKey }, config: config.events, log, clock, metrics,
-      notify: (id) => eventChanged(id),
+      notify: (id) => {
+        eventChanged(id);
+        stream.eventChanged(id);
+      },
     }));
     const enforcement = createEnforcement({ store, compliance, events, audit, log });
-    // Collectors sharing a PostgreSQL store tell each other their live changes, so each one's
-    // live view (dashboards, and the leader's reconcile) covers every site (docs/architecture.md).
-    const bus = (parts.bus = config.store.kind === 'postgres' ? createPostgresLiveBus({ url: config.store.url, log }) : createLocalLiveBus());
     await bus.start(createPeerLiveUpdates({
       live, siteChanged, log, clock,
       eventChanged,

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../../test/helpers/wait-for.js';
+import { sseClient, type SseMessage } from '../../test/helpers/sse-client.js';
 import { startTestCollector, TOKENS, type TestCollector } from '../testing/test-collector.js';
 import { counts, sample, startTestPublisher, type TestPublisher } from '../testing/test-publisher.js';
 
@@ -25,29 +26,10 @@ const openAlerts = async (tc: TestCollector): Promise<Alert[]> => (await tc.api(
 const openOf = (tc: TestCollector, kind: string) => async () => (await openAlerts(tc)).find((a) => a.kind === kind);
 const closedOf = (tc: TestCollector, id: number) => async () => ((await tc.api('/api/v1/alerts')).body.alerts as Alert[]).find((a) => a.id === id && a.closedAt !== null);
 
-/** Reads the SSE stream into `events` until aborted. */
-function streamEvents(tc: TestCollector): { events: Array<{ type: string; data: any }>; stop(): void } {
-  const events: Array<{ type: string; data: any }> = [];
-  const ac = new AbortController();
-  void (async () => {
-    const res = await fetch(`${tc.collector.httpUrl}/api/v1/stream?token=${TOKENS.viewer}`, { signal: ac.signal });
-    const reader = res.body!.getReader();
-    let buf = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buf += Buffer.from(value).toString('utf8');
-      let i: number;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const type = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (type && data) events.push({ type, data: JSON.parse(data) });
-      }
-    }
-  })().catch(() => undefined);
-  return { events, stop: () => ac.abort() };
+/** The collector's SSE stream as a viewer reads it, until stopped. */
+function streamEvents(tc: TestCollector): { events: SseMessage[]; stop(): void } {
+  const { messages, stop } = sseClient(`${tc.collector.httpUrl}/api/v1/stream?token=${TOKENS.viewer}`);
+  return { events: messages, stop };
 }
 
 test('meter divergence and over-allocation open as data, on the stream and in /metrics, and close when the condition clears', { timeout: 45_000 }, async () => {

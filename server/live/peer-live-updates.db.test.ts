@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import postgres from 'postgres';
 import { createSilentLogger } from '../../shared/log/logger.js';
 import { waitFor } from '../../test/helpers/wait-for.js';
+import { sseClient } from '../../test/helpers/sse-client.js';
 import type { CommittedBatch } from '../ingest/ingest.js';
 import { siteSettings } from '../store/contract/site-cases.js';
 import { createTestDatabase, postgresSkipReason } from '../store/contract/pg-test-database.js';
@@ -21,33 +22,6 @@ const cleanup: Array<() => Promise<unknown>> = [];
 after(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });
-
-interface SseEvent { event: string; data: Record<string, unknown> }
-
-/** A real HTTP client on the stream: every event it has read so far. */
-async function sseClient(url: string): Promise<SseEvent[]> {
-  const ctrl = new AbortController();
-  cleanup.push(async () => ctrl.abort());
-  const res = await fetch(url, { signal: ctrl.signal });
-  const events: SseEvent[] = [];
-  const reader = res.body!.getReader();
-  let text = '';
-  void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (done) return;
-      text += Buffer.from(value!).toString();
-      const frames = text.split('\n\n');
-      text = frames.pop()!;
-      for (const frame of frames) {
-        const event = /^event: (.*)$/m.exec(frame)?.[1];
-        const data = /^data: (.*)$/m.exec(frame)?.[1];
-        if (event && data) events.push({ event, data: JSON.parse(data) as Record<string, unknown> });
-      }
-    }
-  })();
-  return events;
-}
 
 test('an SSE client of collector B sees a site ingested by collector A; after a notification B missed, its resync shows the store\'s newer sample', { skip }, async () => {
   const database = await createTestDatabase('peer_live');
@@ -80,7 +54,10 @@ test('an SSE client of collector B sees a site ingested by collector A; after a 
   const busB = createPostgresLiveBus({ url: database.url, log, instanceId: 'b', applicationName });
   cleanup.push(() => busB.close());
   await busB.start(peer);
-  const seenByB = await sseClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`);
+  const sse = sseClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`);
+  cleanup.push(async () => sse.stop());
+  await sse.connected;
+  const seenByB = sse.messages;
   await waitFor('the SSE client to be connected to B', () => hub.clients() === 1);
 
   // Collector A ingests a sample: stored first, then its commit's changes on the bus.
@@ -94,11 +71,11 @@ test('an SSE client of collector B sees a site ingested by collector A; after a 
   const batch: CommittedBatch = { latest: [{ ...ref, sample: first }], states: [], births: [], reports: [], seen: [ref], dirty: [], newSites: [] };
   await busA.publish([...liveChangesOf(batch, now), { kind: 'stream', type: 'audit', data: { action: 'site.update', site: 'north' } }]);
 
-  const shown = (kw: number) => seenByB.find((e) => e.event === 'site' && e.data.id === site.id && e.data.kw === kw);
+  const shown = (kw: number) => seenByB.find((e) => e.type === 'site' && e.data.id === site.id && e.data.kw === kw);
   const firstView = await waitFor('B\'s SSE client to show the site at 321.5 kW', () => shown(321.5));
   assert.equal(firstView.data.agentsOnline, 1);
   assert.equal(firstView.data.hashrateThs, 9000);
-  assert.ok(seenByB.some((e) => e.event === 'audit' && e.data.site === 'north'), 'A\'s audit message reached B\'s client too');
+  assert.ok(seenByB.some((e) => e.type === 'audit' && e.data.site === 'north'), 'A\'s audit message reached B\'s client too');
 
   // A later sample stored by A whose notification B never got (as during an outage), then B's connection drops.
   const later = { ...first, ts: now + 1000, meterKw: 12.25 };
