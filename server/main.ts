@@ -177,9 +177,9 @@ export function createCollector(options: CreateCollectorOptions): Collector {
       streamNow: (type, data) => hub.now(type, data),
       loadAgents: () => store.agents.list(),
       agentAppeared: (siteId) => void events.onAgent(siteId).catch((err: unknown) => log.error({ err }, 'control for a peer\'s new agent failed')),
-      sampled: (siteId, ts) => {
-        if (election.isLeader()) void compliance.observe(siteId, ts, live.view(siteId, clock()).kw).catch((err: unknown) => log.error({ err }, 'compliance failed on a peer\'s sample'));
-      },
+      // Every collector follows every site's rolling average: a follower's compliance API covers the
+      // whole fleet, and one that takes the lead has full windows at once (only the leader acts on them).
+      sampled: (siteId, ts) => void compliance.observe(siteId, ts, live.view(siteId, clock()).kw).catch((err: unknown) => log.error({ err }, 'compliance failed on a peer\'s sample')),
     }));
     const followCommit = createCommitPipeline({ store, live, compliance, companyCaps, events, audit, rollups, siteChanged, log, clock });
     const onCommitted = async (batch: CommittedBatch) => {

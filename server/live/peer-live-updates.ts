@@ -13,7 +13,7 @@ export interface PeerLiveUpdatesOptions {
   streamNow(type: string, data: unknown): void;
   /** An agent of the site announced itself (birth) at a peer: a control waiting for agents can go out now. */
   agentAppeared?(siteId: number): void;
-  /** A peer's sample changed a site's live view (the leader's compliance follows every site with it). */
+  /** A peer's sample changed a site's live view (every collector's compliance follows every site with it). */
   sampled?(siteId: number, ts: number): void;
   /** The agents' rows from the store, for a resync. */
   loadAgents(): Promise<AgentRow[]> | AgentRow[];
