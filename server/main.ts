@@ -97,9 +97,6 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     // What must happen once runs on the leader only: one collector with SQLite, the lease holder with
     // PostgreSQL (docs/architecture.md, "Leader and fencing"); a takeover starts it on the next one.
     const election = (parts.election = createLeaderElection(config.store.kind === 'postgres' ? { kind: 'postgres', url: config.store.url } : { kind: 'single' }, config.cluster, log));
-    // Competing from the start, so the services below know from their first commit whether they lead;
-    // the once-only jobs attach further down and begin at once when the term is already held.
-    await election.start();
     // The services call each other back (alerts ⇄ webhooks, compliance → enforcement → events),
     // so a callback may name a service declared further down. None is called before that service
     // exists: enforcement and the commit pipeline act on committed batches, and ingest commits once started.
@@ -162,6 +159,10 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     parts.broker = broker.embedded;
     brokerUrl = broker.url;
     const client = (parts.client = await connectCollectorClient({ url: broker.url, config, log, clock, beforeConnect: (c) => ingest.attach(c) }));
+    // Competing once the broker is there (a collector waiting for it must not hold the lead it
+    // cannot publish with) and before ingest's first commit, so the services know from it whether
+    // they lead; the once-only jobs attach further down and begin at once when the term is held.
+    await election.start();
     const eventChanged = (id: string) => hub.publish('event', id, async () => { const e = await events.get(id); return e && eventView(e); });
     const events = (parts.events = createEventService({
       store, live, channel: mqttControlChannel(client), keys: { privateKey, publicKey }, config: config.events, log, clock, metrics,

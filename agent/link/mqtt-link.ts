@@ -3,7 +3,7 @@ import type { Logger } from '../../shared/log/logger.js';
 import { connectMqtt } from '../../shared/mqtt/connect.js';
 import { brokerClientOptions, type BrokerConfig } from '../../shared/config/broker-config.js';
 import { agentTopic, COLLECTOR_STATE_TOPIC, decode, encode, type DecodeResult, type EncodedMessage, type Birth } from '../../shared/protocol/index.js';
-import { backoffDelayMs } from './backoff.js';
+import { backoffDelayMs } from '../../shared/async/backoff.js';
 
 export interface MqttLinkOptions {
   site: string;

@@ -1,7 +1,8 @@
 import { brokerClientOptions } from '../../shared/config/broker-config.js';
 import type { Logger } from '../../shared/log/logger.js';
 import { coalesceWrites } from '../../shared/mqtt/coalesce-writes.js';
-import { connectMqtt, type MqttClient } from '../../shared/mqtt/connect.js';
+import { backoffDelayMs } from '../../shared/async/backoff.js';
+import { brokerNotUp, connectMqtt, type MqttClient } from '../../shared/mqtt/connect.js';
 import { encodeCollectorState } from '../../shared/protocol/index.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
@@ -38,12 +39,12 @@ export async function connectCollectorClient(options: ConnectCollectorOptions): 
   const base = config.broker ? brokerClientOptions(config.broker) : {};
   const clientId = config.broker?.clientId ?? config.ingest.clientId;
   const offline = encodeCollectorState({ v: 1, online: false, ts: clock(), instance: clientId });
-  const client = await connectMqtt({
+  const client = await connectWhenUp(() => connectMqtt({
     ...base, url, clientId, clean: false, reconnectPeriod: 1000,
     properties: { sessionExpiryInterval: config.ingest.sessionExpiryS },
     will: { topic: offline.topic, payload: offline.payload, qos: 1, retain: true },
     beforeConnect: options.beforeConnect,
-  });
+  }), url, log);
   const announce = () => {
     const online = encodeCollectorState({ v: 1, online: true, ts: clock(), instance: clientId });
     client.publish(online.topic, online.payload, { qos: 1, retain: true });
@@ -54,6 +55,28 @@ export async function connectCollectorClient(options: ConnectCollectorOptions): 
   client.on('offline', () => log.warn('mqtt offline; reconnecting'));
   announce();
   return client;
+}
+
+/**
+ * The first connection, waited for while the broker is not up: at boot the
+ * collector may start before Mosquitto (or its container's name resolves), and
+ * exiting would leave it to the supervisor's restart limit (systemd gives up
+ * after StartLimitBurst). A refusal (credentials, ACL, TLS) still fails at once:
+ * waiting would not change it. Once connected, MQTT.js reconnects on its own.
+ */
+async function connectWhenUp(connect: () => Promise<MqttClient>, url: string, log: Logger): Promise<MqttClient> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const client = await connect();
+      if (attempt > 0) log.info({ url, attempts: attempt + 1 }, 'broker reachable');
+      return client;
+    } catch (err) {
+      if (!brokerNotUp(err)) throw err;
+      const retryInMs = backoffDelayMs(attempt, { baseMs: 1000, maxMs: 15_000 });
+      log.warn({ url, err: (err as Error).message, retryInMs }, 'broker not reachable; waiting for it (check broker.url if this persists)');
+      await new Promise((r) => setTimeout(r, retryInMs));
+    }
+  }
 }
 
 /** Publishes the offline state while still connected, closes the client, then the embedded broker. */

@@ -38,6 +38,21 @@ export async function connectMqtt(options: ConnectOptions): Promise<MqttClient> 
   }
 }
 
+/** Network errors of a broker that is not up (yet): worth waiting out, unlike a refusal (credentials, ACL, TLS). */
+const NOT_UP = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+
+/**
+ * Whether connectMqtt failed because nothing answered: the broker is down or
+ * restarting, or a container's name does not resolve yet (boot order). A typo
+ * in the host name looks the same (ENOTFOUND), which is why the caller logs
+ * every retry with the URL.
+ */
+export function brokerNotUp(err: unknown): boolean {
+  return NOT_UP.has((err as NodeJS.ErrnoException).code ?? '') || (err instanceof ConnectTimeoutError);
+}
+
+class ConnectTimeoutError extends Error {}
+
 /**
  * MQTT.js traces every packet through the `debug` package (about 110 call
  * sites); disabled, each call still costs a check and its arguments: ~2 % of the
@@ -51,7 +66,7 @@ function connectOnce(url: string, options: IClientOptions, timeoutMs: number, be
     const client = mqtt.connect(url, { reconnectPeriod: 0, ...packetTrace, ...options, connectTimeout: timeoutMs });
     beforeConnect?.(client);
     const wantReconnect = options.reconnectPeriod;
-    const timer = setTimeout(() => fail(new Error(`MQTT connect to ${url} timed out after ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => fail(new ConnectTimeoutError(`MQTT connect to ${url} timed out after ${timeoutMs} ms`)), timeoutMs);
     const fail = (err: Error) => {
       clearTimeout(timer);
       client.removeListener('connect', ok);
