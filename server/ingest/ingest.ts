@@ -8,6 +8,7 @@ import type { StorePort, StoreRepositories, TelemetryWriteResult } from '../stor
 import type { TelemetryRow } from '../store/telemetry-writer.js';
 import { MINUTE } from '../store/rollup-repository.js';
 import type { Gap } from './ack-tracker.js';
+import { forEachInParallel } from '../../shared/async/for-each-in-parallel.js';
 import { createRejectLog } from './reject-log.js';
 import { createSessionTrackers, type AgentRef, type SessionTracker } from './session-trackers.js';
 import { sampleProblem, seqProblem, type Implausible } from './plausibility.js';
@@ -47,6 +48,8 @@ export interface IngestOptions {
 }
 
 const SUBSCRIBED_KINDS = ['telemetry', 'state', 'birth', 'control/report'] as const;
+/** New sites and agents looked up at once (below the PostgreSQL pool's 10 connections: the sink needs some). */
+const LOOKUPS_IN_FLIGHT = 6;
 
 /**
  * MQTT → SQLite. Every message goes through the shared codec; refusals are
@@ -193,6 +196,23 @@ export function createIngest(options: IngestOptions) {
     return { siteId, site: m.site, agentId, agent: m.agent };
   }
 
+  /**
+   * Every message's site and agent ids. Agents seen before cost nothing; new ones
+   * (every agent at a collector's first contact: 10,000 at once on a fleet that
+   * size) are looked up or created several at a time, sites first so two agents
+   * of one new site do not both create it: on PostgreSQL each is a round trip.
+   */
+  async function refsOf(messages: DecodedMessage[], now: number, newSites: string[]): Promise<Array<AgentRef | null>> {
+    const unknown = new Map<string, { site: string; agent: string }>();
+    for (const m of messages) if (m.kind !== 'collector/state' && !knownRef(m)) unknown.set(`${m.site}/${m.agent}`, m);
+    if (unknown.size > 0) {
+      const sites = [...new Set([...unknown.values()].map((u) => u.site))].filter((site) => !siteIds.has(site));
+      await forEachInParallel(sites, LOOKUPS_IN_FLIGHT, (site) => siteIdOf(site, now, newSites));
+      await forEachInParallel([...unknown.values()], LOOKUPS_IN_FLIGHT, (u) => refOf(u, now, newSites));
+    }
+    return messages.map((m) => (m.kind === 'collector/state' ? null : knownRef(m)!));
+  }
+
   /** Acks what the tracker allows and persists it with the next batch. */
   function ackFrom(t: SessionTracker): void {
     const ack = t.tracker.state.acked;
@@ -299,8 +319,7 @@ export function createIngest(options: IngestOptions) {
     };
     let result: TelemetryWriteResult;
     try {
-      const refs: Array<AgentRef | null> = [];
-      for (const { message: m } of batch) refs.push(m.kind === 'collector/state' ? null : (knownRef(m) ?? (await refOf(m, now, out.newSites))));
+      const refs = await refsOf(batch.map((b) => b.message), now, out.newSites);
       await trackers.open(batch.flatMap(({ message: m }, i) => {
         const sq = refs[i] && sequenceOf(m);
         return sq ? [{ ref: refs[i]!, session: sq.session }] : [];
