@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { canConnect } from '../test/helpers/mosquitto.js';
 
 /**
  * What every benchmark shares: `--name value` flags, the load average beside
@@ -83,4 +84,10 @@ export function growth(points: Array<{ size: number; value: number }>): string {
   const k = Math.log(b.value / a.value) / Math.log(b.size / a.size);
   const word = k < 0.2 ? 'flat' : k < 0.8 ? 'sublinear' : k <= 1.2 ? 'linear' : 'worse than linear';
   return `${word} (cost ∝ size^${k.toFixed(2)} from ${a.size} to ${b.size})`;
+}
+
+/** Whether an MQTT broker accepts connections at `url` (benchmarks fall back or stop with a reason when not). */
+export function brokerReachable(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return canConnect(hostname, Number(port || 1883));
 }

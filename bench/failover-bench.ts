@@ -1,6 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +9,7 @@ import { createTestDatabase, postgresUnavailableReason } from '../server/store/c
 import { openStoreReader } from '../server/testing/test-store.js';
 import { collectorProcess, type CollectorProcess } from '../test/helpers/collector-process.js';
 import { revisionProblems, type RevisionProblem } from '../test/chaos/control-revisions.js';
-import { emitJson, load, parseFlags } from './bench-common.js';
+import { emitJson, load, parseFlags, brokerReachable } from './bench-common.js';
 import type { AgentsFinal, AgentsStatus, FailoverAgentsOptions } from './failover-bench-agents.js';
 
 /**
@@ -55,15 +54,6 @@ export interface FailoverResult {
   failures: string[];
 }
 
-function reachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const s = connect({ host: hostname, port: Number(port || 1883) });
-    s.setTimeout(2000, () => { s.destroy(); resolve(false); });
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -102,7 +92,7 @@ async function leads(c: CollectorProcess): Promise<boolean> {
 async function main(): Promise<void> {
   const pgProblem = await postgresUnavailableReason();
   if (pgProblem) throw new Error(`the failover bench needs PostgreSQL: ${pgProblem}`);
-  if (!(await reachable(URL_))) throw new Error(`the failover bench needs an MQTT broker with shared subscriptions (Mosquitto 2) at ${URL_}`);
+  if (!(await brokerReachable(URL_))) throw new Error(`the failover bench needs an MQTT broker with shared subscriptions (Mosquitto 2) at ${URL_}`);
   const prefix = `fo${Date.now().toString(36)}`;
   const sites = Array.from({ length: SITES }, (_, i) => `${prefix}-s${i}`);
   const root = await mkdtemp(join(tmpdir(), 'hashwatt-failover-bench-'));

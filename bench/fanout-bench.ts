@@ -1,7 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +11,7 @@ import { hashToken } from '../server/http/auth.js';
 import { createCollector } from '../server/main.js';
 import { openStoreReader } from '../server/testing/test-store.js';
 import { startEmbeddedBroker } from '../server/broker/embedded-broker.js';
-import { emitJson, growth, load, median, parseFlags, passThroughFlags, pct, sweep } from './bench-common.js';
+import { emitJson, growth, load, median, parseFlags, passThroughFlags, pct, sweep, brokerReachable } from './bench-common.js';
 
 /**
  * npm run bench -- fanout [--sites 1000] [--rounds 3] [--agent-procs 1] [--url mqtt://127.0.0.1:1883] [--profile DIR [--profile-rounds 1]] [--json FILE]
@@ -59,15 +58,6 @@ export interface FanoutResult {
   targets: { cpuMsPer1000: number; p99: number };
 }
 
-function reachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const s = connect({ host: hostname, port: Number(port || 1883) });
-    s.setTimeout(2000, () => { s.destroy(); resolve(false); });
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  });
-}
 
 function nextMessage<T>(child: ChildProcess, pick: (m: Record<string, unknown>) => boolean): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -101,7 +91,7 @@ async function main(): Promise<void> {
   }
   let url = args.get('url') ?? 'mqtt://127.0.0.1:1883';
   let embedded: Awaited<ReturnType<typeof startEmbeddedBroker>> | undefined;
-  if (!(await reachable(url))) {
+  if (!(await brokerReachable(url))) {
     embedded = await startEmbeddedBroker({ port: 0, log: createLogger({ level: 'warn' }) });
     process.stdout.write(`Mosquitto not reachable at ${url}; using the embedded broker at ${embedded.url}\n`);
     url = embedded.url;

@@ -1,6 +1,5 @@
 import { fork } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { createLogger } from '../shared/log/logger.js';
@@ -8,10 +7,10 @@ import { startEmbeddedBroker } from '../server/broker/embedded-broker.js';
 import { postgresUnavailableReason } from '../server/store/contract/pg-test-database.js';
 import type { PublisherOptions, PublisherResult } from './ingest-bench-publisher.js';
 import { allAcked, checkStored, countSamples, describeCheck, storedOnce, type StoredCheck } from './ingest-bench-checks.js';
-import { kindName, startCollectors, type StoreKind } from './ingest-bench-collectors.js';
+import { startCollectors, type StoreKind } from './ingest-bench-collectors.js';
 import { runCompare } from './ingest-bench-compare.js';
 import { startMeter } from './ingest-bench-meter.js';
-import { emitJson, growth, load, parseFlags, passThroughFlags, sweep } from './bench-common.js';
+import { emitJson, growth, load, parseFlags, passThroughFlags, sweep, brokerReachable } from './bench-common.js';
 
 export interface IngestResult {
   bench: 'ingest';
@@ -76,15 +75,6 @@ function usage(problem: string): never {
   process.exit(2);
 }
 
-function reachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const s = connect({ host: hostname, port: Number(port || 1883) });
-    s.setTimeout(2000, () => { s.destroy(); resolve(false); });
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  });
-}
 
 function runPublisherChild(options: PublisherOptions): Promise<PublisherResult> {
   return new Promise((resolve, reject) => {
@@ -148,7 +138,7 @@ async function main(): Promise<void> {
   const startLoad = load();
   let url = args.get('url') ?? 'mqtt://127.0.0.1:1883';
   let embedded: Awaited<ReturnType<typeof startEmbeddedBroker>> | undefined;
-  if (!(await reachable(url))) {
+  if (!(await brokerReachable(url))) {
     if (COLLECTORS > 1) usage(`--collectors ${COLLECTORS} needs an external broker with shared subscriptions; none reachable at ${url}`);
     embedded = await startEmbeddedBroker({ port: 0, log: createLogger({ level: 'warn' }) });
     process.stdout.write(`Mosquitto not reachable at ${url}; using the embedded broker at ${embedded.url} (numbers are not comparable)\n`);

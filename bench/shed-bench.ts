@@ -1,6 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { connect as tcpConnect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -9,6 +8,7 @@ import { startDemo } from '../server/demo/start-demo.js';
 import { createLogger } from '../shared/log/logger.js';
 import { REAL_TIMING_MS } from '../sim/fleet/simulated-miner.js';
 import { shedTimes, percentile, type MeterTrace } from './shed-bench-meters.js';
+import { brokerReachable } from './bench-common.js';
 
 /**
  * npm run bench -- shed [--sites 20] [--miners 3000] [--count 2500] [--time-factor 1]
@@ -42,15 +42,6 @@ const URL_ARG = args.get('url') ?? 'mqtt://127.0.0.1:1883';
 const METER_EVERY_MS = 100;
 const log = createLogger({ level: 'warn' });
 
-function reachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const s = tcpConnect({ host: hostname, port: Number(port || 1883) });
-    s.setTimeout(2000, () => { s.destroy(); resolve(false); });
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  });
-}
 
 function http(method: string, url: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
   const data = body === undefined ? undefined : JSON.stringify(body);
@@ -79,7 +70,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 const s1 = (ms: number | null) => (ms === null ? '   —  ' : `${(ms / 1000).toFixed(2).padStart(6)}`);
 
 async function main(): Promise<void> {
-  const useEmbedded = args.has('embedded') || !(await reachable(URL_ARG));
+  const useEmbedded = args.has('embedded') || !(await brokerReachable(URL_ARG));
   if (!args.has('embedded') && useEmbedded) process.stdout.write(`(no broker at ${URL_ARG}: using the collector's embedded broker)\n`);
   const dataDir = await mkdtemp(join(tmpdir(), 'hashwatt-shed-'));
   const prefix = `shed${process.pid}-`;
