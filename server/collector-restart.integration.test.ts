@@ -24,6 +24,14 @@ test('SIGKILL mid-event: events, targets and retained controls survive; no telem
   const startChild = () => collector.start();
   const pubs: TestPublisher[] = [];
   const outboxes: Array<ReturnType<typeof withOutbox>> = [];
+  // Watching the collectors' presence topic from before this one connects: on a shared Mosquitto the
+  // retained message is whichever collector spoke last (another test's, a benchmark's), so only
+  // the live announcement is surely ours.
+  const watcher = await connectMqtt({ url: broker.url, clientId: `${prefix}-watch` });
+  const presence: Array<{ online: boolean; instance?: string }> = [];
+  watcher.on('message', (_t, payload) => { if (payload.length) presence.push(JSON.parse(payload.toString())); });
+  await watcher.subscribeAsync(COLLECTOR_STATE_TOPIC, { qos: 1 });
+  const mine = () => presence.filter((x) => x.instance === `${prefix}-collector`);
   try {
     await startChild();
     for (const site of sites) {
@@ -43,12 +51,7 @@ test('SIGKILL mid-event: events, targets and retained controls survive; no telem
       for (const [i, p] of pubs.entries()) await p.report(revisions[i]!, 'accepted');
       await waitFor('targets accepted', async () => (await api(`/api/v1/events/${id}`)).body.targets.every((t: { state: string }) => t.state === 'accepted' || t.state === 'confirmed'));
 
-      // The collector's own retained presence, and its Will when it dies.
-      const watcher = await connectMqtt({ url: broker.url, clientId: `${prefix}-watch` });
-      const presence: Array<{ online: boolean; instance?: string }> = [];
-      watcher.on('message', (_t, payload) => { if (payload.length) presence.push(JSON.parse(payload.toString())); });
-      await watcher.subscribeAsync(COLLECTOR_STATE_TOPIC, { qos: 1 });
-      const mine = () => presence.filter((x) => x.instance === `${prefix}-collector`);
+      // The collector's own presence (announced when it connected, above), and its Will when it dies.
       await waitFor('collector online', () => mine().at(-1)?.online === true);
 
       // An online backup while it runs (SQLite); on PostgreSQL the command points to pg_dump instead.
@@ -66,7 +69,6 @@ test('SIGKILL mid-event: events, targets and retained controls survive; no telem
 
       await collector.kill('SIGKILL');
       await waitFor('the Will says offline', () => mine().at(-1)?.online === false);
-      await watcher.endAsync();
       await new Promise((r) => setTimeout(r, 300)); // telemetry keeps flowing into the broker while the collector is dead
       await startChild();
 
@@ -102,6 +104,7 @@ test('SIGKILL mid-event: events, targets and retained controls survive; no telem
       await db.close();
     }
   } finally {
+    await watcher.endAsync().catch(() => undefined);
     outboxes.forEach((o) => o.stop());
     for (const p of pubs) {
       await p.clearRetained().catch(() => undefined);
