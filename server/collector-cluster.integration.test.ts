@@ -82,8 +82,10 @@ test('kill -9 of the leader mid-event: the other collector leads within 15 s, th
   const [a, b] = collectors as [CollectorProcess, CollectorProcess];
   await waitFor('collector a leads', () => leads(a), { timeoutMs: 30_000 });
   assert.equal(await leads(b), false, 'one leader at a time');
-  const onlineAt = async (c: CollectorProcess) => (await c.api('/api/v1/sites')).body.sites.filter((s: { id: string; online: boolean }) => s.id.startsWith(prefix) && s.online).length;
-  await waitFor('every site reported to both', async () => (await onlineAt(a)) === SITES && (await onlineAt(b)) === SITES, { timeoutMs: 30_000 });
+  // Online is not enough: the event's plan sheds pro rata to each site's measured draw, so a site
+  // whose sample has not reached the collector yet would get nothing to shed (and no limit).
+  const drawingAt = async (c: CollectorProcess) => (await c.api('/api/v1/sites')).body.sites.filter((s: { id: string; online: boolean; kw: number | null }) => s.id.startsWith(prefix) && s.online && (s.kw ?? 0) > 0).length;
+  await waitFor('every site\'s draw known to both', async () => (await drawingAt(a)) === SITES && (await drawingAt(b)) === SITES, { timeoutMs: 30_000 });
 
   // An operator's dashboard on the leader: what happens through the other collector shows there too.
   const dashboardOfA = sseClient(`http://127.0.0.1:${a.port}/api/v1/stream`, { authorization: `Bearer ${PROCESS_TOKEN}` });
