@@ -1,6 +1,6 @@
 import type { Db } from './database.js';
 import type { LeaderTerm } from '../cluster/leader-lease.js';
-import { statementPerRowCount } from './sqlite-multi-row.js';
+import { powerOfTwoChunks, statementPerRowCount } from './sqlite-multi-row.js';
 
 export const EVENT_STATUSES = ['scheduled', 'active', 'completed', 'cancelled'] as const;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
@@ -86,12 +86,12 @@ export interface ReportInsert {
   seq?: number | null;
 }
 
-/** Rows per multi-row report insert: 12 values each, well under SQLite's 32,766 parameters. */
-const REPORT_CHUNK = 100;
-/** Rows per multi-row target insert or update: 10 and 7 values each. */
-const TARGET_CHUNK = 100;
-/** Rows per multi-row control upsert: 3 values each (the payloads are ~1 kB). */
-const CONTROL_CHUNK = 100;
+/** Most rows per multi-row report insert (powers of two: powerOfTwoChunks): 12 values each, well under SQLite's 32,766 parameters. */
+const REPORT_CHUNK = 128;
+/** Most rows per multi-row target insert or update: 10 and 7 values each. */
+const TARGET_CHUNK = 128;
+/** Most rows per multi-row control upsert: 3 values each (the payloads are ~1 kB). */
+const CONTROL_CHUNK = 128;
 
 /** A site's control to store under a revision, its payload already JSON. */
 export interface ControlToSave {
@@ -113,8 +113,8 @@ export function newestPerSite(controls: readonly ControlToSave[]): ControlToSave
   return [...bySite.values()];
 }
 
-/** Rows per multi-row publish mark: 3 values each. */
-const PUBLISHED_CHUNK = 200;
+/** Most rows per multi-row publish mark: 3 values each. */
+const PUBLISHED_CHUNK = 256;
 
 /** The broker acknowledged one site's control of this revision at `at`. */
 export interface PublishedMark {
@@ -252,8 +252,7 @@ export function createEventRepository(db: Db) {
     insertEvent(e: EventRow, targets: Array<Omit<TargetRow, 'eventId' | 'site' | 'state' | 'revision' | 'achievedKw' | 'detail' | 'updatedAt' | 'baselineHashing' | 'level' | 'baselineThs'> & { baselineHashing?: number | null; baselineThs?: number | null }>, now: number): void {
       db.transaction(() => {
         insertEvent.run({ ...e, scope: JSON.stringify(e.scope), source: e.source ? JSON.stringify(e.source) : null });
-        for (let from = 0; from < targets.length; from += TARGET_CHUNK) {
-          const chunk = targets.slice(from, from + TARGET_CHUNK);
+        for (const chunk of powerOfTwoChunks(targets, TARGET_CHUNK)) {
           const values: Array<number | string | null> = [];
           for (const t of chunk) values.push(e.id, t.siteId, t.mode, t.value, t.targetKw, t.baselineKw, t.baselineHashing ?? null, t.baselineThs ?? null, t.shedKw, now);
           insertTargets(chunk.length).run(values);
@@ -309,8 +308,7 @@ export function createEventRepository(db: Db) {
      */
     updateTargets(changes: readonly TargetChange[], now: number): void {
       const folded = foldTargetChanges(changes);
-      for (let from = 0; from < folded.length; from += TARGET_CHUNK) {
-        const chunk = folded.slice(from, from + TARGET_CHUNK);
+      for (const chunk of powerOfTwoChunks(folded, TARGET_CHUNK)) {
         const values: Array<number | string | null> = [];
         for (const c of chunk) values.push(c.eventId, c.siteId, c.state, c.revision ?? null, c.level ?? null, c.achievedKw ?? null, c.detail ?? null);
         values.push(now);
@@ -373,8 +371,7 @@ export function createEventRepository(db: Db) {
     /** saveControlJson for the sites of a reconcile chunk, one statement per chunk of rows; as saving them one by one, in order. */
     saveControlsJson(controls: readonly ControlToSave[]): void {
       const folded = newestPerSite(controls);
-      for (let from = 0; from < folded.length; from += CONTROL_CHUNK) {
-        const chunk = folded.slice(from, from + CONTROL_CHUNK);
+      for (const chunk of powerOfTwoChunks(folded, CONTROL_CHUNK)) {
         const values: Array<number | string> = [];
         for (const c of chunk) values.push(c.siteId, c.revision, c.json);
         controlsChunk(chunk.length).run(values);
@@ -386,8 +383,7 @@ export function createEventRepository(db: Db) {
     /** markPublished for many acknowledgements (each with its own time), one statement per chunk; the last of a repeated one counts. */
     markPublishedMany(marks: readonly PublishedMark[]): void {
       const folded = lastPerControl(marks);
-      for (let from = 0; from < folded.length; from += PUBLISHED_CHUNK) {
-        const chunk = folded.slice(from, from + PUBLISHED_CHUNK);
+      for (const chunk of powerOfTwoChunks(folded, PUBLISHED_CHUNK)) {
         const values: number[] = [];
         for (const m of chunk) values.push(m.siteId, m.revision, m.at);
         publishedChunk(chunk.length).run(values);
@@ -404,8 +400,7 @@ export function createEventRepository(db: Db) {
      */
     insertReports(reports: readonly ReportInsert[], now: number): boolean[] {
       const fresh: boolean[] = [];
-      for (let from = 0; from < reports.length; from += REPORT_CHUNK) {
-        const chunk = reports.slice(from, from + REPORT_CHUNK);
+      for (const chunk of powerOfTwoChunks(reports, REPORT_CHUNK)) {
         const values: Array<number | string | null> = [];
         for (const r of chunk) values.push(r.siteId, r.agentId, r.revision, r.status, r.reason, r.detail, r.achievedKw, r.targetKw, r.ts, now, r.session ?? null, r.seq ?? null);
         const inserted = new Set<string>();
