@@ -5,7 +5,7 @@ import type { Logger } from '../../shared/log/logger.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import type { LiveState, SiteView } from '../live/live-state.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
-import type { EventRow, EventSource, TargetRow, TargetState } from '../store/event-repository.js';
+import type { ControlToSave, EventRow, EventSource, TargetChange, TargetRow, TargetState } from '../store/event-repository.js';
 import type { StorePort, StoreRepositories } from '../store/store-port.js';
 import type { LeaderTerm } from '../cluster/leader-lease.js';
 import { judgeTarget, machinesAsleep } from '../compliance/target-confirmation.js';
@@ -46,6 +46,9 @@ const FROM_REPORT: Partial<Record<ControlReport['status'], TargetState>> = {
 /** How long broker acknowledgements gather before one transaction records them. */
 const MARK_MS = 100;
 const ORDER: Record<TargetState, number> = { pending: 0, sent: 1, accepted: 2, holding: 3, confirmed: 4, failed: 5, released: 6 };
+
+/** A control in `publishing`: one site's revision. */
+const publishKey = (siteId: number, revision: number) => `${siteId}:${revision}`;
 
 /** A stored control to put on the broker. */
 interface ToPublish {
@@ -143,7 +146,7 @@ export function createEventService(options: EventServiceOptions) {
     const batch = published.splice(0);
     if (batch.length === 0) return;
     try {
-      await oneChange(async (tx) => { for (const p of batch) await tx.events.markPublished(p.siteId, p.revision, p.at); });
+      await oneChange((tx) => tx.events.markPublishedMany(batch));
     } catch (err) {
       log.warn({ err }, 'could not record published controls');
     }
@@ -196,11 +199,10 @@ export function createEventService(options: EventServiceOptions) {
       const desired = effectiveControl(await wishesOf(tx, targets, events), now);
       const saved = savedBySite.get(siteId);
       if (saved) {
-        const payload = saved.payload();
-        const savedEffective = payload.effective as EffectiveControl | undefined;
+        const savedEffective = saved.effective as EffectiveControl | undefined;
         if (savedEffective && sameControl(savedEffective, desired)) {
           const site = saved.publishedAt === null ? await siteKey(siteId, targets) : undefined;
-          if (site) out.push({ siteId, site, revision: saved.revision, payload });
+          if (site) out.push({ siteId, site, revision: saved.revision, payload: saved.payload() });
           continue;
         }
       } else if (desired.mode === 'none') continue; // nothing was ever asked of this site
@@ -210,6 +212,9 @@ export function createEventService(options: EventServiceOptions) {
     if (changed.length === 0) return out;
     // Fenced: a collector whose term ended is refused here, so it never signs a revision (docs/architecture.md).
     let revision = await tx.events.reserveRevisions(changed.length, leading);
+    // The chunk's controls and target changes are written in one statement each, not one per site.
+    const controls: ControlToSave[] = [];
+    const targetChanges: TargetChange[] = [];
     for (const { siteId, site, desired, targets } of changed) {
       // Births are read only when the level depends on them (sleep events keep the fan-out to one query per chunk).
       const births = desired.level && desired.level !== 'sleep' ? new Map((await tx.agents.listBySite(siteId)).map((a) => [a.id, announcedLevels(a.birth)])) : undefined;
@@ -219,21 +224,23 @@ export function createEventService(options: EventServiceOptions) {
       const level = levels.has('power_target') ? 'power_target' : 'sleep';
       const payload = { effective: desired, perAgent };
       // The signed controls' text is reused, not serialized again (docs/decisions.md: fan-out cost).
-      await tx.events.saveControlJson(siteId, revision, storedControlJson(desired, perAgent));
+      controls.push({ siteId, revision, json: storedControlJson(desired, perAgent) });
       for (const t of targets) {
-        if (desired.eventIds.includes(t.eventId) && t.state !== 'failed') await tx.events.updateTarget(t.eventId, siteId, { state: agents.length ? 'sent' : 'pending', revision, ...(agents.length ? { level } : {}) }, now);
+        if (desired.eventIds.includes(t.eventId) && t.state !== 'failed') targetChanges.push({ eventId: t.eventId, siteId, state: agents.length ? 'sent' : 'pending', revision, ...(agents.length ? { level } : {}) });
       }
       log.debug({ site, revision, mode: desired.mode, value: desired.value, agents: agents.length }, 'control issued');
       if (agents.length) out.push({ siteId, site, revision, payload });
       revision++;
     }
+    await tx.events.saveControlsJson(controls);
+    await tx.events.updateTargets(targetChanges, now);
     return out;
   }
 
   function publishSaved(siteId: number, site: string, revision: number, payload: Record<string, unknown>): void {
     const perAgent = (payload.perAgent ?? {}) as Parameters<typeof publishControlsCb>[2];
     if (Object.keys(perAgent).length === 0) return;
-    const key = `${siteId}:${revision}`;
+    const key = publishKey(siteId, revision);
     if (publishing.has(key)) return;
     publishing.add(key);
     inFlight++;
@@ -280,9 +287,7 @@ export function createEventService(options: EventServiceOptions) {
   async function finish(tx: StoreRepositories, e: EventRow, status: 'completed' | 'cancelled', now: number): Promise<number[]> {
     await tx.events.setStatus(e.id, status, now);
     const targets = await tx.events.targets(e.id);
-    for (const t of targets) {
-      await tx.events.updateTarget(e.id, t.siteId, { state: 'released', achievedKw: live.view(t.siteId, now).kw }, now);
-    }
+    await tx.events.updateTargets(targets.map((t) => ({ eventId: e.id, siteId: t.siteId, state: 'released', achievedKw: live.view(t.siteId, now).kw })), now);
     log.info({ eventId: e.id, status }, 'event ended');
     return targets.map((t) => t.siteId);
   }
@@ -321,9 +326,10 @@ export function createEventService(options: EventServiceOptions) {
       const pending = await store.events.unsentTargetSites();
       if (pending.length) enqueue(pending);
       // Retry controls whose publish did not reach the broker (crash, broker down).
+      // Those in flight are skipped before their payload is read: a tick during a fan-out finds
+      // up to every site's control there, waiting for its PUBACK to be recorded.
       for (const c of await store.events.unpublishedControls()) {
-        const site = await store.sites.getById(c.siteId);
-        if (site) publishSaved(c.siteId, site.site, c.revision, c.payload);
+        if (!publishing.has(publishKey(c.siteId, c.revision))) publishSaved(c.siteId, c.site, c.revision, c.payload());
       }
     } catch (err) {
       log.error({ err }, 'event tick failed');
@@ -401,17 +407,19 @@ export function createEventService(options: EventServiceOptions) {
       if (moving.length === 0) return;
       await oneChange(async (tx) => {
         const targetsBySite = await tx.events.liveTargetsOfSites([...new Set(moving.map((r) => r.siteId))]);
+        const changes: TargetChange[] = [];
         for (const { siteId, report } of moving) {
           const next = FROM_REPORT[report.status]!;
           for (const t of targetsBySite.get(siteId) ?? []) {
             if (t.revision !== report.revision) continue;
             if (next !== 'failed' && next !== 'released' && ORDER[t.state] >= ORDER[next]) continue;
             if (t.state === 'released') continue;
-            await tx.events.updateTarget(t.eventId, siteId, { state: next, achievedKw: report.achievedKw ?? null, ...(report.reason ? { detail: `${report.reason}${report.detail ? `: ${report.detail}` : ''}` } : {}) }, now);
+            changes.push({ eventId: t.eventId, siteId, state: next, achievedKw: report.achievedKw ?? null, ...(report.reason ? { detail: `${report.reason}${report.detail ? `: ${report.detail}` : ''}` } : {}) });
             t.state = next; // a later report of the same batch sees this one's state
             touched.add(t.eventId);
           }
         }
+        await tx.events.updateTargets(changes, now); // the batch's changes in one statement, in report order
       });
       for (const id of touched) options.notify(id);
     },
@@ -424,18 +432,23 @@ export function createEventService(options: EventServiceOptions) {
       await oneChange(async (tx) => {
         const ids = updates.map((u) => u.siteId);
         const targetsBySite = await tx.events.liveTargetsOfSites(ids);
+        if (targetsBySite.size === 0) return;
+        // Only their revisions: one query for the sites, no payload parsed.
+        const controls = await tx.events.controlsOfSites([...targetsBySite.keys()]);
+        const changes: TargetChange[] = [];
         for (const { siteId, view } of updates) {
           const targets = targetsBySite.get(siteId);
           if (!targets?.length) continue;
-          const control = await tx.events.control(siteId);
+          const control = controls.get(siteId);
           if (!control) continue;
           for (const t of targets) {
             const verdict = judgeTarget(t, view, control.revision, config.confirmTolerance);
-            if (verdict) await tx.events.updateTarget(t.eventId, siteId, { state: verdict.state, achievedKw: verdict.achievedKw }, now);
+            if (verdict) changes.push({ eventId: t.eventId, siteId, state: verdict.state, achievedKw: verdict.achievedKw });
             // Every live target: the event's achieved MW follows the measured draw (the stream coalesces these).
             touched.add(t.eventId);
           }
         }
+        await tx.events.updateTargets(changes, now);
       });
       for (const id of touched) options.notify(id);
     },

@@ -286,7 +286,7 @@ export function createIngest(options: IngestOptions) {
         metrics.reports.inc({ status: r.status });
       }
     }
-    for (const id of touched) await tx.agents.touch(id, now);
+    await tx.agents.touchMany([...touched], now);
   }
 
   /**

@@ -50,6 +50,7 @@ export function createAgentRepository(db: Db) {
   const setState = db.prepare('UPDATE agents SET online=@online, session=@session, state_ts=@ts, last_seen=MAX(COALESCE(last_seen,0), @now) WHERE id=@id AND (state_ts IS NULL OR state_ts <= @ts)');
   const setBirth = db.prepare('UPDATE agents SET birth=@birth, session=@session, last_seen=MAX(COALESCE(last_seen,0), @now) WHERE id=@id');
   const seen = db.prepare('UPDATE agents SET last_seen=@now WHERE id=@id');
+  const seenMany = db.prepare<[number, string]>('UPDATE agents SET last_seen = ? WHERE id IN (SELECT value FROM json_each(?))');
   const latest = db.prepare(`UPDATE agents SET sample_ts=@ts, meter_kw=@meterKw, meter_kwh=@meterKwh, miner_kw=@minerKw, hashrate_ths=@hashrateThs,
     hashing=@hashing, idle=@idle, sleeping=@sleeping, offline=@offline, error=@error, total=@total, revision=@revision, last_seen=@now
     WHERE id=@id AND (sample_ts IS NULL OR sample_ts < @ts)`);
@@ -75,6 +76,10 @@ export function createAgentRepository(db: Db) {
     },
     touch(id: number, now: number): void {
       seen.run({ id, now });
+    },
+    /** touch for every agent a batch heard from, in one statement. */
+    touchMany(ids: readonly number[], now: number): void {
+      if (ids.length) seenMany.run(now, JSON.stringify(ids));
     },
     setLatest(id: number, s: { ts: number; meterKw: number | null; meterKwh: number | null; minerKw: number; hashrateThs: number; counts: { hashing: number; idle: number; sleeping: number; offline: number; error: number; total: number }; revision: number | null }, now: number): void {
       latest.run({ id, ts: s.ts, meterKw: s.meterKw, meterKwh: s.meterKwh, minerKw: s.minerKw, hashrateThs: s.hashrateThs, ...s.counts, revision: s.revision, now });

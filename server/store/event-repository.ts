@@ -1,6 +1,6 @@
-import type Database from 'better-sqlite3';
 import type { Db } from './database.js';
 import type { LeaderTerm } from '../cluster/leader-lease.js';
+import { powerOfTwoChunks, statementPerRowCount } from './sqlite-multi-row.js';
 
 export const EVENT_STATUSES = ['scheduled', 'active', 'completed', 'cancelled'] as const;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
@@ -86,19 +86,118 @@ export interface ReportInsert {
   seq?: number | null;
 }
 
-/** Rows per multi-row report insert: 12 values each, well under SQLite's 32,766 parameters. */
-const REPORT_CHUNK = 100;
+/** Most rows per multi-row report insert (powers of two: powerOfTwoChunks): 12 values each, well under SQLite's 32,766 parameters. */
+const REPORT_CHUNK = 128;
+/** Most rows per multi-row target insert or update: 10 and 7 values each. */
+const TARGET_CHUNK = 128;
+/** Most rows per multi-row control upsert: 3 values each (the payloads are ~1 kB). */
+const CONTROL_CHUNK = 128;
+
+/** A site's control to store under a revision, its payload already JSON. */
+export interface ControlToSave {
+  siteId: number;
+  revision: number;
+  json: string;
+}
+
+/**
+ * Controls of the same site repeated: the one saving them in order would leave (the newest
+ * revision; of equal ones, the last). A multi-row upsert may change a row only once.
+ */
+export function newestPerSite(controls: readonly ControlToSave[]): ControlToSave[] {
+  const bySite = new Map<number, ControlToSave>();
+  for (const c of controls) {
+    const prev = bySite.get(c.siteId);
+    if (!prev || c.revision >= prev.revision) bySite.set(c.siteId, c);
+  }
+  return [...bySite.values()];
+}
+
+/** Most rows per multi-row publish mark: 3 values each. */
+const PUBLISHED_CHUNK = 256;
+
+/** The broker acknowledged one site's control of this revision at `at`. */
+export interface PublishedMark {
+  siteId: number;
+  revision: number;
+  at: number;
+}
+
+/** Marks of the same control repeated: the last one, as marking them one by one would leave it (a multi-row update sets a row once). */
+export function lastPerControl(marks: readonly PublishedMark[]): PublishedMark[] {
+  const byControl = new Map<string, PublishedMark>();
+  for (const m of marks) byControl.set(`${m.siteId}:${m.revision}`, m);
+  return [...byControl.values()];
+}
+
+/** One target's change: its state, and what else the change names (an absent or null field keeps the stored value). */
+export interface TargetChange {
+  eventId: string;
+  siteId: number;
+  state: TargetState;
+  revision?: number;
+  level?: 'sleep' | 'power_target';
+  achievedKw?: number | null;
+  detail?: string;
+}
+
+/**
+ * Changes of one target merged into one, in order, as applying them one after the
+ * other would leave the row (the last state; each field from the last change that
+ * names it): a multi-row statement updates each row once, so a target the list
+ * names twice (two reports of one agent in a batch) is folded first.
+ */
+export function foldTargetChanges(changes: readonly TargetChange[]): TargetChange[] {
+  const byTarget = new Map<string, TargetChange>();
+  for (const c of changes) {
+    const key = `${c.siteId}\u0000${c.eventId}`;
+    const prev = byTarget.get(key);
+    if (!prev) {
+      byTarget.set(key, { ...c });
+      continue;
+    }
+    prev.state = c.state;
+    if (c.revision !== undefined) prev.revision = c.revision;
+    if (c.level !== undefined) prev.level = c.level;
+    if (c.achievedKw !== undefined && c.achievedKw !== null) prev.achievedKw = c.achievedKw;
+    if (c.detail !== undefined) prev.detail = c.detail;
+  }
+  return [...byTarget.values()];
+}
 
 const TARGET_SELECT = 'SELECT t.*, s.site AS site FROM event_targets t JOIN sites s ON s.id = t.site_id';
 
+/**
+ * A target read as an array of its columns in this order (raw rows): the fan-out and every
+ * batch of reports read a thousand targets, and a row object of 16 named columns cost about
+ * as much to build as the query itself.
+ */
+const TARGET_COLUMNS = 't.event_id, t.site_id, s.site, t.state, t.mode, t.value, t.target_kw, t.baseline_kw, t.baseline_hashing, t.baseline_ths, t.level, t.shed_kw, t.revision, t.achieved_kw, t.detail, t.updated_at';
+type RawTargetColumns = [string, number, string, TargetState, TargetRow['mode'], number | null, number | null, number, number | null, number | null, TargetRow['level'], number, number | null, number | null, string | null, number];
+const fromColumns = (c: RawTargetColumns): TargetRow => ({
+  eventId: c[0], siteId: c[1], site: c[2], state: c[3], mode: c[4], value: c[5], targetKw: c[6], baselineKw: c[7], baselineHashing: c[8],
+  baselineThs: c[9], level: c[10], shedKw: c[11], revision: c[12], achievedKw: c[13], detail: c[14], updatedAt: c[15],
+});
+
 export type EventRepository = ReturnType<typeof createEventRepository>;
+
+/** A site's stored control as controlsOfSites returns it. */
+export interface StoredControlOfSite {
+  revision: number;
+  /** The payload's `effective` member (undefined when it has none). */
+  effective: unknown;
+  /** The whole payload, parsed when called. */
+  payload: () => Record<string, unknown>;
+  publishedAt: number | null;
+}
 
 /** Curtailment events, their per-site targets, the effective controls and the agents' reports. */
 export function createEventRepository(db: Db) {
   const insertEvent = db.prepare(`INSERT INTO events (id, kind, value, scope, start_ts, end_ts, priority, level, reason, status, requested_kw, created_by, created_at, source)
     VALUES (@id, @kind, @value, @scope, @startTs, @endTs, @priority, @level, @reason, @status, @requestedKw, @createdBy, @createdAt, @source)`);
-  const insertTarget = db.prepare(`INSERT INTO event_targets (event_id, site_id, state, mode, value, target_kw, baseline_kw, baseline_hashing, baseline_ths, shed_kw, updated_at)
-    VALUES (@eventId, @siteId, 'pending', @mode, @value, @targetKw, @baselineKw, @baselineHashing, @baselineThs, @shedKw, @now)`);
+  // An event's targets, one statement per chunk of rows (a national event has thousands).
+  const insertTargets = statementPerRowCount(db, (rows) => `INSERT INTO event_targets (event_id, site_id, state, mode, value, target_kw, baseline_kw, baseline_hashing, baseline_ths, shed_kw, updated_at)
+    VALUES ${Array.from({ length: rows }, () => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`);
   const getEvent = db.prepare<[string], RawEvent>('SELECT * FROM events WHERE id = ?');
   const listEvents = db.prepare<[number], RawEvent>('SELECT * FROM events ORDER BY created_at DESC LIMIT ?');
   const liveEvents = db.prepare<[], RawEvent>("SELECT * FROM events WHERE status IN ('scheduled', 'active') ORDER BY created_at");
@@ -108,38 +207,44 @@ export function createEventRepository(db: Db) {
   const targetsOf = db.prepare<[string], RawTarget>(`${TARGET_SELECT} WHERE t.event_id = ? ORDER BY s.site`);
   const targetsOfSite = db.prepare<[number], RawTarget>(`${TARGET_SELECT} JOIN events e ON e.id = t.event_id WHERE t.site_id = ? AND e.status IN ('scheduled', 'active')`);
   // Many sites in one statement (a chunk of the fan-out, a batch of reports): ids as a JSON array.
-  const targetsOfSites = db.prepare<[string], RawTarget>(`${TARGET_SELECT} JOIN events e ON e.id = t.event_id
-    WHERE t.site_id IN (SELECT value FROM json_each(?)) AND e.status IN ('scheduled', 'active')`);
+  const targetsOfSites = db.prepare<[string], RawTargetColumns>(`SELECT ${TARGET_COLUMNS} FROM event_targets t JOIN sites s ON s.id = t.site_id JOIN events e ON e.id = t.event_id
+    WHERE t.site_id IN (SELECT value FROM json_each(?)) AND e.status IN ('scheduled', 'active')`).raw(true);
   const unsentTargetSites = db.prepare<[], { site_id: number }>(`SELECT DISTINCT t.site_id FROM event_targets t JOIN events e ON e.id = t.event_id
     WHERE e.status IN ('scheduled', 'active') AND t.state = 'pending' AND t.revision IS NULL`);
   const updateTarget = db.prepare('UPDATE event_targets SET state = @state, revision = COALESCE(@revision, revision), level = COALESCE(@level, level), achieved_kw = COALESCE(@achievedKw, achieved_kw), detail = COALESCE(@detail, detail), updated_at = @now WHERE event_id = @eventId AND site_id = @siteId');
+  // updateTargets: one statement per chunk of targets (each row found by its primary key), as updateTarget's per row.
+  const targetChunk = statementPerRowCount(db, (rows) => `WITH c (event_id, site_id, state, revision, level, achieved_kw, detail) AS (VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')})
+    UPDATE event_targets SET state = c.state, revision = COALESCE(c.revision, event_targets.revision), level = COALESCE(c.level, event_targets.level),
+      achieved_kw = COALESCE(c.achieved_kw, event_targets.achieved_kw), detail = COALESCE(c.detail, event_targets.detail), updated_at = ?
+    FROM c WHERE event_targets.event_id = c.event_id AND event_targets.site_id = c.site_id`);
   const metaGet = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
   const metaSet = db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const controlGet = db.prepare<[number], { revision: number; payload: string; published_at: number | null }>('SELECT * FROM controls WHERE site_id = ?');
-  const controlsOfSites = db.prepare<[string], { site_id: number; revision: number; payload: string; published_at: number | null }>(
-    'SELECT * FROM controls WHERE site_id IN (SELECT value FROM json_each(?))');
-  const controlUnpublished = db.prepare<[], { site_id: number; revision: number; payload: string; published_at: number | null }>('SELECT * FROM controls WHERE published_at IS NULL');
+  // The effective control comes out of the payload in SQLite (-> gives its JSON text): a reconcile
+  // compares it for every site of a chunk, and the whole payload (each agent's signed control) is rarely needed.
+  const controlsOfSites = db.prepare<[string], { site_id: number; revision: number; payload: string; published_at: number | null; effective: string | null }>(
+    "SELECT site_id, revision, payload, published_at, payload -> '$.effective' AS effective FROM controls WHERE site_id IN (SELECT value FROM json_each(?))");
+  const controlUnpublished = db.prepare<[], { site_id: number; site: string; revision: number; payload: string }>(
+    'SELECT c.site_id, s.site, c.revision, c.payload FROM controls c JOIN sites s ON s.id = c.site_id WHERE c.published_at IS NULL');
   const controlAll = db.prepare<[], { site_id: number; revision: number; payload: string; published_at: number | null }>('SELECT * FROM controls');
   const controlSet = db.prepare<[number, number, string, number | null]>(`INSERT INTO controls (site_id, revision, payload, published_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (site_id) DO UPDATE SET revision = excluded.revision, payload = excluded.payload, published_at = excluded.published_at
     -- a writer holding an older revision (a deposed leader) never replaces a newer control
     WHERE excluded.revision >= controls.revision`);
+  // saveControlsJson: one upsert per chunk of sites, with saveControl's fencing.
+  const controlsChunk = statementPerRowCount(db, (rows) => `INSERT INTO controls (site_id, revision, payload, published_at) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, NULL)').join(', ')}
+    ON CONFLICT (site_id) DO UPDATE SET revision = excluded.revision, payload = excluded.payload, published_at = excluded.published_at
+    WHERE excluded.revision >= controls.revision`);
   const controlPublished = db.prepare<[number, number, number]>('UPDATE controls SET published_at = ? WHERE site_id = ? AND revision = ?');
+  const publishedChunk = statementPerRowCount(db, (rows) => `WITH m (site_id, revision, at) AS (VALUES ${Array.from({ length: rows }, () => '(?, ?, ?)').join(', ')})
+    UPDATE controls SET published_at = m.at FROM m WHERE controls.site_id = m.site_id AND controls.revision = m.revision`);
   // OR IGNORE: a report replayed from the agent's outbox (same agent, session and seq) is stored once.
   const reportInsert = db.prepare(`INSERT OR IGNORE INTO control_reports (site_id, agent_id, revision, status, reason, detail, achieved_kw, target_kw, ts, received_at, session, seq)
     VALUES (@siteId, @agentId, @revision, @status, @reason, @detail, @achievedKw, @targetKw, @ts, @now, @session, @seq)`);
   // insertReports: one statement per chunk of rows. RETURNING names the sequenced reports that
   // went in; an unsequenced one always does (the only uniqueness is agent, session and seq).
-  const reportChunks = new Map<number, Database.Statement>();
-  const reportChunk = (rows: number) => {
-    let st = reportChunks.get(rows);
-    if (!st) {
-      st = db.prepare(`INSERT OR IGNORE INTO control_reports (site_id, agent_id, revision, status, reason, detail, achieved_kw, target_kw, ts, received_at, session, seq)
-        VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} RETURNING agent_id, session, seq`);
-      reportChunks.set(rows, st);
-    }
-    return st;
-  };
+  const reportChunk = statementPerRowCount(db, (rows) => `INSERT OR IGNORE INTO control_reports (site_id, agent_id, revision, status, reason, detail, achieved_kw, target_kw, ts, received_at, session, seq)
+    VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} RETURNING agent_id, session, seq`);
   const reportsOfSite = db.prepare<[number, number], { revision: number; status: string; reason: string | null; detail: string | null; achieved_kw: number | null; target_kw: number | null; ts: number; received_at: number }>(
     'SELECT * FROM control_reports WHERE site_id = ? ORDER BY id DESC LIMIT ?');
 
@@ -147,7 +252,11 @@ export function createEventRepository(db: Db) {
     insertEvent(e: EventRow, targets: Array<Omit<TargetRow, 'eventId' | 'site' | 'state' | 'revision' | 'achievedKw' | 'detail' | 'updatedAt' | 'baselineHashing' | 'level' | 'baselineThs'> & { baselineHashing?: number | null; baselineThs?: number | null }>, now: number): void {
       db.transaction(() => {
         insertEvent.run({ ...e, scope: JSON.stringify(e.scope), source: e.source ? JSON.stringify(e.source) : null });
-        for (const t of targets) insertTarget.run({ eventId: e.id, siteId: t.siteId, mode: t.mode, value: t.value, targetKw: t.targetKw, baselineKw: t.baselineKw, baselineHashing: t.baselineHashing ?? null, baselineThs: t.baselineThs ?? null, shedKw: t.shedKw, now });
+        for (const chunk of powerOfTwoChunks(targets, TARGET_CHUNK)) {
+          const values: Array<number | string | null> = [];
+          for (const t of chunk) values.push(e.id, t.siteId, t.mode, t.value, t.targetKw, t.baselineKw, t.baselineHashing ?? null, t.baselineThs ?? null, t.shedKw, now);
+          insertTargets(chunk.length).run(values);
+        }
       })();
     },
     get(id: string): EventRow | undefined {
@@ -174,7 +283,7 @@ export function createEventRepository(db: Db) {
     liveTargetsOfSites(siteIds: readonly number[]): Map<number, TargetRow[]> {
       const out = new Map<number, TargetRow[]>();
       for (const r of targetsOfSites.all(JSON.stringify(siteIds))) {
-        const t = toTarget(r);
+        const t = fromColumns(r);
         const list = out.get(t.siteId);
         if (list) list.push(t);
         else out.set(t.siteId, [t]);
@@ -189,8 +298,22 @@ export function createEventRepository(db: Db) {
     sitesOfEventsEndedSince(since: number): number[] {
       return sitesOfEventsEndedSince.all(since).map((r) => r.site_id);
     },
-    updateTarget(eventId: string, siteId: number, change: { state: TargetState; revision?: number; level?: 'sleep' | 'power_target'; achievedKw?: number | null; detail?: string }, now: number): void {
+    updateTarget(eventId: string, siteId: number, change: Omit<TargetChange, 'eventId' | 'siteId'>, now: number): void {
       updateTarget.run({ eventId, siteId, state: change.state, revision: change.revision ?? null, level: change.level ?? null, achievedKw: change.achievedKw ?? null, detail: change.detail ?? null, now });
+    },
+    /**
+     * updateTarget for many targets (a reconcile chunk, a batch of reports, an event's end):
+     * one statement per chunk of rows instead of one per target; the same result as
+     * applying the changes one by one, in order.
+     */
+    updateTargets(changes: readonly TargetChange[], now: number): void {
+      const folded = foldTargetChanges(changes);
+      for (const chunk of powerOfTwoChunks(folded, TARGET_CHUNK)) {
+        const values: Array<number | string | null> = [];
+        for (const c of chunk) values.push(c.eventId, c.siteId, c.state, c.revision ?? null, c.level ?? null, c.achievedKw ?? null, c.detail ?? null);
+        values.push(now);
+        targetChunk(chunk.length).run(values);
+      }
     },
     /** The next control revision: global, persisted, never reused (agents refuse a revision they have seen). */
     nextRevision(): number {
@@ -214,13 +337,22 @@ export function createEventRepository(db: Db) {
         return first;
       })();
     },
-    /** control() for many sites in one query; the payload is parsed only if asked for (it can be large). */
-    controlsOfSites(siteIds: readonly number[]): Map<number, { revision: number; payload: () => Record<string, unknown>; publishedAt: number | null }> {
-      return new Map(controlsOfSites.all(JSON.stringify(siteIds)).map((r) => [r.site_id, { revision: r.revision, payload: () => JSON.parse(r.payload) as Record<string, unknown>, publishedAt: r.published_at }]));
+    /**
+     * control() for many sites in one query, with the payload's `effective` member read on its
+     * own; the whole payload is parsed only if asked for (it holds every agent's signed control).
+     */
+    controlsOfSites(siteIds: readonly number[]): Map<number, StoredControlOfSite> {
+      return new Map(controlsOfSites.all(JSON.stringify(siteIds)).map((r) => [r.site_id, {
+        revision: r.revision, effective: r.effective === null ? undefined : (JSON.parse(r.effective) as unknown), payload: () => JSON.parse(r.payload) as Record<string, unknown>, publishedAt: r.published_at,
+      }]));
     },
-    /** Controls the broker has not acknowledged yet (retried by the event tick). */
-    unpublishedControls(): Array<{ siteId: number; revision: number; payload: Record<string, unknown> }> {
-      return controlUnpublished.all().map((r) => ({ siteId: r.site_id, revision: r.revision, payload: JSON.parse(r.payload) as Record<string, unknown> }));
+    /**
+     * Controls the broker has not acknowledged yet, with their site's key (the event tick
+     * retries them). The payload is parsed only if asked for: most are usually in flight
+     * (a fan-out's PUBACKs are recorded in batches), and the tick skips those.
+     */
+    unpublishedControls(): Array<{ siteId: number; site: string; revision: number; payload: () => Record<string, unknown> }> {
+      return controlUnpublished.all().map((r) => ({ siteId: r.site_id, site: r.site, revision: r.revision, payload: () => JSON.parse(r.payload) as Record<string, unknown> }));
     },
     control(siteId: number): { revision: number; payload: Record<string, unknown>; publishedAt: number | null } | undefined {
       const r = controlGet.get(siteId);
@@ -236,8 +368,26 @@ export function createEventRepository(db: Db) {
     saveControlJson(siteId: number, revision: number, json: string): void {
       controlSet.run(siteId, revision, json, null);
     },
+    /** saveControlJson for the sites of a reconcile chunk, one statement per chunk of rows; as saving them one by one, in order. */
+    saveControlsJson(controls: readonly ControlToSave[]): void {
+      const folded = newestPerSite(controls);
+      for (const chunk of powerOfTwoChunks(folded, CONTROL_CHUNK)) {
+        const values: Array<number | string> = [];
+        for (const c of chunk) values.push(c.siteId, c.revision, c.json);
+        controlsChunk(chunk.length).run(values);
+      }
+    },
     markPublished(siteId: number, revision: number, now: number): void {
       controlPublished.run(now, siteId, revision);
+    },
+    /** markPublished for many acknowledgements (each with its own time), one statement per chunk; the last of a repeated one counts. */
+    markPublishedMany(marks: readonly PublishedMark[]): void {
+      const folded = lastPerControl(marks);
+      for (const chunk of powerOfTwoChunks(folded, PUBLISHED_CHUNK)) {
+        const values: number[] = [];
+        for (const m of chunk) values.push(m.siteId, m.revision, m.at);
+        publishedChunk(chunk.length).run(values);
+      }
     },
     /** Returns false for a redelivered report already stored. */
     insertReport(r: ReportInsert, now: number): boolean {
@@ -250,8 +400,7 @@ export function createEventRepository(db: Db) {
      */
     insertReports(reports: readonly ReportInsert[], now: number): boolean[] {
       const fresh: boolean[] = [];
-      for (let from = 0; from < reports.length; from += REPORT_CHUNK) {
-        const chunk = reports.slice(from, from + REPORT_CHUNK);
+      for (const chunk of powerOfTwoChunks(reports, REPORT_CHUNK)) {
         const values: Array<number | string | null> = [];
         for (const r of chunk) values.push(r.siteId, r.agentId, r.revision, r.status, r.reason, r.detail, r.achievedKw, r.targetKw, r.ts, now, r.session ?? null, r.seq ?? null);
         const inserted = new Set<string>();

@@ -31,6 +31,9 @@ export const agentCases: ContractCase[] = [
       });
       await store.agents.touch(a, 3000);
       assert.equal((await store.agents.listBySite(site.id)).find((r) => r.id === a)!.lastSeen, 3000);
+      await store.agents.touchMany([a, b], 4000);
+      await store.agents.touchMany([], 5000);
+      assert.deepEqual((await store.agents.listBySite(site.id)).map((r) => [r.agent, r.lastSeen]), [['gw-a', 4000], ['gw-b', 4000]]);
 
       const other = (await store.sites.upsert(siteSettings('a0'), 1)).row;
       await store.agents.ensure(other.id, 'z');

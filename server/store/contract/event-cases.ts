@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { EventRow } from '../event-repository.js';
+import type { EventRow, TargetChange } from '../event-repository.js';
 import type { StoreRepositories } from '../store-port.js';
 import type { ContractCase } from './store-harness.js';
 import { addSite } from './seed-site.js';
@@ -77,6 +77,9 @@ export const eventCases: ContractCase[] = [
       const bySite = await store.events.liveTargetsOfSites([a, b, c]);
       assert.deepEqual([...bySite.keys()].sort(), [a, b].sort());
       assert.deepEqual(bySite.get(a)!.map((t) => t.eventId).sort(), ['later', 'live']);
+      // Every field as targets() reads it, one written by updateTarget included.
+      await store.events.updateTarget('live', b, { state: 'holding', revision: 4, level: 'power_target', achievedKw: 80.5, detail: 'held' }, now + 7);
+      assert.deepEqual((await store.events.liveTargetsOfSites([b])).get(b), (await store.events.targets('live')).filter((t) => t.siteId === b));
       assert.deepEqual((await store.events.liveTargetsOfSites([])).size, 0);
     },
   },
@@ -124,6 +127,37 @@ export const eventCases: ContractCase[] = [
       const [t] = await store.events.targets('e');
       assert.deepEqual({ state: t!.state, revision: t!.revision, level: t!.level, achievedKw: t!.achievedKw, detail: t!.detail, updatedAt: t!.updatedAt },
         { state: 'released', revision: 7, level: 'power_target', achievedKw: 98.5, detail: 'held', updatedAt: now + 3 });
+    },
+  },
+  {
+    // The fan-out marks a chunk's targets sent, and a batch of reports moves them, in one statement:
+    // the rows must end exactly as the same changes applied one by one would leave them.
+    name: 'events: updateTargets leaves the targets as updateTarget applied change by change would, a target named twice included',
+    async run({ store }) {
+      const sites = [...(await threeSites(store)), ...(await Promise.all(Array.from({ length: 247 }, (_, i) => addSite(store, `many-${i}`))))];
+      const [a, b, c] = sites as [number, number, number];
+      for (const id of ['one-by-one', 'batched', 'other']) await store.events.insertEvent(event(id, 'active'), sites.map((s) => target(s)), now);
+      const changes = (eventId: string): TargetChange[] => [
+        { eventId, siteId: a, state: 'sent', revision: 7, level: 'power_target' },
+        { eventId, siteId: b, state: 'sent', revision: 7, level: 'sleep' },
+        { eventId, siteId: b, state: 'accepted', achievedKw: 120.5 },
+        { eventId, siteId: b, state: 'failed', achievedKw: null, detail: 'bad_signature: key unknown' },
+        { eventId, siteId: c, state: 'holding', achievedKw: 0 },
+        // More targets than one statement takes (every site past the first three).
+        ...sites.slice(3).map((siteId, i) => ({ eventId, siteId, state: 'sent' as const, revision: 100 + i })),
+        { eventId, siteId: 999_999, state: 'sent', revision: 1 }, // no such target: changes nothing
+      ];
+      for (const ch of changes('one-by-one')) await store.events.updateTarget(ch.eventId, ch.siteId, ch, now + 1);
+      await store.events.updateTargets(changes('batched'), now + 1);
+      await store.events.updateTargets([], now + 2);
+      const rows = async (eventId: string) => (await store.events.targets(eventId)).map(({ eventId: _e, ...t }) => t);
+      const batched = await rows('batched');
+      assert.deepEqual(batched, await rows('one-by-one'));
+      assert.deepEqual(batched.filter((t) => t.siteId === b).map((t) => [t.state, t.revision, t.level, t.achievedKw, t.detail, t.updatedAt]),
+        [['failed', 7, 'sleep', 120.5, 'bad_signature: key unknown', now + 1]]);
+      assert.equal(batched.filter((t) => t.state === 'sent').length, 248);
+      // Another event's targets on the same sites are untouched.
+      assert.ok((await store.events.targets('other')).every((t) => t.state === 'pending' && t.revision === null && t.updatedAt === now));
     },
   },
   {
@@ -175,7 +209,8 @@ export const eventCases: ContractCase[] = [
       await store.events.saveControlJson(b, 4, JSON.stringify({ effective: { mode: 'none' }, perAgent: {} }));
       assert.deepEqual(await store.events.control(a), { revision: 3, payload, publishedAt: null });
       assert.equal(await store.events.control(999_999), undefined);
-      assert.deepEqual((await store.events.unpublishedControls()).map((c) => [c.siteId, c.revision]).sort(), [[a, 3], [b, 4]].sort());
+      assert.deepEqual((await store.events.unpublishedControls()).map((c) => [c.siteId, c.site, c.revision]).sort(), [[a, 's-a', 3], [b, 's-b', 4]].sort());
+      assert.deepEqual((await store.events.unpublishedControls()).find((c) => c.siteId === a)!.payload(), payload);
       // An acknowledgement of an older revision marks nothing: the newer control is still unpublished.
       await store.events.markPublished(a, 2, now);
       assert.equal((await store.events.control(a))?.publishedAt, null);
@@ -185,8 +220,22 @@ export const eventCases: ContractCase[] = [
       const bySite = await store.events.controlsOfSites([a, b, 999_999]);
       assert.deepEqual([...bySite.keys()].sort(), [a, b].sort());
       assert.deepEqual(bySite.get(a)!.payload(), payload);
+      assert.deepEqual(bySite.get(a)!.effective, payload.effective);
       assert.deepEqual(bySite.get(b)!.payload(), { effective: { mode: 'none' }, perAgent: {} });
+      assert.deepEqual(bySite.get(b)!.effective, { mode: 'none' });
       assert.equal(bySite.get(a)!.publishedAt, now + 1);
+      // Many acknowledgements at once, each at its own time: as one by one (a repeated one's last time, an older revision's none).
+      await store.events.saveControl(a, 4, payload);
+      await store.events.markPublishedMany([{ siteId: a, revision: 4, at: now + 2 }, { siteId: b, revision: 3, at: now + 3 }, { siteId: a, revision: 4, at: now + 4 }]);
+      await store.events.markPublishedMany([]);
+      assert.equal((await store.events.control(a))?.publishedAt, now + 4);
+      assert.equal((await store.events.control(b))?.publishedAt, null);
+      await store.events.markPublishedMany(Array.from({ length: 450 }, (_, i) => ({ siteId: b, revision: 4, at: now + 10 + i })));
+      assert.equal((await store.events.control(b))?.publishedAt, now + 459);
+      assert.deepEqual(await store.events.unpublishedControls(), []);
+      // A payload without an effective control reads back without one.
+      await store.events.saveControl(b, 5, { perAgent: {} });
+      assert.equal((await store.events.controlsOfSites([b])).get(b)!.effective, undefined);
       // A new revision replaces the control and is unpublished again.
       await store.events.saveControl(a, 9, { effective: { mode: 'none' } });
       assert.deepEqual(await store.events.control(a), { revision: 9, payload: { effective: { mode: 'none' } }, publishedAt: null });
@@ -203,6 +252,33 @@ export const eventCases: ContractCase[] = [
       // The same revision again is how a site whose agents left gets its control emptied: allowed.
       await store.events.saveControl(a, 10, { effective: { mode: 'none' } });
       assert.deepEqual((await store.events.control(a))?.payload, { effective: { mode: 'none' } });
+    },
+  },
+  {
+    name: 'events: saveControlsJson stores each site\'s control as saveControlJson one by one would (newest revision kept, unpublished again)',
+    async run({ store }) {
+      const sites = await Promise.all(Array.from({ length: 150 }, (_, i) => addSite(store, `c-${i}`)));
+      const [a, b, c] = sites as [number, number, number];
+      const json = (site: number, revision: number) => JSON.stringify({ effective: { mode: 'max_kw', value: revision }, perAgent: { [`agent-${site}`]: { revision } } });
+      await store.events.saveControlJson(a, 10, json(a, 10));
+      await store.events.markPublished(a, 10, now);
+      await store.events.saveControlJson(b, 10, json(b, 10));
+      await store.events.markPublished(b, 10, now);
+      await store.events.saveControlsJson([
+        { siteId: a, revision: 8, json: json(a, 8) }, // older than the stored one: refused
+        { siteId: b, revision: 11, json: json(b, 11) },
+        { siteId: c, revision: 12, json: json(c, 12) },
+        { siteId: c, revision: 13, json: json(c, 13) },
+        { siteId: c, revision: 12, json: json(c, 12) }, // older than the one before it in the list
+        ...sites.slice(3).map((siteId, i) => ({ siteId, revision: 100 + i, json: json(siteId, 100 + i) })),
+      ]);
+      await store.events.saveControlsJson([]);
+      assert.deepEqual(await store.events.control(a), { revision: 10, payload: JSON.parse(json(a, 10)), publishedAt: now });
+      assert.deepEqual(await store.events.control(b), { revision: 11, payload: JSON.parse(json(b, 11)), publishedAt: null });
+      assert.deepEqual(await store.events.control(c), { revision: 13, payload: JSON.parse(json(c, 13)), publishedAt: null });
+      const all = await store.events.controls();
+      assert.equal(all.length, 150);
+      for (const [i, siteId] of sites.slice(3).entries()) assert.deepEqual(all.find((x) => x.siteId === siteId)?.payload, JSON.parse(json(siteId, 100 + i)));
     },
   },
   {

@@ -1,6 +1,7 @@
 import type { AgentRepository, AgentRow } from '../agent-repository.js';
 import type { AsyncOf } from '../store-port.js';
 import type { PgQueryable } from './pg-connect.js';
+import { pgArray } from './pg-arrays.js';
 
 interface RawAgent {
   id: number; site_id: number; site: string; agent: string; online: boolean; session: number | null; state_ts: number | null;
@@ -45,6 +46,9 @@ export function createPgAgentRepository(sql: PgQueryable): AsyncOf<AgentReposito
     },
     async touch(id: number, now: number): Promise<void> {
       await sql`UPDATE agents SET last_seen = ${now} WHERE id = ${id}`;
+    },
+    async touchMany(ids: readonly number[], now: number): Promise<void> {
+      if (ids.length) await sql`UPDATE agents SET last_seen = ${now} WHERE id = ANY(${pgArray(sql, 'bigint', ids)})`;
     },
     async setLatest(id: number, s: Latest, now: number): Promise<void> {
       const c = s.counts;

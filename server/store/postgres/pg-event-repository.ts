@@ -1,4 +1,4 @@
-import type { EventRepository, EventRow, EventSource, TargetRow } from '../event-repository.js';
+import { foldTargetChanges, lastPerControl, newestPerSite, type EventRepository, type EventRow, type EventSource, type TargetRow } from '../event-repository.js';
 import type { AsyncOf } from '../store-port.js';
 import { inTransaction, type PgQueryable } from './pg-connect.js';
 import { pgArray } from './pg-arrays.js';
@@ -107,6 +107,18 @@ export function createPgEventRepository(sql: PgQueryable): AsyncOf<EventReposito
         detail = COALESCE(${change.detail ?? null}::text, detail), updated_at = ${now}
         WHERE event_id = ${eventId} AND site_id = ${siteId}`;
     },
+    async updateTargets(changes, now) {
+      // One statement for the list (columns as arrays), each target changed once: folded as the SQLite store folds them.
+      const folded = foldTargetChanges(changes);
+      if (folded.length === 0) return;
+      const col = <T>(f: (c: (typeof folded)[number]) => T) => folded.map(f);
+      await sql`UPDATE event_targets t SET state = c.state, revision = COALESCE(c.revision, t.revision), level = COALESCE(c.level, t.level),
+          achieved_kw = COALESCE(c.achieved_kw, t.achieved_kw), detail = COALESCE(c.detail, t.detail), updated_at = ${now}
+        FROM unnest(${pgArray(sql, 'text', col((c) => c.eventId))}, ${pgArray(sql, 'bigint', col((c) => c.siteId))}, ${pgArray(sql, 'text', col((c) => c.state))},
+          ${pgArray(sql, 'bigint', col((c) => c.revision ?? null))}, ${pgArray(sql, 'text', col((c) => c.level ?? null))}, ${pgArray(sql, 'float8', col((c) => c.achievedKw ?? null))},
+          ${pgArray(sql, 'text', col((c) => c.detail ?? null))}) AS c (event_id, site_id, state, revision, level, achieved_kw, detail)
+        WHERE t.event_id = c.event_id AND t.site_id = c.site_id`;
+    },
     async nextRevision() {
       return reserve(1);
     },
@@ -116,11 +128,17 @@ export function createPgEventRepository(sql: PgQueryable): AsyncOf<EventReposito
       return reserve(count);
     },
     async controlsOfSites(siteIds) {
-      const rows = await sql<RawControl[]>`${controlSelect()} WHERE site_id = ANY(${pgArray(sql, 'bigint', siteIds)})`;
-      return new Map(rows.map((r) => [r.site_id, { revision: r.revision, payload: () => parsed(r.payload), publishedAt: r.published_at }]));
+      // The effective member read on its own, as on SQLite (the whole payload only when asked for).
+      const rows = await sql<Array<RawControl & { effective: string | null }>>`SELECT site_id, revision, payload, published_at, (payload::json -> 'effective')::text AS effective
+        FROM controls WHERE site_id = ANY(${pgArray(sql, 'bigint', siteIds)})`;
+      return new Map(rows.map((r) => [r.site_id, {
+        revision: r.revision, effective: r.effective === null ? undefined : (JSON.parse(r.effective) as unknown), payload: () => parsed(r.payload), publishedAt: r.published_at,
+      }]));
     },
     async unpublishedControls() {
-      return (await sql<RawControl[]>`${controlSelect()} WHERE published_at IS NULL`).map((r) => ({ siteId: r.site_id, revision: r.revision, payload: parsed(r.payload) }));
+      const rows = await sql<Array<RawControl & { site: string }>>`SELECT c.site_id, s.site, c.revision, c.payload FROM controls c JOIN sites s ON s.id = c.site_id
+        WHERE c.published_at IS NULL`;
+      return rows.map((r) => ({ siteId: r.site_id, site: r.site, revision: r.revision, payload: () => parsed(r.payload) }));
     },
     async control(siteId) {
       const [r] = await sql<RawControl[]>`${controlSelect()} WHERE site_id = ${siteId}`;
@@ -135,8 +153,27 @@ export function createPgEventRepository(sql: PgQueryable): AsyncOf<EventReposito
     async saveControlJson(siteId, revision, json) {
       await saveControl(siteId, revision, json);
     },
+    async saveControlsJson(controls) {
+      // One statement for the list (columns as arrays), each site once: ON CONFLICT may not change a row twice.
+      const folded = newestPerSite(controls);
+      if (folded.length === 0) return;
+      await sql`INSERT INTO controls (site_id, revision, payload, published_at)
+        SELECT c.site_id, c.revision, c.payload, NULL
+        FROM unnest(${pgArray(sql, 'bigint', folded.map((c) => c.siteId))}, ${pgArray(sql, 'bigint', folded.map((c) => c.revision))}, ${pgArray(sql, 'text', folded.map((c) => c.json))})
+          AS c (site_id, revision, payload)
+        ON CONFLICT (site_id) DO UPDATE SET revision = excluded.revision, payload = excluded.payload, published_at = excluded.published_at
+        WHERE controls.revision <= excluded.revision`;
+    },
     async markPublished(siteId, revision, now) {
       await sql`UPDATE controls SET published_at = ${now} WHERE site_id = ${siteId} AND revision = ${revision}`;
+    },
+    async markPublishedMany(marks) {
+      const folded = lastPerControl(marks);
+      if (folded.length === 0) return;
+      await sql`UPDATE controls c SET published_at = m.at
+        FROM unnest(${pgArray(sql, 'bigint', folded.map((m) => m.siteId))}, ${pgArray(sql, 'bigint', folded.map((m) => m.revision))}, ${pgArray(sql, 'bigint', folded.map((m) => m.at))})
+          AS m (site_id, revision, at)
+        WHERE c.site_id = m.site_id AND c.revision = m.revision`;
     },
     async insertReport(r, now) {
       // A report replayed from the agent's outbox (same agent, session and seq) is stored once.
