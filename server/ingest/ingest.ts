@@ -4,12 +4,13 @@ import { agentTopic, decode, encode, topicFilters, type DecodedMessage } from '.
 import type { ControlReport, Sample, Telemetry } from '../../shared/protocol/index.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
-import type { StorePort, StoreRepositories, TelemetryWriteResult } from '../store/store-port.js';
+import type { StorePort, TelemetryWriteResult } from '../store/store-port.js';
 import type { TelemetryRow } from '../store/telemetry-writer.js';
 import { MINUTE } from '../store/rollup-repository.js';
 import type { Gap } from './ack-tracker.js';
 import { forEachInParallel } from '../../shared/async/for-each-in-parallel.js';
 import { createRejectLog } from './reject-log.js';
+import { writeRareKinds } from './write-rare-kinds.js';
 import { createSessionTrackers, type AgentRef, type SessionTracker } from './session-trackers.js';
 import { sampleProblem, seqProblem, type Implausible } from './plausibility.js';
 
@@ -246,49 +247,6 @@ export function createIngest(options: IngestOptions) {
     };
   }
 
-  /** State, birth and control reports: a few per agent per day, written on the main connection. */
-  async function writeOthers(tx: StoreRepositories, others: Array<{ ref: AgentRef; m: DecodedMessage }>, out: CommittedBatch, now: number): Promise<void> {
-    // An agent's received + accepted reports usually share a batch: one last-seen write each.
-    const touched = new Set<number>();
-    const reports: Array<{ ref: AgentRef; r: ControlReport }> = [];
-    for (const { ref, m } of others) {
-      switch (m.kind) {
-        case 'state':
-          await tx.agents.setState(ref.agentId, m.payload.online, m.payload.session, m.payload.ts, now);
-          out.states.push({ ...ref, online: m.payload.online });
-          break;
-        case 'birth':
-          await tx.agents.setBirth(ref.agentId, m.raw, m.payload.session, now);
-          if (m.payload.location) await tx.sites.declareLocation(ref.siteId, m.payload.location, now);
-          out.births.push(ref);
-          break;
-        case 'control/report':
-          reports.push({ ref, r: m.payload });
-          break;
-        default:
-          break;
-      }
-    }
-    if (reports.length) {
-      // One statement per chunk of reports, not one each: an event brings two per agent at once.
-      const fresh = await tx.events.insertReports(reports.map(({ ref, r }) => ({
-        siteId: ref.siteId, agentId: ref.agentId, revision: r.revision, status: r.status, reason: r.reason ?? null, detail: r.detail ?? null,
-        achievedKw: r.achievedKw ?? null, targetKw: r.targetKw ?? null, ts: r.ts, session: r.session ?? null, seq: r.seq ?? null,
-      })), now);
-      for (let i = 0; i < reports.length; i++) {
-        const { ref, r } = reports[i]!;
-        touched.add(ref.agentId);
-        if (!fresh[i]) {
-          metrics.duplicates.inc();
-          continue;
-        }
-        out.reports.push({ ...ref, report: r });
-        metrics.reports.inc({ status: r.status });
-      }
-    }
-    await tx.agents.touchMany([...touched], now);
-  }
-
   /**
    * One batch: telemetry committed by the writer thread in one transaction, then
    * the rare kinds here, then acks and what changed. Nothing is acked before its commit.
@@ -345,7 +303,7 @@ export function createIngest(options: IngestOptions) {
         } else others.push({ ref, m });
       }
       result = await sink.write({ now, rows, acks, gaps });
-      if (others.length) await store.transaction((tx) => writeOthers(tx, others, out, now));
+      if (others.length) await store.transaction((tx) => writeRareKinds(tx, others, out, now, metrics));
     } catch (err) {
       failed(err);
       return false;
