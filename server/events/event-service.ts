@@ -10,7 +10,8 @@ import type { StorePort, StoreRepositories } from '../store/store-port.js';
 import type { LeaderTerm } from '../cluster/leader-lease.js';
 import { judgeTarget, machinesAsleep } from '../compliance/target-confirmation.js';
 import type { ControlChannel } from './control-channel.js';
-import { buildSignedControls, publishControlsCb, storedControlJson } from './control-publisher.js';
+import { buildSignedControls, storedControlJson } from './control-publisher.js';
+import { createControlSender } from './control-sender.js';
 import { effectiveControl, sameControl, type EffectiveControl, type SiteWish } from './effective-control.js';
 import { planEvent, type Plan, type PlanSite } from './event-planner.js';
 import { announcedLevels } from './control-level.js';
@@ -43,12 +44,7 @@ export interface EventServiceOptions {
 const FROM_REPORT: Partial<Record<ControlReport['status'], TargetState>> = {
   accepted: 'accepted', ramping: 'accepted', holding: 'holding', rejected: 'failed', failed: 'failed', released: 'released',
 };
-/** How long broker acknowledgements gather before one transaction records them. */
-const MARK_MS = 100;
 const ORDER: Record<TargetState, number> = { pending: 0, sent: 1, accepted: 2, holding: 3, confirmed: 4, failed: 5, released: 6 };
-
-/** A control in `publishing`: one site's revision. */
-const publishKey = (siteId: number, revision: number) => `${siteId}:${revision}`;
 
 /** A stored control to put on the broker. */
 interface ToPublish {
@@ -67,17 +63,9 @@ export function createEventService(options: EventServiceOptions) {
   const { store, live, channel, keys, config, clock, metrics } = options;
   const log = options.log.child({ component: 'events' });
   let timer: NodeJS.Timeout | undefined;
-  /** Sites whose publish awaits the broker's PUBACKs; stop() waits for them. */
-  let inFlight = 0;
-  let idle: (() => void) | undefined;
-  /** site:revision being published now: the retry in tick() must not pile a second copy on a slow broker. */
-  const publishing = new Set<string>();
   /** Sites whose effective control must be recomputed; worked off in chunks so controls start flowing at once. */
   const queue = new Set<number>();
   let draining: Promise<void> | undefined;
-  /** Controls the broker acknowledged, not yet recorded (flushPublished). */
-  const published: Array<{ siteId: number; revision: number; at: number; key: string }> = [];
-  let marking: Promise<void> | undefined;
 
   /**
    * The event state changes (reconcile, reports, confirmations, status) run one at a
@@ -86,6 +74,7 @@ export function createEventService(options: EventServiceOptions) {
    */
   const changes = oneAtATime();
   const oneChange = <T>(fn: (tx: StoreRepositories) => Promise<T>): Promise<T> => changes.run(() => store.transaction(fn));
+  const sender = createControlSender({ channel, metrics, log, clock, recordPublished: (batch) => oneChange((tx) => tx.events.markPublishedMany(batch)) });
 
   /** The leadership term this collector acts under; undefined while another collector leads. */
   let term: LeaderTerm | undefined;
@@ -120,37 +109,8 @@ export function createEventService(options: EventServiceOptions) {
       // After the commit: a control the broker has is always one the store has. A term that
       // ended meanwhile publishes nothing (its revisions stay unpublished; the next leader's tick sends them).
       if (term !== leading) continue;
-      for (const p of out) publishSaved(p.siteId, p.site, p.revision, p.payload);
+      for (const p of out) sender.send(p.siteId, p.site, p.revision, p.payload);
     }
-  }
-
-  /**
-   * Records broker acknowledgements of controls, each with its own PUBACK time, in one
-   * transaction per MARK_MS: a transaction per turn of the event loop was ~60 commits
-   * per 1,000 controls, each writing the controls' pages (a ~1 kB payload per row) to the
-   * WAL again, and the checkpoints copying them back (profiled: ~10 ms of the fan-out at
-   * 25 ms, ~2 ms at 100 ms). Until its row is written a control stays in `publishing`,
-   * so the tick's retry does not send it again.
-   */
-  function markPublished(siteId: number, revision: number, key: string): void {
-    published.push({ siteId, revision, at: clock(), key });
-    marking ??= (async () => {
-      while (published.length) {
-        await new Promise<void>((resolve) => setTimeout(resolve, MARK_MS));
-        await flushPublished();
-      }
-    })().finally(() => { marking = undefined; });
-  }
-
-  async function flushPublished(): Promise<void> {
-    const batch = published.splice(0);
-    if (batch.length === 0) return;
-    try {
-      await oneChange((tx) => tx.events.markPublishedMany(batch));
-    } catch (err) {
-      log.warn({ err }, 'could not record published controls');
-    }
-    for (const p of batch) publishing.delete(p.key);
   }
 
   /** Sites as the planner sees them; per-miner savings only for machine-count and full events (kW events never use them). */
@@ -237,25 +197,6 @@ export function createEventService(options: EventServiceOptions) {
     return out;
   }
 
-  function publishSaved(siteId: number, site: string, revision: number, payload: Record<string, unknown>): void {
-    const perAgent = (payload.perAgent ?? {}) as Parameters<typeof publishControlsCb>[2];
-    if (Object.keys(perAgent).length === 0) return;
-    const key = publishKey(siteId, revision);
-    if (publishing.has(key)) return;
-    publishing.add(key);
-    inFlight++;
-    publishControlsCb(channel, site, perAgent, (err) => {
-      if (err) {
-        log.warn({ err, site, revision }, 'control publish failed; retried on the next tick');
-        publishing.delete(key);
-      } else {
-        markPublished(siteId, revision, key);
-        metrics.controls.inc();
-      }
-      if (--inFlight === 0) idle?.();
-    });
-  }
-
   /**
    * An event with its targets as the API shows them. `known` are the targets as just
    * stored (create: read back they are the same rows) and `views` the sites' live views
@@ -329,7 +270,7 @@ export function createEventService(options: EventServiceOptions) {
       // Those in flight are skipped before their payload is read: a tick during a fan-out finds
       // up to every site's control there, waiting for its PUBACK to be recorded.
       for (const c of await store.events.unpublishedControls()) {
-        if (!publishing.has(publishKey(c.siteId, c.revision))) publishSaved(c.siteId, c.site, c.revision, c.payload());
+        if (!sender.isSending(c.siteId, c.revision)) sender.send(c.siteId, c.site, c.revision, c.payload());
       }
     } catch (err) {
       log.error({ err }, 'event tick failed');
@@ -486,9 +427,7 @@ export function createEventService(options: EventServiceOptions) {
       if (timer) clearInterval(timer);
       await ticking;
       while (draining) await draining;
-      if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve));
-      await flushPublished(); // the last PUBACKs' marks, now rather than after the timer
-      await marking;
+      await sender.settle();
     },
   };
 }
