@@ -202,6 +202,8 @@ test('a sleep_count plan counts what sleeping the chosen miners takes off the me
     await p.telemetry(1, [sample(Date.now(), 20, { counts: counts(3, 1) })]);
     await p.telemetry(2, [], { miners: [miner('m1', 'M30S+', 'hashing', 3400, 34), miner('m2', 'S19 Pro', 'hashing', 3000, 27), miner('m3', 'S21', 'hashing', 3500, 17.5), miner('m4', 'S19 Pro', 'sleeping', 50, null)] });
     await waitFor('miner detail stored', async () => (await tc.api(`/api/v1/sites/${id}/miners`)).body.total === 4);
+    // The plan also takes the site's draw from the live view, which follows the commit a moment later.
+    await waitFor('the site\'s 20 kW live', async () => (await tc.api('/api/v1/sites')).body.sites.some((s: { id: string; kw: number | null }) => s.id === id && s.kw === 20));
     const body = { scope: { sites: [id] }, kind: 'sleep_count', value: 2, durationS: 600, priority: 'emergency', reason: 'test' };
     const plan = await tc.api('/api/v1/events?dryRun=true', { method: 'POST', token: 'grid', body });
     assert.equal(plan.status, 200);
