@@ -206,12 +206,13 @@ export function createIngest(options: IngestOptions) {
   async function refsOf(messages: DecodedMessage[], now: number, newSites: string[]): Promise<Array<AgentRef | null>> {
     const unknown = new Map<string, { site: string; agent: string }>();
     for (const m of messages) if (m.kind !== 'collector/state' && !knownRef(m)) unknown.set(`${m.site}/${m.agent}`, m);
+    const resolved = new Map<string, AgentRef>();
     if (unknown.size > 0) {
       const sites = [...new Set([...unknown.values()].map((u) => u.site))].filter((site) => !siteIds.has(site));
       await forEachInParallel(sites, LOOKUPS_IN_FLIGHT, (site) => siteIdOf(site, now, newSites));
-      await forEachInParallel([...unknown.values()], LOOKUPS_IN_FLIGHT, (u) => refOf(u, now, newSites));
+      await forEachInParallel([...unknown], LOOKUPS_IN_FLIGHT, async ([key, u]) => resolved.set(key, await refOf(u, now, newSites)));
     }
-    return messages.map((m) => (m.kind === 'collector/state' ? null : knownRef(m)!));
+    return messages.map((m) => (m.kind === 'collector/state' ? null : (knownRef(m) ?? resolved.get(`${m.site}/${m.agent}`)!)));
   }
 
   /** Acks what the tracker allows and persists it with the next batch. */
