@@ -49,20 +49,27 @@ export async function emitJson(args: Map<string, string>, result: unknown): Prom
  * Runs `script` once per size (a fresh process each, output shown as it runs)
  * with `--<sizeFlag> <size> --json <tmp>` and returns each run's JSON result.
  */
+/**
+ * Runs a benchmark script in a fresh process (output shown as it runs) and returns
+ * the result it wrote with --json, or null when it failed.
+ */
+export function runForResult<T>(script: string, flags: string[]): T | null {
+  const file = join(tmpdir(), `hashwatt-bench-${process.pid}-${Date.now().toString(36)}.json`);
+  const r = spawnSync(process.execPath, [script, ...flags, '--json', file], { stdio: 'inherit' });
+  try {
+    return r.status === 0 ? (JSON.parse(readFileSync(file, 'utf8')) as T) : null;
+  } catch {
+    return null;
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
 export function sweep<T>(script: string, sizeFlag: string, sizes: number[], passThrough: string[]): Array<{ size: number; result: T | null }> {
   const out: Array<{ size: number; result: T | null }> = [];
   for (const size of sizes) {
-    const file = join(tmpdir(), `hashwatt-sweep-${process.pid}-${size}.json`);
     process.stdout.write(`\n--- ${sizeFlag} ${size} (load average ${load().join(', ')}) ---\n`);
-    const r = spawnSync(process.execPath, [script, ...passThrough, `--${sizeFlag}`, String(size), '--json', file], { stdio: 'inherit' });
-    let result: T | null = null;
-    try {
-      result = r.status === 0 ? (JSON.parse(readFileSync(file, 'utf8')) as T) : null;
-    } catch {
-      result = null;
-    }
-    rmSync(file, { force: true });
-    out.push({ size, result });
+    out.push({ size, result: runForResult<T>(script, [...passThrough, `--${sizeFlag}`, String(size)]) });
   }
   return out;
 }

@@ -1,9 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { IngestResult } from './ingest-bench.js';
-import { emitJson, load, passThroughFlags } from './bench-common.js';
+import { emitJson, load, passThroughFlags, runForResult } from './bench-common.js';
 
 /**
  * `ingest --compare` (or `--backends`): the nominal load through SQLite with one
@@ -24,17 +20,8 @@ export async function runCompare(script: string, args: Map<string, string>): Pro
   const runs: Array<{ name: string; result: IngestResult | null }> = [];
   for (const { store, collectors } of PLAN) {
     const name = `${store === 'sqlite' ? 'SQLite' : 'PostgreSQL'} × ${collectors}`;
-    const file = join(tmpdir(), `hashwatt-ingest-compare-${process.pid}-${store}-${collectors}.json`);
     process.stdout.write(`\n--- ${name} (load average ${load().join(', ')}) ---\n`);
-    const r = spawnSync(process.execPath, [script, ...pass, '--store', store, '--collectors', String(collectors), '--collector-process', '--json', file], { stdio: 'inherit' });
-    let result: IngestResult | null = null;
-    try {
-      result = r.status === 0 ? (JSON.parse(readFileSync(file, 'utf8')) as IngestResult) : null;
-    } catch {
-      result = null;
-    }
-    rmSync(file, { force: true });
-    runs.push({ name, result });
+    runs.push({ name, result: runForResult<IngestResult>(script, [...pass, '--store', store, '--collectors', String(collectors), '--collector-process']) });
   }
   process.stdout.write(`\n${compareTable(runs)}\n`);
   await emitJson(args, { bench: 'ingest-compare', runs });
