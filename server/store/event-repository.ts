@@ -1,6 +1,9 @@
 import type { Db } from './database.js';
 import type { LeaderTerm } from '../cluster/leader-lease.js';
 import { powerOfTwoChunks, statementPerRowCount } from './sqlite-multi-row.js';
+import { foldTargetChanges, lastPerControl, newestPerSite, type ControlToSave, type PublishedMark, type TargetChange } from './batched-changes.js';
+
+export type { ControlToSave, PublishedMark, TargetChange } from './batched-changes.js';
 
 export const EVENT_STATUSES = ['scheduled', 'active', 'completed', 'cancelled'] as const;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
@@ -93,77 +96,8 @@ const TARGET_CHUNK = 128;
 /** Most rows per multi-row control upsert: 3 values each (the payloads are ~1 kB). */
 const CONTROL_CHUNK = 128;
 
-/** A site's control to store under a revision, its payload already JSON. */
-export interface ControlToSave {
-  siteId: number;
-  revision: number;
-  json: string;
-}
-
-/**
- * Controls of the same site repeated: the one saving them in order would leave (the newest
- * revision; of equal ones, the last). A multi-row upsert may change a row only once.
- */
-export function newestPerSite(controls: readonly ControlToSave[]): ControlToSave[] {
-  const bySite = new Map<number, ControlToSave>();
-  for (const c of controls) {
-    const prev = bySite.get(c.siteId);
-    if (!prev || c.revision >= prev.revision) bySite.set(c.siteId, c);
-  }
-  return [...bySite.values()];
-}
-
 /** Most rows per multi-row publish mark: 3 values each. */
 const PUBLISHED_CHUNK = 256;
-
-/** The broker acknowledged one site's control of this revision at `at`. */
-export interface PublishedMark {
-  siteId: number;
-  revision: number;
-  at: number;
-}
-
-/** Marks of the same control repeated: the last one, as marking them one by one would leave it (a multi-row update sets a row once). */
-export function lastPerControl(marks: readonly PublishedMark[]): PublishedMark[] {
-  const byControl = new Map<string, PublishedMark>();
-  for (const m of marks) byControl.set(`${m.siteId}:${m.revision}`, m);
-  return [...byControl.values()];
-}
-
-/** One target's change: its state, and what else the change names (an absent or null field keeps the stored value). */
-export interface TargetChange {
-  eventId: string;
-  siteId: number;
-  state: TargetState;
-  revision?: number;
-  level?: 'sleep' | 'power_target';
-  achievedKw?: number | null;
-  detail?: string;
-}
-
-/**
- * Changes of one target merged into one, in order, as applying them one after the
- * other would leave the row (the last state; each field from the last change that
- * names it): a multi-row statement updates each row once, so a target the list
- * names twice (two reports of one agent in a batch) is folded first.
- */
-export function foldTargetChanges(changes: readonly TargetChange[]): TargetChange[] {
-  const byTarget = new Map<string, TargetChange>();
-  for (const c of changes) {
-    const key = `${c.siteId}\u0000${c.eventId}`;
-    const prev = byTarget.get(key);
-    if (!prev) {
-      byTarget.set(key, { ...c });
-      continue;
-    }
-    prev.state = c.state;
-    if (c.revision !== undefined) prev.revision = c.revision;
-    if (c.level !== undefined) prev.level = c.level;
-    if (c.achievedKw !== undefined && c.achievedKw !== null) prev.achievedKw = c.achievedKw;
-    if (c.detail !== undefined) prev.detail = c.detail;
-  }
-  return [...byTarget.values()];
-}
 
 const TARGET_SELECT = 'SELECT t.*, s.site AS site FROM event_targets t JOIN sites s ON s.id = t.site_id';
 

@@ -1,4 +1,5 @@
-import { foldTargetChanges, lastPerControl, newestPerSite, type EventRepository, type EventRow, type EventSource, type TargetRow } from '../event-repository.js';
+import type { EventRepository, EventRow, EventSource, TargetRow } from '../event-repository.js';
+import { foldTargetChanges, lastPerControl, newestPerSite } from '../batched-changes.js';
 import type { AsyncOf } from '../store-port.js';
 import { inTransaction, type PgQueryable } from './pg-connect.js';
 import { pgArray } from './pg-arrays.js';

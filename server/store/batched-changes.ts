@@ -1,0 +1,77 @@
+import type { TargetState } from './event-repository.js';
+
+/**
+ * Many changes written as one multi-row statement (a reconcile chunk, a batch of
+ * reports or broker acknowledgements): such a statement may change each row only
+ * once, so changes to the same row are folded first into the one that applying
+ * them in order would leave. Both stores use these.
+ */
+
+/** A site's control to store under a revision, its payload already JSON. */
+export interface ControlToSave {
+  siteId: number;
+  revision: number;
+  json: string;
+}
+
+/**
+ * Controls of the same site repeated: the one saving them in order would leave (the newest
+ * revision; of equal ones, the last). A multi-row upsert may change a row only once.
+ */
+export function newestPerSite(controls: readonly ControlToSave[]): ControlToSave[] {
+  const bySite = new Map<number, ControlToSave>();
+  for (const c of controls) {
+    const prev = bySite.get(c.siteId);
+    if (!prev || c.revision >= prev.revision) bySite.set(c.siteId, c);
+  }
+  return [...bySite.values()];
+}
+
+/** The broker acknowledged one site's control of this revision at `at`. */
+export interface PublishedMark {
+  siteId: number;
+  revision: number;
+  at: number;
+}
+
+/** Marks of the same control repeated: the last one, as marking them one by one would leave it (a multi-row update sets a row once). */
+export function lastPerControl(marks: readonly PublishedMark[]): PublishedMark[] {
+  const byControl = new Map<string, PublishedMark>();
+  for (const m of marks) byControl.set(`${m.siteId}:${m.revision}`, m);
+  return [...byControl.values()];
+}
+
+/** One target's change: its state, and what else the change names (an absent or null field keeps the stored value). */
+export interface TargetChange {
+  eventId: string;
+  siteId: number;
+  state: TargetState;
+  revision?: number;
+  level?: 'sleep' | 'power_target';
+  achievedKw?: number | null;
+  detail?: string;
+}
+
+/**
+ * Changes of one target merged into one, in order, as applying them one after the
+ * other would leave the row (the last state; each field from the last change that
+ * names it): a multi-row statement updates each row once, so a target the list
+ * names twice (two reports of one agent in a batch) is folded first.
+ */
+export function foldTargetChanges(changes: readonly TargetChange[]): TargetChange[] {
+  const byTarget = new Map<string, TargetChange>();
+  for (const c of changes) {
+    const key = `${c.siteId}\u0000${c.eventId}`;
+    const prev = byTarget.get(key);
+    if (!prev) {
+      byTarget.set(key, { ...c });
+      continue;
+    }
+    prev.state = c.state;
+    if (c.revision !== undefined) prev.revision = c.revision;
+    if (c.level !== undefined) prev.level = c.level;
+    if (c.achievedKw !== undefined && c.achievedKw !== null) prev.achievedKw = c.achievedKw;
+    if (c.detail !== undefined) prev.detail = c.detail;
+  }
+  return [...byTarget.values()];
+}
