@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,6 +147,7 @@ async function main(): Promise<void> {
   // The grid client's POST and DELETE go from the agents' process (node:http: undici loads lazily).
   const body = JSON.stringify({ scope: { all: true }, kind: 'reduce_by_kw', value: SITES * 1000 * 0.3, durationS: 600, priority: 'high', reason: 'fanout bench' });
   const profileDir = args.get('profile');
+  if (profileDir) await mkdir(profileDir, { recursive: true });
   // --profile-rounds N: the last N rounds each to its own file (…-r<round>.cpuprofile); one round's
   // profile holds ~500 samples, too few to rank functions of a few ms apart.
   const profileRounds = Math.max(1, Number(args.get('profile-rounds') ?? 1));

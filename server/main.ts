@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../shared/log/logger.js';
 import { loadPrivateKey, loadPublicKey } from '../shared/signing/key-files.js';
+import { signerImplementation } from '../shared/signing/ed25519-signer.js';
 import { createAlertService } from './alerts/alert-service.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { auditedEvent } from './audit/audited-views.js';
@@ -238,7 +239,7 @@ export function createCollector(options: CreateCollectorOptions): Collector {
     httpUrl = `${tls ? 'https' : 'http'}://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
     if (ven) parts.leaderJobs.push(runWhileLeader(election, (_term, signal) => ven!.lead(signal), log));
     started = true;
-    log.info({ httpUrl, brokerUrl, sites: (await store.sites.list()).length }, 'collector started');
+    log.info({ httpUrl, brokerUrl, sites: (await store.sites.list()).length, signer: signerImplementation }, 'collector started');
   }
 
   /** A start that fails half-way takes down what it brought up (connections, the lease, timers) before it throws. */

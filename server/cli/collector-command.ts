@@ -25,6 +25,11 @@ Options:
                   HASHWATT_* variables override fields (HASHWATT_HTTP__PORT=8081)
   -h, --help      show this help
 
+Environment:
+  HASHWATT_LOG_LEVEL       trace … fatal (default info)
+  HASHWATT_SIGNER=openssl  sign controls with node:crypto instead of libsodium
+                           (sodium-native; used when its addon loads)
+
 Related: hashwatt collector backup <file> --config FILE
          hashwatt collector migrate-store --config FILE --to postgres://… (SQLite to PostgreSQL)
          hashwatt users list|add|set|token … --config FILE (named users, tokens)

@@ -1,9 +1,10 @@
-import { sign, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { AppError } from '../../shared/errors.js';
 import { agentTopic } from '../../shared/protocol/index.js';
 import type { Control, UnsignedControl } from '../../shared/protocol/index.js';
 import { MAX_PAYLOAD_BYTES } from '../../shared/protocol/version.js';
 import { keyIdOf } from '../../shared/signing/control-signing.js';
+import { ed25519Signer } from '../../shared/signing/ed25519-signer.js';
 import type { ControlChannel } from './control-channel.js';
 import type { EffectiveControl } from './effective-control.js';
 import { levelFor } from './control-level.js';
@@ -90,6 +91,7 @@ export function buildSignedControls(
 ): Record<string, Control> {
   const out: Record<string, Control> = {};
   const keyId = keyIdOf(keys.publicKey);
+  const sign = ed25519Signer(keys.privateKey);
   for (const a of agents) {
     const signed: UnsignedControl & { keyId: string } = {
       v: 1, site, agent: a.agent, revision, issuedAt, validFrom: control.validFrom, validUntil: control.validUntil,
@@ -102,7 +104,7 @@ export function buildSignedControls(
     }
     // signPayload's algorithm (every field but sig, canonical JSON, Ed25519), on the text written once.
     const body = canonicalControl(signed);
-    const sig = sign(null, Buffer.from(body, 'utf8'), keys.privateKey).toString('base64');
+    const sig = sign(Buffer.from(body, 'utf8')).toString('base64');
     const c = signed as Control;
     c.sig = sig;
     wireText.set(c, `${body.slice(0, -1)},"sig":"${sig}"}`);

@@ -1,5 +1,6 @@
-import { createHash, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, verify, type KeyObject } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
+import { ed25519Signer } from './ed25519-signer.js';
 
 /** The bytes a signature covers: every field of the payload except `sig`. */
 export function signedBytes(payload: Record<string, unknown>): Buffer {
@@ -21,7 +22,7 @@ export function keyIdOf(publicKey: KeyObject): string {
 export function signPayload<T extends Record<string, unknown>>(payload: T, privateKey: KeyObject, publicKey: KeyObject): T & { keyId: string; sig: string } {
   const withKey = { ...payload, keyId: keyIdOf(publicKey) } as Record<string, unknown>;
   delete withKey.sig;
-  const sig = sign(null, signedBytes(withKey), privateKey).toString('base64');
+  const sig = ed25519Signer(privateKey)(signedBytes(withKey)).toString('base64');
   return { ...(withKey as T), keyId: withKey.keyId as string, sig };
 }
 
