@@ -183,7 +183,7 @@ async function main(): Promise<void> {
     const rows = await stored.all<{ t: number }>("SELECT site_id, MIN(received_at) AS t FROM control_reports WHERE status = 'accepted' AND revision >= ? AND received_at >= ? GROUP BY site_id", fromRevision, t0);
     const lat = rows.map((r) => r.t - t0).sort((a, b) => a - b);
     // The collector's own part: each site's control acknowledged by the broker (PUBACK).
-    const onBroker = (await stored.all<{ t: number }>('SELECT published_at AS t FROM controls WHERE published_at >= ? AND revision >= ?', t0, fromRevision)).map((r) => r.t - t0).sort((a, b) => a - b);
+    const onBroker = (await stored.all<{ t: number }>('SELECT published_at AS t FROM control_publications WHERE published_at >= ? AND revision >= ?', t0, fromRevision)).map((r) => r.t - t0).sort((a, b) => a - b);
     if (session && profileDir) {
       const { profile } = await session.post('Profiler.stop');
       await writeFile(join(profileDir, profileName('collector')), JSON.stringify(profile));

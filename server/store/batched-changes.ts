@@ -34,11 +34,18 @@ export interface PublishedMark {
   at: number;
 }
 
-/** Marks of the same control repeated: the last one, as marking them one by one would leave it (a multi-row update sets a row once). */
-export function lastPerControl(marks: readonly PublishedMark[]): PublishedMark[] {
-  const byControl = new Map<string, PublishedMark>();
-  for (const m of marks) byControl.set(`${m.siteId}:${m.revision}`, m);
-  return [...byControl.values()];
+/**
+ * Marks of the same site repeated: the one marking them in order would leave (the newest
+ * revision, since an older one never replaces it; of equal ones, the last time). A
+ * multi-row upsert may change a row only once.
+ */
+export function newestMarkPerSite(marks: readonly PublishedMark[]): PublishedMark[] {
+  const bySite = new Map<number, PublishedMark>();
+  for (const m of marks) {
+    const prev = bySite.get(m.siteId);
+    if (!prev || m.revision >= prev.revision) bySite.set(m.siteId, m);
+  }
+  return [...bySite.values()];
 }
 
 /** One target's change: its state, and what else the change names (an absent or null field keeps the stored value). */

@@ -1,7 +1,7 @@
 import type { Db } from './database.js';
 import type { LeaderTerm } from '../cluster/leader-lease.js';
 import { powerOfTwoChunks, statementPerRowCount } from './sqlite-multi-row.js';
-import { foldTargetChanges, lastPerControl, newestPerSite, type ControlToSave, type PublishedMark, type TargetChange } from './batched-changes.js';
+import { foldTargetChanges, newestMarkPerSite, newestPerSite, type ControlToSave, type PublishedMark, type TargetChange } from './batched-changes.js';
 
 export type { ControlToSave, PublishedMark, TargetChange } from './batched-changes.js';
 
@@ -153,25 +153,39 @@ export function createEventRepository(db: Db) {
     FROM c WHERE event_targets.event_id = c.event_id AND event_targets.site_id = c.site_id`);
   const metaGet = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
   const metaSet = db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
-  const controlGet = db.prepare<[number], { revision: number; payload: string; published_at: number | null }>('SELECT * FROM controls WHERE site_id = ?');
+  // A control's publish time is its site's control_publications row when that row holds its revision.
+  const withPublished = 'SELECT c.site_id, c.revision, c.payload, p.published_at FROM controls c LEFT JOIN control_publications p ON p.site_id = c.site_id AND p.revision = c.revision';
+  const controlGet = db.prepare<[number], { revision: number; payload: string; published_at: number | null }>(`${withPublished} WHERE c.site_id = ?`);
   // The effective control comes out of the payload in SQLite (-> gives its JSON text): a reconcile
   // compares it for every site of a chunk, and the whole payload (each agent's signed control) is rarely needed.
   const controlsOfSites = db.prepare<[string], { site_id: number; revision: number; payload: string; published_at: number | null; effective: string | null }>(
-    "SELECT site_id, revision, payload, published_at, payload -> '$.effective' AS effective FROM controls WHERE site_id IN (SELECT value FROM json_each(?))");
+    `SELECT c.site_id, c.revision, c.payload, p.published_at, c.payload -> '$.effective' AS effective FROM controls c
+      LEFT JOIN control_publications p ON p.site_id = c.site_id AND p.revision = c.revision WHERE c.site_id IN (SELECT value FROM json_each(?))`);
   const controlUnpublished = db.prepare<[], { site_id: number; site: string; revision: number; payload: string }>(
-    'SELECT c.site_id, s.site, c.revision, c.payload FROM controls c JOIN sites s ON s.id = c.site_id WHERE c.published_at IS NULL');
-  const controlAll = db.prepare<[], { site_id: number; revision: number; payload: string; published_at: number | null }>('SELECT * FROM controls');
-  const controlSet = db.prepare<[number, number, string, number | null]>(`INSERT INTO controls (site_id, revision, payload, published_at) VALUES (?, ?, ?, ?)
-    ON CONFLICT (site_id) DO UPDATE SET revision = excluded.revision, payload = excluded.payload, published_at = excluded.published_at
+    `SELECT c.site_id, s.site, c.revision, c.payload FROM controls c JOIN sites s ON s.id = c.site_id
+      WHERE NOT EXISTS (SELECT 1 FROM control_publications p WHERE p.site_id = c.site_id AND p.revision = c.revision)`);
+  const controlAll = db.prepare<[], { site_id: number; revision: number; payload: string; published_at: number | null }>(withPublished);
+  const controlSet = db.prepare<[number, number, string]>(`INSERT INTO controls (site_id, revision, payload) VALUES (?, ?, ?)
+    ON CONFLICT (site_id) DO UPDATE SET revision = excluded.revision, payload = excluded.payload
     -- a writer holding an older revision (a deposed leader) never replaces a newer control
     WHERE excluded.revision >= controls.revision`);
   // saveControlsJson: one upsert per chunk of sites, with saveControl's fencing.
-  const controlsChunk = statementPerRowCount(db, (rows) => `INSERT INTO controls (site_id, revision, payload, published_at) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, NULL)').join(', ')}
-    ON CONFLICT (site_id) DO UPDATE SET revision = excluded.revision, payload = excluded.payload, published_at = excluded.published_at
+  const controlsChunk = statementPerRowCount(db, (rows) => `INSERT INTO controls (site_id, revision, payload) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?)').join(', ')}
+    ON CONFLICT (site_id) DO UPDATE SET revision = excluded.revision, payload = excluded.payload
     WHERE excluded.revision >= controls.revision`);
-  const controlPublished = db.prepare<[number, number, number]>('UPDATE controls SET published_at = ? WHERE site_id = ? AND revision = ?');
-  const publishedChunk = statementPerRowCount(db, (rows) => `WITH m (site_id, revision, at) AS (VALUES ${Array.from({ length: rows }, () => '(?, ?, ?)').join(', ')})
-    UPDATE controls SET published_at = m.at FROM m WHERE controls.site_id = m.site_id AND controls.revision = m.revision`);
+  // Saving a control makes that revision unpublished, also when it is the revision already
+  // stored (a site whose agents left has its control emptied under the same revision).
+  const unpublishChunk = statementPerRowCount(db, (rows) => `DELETE FROM control_publications WHERE (site_id, revision) IN (VALUES ${Array.from({ length: rows }, () => '(?, ?)').join(', ')})`);
+  function saveControlJson(siteId: number, revision: number, json: string): void {
+    controlSet.run(siteId, revision, json);
+    unpublishChunk(1).run([siteId, revision]);
+  }
+  // An acknowledgement of an older revision than the one recorded (a retry's PUBACK after the
+  // next revision's) leaves the newer one; one of a revision not current leaves the control unpublished.
+  const publishedChunk = statementPerRowCount(db, (rows) => `INSERT INTO control_publications (site_id, revision, published_at)
+    VALUES ${Array.from({ length: rows }, () => '(?, ?, ?)').join(', ')}
+    ON CONFLICT (site_id) DO UPDATE SET revision = excluded.revision, published_at = excluded.published_at
+    WHERE excluded.revision >= control_publications.revision`);
   // OR IGNORE: a report replayed from the agent's outbox (same agent, session and seq) is stored once.
   const reportInsert = db.prepare(`INSERT OR IGNORE INTO control_reports (site_id, agent_id, revision, status, reason, detail, achieved_kw, target_kw, ts, received_at, session, seq)
     VALUES (@siteId, @agentId, @revision, @status, @reason, @detail, @achievedKw, @targetKw, @ts, @now, @session, @seq)`);
@@ -296,12 +310,10 @@ export function createEventRepository(db: Db) {
       return controlAll.all().map((r) => ({ siteId: r.site_id, revision: r.revision, payload: JSON.parse(r.payload) as Record<string, unknown>, publishedAt: r.published_at }));
     },
     saveControl(siteId: number, revision: number, payload: Record<string, unknown>): void {
-      controlSet.run(siteId, revision, JSON.stringify(payload), null);
+      saveControlJson(siteId, revision, JSON.stringify(payload));
     },
     /** saveControl with the payload already as JSON text (the fan-out writes it once for the broker and the store). */
-    saveControlJson(siteId: number, revision: number, json: string): void {
-      controlSet.run(siteId, revision, json, null);
-    },
+    saveControlJson,
     /** saveControlJson for the sites of a reconcile chunk, one statement per chunk of rows; as saving them one by one, in order. */
     saveControlsJson(controls: readonly ControlToSave[]): void {
       const folded = newestPerSite(controls);
@@ -309,14 +321,15 @@ export function createEventRepository(db: Db) {
         const values: Array<number | string> = [];
         for (const c of chunk) values.push(c.siteId, c.revision, c.json);
         controlsChunk(chunk.length).run(values);
+        unpublishChunk(chunk.length).run(chunk.flatMap((c) => [c.siteId, c.revision]));
       }
     },
     markPublished(siteId: number, revision: number, now: number): void {
-      controlPublished.run(now, siteId, revision);
+      publishedChunk(1).run([siteId, revision, now]);
     },
-    /** markPublished for many acknowledgements (each with its own time), one statement per chunk; the last of a repeated one counts. */
+    /** markPublished for many acknowledgements (each with its own time), one statement per chunk; as marking them one by one would. */
     markPublishedMany(marks: readonly PublishedMark[]): void {
-      const folded = lastPerControl(marks);
+      const folded = newestMarkPerSite(marks);
       for (const chunk of powerOfTwoChunks(folded, PUBLISHED_CHUNK)) {
         const values: number[] = [];
         for (const m of chunk) values.push(m.siteId, m.revision, m.at);

@@ -410,4 +410,17 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE event_targets ADD COLUMN level TEXT;
   ALTER TABLE event_targets ADD COLUMN baseline_ths REAL;
   `,
+  /* 10: when the broker acknowledged each site's control, in a narrow row of its own (issue 20) */ `
+  -- Recording a fan-out's PUBACKs rewrote each control's row (its ~1 kB payload) into the WAL
+  -- once more; a row of three integers per site is a few bytes. A control is published when this
+  -- row holds its revision.
+  CREATE TABLE control_publications (
+    site_id INTEGER PRIMARY KEY,
+    revision INTEGER NOT NULL,
+    published_at INTEGER NOT NULL
+  );
+  INSERT INTO control_publications (site_id, revision, published_at)
+    SELECT site_id, revision, published_at FROM controls WHERE published_at IS NOT NULL;
+  ALTER TABLE controls DROP COLUMN published_at;
+  `,
 ];

@@ -243,6 +243,34 @@ export const eventCases: ContractCase[] = [
     },
   },
   {
+    name: 'events: a control saved again under its published revision is unpublished again; an older revision\'s acknowledgement never unpublishes a newer one',
+    async run({ store }) {
+      const [a, b, c] = await threeSites(store);
+      const now = 1_700_000_000_000;
+      await store.events.saveControl(a, 5, { effective: { mode: 'max_kw', value: 50 }, perAgent: { x: {} } });
+      await store.events.markPublished(a, 5, now);
+      // Emptied under the same revision (its agents left): the new payload has not been published.
+      await store.events.saveControl(a, 5, { effective: { mode: 'none' } });
+      assert.equal((await store.events.control(a))?.publishedAt, null);
+      assert.deepEqual((await store.events.unpublishedControls()).map((u) => u.siteId), [a]);
+      // The same through saveControlsJson.
+      await store.events.saveControlJson(b, 7, '{"perAgent":{}}');
+      await store.events.markPublished(b, 7, now);
+      await store.events.saveControlsJson([{ siteId: b, revision: 7, json: '{"perAgent":{"y":{}}}' }]);
+      assert.equal((await store.events.control(b))?.publishedAt, null);
+      // A retry's PUBACK of revision 8 recorded after revision 9's: 9 stays published.
+      await store.events.saveControl(c, 9, { perAgent: {} });
+      await store.events.markPublishedMany([{ siteId: c, revision: 9, at: now + 9 }]);
+      await store.events.markPublishedMany([{ siteId: c, revision: 8, at: now + 10 }]);
+      assert.equal((await store.events.control(c))?.publishedAt, now + 9);
+      // In one batch too, whatever the order.
+      await store.events.saveControl(c, 11, { perAgent: {} });
+      await store.events.markPublishedMany([{ siteId: c, revision: 11, at: now + 11 }, { siteId: c, revision: 10, at: now + 12 }]);
+      assert.equal((await store.events.control(c))?.publishedAt, now + 11);
+      assert.deepEqual((await store.events.controls()).map((x) => [x.siteId, x.revision, x.publishedAt]).sort((x, y) => x[0]! - y[0]!), [[a, 5, null], [b, 7, null], [c, 11, now + 11]].sort((x, y) => x[0]! - y[0]!));
+    },
+  },
+  {
     name: 'events: a control under an older revision never replaces a newer one (a deposed leader writing late)',
     async run({ store }) {
       const [a] = await threeSites(store);

@@ -81,12 +81,13 @@ test('migrate-store copies every table into PostgreSQL: the PostgreSQL store sho
     const [samplesBack] = await store.sql<{ n: number; historical: number }[]>`SELECT count(*)::bigint AS n, count(*) FILTER (WHERE historical)::bigint AS historical FROM samples`;
     assert.deepEqual(samplesBack, { n: 4, historical: 1 }, `samples in their day partitions (${days.map((d) => d.name).join(', ')})`);
 
-    // Repositories for these are on their way (i16-pg-events): read their tables directly.
+    // Their tables read directly: what was copied, not what a repository makes of it.
     const [event] = await store.sql`SELECT id, kind, status, scope, requested_kw FROM events`;
     assert.deepEqual({ ...event }, { id: fixture.eventId, kind: 'reduce_by_kw', status: 'active', scope: JSON.stringify({ sites: ['alpha', 'beta'] }), requested_kw: 300 });
     const targets = await store.sql`SELECT s.site, t.state, t.revision, t.target_kw FROM event_targets t JOIN sites s ON s.id = t.site_id ORDER BY s.site`;
     assert.deepEqual(targets.map((t) => ({ ...t })), [{ site: 'alpha', state: 'holding', revision: fixture.lastRevision, target_kw: 700 }, { site: 'beta', state: 'pending', revision: null, target_kw: 300 }]);
-    const controls = await store.sql`SELECT site_id, revision, payload, published_at FROM controls`;
+    const controls = await store.sql`SELECT c.site_id, c.revision, c.payload, p.published_at FROM controls c
+      LEFT JOIN control_publications p ON p.site_id = c.site_id AND p.revision = c.revision`;
     assert.deepEqual(controls.map((c) => ({ ...c })), [{ site_id: alpha.id, revision: fixture.lastRevision, payload: JSON.stringify({ v: 1, revision: fixture.lastRevision, limitKw: 700 }), published_at: fixture.t0 + 1000 }]);
     const users = await store.sql`SELECT u.username, u.role, t.label, s.ip FROM users u JOIN user_tokens t ON t.user_id = u.id JOIN user_sessions s ON s.user_id = u.id`;
     assert.deepEqual(users.map((u) => ({ ...u })), [{ username: 'chief', role: 'admin', label: 'ci', ip: '10.0.0.9' }]);

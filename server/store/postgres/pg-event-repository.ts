@@ -1,5 +1,5 @@
 import type { EventRepository, EventRow, EventSource, TargetRow } from '../event-repository.js';
-import { foldTargetChanges, lastPerControl, newestPerSite } from '../batched-changes.js';
+import { foldTargetChanges, newestMarkPerSite, newestPerSite } from '../batched-changes.js';
 import type { AsyncOf } from '../store-port.js';
 import { inTransaction, type PgQueryable } from './pg-connect.js';
 import { pgArray } from './pg-arrays.js';
@@ -24,12 +24,23 @@ const parsed = (payload: string) => JSON.parse(payload) as Record<string, unknow
 /** EventRepository on PostgreSQL: same methods and results as the SQLite one, each returning a Promise. */
 export function createPgEventRepository(sql: PgQueryable): AsyncOf<EventRepository> {
   const targetSelect = () => sql`SELECT t.*, s.site AS site FROM event_targets t JOIN sites s ON s.id = t.site_id`;
-  const controlSelect = () => sql`SELECT site_id, revision, payload, published_at FROM controls`;
-  const saveControl = (siteId: number, revision: number, json: string) => sql`
-    INSERT INTO controls (site_id, revision, payload, published_at) VALUES (${siteId}, ${revision}, ${json}, NULL)
-    ON CONFLICT (site_id) DO UPDATE SET revision = excluded.revision, payload = excluded.payload, published_at = excluded.published_at
-    -- fencing: a leader holding an older reservation never overwrites a newer control
-    WHERE controls.revision <= excluded.revision`;
+  // A control's publish time is its site's control_publications row when that row holds its revision.
+  const controlSelect = () => sql`SELECT c.site_id, c.revision, c.payload, p.published_at FROM controls c
+    LEFT JOIN control_publications p ON p.site_id = c.site_id AND p.revision = c.revision`;
+  // Saving a control makes that revision unpublished, also when it is the revision already stored.
+  const saveControl = async (siteId: number, revision: number, json: string) => {
+    await sql`INSERT INTO controls (site_id, revision, payload) VALUES (${siteId}, ${revision}, ${json})
+      ON CONFLICT (site_id) DO UPDATE SET revision = excluded.revision, payload = excluded.payload
+      -- fencing: a leader holding an older reservation never overwrites a newer control
+      WHERE controls.revision <= excluded.revision`;
+    await sql`DELETE FROM control_publications WHERE site_id = ${siteId} AND revision = ${revision}`;
+  };
+  // Acknowledgements: an older revision than the one recorded leaves the newer one.
+  const markPublished = (marks: readonly { siteId: number; revision: number; at: number }[]) => sql`
+    INSERT INTO control_publications (site_id, revision, published_at)
+    SELECT * FROM unnest(${pgArray(sql, 'bigint', marks.map((m) => m.siteId))}, ${pgArray(sql, 'bigint', marks.map((m) => m.revision))}, ${pgArray(sql, 'bigint', marks.map((m) => m.at))})
+    ON CONFLICT (site_id) DO UPDATE SET revision = excluded.revision, published_at = excluded.published_at
+    WHERE control_publications.revision <= excluded.revision`;
 
   // The one global counter the leader's fenced reservation draws from as well (control_revision,
   // docs/architecture.md, "Control revisions"), so the two can never hand out the same revision. This
@@ -130,19 +141,20 @@ export function createPgEventRepository(sql: PgQueryable): AsyncOf<EventReposito
     },
     async controlsOfSites(siteIds) {
       // The effective member read on its own, as on SQLite (the whole payload only when asked for).
-      const rows = await sql<Array<RawControl & { effective: string | null }>>`SELECT site_id, revision, payload, published_at, (payload::json -> 'effective')::text AS effective
-        FROM controls WHERE site_id = ANY(${pgArray(sql, 'bigint', siteIds)})`;
+      const rows = await sql<Array<RawControl & { effective: string | null }>>`SELECT c.site_id, c.revision, c.payload, p.published_at, (c.payload::json -> 'effective')::text AS effective
+        FROM controls c LEFT JOIN control_publications p ON p.site_id = c.site_id AND p.revision = c.revision
+        WHERE c.site_id = ANY(${pgArray(sql, 'bigint', siteIds)})`;
       return new Map(rows.map((r) => [r.site_id, {
         revision: r.revision, effective: r.effective === null ? undefined : (JSON.parse(r.effective) as unknown), payload: () => parsed(r.payload), publishedAt: r.published_at,
       }]));
     },
     async unpublishedControls() {
       const rows = await sql<Array<RawControl & { site: string }>>`SELECT c.site_id, s.site, c.revision, c.payload FROM controls c JOIN sites s ON s.id = c.site_id
-        WHERE c.published_at IS NULL`;
+        WHERE NOT EXISTS (SELECT 1 FROM control_publications p WHERE p.site_id = c.site_id AND p.revision = c.revision)`;
       return rows.map((r) => ({ siteId: r.site_id, site: r.site, revision: r.revision, payload: () => parsed(r.payload) }));
     },
     async control(siteId) {
-      const [r] = await sql<RawControl[]>`${controlSelect()} WHERE site_id = ${siteId}`;
+      const [r] = await sql<RawControl[]>`${controlSelect()} WHERE c.site_id = ${siteId}`;
       return r && { revision: r.revision, payload: parsed(r.payload), publishedAt: r.published_at };
     },
     async controls() {
@@ -158,23 +170,21 @@ export function createPgEventRepository(sql: PgQueryable): AsyncOf<EventReposito
       // One statement for the list (columns as arrays), each site once: ON CONFLICT may not change a row twice.
       const folded = newestPerSite(controls);
       if (folded.length === 0) return;
-      await sql`INSERT INTO controls (site_id, revision, payload, published_at)
-        SELECT c.site_id, c.revision, c.payload, NULL
-        FROM unnest(${pgArray(sql, 'bigint', folded.map((c) => c.siteId))}, ${pgArray(sql, 'bigint', folded.map((c) => c.revision))}, ${pgArray(sql, 'text', folded.map((c) => c.json))})
-          AS c (site_id, revision, payload)
-        ON CONFLICT (site_id) DO UPDATE SET revision = excluded.revision, payload = excluded.payload, published_at = excluded.published_at
+      const siteIds = pgArray(sql, 'bigint', folded.map((c) => c.siteId));
+      const revisions = pgArray(sql, 'bigint', folded.map((c) => c.revision));
+      await sql`INSERT INTO controls (site_id, revision, payload)
+        SELECT * FROM unnest(${siteIds}, ${revisions}, ${pgArray(sql, 'text', folded.map((c) => c.json))})
+        ON CONFLICT (site_id) DO UPDATE SET revision = excluded.revision, payload = excluded.payload
         WHERE controls.revision <= excluded.revision`;
+      await sql`DELETE FROM control_publications p USING unnest(${siteIds}, ${revisions}) AS c (site_id, revision)
+        WHERE p.site_id = c.site_id AND p.revision = c.revision`;
     },
     async markPublished(siteId, revision, now) {
-      await sql`UPDATE controls SET published_at = ${now} WHERE site_id = ${siteId} AND revision = ${revision}`;
+      await markPublished([{ siteId, revision, at: now }]);
     },
     async markPublishedMany(marks) {
-      const folded = lastPerControl(marks);
-      if (folded.length === 0) return;
-      await sql`UPDATE controls c SET published_at = m.at
-        FROM unnest(${pgArray(sql, 'bigint', folded.map((m) => m.siteId))}, ${pgArray(sql, 'bigint', folded.map((m) => m.revision))}, ${pgArray(sql, 'bigint', folded.map((m) => m.at))})
-          AS m (site_id, revision, at)
-        WHERE c.site_id = m.site_id AND c.revision = m.revision`;
+      const folded = newestMarkPerSite(marks);
+      if (folded.length > 0) await markPublished(folded);
     },
     async insertReport(r, now) {
       // A report replayed from the agent's outbox (same agent, session and seq) is stored once.

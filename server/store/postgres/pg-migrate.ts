@@ -13,13 +13,14 @@ const MIGRATION_LOCK = 0x68617368_7761_7474n; // "hashwatt"
  * Collectors starting together take turns on an advisory lock and re-read the
  * version inside it: each migration runs once.
  */
-export async function migratePostgres(sql: Pg, log?: Logger): Promise<number> {
+export async function migratePostgres(sql: Pg, log?: Logger, options: { /** Stop at this version (a test of the next migration). */ upTo?: number } = {}): Promise<number> {
+  const last = Math.min(options.upTo ?? PG_MIGRATIONS.length, PG_MIGRATIONS.length);
   await sql`CREATE TABLE IF NOT EXISTS schema_migrations (
     version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`.catch((err: unknown) => {
     // Two collectors creating it at once: the loser's error is harmless.
     if ((err as { code?: string }).code !== '23505' && (err as { code?: string }).code !== '42P07') throw err;
   });
-  for (let version = 1; version <= PG_MIGRATIONS.length; version++) {
+  for (let version = 1; version <= last; version++) {
     const applied = await sql.begin(async (tx) => {
       await tx`SELECT pg_advisory_xact_lock(${String(MIGRATION_LOCK)}::bigint)`;
       const [row] = await tx<{ v: number | null }[]>`SELECT max(version) AS v FROM schema_migrations`;
@@ -36,5 +37,5 @@ export async function migratePostgres(sql: Pg, log?: Logger): Promise<number> {
     });
     if (applied) log?.info({ version, backend: 'postgres' }, 'database migrated');
   }
-  return PG_MIGRATIONS.length;
+  return last;
 }

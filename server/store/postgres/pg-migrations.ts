@@ -394,4 +394,19 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     description: 'leader lease and the fenced control revision counter (server/cluster)',
     sql: () => LEADER_LEASE_DDL,
   },
+  {
+    description: 'when the broker acknowledged each site\'s control, in a narrow row of its own (SQLite migration 10)',
+    // Recording a fan-out's PUBACKs wrote a new version of each control's row (its ~1 kB payload);
+    // a row of three integers per site is a few bytes. A control is published when this row holds its revision.
+    sql: () => `
+  CREATE TABLE control_publications (
+    site_id bigint PRIMARY KEY,
+    revision bigint NOT NULL,
+    published_at bigint NOT NULL
+  );
+  INSERT INTO control_publications (site_id, revision, published_at)
+    SELECT site_id, revision, published_at FROM controls WHERE published_at IS NOT NULL;
+  ALTER TABLE controls DROP COLUMN published_at;
+  `,
+  },
 ];
