@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { Session } from 'node:inspector/promises';
@@ -6,11 +7,13 @@ import { agentTopic, encode } from '../shared/protocol/index.js';
 import { verifyPayload } from '../shared/signing/control-signing.js';
 import { parsePublicKey } from '../shared/signing/key-files.js';
 import { leanAgent, type LeanAgent } from './lean-mqtt-agent.js';
+import { bareReplyTopic, bareTopic } from './fanout-bench-bare.js';
 
 /**
  * Lightweight simulated agents for the fanout benchmark, in their own process:
  * one MQTT connection per site; each reports a sample, then answers every
- * control with `received` and, when the signature verifies, `accepted`.
+ * control with `received` and, when the signature verifies, `accepted`. The
+ * bare baseline's messages (fanout-bench-bare.ts) get two answers as well.
  */
 export interface AgentsOptions {
   url: string;
@@ -44,20 +47,32 @@ async function main(o: AgentsOptions): Promise<void> {
   let accepted = 0;
   let rejected = 0;
   const arrivals: number[] = [];
+  let controlBytes = 0;
   for (let i = o.from; i < o.to; i += 50) {
     // Connect in waves of 50 so the broker's accept queue is not flooded.
     const wave = await Promise.all(
       Array.from({ length: Math.min(50, o.to - i) }, async (_, k) => {
         const site = `${o.prefix}-s${i + k}`;
         const reportTopic = agentTopic(site, 'a1', 'control/report');
+        const bare = bareTopic(o.prefix, i + k);
+        const bareReply = bareReplyTopic(o.prefix, i + k);
         const t = encode('telemetry', site, 'a1', {
           v: 1, site, agent: 'a1', session: 1, seq: 1,
           samples: [{ ts: Date.now(), meterKw: 1000, meterKwh: null, minerKw: 980, counts: { hashing: 300, idle: 0, sleeping: 0, offline: 0, error: 0, total: 300 }, hashrateThs: 30000, revision: null }],
         });
         return leanAgent({
-          url: o.url, clientId: `${site}-a1`, subscribe: [agentTopic(site, 'a1', 'control')], hello: { topic: t.topic, payload: t.payload.toString('utf8') },
-          onMessage(_topic, payload, ack, agent) {
+          url: o.url, clientId: `${site}-a1`, subscribe: [agentTopic(site, 'a1', 'control'), bare], hello: { topic: t.topic, payload: t.payload.toString('utf8') },
+          onMessage(topic, payload, ack, agent) {
+            if (topic === bare) {
+              // The same work as for a control (parse, verify a signature: this one fails, no matter), two answers.
+              const message = JSON.parse(payload.toString()) as Record<string, unknown>;
+              verifyPayload(message, [key]);
+              const answer = (status: string) => agent.publish(bareReply, JSON.stringify({ v: 1, site, agent: 'a1', revision: message.revision, status, ts: Date.now() }));
+              agent.write([ack, answer('received'), answer('accepted')]);
+              return;
+            }
             arrivals.push(Date.now());
+            controlBytes += payload.length;
             const control = JSON.parse(payload.toString()) as Record<string, unknown>;
             const revision = control.revision as number;
             // Lightweight: the reports are built directly (the collector validates them on arrival).
@@ -105,7 +120,8 @@ async function main(o: AgentsOptions): Promise<void> {
       // One measured round is over: its arrivals and CPU, then a fresh count for the next.
       const cpu = process.cpuUsage(roundCpu);
       roundCpu = process.cpuUsage();
-      process.send?.({ round: true, accepted, rejected, arrivals: arrivals.splice(0), cpuMs: (cpu.user + cpu.system) / 1000 });
+      process.send?.({ round: true, accepted, rejected, arrivals: arrivals.splice(0), controlBytes, cpuMs: (cpu.user + cpu.system) / 1000 });
+      controlBytes = 0;
       accepted = 0;
       rejected = 0;
       return;
@@ -124,7 +140,9 @@ async function main(o: AgentsOptions): Promise<void> {
   });
 }
 
-if (process.argv[2] === '--child') {
+// Only when forked as the child itself, not when imported.
+if (process.argv[2] === '--child' && process.argv[1] === fileURLToPath(import.meta.url)) {
+  process.on('disconnect', () => process.exit(1)); // the bench died: do not linger on the broker
   main(JSON.parse(process.argv[3]!) as AgentsOptions).catch((err: unknown) => {
     process.stderr.write(`agents failed: ${String(err)}\n`);
     process.exit(1);

@@ -25,12 +25,18 @@ import { emitJson, growth, load, median, parseFlags, passThroughFlags, pct, swee
  * event after start (code not yet optimised by V8); rounds 3.. (each after the
  * previous event was cancelled and its release accepted) are the steady state.
  * Targets: CPU ≤ 150 ms per 1,000 controls, POST → accepted p99 ≤ 300 ms.
+ *
+ * Each round also runs the bare baseline (fanout-bench-bare.ts: one MQTT.js
+ * client signing and publishing as many control-sized messages to the same
+ * agents and taking their two answers each) and prints the collector's CPU
+ * beside it: this machine's speed moves both, their ratio far less.
  */
 const args = parseFlags();
 const SITES = Number(args.get('sites') ?? 1000);
 const ROUNDS = Math.max(1, Number(args.get('rounds') ?? 5));
 const AGENT_PROCS = Math.max(1, Number(args.get('agent-procs') ?? 1));
 const agentsPath = fileURLToPath(new URL('./fanout-bench-agents.js', import.meta.url));
+const barePath = fileURLToPath(new URL('./fanout-bench-bare.js', import.meta.url));
 const TARGET_CPU_MS = 150;
 const TARGET_P99_MS = 300;
 
@@ -44,6 +50,9 @@ export interface FanoutRound {
   /** Of collectorCpuMs, the kernel's part (socket reads and writes, SQLite's file I/O). */
   collectorSystemMs: number;
   cpuMsPer1000: number;
+  /** The bare baseline's CPU per 1,000 messages in this round, and the collector's figure over it. */
+  bareCpuMsPer1000: number;
+  ratioToBare: number;
   agentsCpuMs: number;
   onBroker: { p50: number; p99: number };
   atAgent: { p50: number; p99: number };
@@ -54,7 +63,7 @@ export interface FanoutResult {
   sites: number;
   rounds: FanoutRound[];
   /** Steady state: the median over rounds 3.. (2.. with fewer than 4 rounds; round 1 alone when there is only one). */
-  steady: { cpuMsPer1000: number; p99: number; p50: number };
+  steady: { cpuMsPer1000: number; p99: number; p50: number; bareCpuMsPer1000: number; ratioToBare: number };
   targets: { cpuMsPer1000: number; p99: number };
 }
 
@@ -122,8 +131,9 @@ async function main(): Promise<void> {
     const to = Math.floor(((k + 1) * SITES) / AGENT_PROCS);
     return fork(agentsPath, ['--child', JSON.stringify({ url, prefix, from, to, publicKeyFile: keys.publicKeyPath, name: `agents-${k}` })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   });
+  const bare = fork(barePath, ['--child', JSON.stringify({ url, prefix, sites: SITES })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const t0c = performance.now();
-  await Promise.all(children.map((child) => nextMessage(child, (m) => 'ready' in m)));
+  await Promise.all([...children, bare].map((child) => nextMessage(child, (m) => 'ready' in m)));
   process.stdout.write(`fanout bench: ${SITES} agents connected in ${((performance.now() - t0c) / 1000).toFixed(1)} s (broker ${url})\n`);
   const stored = openStoreReader(config.store, config.dataDir);
   const siteCount = async () => (await stored.all<{ n: number }>('SELECT COUNT(*) AS n FROM agents WHERE sample_ts IS NOT NULL'))[0]!.n;
@@ -139,7 +149,7 @@ async function main(): Promise<void> {
     while ((await acceptedSoFar()) - before < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   };
   const roundOfAgents = () => Promise.all(children.map((child) => {
-    const p = nextMessage<{ accepted: number; rejected: number; arrivals: number[]; cpuMs: number }>(child, (m) => 'round' in m);
+    const p = nextMessage<{ accepted: number; rejected: number; arrivals: number[]; controlBytes: number; cpuMs: number }>(child, (m) => 'round' in m);
     child.send({ cmd: 'round' });
     return p;
   }));
@@ -193,8 +203,17 @@ async function main(): Promise<void> {
     const parts = await roundOfAgents();
     const delivered = parts.flatMap((p) => p.arrivals).map((t) => t - t0).sort((x, y) => x - y);
     const agentsCpuMs = parts.reduce((a, p) => a + p.cpuMs, 0);
+    // The bare baseline, right after (the collector idle), with messages of the controls' mean size.
+    const controlBytes = Math.round(parts.reduce((a, p) => a + p.controlBytes, 0) / Math.max(1, delivered.length));
+    const bareDone = nextMessage<{ cpuMs?: number; error?: string }>(bare, (m) => 'bare' in m);
+    bare.send({ cmd: 'round', bytes: controlBytes });
+    const bareRound = await bareDone;
+    if (bareRound.cpuMs === undefined) throw new Error(`bare baseline: ${bareRound.error}`);
+    await roundOfAgents(); // the bare round's answers are not the next round's
+    const bareCpuMsPer1000 = (bareRound.cpuMs / SITES) * 1000;
+    const cpuMsPer1000 = (collectorCpuMs / Math.max(1, targets)) * 1000;
     const r: FanoutRound = {
-      round, load: roundLoad, postMs, accepted: lat.length, targets, collectorCpuMs, collectorSystemMs: cpu.system / 1000, cpuMsPer1000: (collectorCpuMs / Math.max(1, targets)) * 1000, agentsCpuMs,
+      round, load: roundLoad, postMs, accepted: lat.length, targets, collectorCpuMs, collectorSystemMs: cpu.system / 1000, cpuMsPer1000, bareCpuMsPer1000, ratioToBare: cpuMsPer1000 / bareCpuMsPer1000, agentsCpuMs,
       onBroker: { p50: pct(onBroker, 50), p99: pct(onBroker, 99) },
       atAgent: { p50: pct(delivered, 50), p99: pct(delivered, 99) },
       latency: { p50: pct(lat, 50), p90: pct(lat, 90), p99: pct(lat, 99), max: lat[lat.length - 1] ?? NaN },
@@ -203,6 +222,7 @@ async function main(): Promise<void> {
     process.stdout.write([
       `round ${round}${round === 1 ? ' (first event after start)' : ''}: ${targets} site targets, load average ${roundLoad.join(', ')}; POST answered in ${postMs} ms; accepted ${lat.length}/${targets}`,
       `  CPU: collector ${collectorCpuMs.toFixed(0)} ms (system ${r.collectorSystemMs.toFixed(0)}) = ${r.cpuMsPer1000.toFixed(0)} ms per 1,000 controls (target ≤ ${TARGET_CPU_MS}); simulated agents ${agentsCpuMs.toFixed(0)} ms`,
+      `  bare baseline (MQTT.js + signer alone, ${controlBytes}-byte messages): ${bareCpuMsPer1000.toFixed(0)} ms per 1,000; collector / bare ${r.ratioToBare.toFixed(2)}`,
       `  POST → on the broker p50 ${r.onBroker.p50} / p99 ${r.onBroker.p99} ms; at the agent p50 ${r.atAgent.p50} / p99 ${r.atAgent.p99} ms; accepted p50 ${r.latency.p50} / p99 ${r.latency.p99} / max ${r.latency.max} ms (target p99 ≤ ${TARGET_P99_MS})`,
     ].join('\n') + '\n');
     // Release: cancel and wait until every site accepted its restore before the next round.
@@ -220,6 +240,9 @@ async function main(): Promise<void> {
     child.send({ cmd: 'stop' });
     await p;
   }
+  const bareExited = new Promise((resolve) => bare.once('exit', resolve));
+  bare.send({ cmd: 'stop' });
+  await bareExited;
   await stored.close();
   await collector.stop();
   if (embedded) await embedded.stop();
@@ -229,11 +252,14 @@ async function main(): Promise<void> {
   const steadyRounds = rounds.slice(skip);
   const result: FanoutResult = {
     bench: 'fanout', sites: SITES, rounds,
-    steady: { cpuMsPer1000: median(steadyRounds.map((r) => r.cpuMsPer1000)), p99: median(steadyRounds.map((r) => r.latency.p99)), p50: median(steadyRounds.map((r) => r.latency.p50)) },
+    steady: {
+      cpuMsPer1000: median(steadyRounds.map((r) => r.cpuMsPer1000)), p99: median(steadyRounds.map((r) => r.latency.p99)), p50: median(steadyRounds.map((r) => r.latency.p50)),
+      bareCpuMsPer1000: median(steadyRounds.map((r) => r.bareCpuMsPer1000)), ratioToBare: median(steadyRounds.map((r) => r.ratioToBare)),
+    },
     targets: { cpuMsPer1000: TARGET_CPU_MS, p99: TARGET_P99_MS },
   };
   const allAccepted = rounds.every((r) => r.accepted === r.targets);
-  process.stdout.write(`steady state (median of rounds ${skip + 1}–${rounds.length}): CPU ${result.steady.cpuMsPer1000.toFixed(0)} ms per 1,000 controls (target ≤ ${TARGET_CPU_MS}: ${result.steady.cpuMsPer1000 <= TARGET_CPU_MS ? 'met' : 'MISSED'}), p99 ${result.steady.p99} ms (target ≤ ${TARGET_P99_MS}: ${result.steady.p99 <= TARGET_P99_MS && allAccepted ? 'met' : 'MISSED'})\n`);
+  process.stdout.write(`steady state (median of rounds ${skip + 1}–${rounds.length}): CPU ${result.steady.cpuMsPer1000.toFixed(0)} ms per 1,000 controls (target ≤ ${TARGET_CPU_MS}: ${result.steady.cpuMsPer1000 <= TARGET_CPU_MS ? 'met' : 'MISSED'}), p99 ${result.steady.p99} ms (target ≤ ${TARGET_P99_MS}: ${result.steady.p99 <= TARGET_P99_MS && allAccepted ? 'met' : 'MISSED'}); bare baseline ${result.steady.bareCpuMsPer1000.toFixed(0)} ms per 1,000, collector / bare ${result.steady.ratioToBare.toFixed(2)}\n`);
   await emitJson(args, result);
 }
 
