@@ -15,12 +15,14 @@ export interface ControlToSave {
 }
 
 /**
- * Controls of the same site repeated: the one saving them in order would leave (the newest
- * revision; of equal ones, the last). A multi-row upsert may change a row only once.
+ * Controls, or acknowledgements of controls, of the same site repeated: the one
+ * applying them in order would leave (the newest revision, since an older one
+ * never replaces it; of equal ones, the last). A multi-row upsert may change a
+ * row only once.
  */
-export function newestPerSite(controls: readonly ControlToSave[]): ControlToSave[] {
-  const bySite = new Map<number, ControlToSave>();
-  for (const c of controls) {
+export function newestPerSite<T extends { siteId: number; revision: number }>(items: readonly T[]): T[] {
+  const bySite = new Map<number, T>();
+  for (const c of items) {
     const prev = bySite.get(c.siteId);
     if (!prev || c.revision >= prev.revision) bySite.set(c.siteId, c);
   }
@@ -32,20 +34,6 @@ export interface PublishedMark {
   siteId: number;
   revision: number;
   at: number;
-}
-
-/**
- * Marks of the same site repeated: the one marking them in order would leave (the newest
- * revision, since an older one never replaces it; of equal ones, the last time). A
- * multi-row upsert may change a row only once.
- */
-export function newestMarkPerSite(marks: readonly PublishedMark[]): PublishedMark[] {
-  const bySite = new Map<number, PublishedMark>();
-  for (const m of marks) {
-    const prev = bySite.get(m.siteId);
-    if (!prev || m.revision >= prev.revision) bySite.set(m.siteId, m);
-  }
-  return [...bySite.values()];
 }
 
 /** One target's change: its state, and what else the change names (an absent or null field keeps the stored value). */

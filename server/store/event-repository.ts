@@ -1,7 +1,7 @@
 import type { Db } from './database.js';
 import type { LeaderTerm } from '../cluster/leader-lease.js';
 import { powerOfTwoChunks, statementPerRowCount } from './sqlite-multi-row.js';
-import { foldTargetChanges, newestMarkPerSite, newestPerSite, type ControlToSave, type PublishedMark, type TargetChange } from './batched-changes.js';
+import { foldTargetChanges, newestPerSite, type ControlToSave, type PublishedMark, type TargetChange } from './batched-changes.js';
 
 export type { ControlToSave, PublishedMark, TargetChange } from './batched-changes.js';
 
@@ -329,7 +329,7 @@ export function createEventRepository(db: Db) {
     },
     /** markPublished for many acknowledgements (each with its own time), one statement per chunk; as marking them one by one would. */
     markPublishedMany(marks: readonly PublishedMark[]): void {
-      const folded = newestMarkPerSite(marks);
+      const folded = newestPerSite(marks);
       for (const chunk of powerOfTwoChunks(folded, PUBLISHED_CHUNK)) {
         const values: number[] = [];
         for (const m of chunk) values.push(m.siteId, m.revision, m.at);

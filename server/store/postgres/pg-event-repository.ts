@@ -1,5 +1,5 @@
 import type { EventRepository, EventRow, EventSource, TargetRow } from '../event-repository.js';
-import { foldTargetChanges, newestMarkPerSite, newestPerSite } from '../batched-changes.js';
+import { foldTargetChanges, newestPerSite } from '../batched-changes.js';
 import type { AsyncOf } from '../store-port.js';
 import { inTransaction, type PgQueryable } from './pg-connect.js';
 import { pgArray } from './pg-arrays.js';
@@ -183,7 +183,7 @@ export function createPgEventRepository(sql: PgQueryable): AsyncOf<EventReposito
       await markPublished([{ siteId, revision, at: now }]);
     },
     async markPublishedMany(marks) {
-      const folded = newestMarkPerSite(marks);
+      const folded = newestPerSite(marks);
       if (folded.length > 0) await markPublished(folded);
     },
     async insertReport(r, now) {
