@@ -8,7 +8,7 @@ import type { StorePort, TelemetryWriteResult } from '../store/store-port.js';
 import type { TelemetryRow } from '../store/telemetry-writer.js';
 import { MINUTE } from '../store/rollup-repository.js';
 import type { Gap } from './ack-tracker.js';
-import { forEachInParallel } from '../../shared/async/for-each-in-parallel.js';
+import { createAgentRefs } from './agent-refs.js';
 import { createRejectLog } from './reject-log.js';
 import { writeRareKinds } from './write-rare-kinds.js';
 import { createSessionTrackers, type AgentRef, type SessionTracker } from './session-trackers.js';
@@ -49,8 +49,6 @@ export interface IngestOptions {
 }
 
 const SUBSCRIBED_KINDS = ['telemetry', 'state', 'birth', 'control/report'] as const;
-/** New sites and agents looked up at once (below the PostgreSQL pool's 10 connections: the sink needs some). */
-const LOOKUPS_IN_FLIGHT = 6;
 
 /**
  * MQTT → SQLite. Every message goes through the shared codec; refusals are
@@ -77,8 +75,7 @@ export function createIngest(options: IngestOptions) {
   const log = options.log.child({ component: 'ingest' });
   const logReject = createRejectLog(log);
   const queue: Queued[] = [];
-  const siteIds = new Map<string, number>();
-  const agentIds = new Map<string, number>();
+  const agentRefs = createAgentRefs(store);
   const trackers = createSessionTrackers({ telemetry: store.telemetry, gapTimeoutMs: config.gapTimeoutS * 1000, log });
   /**
    * In a share group the broker spreads one agent's messages over the group, so
@@ -165,57 +162,6 @@ export function createIngest(options: IngestOptions) {
     return null;
   }
 
-  async function siteIdOf(site: string, now: number, newSites: string[]): Promise<number> {
-    let id = siteIds.get(site);
-    if (id !== undefined) return id;
-    const row = await store.sites.get(site);
-    if (row) id = row.id;
-    else {
-      const created = await store.sites.createUnknown(site, now);
-      id = created.id;
-      if (created.created) newSites.push(site);
-    }
-    siteIds.set(site, id);
-    return id;
-  }
-
-  /** The ids of a message's site and agent when both are known (nearly always): no store call. */
-  function knownRef(m: { site: string; agent: string }): AgentRef | undefined {
-    const siteId = siteIds.get(m.site);
-    const agentId = siteId === undefined ? undefined : agentIds.get(`${siteId}/${m.agent}`);
-    return agentId === undefined ? undefined : { siteId: siteId!, site: m.site, agentId, agent: m.agent };
-  }
-
-  async function refOf(m: { site: string; agent: string }, now: number, newSites: string[]): Promise<AgentRef> {
-    const siteId = await siteIdOf(m.site, now, newSites);
-    const key = `${siteId}/${m.agent}`;
-    let agentId = agentIds.get(key);
-    if (agentId === undefined) {
-      agentId = await store.agents.ensure(siteId, m.agent);
-      agentIds.set(key, agentId);
-    }
-    return { siteId, site: m.site, agentId, agent: m.agent };
-  }
-
-  /**
-   * Every message's site and agent ids. Agents seen before cost nothing; new ones
-   * (every agent at a collector's first contact: 10,000 at once on a fleet that
-   * size) are looked up or created several at a time, sites first so two agents
-   * of one new site do not both create it: on PostgreSQL each is a round trip.
-   */
-  async function refsOf(messages: DecodedMessage[], now: number, newSites: string[]): Promise<Array<AgentRef | null>> {
-    const unknown = new Map<string, { site: string; agent: string }>();
-    for (const m of messages) if (m.kind !== 'collector/state' && !knownRef(m)) unknown.set(`${m.site}/${m.agent}`, m);
-    const resolved = new Map<string, AgentRef>();
-    if (unknown.size > 0) {
-      const sites = [...new Set([...unknown.values()].map((u) => u.site))].filter((site) => !siteIds.has(site));
-      await forEachInParallel(sites, LOOKUPS_IN_FLIGHT, (site) => siteIdOf(site, now, newSites));
-      await forEachInParallel([...unknown], LOOKUPS_IN_FLIGHT, async ([key, u]) => resolved.set(key, await refOf(u, now, newSites)));
-    }
-    return messages.map((m) => (m.kind === 'collector/state' ? null : (knownRef(m) ?? resolved.get(`${m.site}/${m.agent}`)!)));
-  }
-
-  /** Acks what the tracker allows and persists it with the next batch. */
   function ackFrom(t: SessionTracker): void {
     const ack = t.tracker.state.acked;
     sendAck(t.ref, t.session, ack);
@@ -268,8 +214,7 @@ export function createIngest(options: IngestOptions) {
     gapAcks = [];
     const failed = (err: unknown) => {
       // Nothing is acked, so the agents will send it again; the batch is not lost.
-      siteIds.clear();
-      agentIds.clear();
+      agentRefs.clear();
       pendingAcks = acks.concat(pendingAcks);
       pendingGaps = gaps.concat(pendingGaps);
       gapAcks = afterGaps.concat(gapAcks);
@@ -278,7 +223,7 @@ export function createIngest(options: IngestOptions) {
     };
     let result: TelemetryWriteResult;
     try {
-      const refs = await refsOf(batch.map((b) => b.message), now, out.newSites);
+      const refs = await agentRefs.refsOf(batch.map((b) => b.message), now, out.newSites);
       await trackers.open(batch.flatMap(({ message: m }, i) => {
         const sq = refs[i] && sequenceOf(m);
         return sq ? [{ ref: refs[i]!, session: sq.session }] : [];
@@ -480,7 +425,7 @@ export function createIngest(options: IngestOptions) {
     queueDepth: () => queue.length,
     /** Forgets cached ids (after a site was created through the API). */
     forgetSite(site: string): void {
-      siteIds.delete(site);
+      agentRefs.forgetSite(site);
     },
     /** Stops taking messages, waits for the batch in flight and commits what is queued, then ends the writer thread. */
     async stop(): Promise<void> {
