@@ -217,7 +217,6 @@ async function main(): Promise<void> {
     bare.send({ cmd: 'round', bytes: controlBytes });
     const bareRound = await bareDone;
     if (bareRound.cpuMs === undefined) throw new Error(`bare baseline: ${bareRound.error}`);
-    await roundOfAgents(); // the bare round's answers are not the next round's
     const bareCpuMsPer1000 = (bareRound.cpuMs / SITES) * 1000;
     const cpuMsPer1000 = (collectorCpuMs / Math.max(1, targets)) * 1000;
     const r: FanoutRound = {
