@@ -22,6 +22,7 @@ import { createPowerTargetActions } from './curtail/power-target-actions.js';
 import { createMetaRepository } from './store/meta-repository.js';
 import { createOutboxRepository } from './store/outbox-repository.js';
 import { writeStatusFile, type AgentStatus } from './status/status-file.js';
+import { signerImplementation } from '../shared/signing/libsodium.js';
 
 export interface Clock {
   now(): number;
@@ -249,7 +250,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
       link.start();
       outbox.start();
       await Promise.all([inventory.discover(), meter?.start()]);
-      log.info({ session, miners: inventory.list().length, meter: Boolean(meter) }, 'agent started');
+      log.info({ session, miners: inventory.list().length, meter: Boolean(meter), verifier: signerImplementation }, 'agent started');
       await poller.runNow();
       poller.start();
       rediscover = cron.schedule(config.poll.rediscoverCron, () => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../shared/log/logger.js';
 import { loadPrivateKey, loadPublicKey } from '../shared/signing/key-files.js';
-import { signerImplementation } from '../shared/signing/ed25519-signer.js';
+import { signerImplementation } from '../shared/signing/libsodium.js';
 import { createAlertService } from './alerts/alert-service.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { auditedEvent } from './audit/audited-views.js';

@@ -18,6 +18,10 @@ Options:
   --log-level <level>  trace, debug, info (default), warn, error
   -h, --help           show this help
 
+Environment:
+  HASHWATT_SIGNER=openssl  verify controls with node:crypto instead of libsodium
+                           (sodium-native; used when its addon loads)
+
 See also: hashwatt agent status --config <agent.yaml>`;
 
 export const command: Command = {

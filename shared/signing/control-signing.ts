@@ -1,6 +1,7 @@
-import { createHash, verify, type KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
 import { ed25519Signer } from './ed25519-signer.js';
+import { ed25519Verifier } from './ed25519-verifier.js';
 
 /** The bytes a signature covers: every field of the payload except `sig`. */
 export function signedBytes(payload: Record<string, unknown>): Buffer {
@@ -48,7 +49,7 @@ export function verifyPayload(payload: Record<string, unknown>, trustedKeys: rea
     return { ok: false, reason: 'bad_signature', message: `payload cannot be canonicalized: ${(err as Error).message}` };
   }
   for (const key of trustedKeys) {
-    if (verify(null, bytes, key, signature)) return { ok: true, keyId: keyIdOf(key) };
+    if (ed25519Verifier(key)(bytes, signature)) return { ok: true, keyId: keyIdOf(key) };
   }
   return { ok: false, reason: 'bad_signature', message: `signature does not verify with any of the ${trustedKeys.length} trusted keys` };
 }

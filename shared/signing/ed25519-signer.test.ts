@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
-import { ed25519Signer, signerImplementation } from './ed25519-signer.js';
+import { ed25519Signer } from './ed25519-signer.js';
+import { signerImplementation } from './libsodium.js';
 
 /** RFC 8032 section 7.1, tests 1 and 2: secret key (seed), public key, message, signature. */
 const RFC_8032 = [
