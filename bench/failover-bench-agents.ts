@@ -14,7 +14,7 @@ import { leanAgent, type LeanAgent } from './lean-mqtt-agent.js';
  *   them (what an agent's outbox does), so a collector killed with messages in
  *   flight costs a delay, not data;
  * - every control is recorded as it came off the broker (for the revision
- *   check), answered with `received`, then `accepted` once its signature verifies.
+ *   check), answered with `accepted` once its signature verifies (or `rejected`).
  */
 export interface FailoverAgentsOptions {
   url: string;
@@ -94,15 +94,14 @@ async function main(o: FailoverAgentsOptions): Promise<void> {
           const text = payload.toString();
           const control = JSON.parse(text) as { revision: number; mode: string };
           arrivals.push({ site: s.site, revision: control.revision, payload: text });
-          const report = (status: 'received' | 'accepted' | 'rejected', extra: Record<string, unknown> = {}) => {
+          const report = (status: 'accepted' | 'rejected', extra: Record<string, unknown> = {}) => {
             s.seq++;
             return sequenced(s, agent, reportTopic, JSON.stringify({ v: 1, site: s.site, agent: 'a1', revision: control.revision, status, ts: Date.now(), session: SESSION, seq: s.seq, ...extra }));
           };
-          const received = report('received');
           const ok = verifyPayload(control as unknown as Record<string, unknown>, [key]).ok;
           const verdict = ok ? report('accepted') : report('rejected', { reason: 'bad_signature' });
           if (ok && (s.latest === null || control.revision > s.latest.revision)) s.latest = { revision: control.revision, mode: control.mode };
-          agent.write([ack, received, verdict]);
+          agent.write([ack, verdict]);
           if (armed && states.filter((x) => x.latest && x.latest.mode !== 'none').length >= armed.count) {
             armed = undefined;
             process.send?.({ threshold: true });

@@ -12,8 +12,8 @@ import { bareReplyTopic, bareTopic } from './fanout-bench-bare.js';
 /**
  * Lightweight simulated agents for the fanout benchmark, in their own process:
  * one MQTT connection per site; each reports a sample, then answers every
- * control with `received` and, when the signature verifies, `accepted`. The
- * bare baseline's messages (fanout-bench-bare.ts) get two answers as well.
+ * control with `accepted` when the signature verifies (else `rejected`). The
+ * bare baseline's messages (fanout-bench-bare.ts) get one answer as well.
  */
 export interface AgentsOptions {
   url: string;
@@ -64,11 +64,11 @@ async function main(o: AgentsOptions): Promise<void> {
           url: o.url, clientId: `${site}-a1`, subscribe: [agentTopic(site, 'a1', 'control'), bare], hello: { topic: t.topic, payload: t.payload.toString('utf8') },
           onMessage(topic, payload, ack, agent) {
             if (topic === bare) {
-              // The same work as for a control (parse, verify a signature: this one fails, no matter), two answers.
+              // The same work as for a control (parse, verify a signature: this one fails, no matter), one answer.
               const message = JSON.parse(payload.toString()) as Record<string, unknown>;
               verifyPayload(message, [key]);
               const answer = (status: string) => agent.publish(bareReply, JSON.stringify({ v: 1, site, agent: 'a1', revision: message.revision, status, ts: Date.now() }));
-              agent.write([ack, answer('received'), answer('accepted')]);
+              agent.write([ack, answer('accepted')]);
               return;
             }
             arrivals.push(Date.now());
@@ -76,12 +76,11 @@ async function main(o: AgentsOptions): Promise<void> {
             const control = JSON.parse(payload.toString()) as Record<string, unknown>;
             const revision = control.revision as number;
             // Lightweight: the reports are built directly (the collector validates them on arrival).
-            const report = (status: 'received' | 'accepted' | 'rejected', extra: Record<string, unknown> = {}) =>
+            const report = (status: 'accepted' | 'rejected', extra: Record<string, unknown> = {}) =>
               agent.publish(reportTopic, JSON.stringify({ v: 1, site, agent: 'a1', revision, status, ts: Date.now(), ...extra }));
-            // `received` before the check, as the protocol orders; PUBACK, received and the verdict in one write.
-            const received = report('received');
+            // The verdict alone, as hashwatt's agent sends it (docs/protocol.md, "Control reports"); PUBACK and verdict in one write.
             const verdict = verifyPayload(control, [key]).ok ? (accepted++, report('accepted')) : (rejected++, report('rejected', { reason: 'bad_signature' }));
-            agent.write([ack, received, verdict]);
+            agent.write([ack, verdict]);
           },
         });
       }),

@@ -29,7 +29,7 @@ import { emitJson, growth, load, median, parseFlags, passThroughFlags, pct, swee
  *
  * Each round also runs the bare baseline (fanout-bench-bare.ts: one MQTT.js
  * client signing and publishing as many control-sized messages to the same
- * agents and taking their two answers each) and prints the collector's CPU
+ * agents and taking their answers) and prints the collector's CPU
  * beside it: this machine's speed moves both, their ratio far less.
  */
 const args = parseFlags();
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   let embedded: Awaited<ReturnType<typeof startEmbeddedBroker>> | undefined;
   // Without --url, a Mosquitto of its own with the queue limits of deploy/mosquitto/mosquitto.conf:
   // a stock one keeps 1,000 messages per client (max_queued_messages) and drops the rest of a
-  // burst of 2,000 reports, which the bench's agents do not send again as real ones do.
+  // larger burst of reports (5,000 sites), which the bench's agents do not send again as real ones do.
   const own = !args.has('url') && findMosquitto() ? await startMosquitto({ config: ([port]) => `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\nmax_queued_bytes 536870912\nmax_inflight_messages 20\n` }) : undefined;
   if (own) {
     url = `mqtt://127.0.0.1:${own.ports[0]}`;

@@ -120,12 +120,11 @@ export function createControlReconciler(options: ReconcilerOptions) {
     if (intake.verdict === 'same') return;
     if (intake.verdict === 'reject') {
       log.warn({ revision: intake.revision, reason: intake.reason, detail: intake.detail }, 'control refused');
-      send({ revision: intake.revision, status: 'received' }, false);
+      // No `received` first: the verdict follows at once and implies it (docs/protocol.md, "Control reports").
       send({ revision: intake.revision, status: 'rejected', reason: intake.reason, detail: intake.detail }, false);
       return;
     }
     const c = intake.control;
-    send({ revision: c.revision, status: 'received' }, false);
     if (c.level !== 'sleep' && !options.powerTargets) {
       send({ revision: c.revision, status: 'rejected', reason: 'invalid', detail: `level ${c.level} is not supported by this agent (sleep only)` }, false);
       return;

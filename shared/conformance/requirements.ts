@@ -25,11 +25,11 @@ export const AGENT_REQUIREMENTS = [
   r('AGENT-CTL-FORGED', 'refuses a control signed by an untrusted key: rejected(bad_signature)', 'control-handling-order-of-checks-and-refusal-reasons'),
   r('AGENT-CTL-OTHER-SITE', "refuses a control signed for another site: rejected(wrong_target)", 'control-handling-order-of-checks-and-refusal-reasons'),
   r('AGENT-CTL-EXPIRED', 'refuses a control whose validUntil has passed: rejected(expired)', 'control-handling-order-of-checks-and-refusal-reasons'),
-  r('AGENT-CTL-ACCEPT', 'accepts a valid signed control: received, accepted, then holding with achievedKw', 'control-reports-sequence-and-states'),
+  r('AGENT-CTL-ACCEPT', 'accepts a valid signed control: accepted (after at most a received), then holding with achievedKw', 'control-reports-sequence-and-states'),
   r('AGENT-TELEMETRY-REVISION', 'telemetry samples carry the revision in force', 'telemetry'),
   r('AGENT-CTL-STALE', 'refuses a revision older than the one in force: rejected(stale)', 'control-handling-order-of-checks-and-refusal-reasons'),
   r('AGENT-RESTORE', 'a mode none control is accepted and ends in released', 'control-reports-sequence-and-states'),
-  r('AGENT-REPORT-SHAPE', 'every control report decodes; received comes first for each revision', 'control-reports-sequence-and-states'),
+  r('AGENT-REPORT-SHAPE', 'every control report decodes; each revision starts with its verdict, after at most a received', 'control-reports-sequence-and-states'),
 ] as const;
 
 export const COLLECTOR_REQUIREMENTS = [
