@@ -161,8 +161,8 @@ export function createEventService(options: EventServiceOptions) {
       if (saved) {
         const savedEffective = saved.effective as EffectiveControl | undefined;
         if (savedEffective && sameControl(savedEffective, desired)) {
-          const site = saved.publishedAt === null ? await siteKey(siteId, targets) : undefined;
-          if (site) out.push({ siteId, site, revision: saved.revision, payload: saved.payload() });
+          const site = saved.payload ? await siteKey(siteId, targets) : undefined; // unpublished: send it again
+          if (site) out.push({ siteId, site, revision: saved.revision, payload: saved.payload!() });
           continue;
         }
       } else if (desired.mode === 'none') continue; // nothing was ever asked of this site

@@ -120,8 +120,12 @@ export interface StoredControlOfSite {
   revision: number;
   /** The payload's `effective` member (undefined when it has none). */
   effective: unknown;
-  /** The whole payload, parsed when called. */
-  payload: () => Record<string, unknown>;
+  /**
+   * The whole payload, parsed when called; only for a control the broker has not
+   * acknowledged (the one case the reconcile sends a stored control again). A
+   * fan-out's thousand payloads (~1 kB each: every agent's signed control) stay in the store.
+   */
+  payload: (() => Record<string, unknown>) | undefined;
   publishedAt: number | null;
 }
 
@@ -158,8 +162,8 @@ export function createEventRepository(db: Db) {
   const controlGet = db.prepare<[number], { revision: number; payload: string; published_at: number | null }>(`${withPublished} WHERE c.site_id = ?`);
   // The effective control comes out of the payload in SQLite (-> gives its JSON text): a reconcile
   // compares it for every site of a chunk, and the whole payload (each agent's signed control) is rarely needed.
-  const controlsOfSites = db.prepare<[string], { site_id: number; revision: number; payload: string; published_at: number | null; effective: string | null }>(
-    `SELECT c.site_id, c.revision, c.payload, p.published_at, c.payload -> '$.effective' AS effective FROM controls c
+  const controlsOfSites = db.prepare<[string], { site_id: number; revision: number; payload: string | null; published_at: number | null; effective: string | null }>(
+    `SELECT c.site_id, c.revision, CASE WHEN p.published_at IS NULL THEN c.payload END AS payload, p.published_at, c.payload -> '$.effective' AS effective FROM controls c
       LEFT JOIN control_publications p ON p.site_id = c.site_id AND p.revision = c.revision WHERE c.site_id IN (SELECT value FROM json_each(?))`);
   const controlUnpublished = db.prepare<[], { site_id: number; site: string; revision: number; payload: string }>(
     `SELECT c.site_id, s.site, c.revision, c.payload FROM controls c JOIN sites s ON s.id = c.site_id
@@ -287,12 +291,15 @@ export function createEventRepository(db: Db) {
     },
     /**
      * control() for many sites in one query, with the payload's `effective` member read on its
-     * own; the whole payload is parsed only if asked for (it holds every agent's signed control).
+     * own; the whole payload (every agent's signed control) only of unpublished controls, parsed if asked for.
      */
     controlsOfSites(siteIds: readonly number[]): Map<number, StoredControlOfSite> {
-      return new Map(controlsOfSites.all(JSON.stringify(siteIds)).map((r) => [r.site_id, {
-        revision: r.revision, effective: r.effective === null ? undefined : (JSON.parse(r.effective) as unknown), payload: () => JSON.parse(r.payload) as Record<string, unknown>, publishedAt: r.published_at,
-      }]));
+      return new Map(controlsOfSites.all(JSON.stringify(siteIds)).map((r) => {
+        const text = r.payload;
+        return [r.site_id, {
+          revision: r.revision, effective: r.effective === null ? undefined : (JSON.parse(r.effective) as unknown), payload: text === null ? undefined : () => JSON.parse(text) as Record<string, unknown>, publishedAt: r.published_at,
+        }];
+      }));
     },
     /**
      * Controls the broker has not acknowledged yet, with their site's key (the event tick

@@ -140,12 +140,13 @@ export function createPgEventRepository(sql: PgQueryable): AsyncOf<EventReposito
       return reserve(count);
     },
     async controlsOfSites(siteIds) {
-      // The effective member read on its own, as on SQLite (the whole payload only when asked for).
-      const rows = await sql<Array<RawControl & { effective: string | null }>>`SELECT c.site_id, c.revision, c.payload, p.published_at, (c.payload::json -> 'effective')::text AS effective
+      // The effective member read on its own, as on SQLite (the whole payload only of unpublished controls).
+      const rows = await sql<Array<Omit<RawControl, 'payload'> & { payload: string | null; effective: string | null }>>`SELECT c.site_id, c.revision,
+          CASE WHEN p.published_at IS NULL THEN c.payload END AS payload, p.published_at, (c.payload::json -> 'effective')::text AS effective
         FROM controls c LEFT JOIN control_publications p ON p.site_id = c.site_id AND p.revision = c.revision
         WHERE c.site_id = ANY(${pgArray(sql, 'bigint', siteIds)})`;
       return new Map(rows.map((r) => [r.site_id, {
-        revision: r.revision, effective: r.effective === null ? undefined : (JSON.parse(r.effective) as unknown), payload: () => parsed(r.payload), publishedAt: r.published_at,
+        revision: r.revision, effective: r.effective === null ? undefined : (JSON.parse(r.effective) as unknown), payload: r.payload === null ? undefined : () => parsed(r.payload!), publishedAt: r.published_at,
       }]));
     },
     async unpublishedControls() {
