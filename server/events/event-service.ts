@@ -270,7 +270,9 @@ export function createEventService(options: EventServiceOptions) {
       // Those in flight are skipped before their payload is read: a tick during a fan-out finds
       // up to every site's control there, waiting for its PUBACK to be recorded.
       for (const c of await store.events.unpublishedControls()) {
-        if (!sender.isSending(c.siteId, c.revision)) sender.send(c.siteId, c.site, c.revision, c.payload());
+        if (sender.isSending(c.siteId, c.revision)) continue;
+        const saved = await store.events.control(c.siteId);
+        if (saved?.revision === c.revision && saved.publishedAt === null) sender.send(c.siteId, c.site, c.revision, saved.payload);
       }
     } catch (err) {
       log.error({ err }, 'event tick failed');

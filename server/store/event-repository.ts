@@ -165,8 +165,8 @@ export function createEventRepository(db: Db) {
   const controlsOfSites = db.prepare<[string], { site_id: number; revision: number; payload: string | null; published_at: number | null; effective: string | null }>(
     `SELECT c.site_id, c.revision, CASE WHEN p.published_at IS NULL THEN c.payload END AS payload, p.published_at, c.payload -> '$.effective' AS effective FROM controls c
       LEFT JOIN control_publications p ON p.site_id = c.site_id AND p.revision = c.revision WHERE c.site_id IN (SELECT value FROM json_each(?))`);
-  const controlUnpublished = db.prepare<[], { site_id: number; site: string; revision: number; payload: string }>(
-    `SELECT c.site_id, s.site, c.revision, c.payload FROM controls c JOIN sites s ON s.id = c.site_id
+  const controlUnpublished = db.prepare<[], { site_id: number; site: string; revision: number }>(
+    `SELECT c.site_id, s.site, c.revision FROM controls c JOIN sites s ON s.id = c.site_id
       WHERE NOT EXISTS (SELECT 1 FROM control_publications p WHERE p.site_id = c.site_id AND p.revision = c.revision)`);
   const controlAll = db.prepare<[], { site_id: number; revision: number; payload: string; published_at: number | null }>(withPublished);
   const controlSet = db.prepare<[number, number, string]>(`INSERT INTO controls (site_id, revision, payload) VALUES (?, ?, ?)
@@ -303,11 +303,11 @@ export function createEventRepository(db: Db) {
     },
     /**
      * Controls the broker has not acknowledged yet, with their site's key (the event tick
-     * retries them). The payload is parsed only if asked for: most are usually in flight
-     * (a fan-out's PUBACKs are recorded in batches), and the tick skips those.
+     * retries them), without their payloads: most are usually in flight (a fan-out's
+     * PUBACKs are recorded in batches), and the tick reads only those it sends again.
      */
-    unpublishedControls(): Array<{ siteId: number; site: string; revision: number; payload: () => Record<string, unknown> }> {
-      return controlUnpublished.all().map((r) => ({ siteId: r.site_id, site: r.site, revision: r.revision, payload: () => JSON.parse(r.payload) as Record<string, unknown> }));
+    unpublishedControls(): Array<{ siteId: number; site: string; revision: number }> {
+      return controlUnpublished.all().map((r) => ({ siteId: r.site_id, site: r.site, revision: r.revision }));
     },
     control(siteId: number): { revision: number; payload: Record<string, unknown>; publishedAt: number | null } | undefined {
       const r = controlGet.get(siteId);

@@ -23,8 +23,8 @@ export interface CollectorProcess {
   /** The collector's control-signing public key, for agents to trust. */
   publicKeyPath: string;
   dbFile: string;
-  /** Plain SQL on what the collector stored (SQLite or PostgreSQL, as the run's store is). */
-  readStore(): Promise<StoreReader>;
+  /** Plain SQL on what the collector stored (SQLite or PostgreSQL, as the run's store is); `write` for a test that changes it while the collector is down. */
+  readStore(options?: { write?: boolean }): Promise<StoreReader>;
   start(): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
   running(): boolean;
@@ -65,7 +65,7 @@ export async function collectorProcess(dir: string, options: { brokerUrl: string
   };
   return {
     port, configFile, publicKeyPath: keys.publicKeyPath, dbFile: join(dataDir, 'collector.db'), api,
-    readStore: async () => openStoreReader(store, dataDir),
+    readStore: async (readOptions) => openStoreReader(store, dataDir, readOptions),
     running: () => isRunning(child),
     async start() {
       const log = options.logFile === undefined ? undefined : openSync(options.logFile, 'a');

@@ -210,7 +210,6 @@ export const eventCases: ContractCase[] = [
       assert.deepEqual(await store.events.control(a), { revision: 3, payload, publishedAt: null });
       assert.equal(await store.events.control(999_999), undefined);
       assert.deepEqual((await store.events.unpublishedControls()).map((c) => [c.siteId, c.site, c.revision]).sort(), [[a, 's-a', 3], [b, 's-b', 4]].sort());
-      assert.deepEqual((await store.events.unpublishedControls()).find((c) => c.siteId === a)!.payload(), payload);
       // An acknowledgement of an older revision marks nothing: the newer control is still unpublished.
       await store.events.markPublished(a, 2, now);
       assert.equal((await store.events.control(a))?.publishedAt, null);

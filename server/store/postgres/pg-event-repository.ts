@@ -150,9 +150,9 @@ export function createPgEventRepository(sql: PgQueryable): AsyncOf<EventReposito
       }]));
     },
     async unpublishedControls() {
-      const rows = await sql<Array<RawControl & { site: string }>>`SELECT c.site_id, s.site, c.revision, c.payload FROM controls c JOIN sites s ON s.id = c.site_id
+      const rows = await sql<Array<{ site_id: number; site: string; revision: number }>>`SELECT c.site_id, s.site, c.revision FROM controls c JOIN sites s ON s.id = c.site_id
         WHERE NOT EXISTS (SELECT 1 FROM control_publications p WHERE p.site_id = c.site_id AND p.revision = c.revision)`;
-      return rows.map((r) => ({ siteId: r.site_id, site: r.site, revision: r.revision, payload: () => parsed(r.payload) }));
+      return rows.map((r) => ({ siteId: r.site_id, site: r.site, revision: r.revision }));
     },
     async control(siteId) {
       const [r] = await sql<RawControl[]>`${controlSelect()} WHERE c.site_id = ${siteId}`;
