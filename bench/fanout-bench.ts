@@ -201,8 +201,16 @@ async function main(): Promise<void> {
     const collectorCpuMs = (cpu.user + cpu.system) / 1000;
     const rows = await stored.all<{ t: number }>("SELECT site_id, MIN(received_at) AS t FROM control_reports WHERE status = 'accepted' AND revision >= ? AND received_at >= ? GROUP BY site_id", fromRevision, t0);
     const lat = rows.map((r) => r.t - t0).sort((a, b) => a - b);
-    // The collector's own part: each site's control acknowledged by the broker (PUBACK).
-    const onBroker = (await stored.all<{ t: number }>('SELECT published_at AS t FROM control_publications WHERE published_at >= ? AND revision >= ?', t0, fromRevision)).map((r) => r.t - t0).sort((a, b) => a - b);
+    // The collector's own part: each site's control acknowledged by the broker (PUBACK). The
+    // acknowledgements are recorded every 100 ms (control-sender.ts): a small event's reports can
+    // be committed before them, so this waits (outside the CPU window) until all are there.
+    const published = () => stored.all<{ t: number }>('SELECT published_at AS t FROM control_publications WHERE published_at >= ? AND revision >= ?', t0, fromRevision);
+    let publishedRows = await published();
+    for (let i = 0; i < 100 && publishedRows.length < targets; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      publishedRows = await published();
+    }
+    const onBroker = publishedRows.map((r) => r.t - t0).sort((a, b) => a - b);
     if (session && profileDir) {
       const { profile } = await session.post('Profiler.stop');
       await writeFile(join(profileDir, profileName('collector')), JSON.stringify(profile));

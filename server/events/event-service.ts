@@ -161,8 +161,10 @@ export function createEventService(options: EventServiceOptions) {
       if (saved) {
         const savedEffective = saved.effective as EffectiveControl | undefined;
         if (savedEffective && sameControl(savedEffective, desired)) {
-          const site = saved.payload ? await siteKey(siteId, targets) : undefined; // unpublished: send it again
-          if (site) out.push({ siteId, site, revision: saved.revision, payload: saved.payload!() });
+          // The payload comes only with an unpublished control: that one is sent again.
+          const unpublished = saved.payload;
+          const site = unpublished ? await siteKey(siteId, targets) : undefined;
+          if (site && unpublished) out.push({ siteId, site, revision: saved.revision, payload: unpublished() });
           continue;
         }
       } else if (desired.mode === 'none') continue; // nothing was ever asked of this site
