@@ -5,7 +5,7 @@ import type { Logger } from '../../shared/log/logger.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import type { LiveState, SiteView } from '../live/live-state.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
-import type { ControlToSave, EventRow, EventSource, TargetChange, TargetRow, TargetState } from '../store/event-repository.js';
+import type { ControlToSave, EventRow, EventSource, StoredReportOfTarget, TargetChange, TargetRow, TargetState } from '../store/event-repository.js';
 import type { StorePort, StoreRepositories } from '../store/store-port.js';
 import type { LeaderTerm } from '../cluster/leader-lease.js';
 import { judgeTarget, machinesAsleep } from '../compliance/target-confirmation.js';
@@ -44,6 +44,8 @@ export interface EventServiceOptions {
 const FROM_REPORT: Partial<Record<ControlReport['status'], TargetState>> = {
   accepted: 'accepted', ramping: 'accepted', holding: 'holding', rejected: 'failed', failed: 'failed', released: 'released',
 };
+/** Every 10 ticks (10 s by default) the leader looks for stored reports whose targets never moved. */
+const REPAIR_EVERY_TICKS = 10;
 const ORDER: Record<TargetState, number> = { pending: 0, sent: 1, accepted: 2, holding: 3, confirmed: 4, failed: 5, released: 6 };
 
 /** A stored control to put on the broker. */
@@ -235,6 +237,34 @@ export function createEventService(options: EventServiceOptions) {
     return targets.map((t) => t.siteId);
   }
 
+  /** Moves targets by agents' reports (one change for the batch): `accepted`, `holding`… of a target's revision. */
+  async function applyReports(reports: readonly StoredReportOfTarget[]): Promise<void> {
+    const now = clock();
+    const touched = new Set<string>();
+    // `received` moves no target: only the reports that do are looked up, all sites in one query.
+    const moving = reports.filter((r) => FROM_REPORT[r.report.status] !== undefined);
+    if (moving.length === 0) return;
+    await oneChange(async (tx) => {
+      const targetsBySite = await tx.events.liveTargetsOfSites([...new Set(moving.map((r) => r.siteId))]);
+      const changes: TargetChange[] = [];
+      for (const { siteId, report } of moving) {
+        const next = FROM_REPORT[report.status]!;
+        for (const t of targetsBySite.get(siteId) ?? []) {
+          if (t.revision !== report.revision) continue;
+          if (next !== 'failed' && next !== 'released' && ORDER[t.state] >= ORDER[next]) continue;
+          if (t.state === 'released') continue;
+          changes.push({ eventId: t.eventId, siteId, state: next, achievedKw: report.achievedKw ?? null, ...(report.reason ? { detail: `${report.reason}${report.detail ? `: ${report.detail}` : ''}` } : {}) });
+          t.state = next; // a later report of the same batch sees this one's state
+          touched.add(t.eventId);
+        }
+      }
+      await tx.events.updateTargets(changes, now); // the batch's changes in one statement, in report order
+    });
+    for (const id of touched) options.notify(id);
+  }
+
+  /** Ticks until the next look for stored reports not applied (0: at the next tick). */
+  let ticksToRepair = 0;
   let ticking: Promise<void> | undefined;
   /** Starts and ends events on time, and retries what a crash or a broker outage left undone. One at a time. */
   function tick(): Promise<void> {
@@ -266,6 +296,17 @@ export function createEventService(options: EventServiceOptions) {
       // Targets stored but never turned into a control (the collector stopped in between).
       // One query for the sites, not every live target read into objects each second (a
       // 1,000-site event cost the tick ~5 ms of CPU per second that way).
+      // Reports stored by a collector that died before it moved their targets (the move follows
+      // the batch's commit; the agent, acknowledged, does not send them again): at the first tick
+      // of a term and every REPAIR_EVERY_TICKS after, one query that finds none on a normal day.
+      if (ticksToRepair-- <= 0) {
+        ticksToRepair = REPAIR_EVERY_TICKS;
+        const behind = await store.events.reportsNotApplied();
+        if (behind.length) {
+          log.warn({ reports: behind.length }, 'applying stored reports whose targets never moved (a collector stopped between storing and applying them)');
+          await applyReports(behind);
+        }
+      }
       const pending = await store.events.unsentTargetSites();
       if (pending.length) enqueue(pending);
       // Retry controls whose publish did not reach the broker (crash, broker down).
@@ -344,30 +385,7 @@ export function createEventService(options: EventServiceOptions) {
     },
 
     /** Agent reports, after their batch committed. */
-    async onReports(reports: Array<{ siteId: number; report: ControlReport }>): Promise<void> {
-      const now = clock();
-      const touched = new Set<string>();
-      // `received` moves no target: only the reports that do are looked up, all sites in one query.
-      const moving = reports.filter((r) => FROM_REPORT[r.report.status] !== undefined);
-      if (moving.length === 0) return;
-      await oneChange(async (tx) => {
-        const targetsBySite = await tx.events.liveTargetsOfSites([...new Set(moving.map((r) => r.siteId))]);
-        const changes: TargetChange[] = [];
-        for (const { siteId, report } of moving) {
-          const next = FROM_REPORT[report.status]!;
-          for (const t of targetsBySite.get(siteId) ?? []) {
-            if (t.revision !== report.revision) continue;
-            if (next !== 'failed' && next !== 'released' && ORDER[t.state] >= ORDER[next]) continue;
-            if (t.state === 'released') continue;
-            changes.push({ eventId: t.eventId, siteId, state: next, achievedKw: report.achievedKw ?? null, ...(report.reason ? { detail: `${report.reason}${report.detail ? `: ${report.detail}` : ''}` } : {}) });
-            t.state = next; // a later report of the same batch sees this one's state
-            touched.add(t.eventId);
-          }
-        }
-        await tx.events.updateTargets(changes, now); // the batch's changes in one statement, in report order
-      });
-      for (const id of touched) options.notify(id);
-    },
+    onReports: applyReports,
 
     /** Sites' measured power changed (one committed batch): confirm the targets that hold, in one change. */
     async onSiteUpdates(updates: Array<{ siteId: number; view: SiteView }>): Promise<void> {
@@ -417,6 +435,7 @@ export function createEventService(options: EventServiceOptions) {
     async lead(leaderTerm: LeaderTerm, signal: AbortSignal): Promise<void> {
       term = leaderTerm;
       endedSince = clock() - 60_000; // what ended while no one led (a takeover takes ≤ 15 s)
+      ticksToRepair = 0;
       signal.addEventListener('abort', () => {
         if (term === leaderTerm) term = undefined;
         if (timer) clearInterval(timer);

@@ -1,3 +1,4 @@
+import type { ControlReport } from '../../shared/protocol/index.js';
 import type { Db } from './database.js';
 import type { LeaderTerm } from '../cluster/leader-lease.js';
 import { powerOfTwoChunks, statementPerRowCount } from './sqlite-multi-row.js';
@@ -115,6 +116,17 @@ const fromColumns = (c: RawTargetColumns): TargetRow => ({
 
 export type EventRepository = ReturnType<typeof createEventRepository>;
 
+/** A stored report, in the shape the event service applies to targets (reportsNotApplied). */
+export interface StoredReportOfTarget {
+  siteId: number;
+  report: Pick<ControlReport, 'revision' | 'status' | 'reason' | 'detail' | 'achievedKw'>;
+}
+
+/** A control_reports row (either store) as the event service reads a report. */
+export function storedReport(r: { revision: number; status: string; reason: string | null; detail: string | null; achieved_kw: number | null }): StoredReportOfTarget['report'] {
+  return { revision: r.revision, status: r.status as ControlReport['status'], reason: (r.reason ?? undefined) as ControlReport['reason'], detail: r.detail ?? undefined, achievedKw: r.achieved_kw };
+}
+
 /** A site's stored control as controlsOfSites returns it. */
 export interface StoredControlOfSite {
   revision: number;
@@ -197,6 +209,11 @@ export function createEventRepository(db: Db) {
   // went in; an unsequenced one always does (the only uniqueness is agent, session and seq).
   const reportChunk = statementPerRowCount(db, (rows) => `INSERT OR IGNORE INTO control_reports (site_id, agent_id, revision, status, reason, detail, achieved_kw, target_kw, ts, received_at, session, seq)
     VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} RETURNING agent_id, session, seq`);
+  // Reports stored for a target still `sent`: their after-commit work was lost (see reportsNotApplied).
+  const reportsBehind = db.prepare<[], { site_id: number; revision: number; status: string; reason: string | null; detail: string | null; achieved_kw: number | null }>(
+    `SELECT r.site_id, r.revision, r.status, r.reason, r.detail, r.achieved_kw FROM event_targets t JOIN events e ON e.id = t.event_id
+      JOIN control_reports r ON r.site_id = t.site_id AND r.revision = t.revision
+      WHERE e.status IN ('scheduled', 'active') AND t.state = 'sent' AND r.status <> 'received' ORDER BY r.id`);
   const reportsOfSite = db.prepare<[number, number], { revision: number; status: string; reason: string | null; detail: string | null; achieved_kw: number | null; target_kw: number | null; ts: number; received_at: number }>(
     'SELECT * FROM control_reports WHERE site_id = ? ORDER BY id DESC LIMIT ?');
 
@@ -368,6 +385,14 @@ export function createEventRepository(db: Db) {
         }
       }
       return fresh;
+    },
+    /**
+     * Stored reports on the revision of a live target that is still `sent`: a collector
+     * that stored them died before it moved the target (the move follows the batch's
+     * commit, and the agent, acknowledged, never sends them again). Oldest first.
+     */
+    reportsNotApplied(): StoredReportOfTarget[] {
+      return reportsBehind.all().map((r) => ({ siteId: r.site_id, report: storedReport(r) }));
     },
     reports(siteId: number, limit = 50) {
       return reportsOfSite.all(siteId, limit).map((r) => ({ revision: r.revision, status: r.status, reason: r.reason, detail: r.detail, achievedKw: r.achieved_kw, targetKw: r.target_kw, ts: r.ts, receivedAt: r.received_at }));

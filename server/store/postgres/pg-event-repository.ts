@@ -1,4 +1,4 @@
-import type { EventRepository, EventRow, EventSource, TargetRow } from '../event-repository.js';
+import { storedReport, type EventRepository, type EventRow, type EventSource, type TargetRow } from '../event-repository.js';
 import { foldTargetChanges, newestPerSite } from '../batched-changes.js';
 import type { AsyncOf } from '../store-port.js';
 import { inTransaction, type PgQueryable } from './pg-connect.js';
@@ -210,6 +210,14 @@ export function createPgEventRepository(sql: PgQueryable): AsyncOf<EventReposito
         ON CONFLICT DO NOTHING RETURNING agent_id, session, seq`;
       const inserted = new Set(rows.filter((r) => r.session !== null && r.seq !== null).map((r) => `${r.agent_id}:${r.session}:${r.seq}`));
       return reports.map((r) => (r.session === null || r.session === undefined || r.seq === null || r.seq === undefined ? true : inserted.delete(`${r.agentId}:${r.session}:${r.seq}`)));
+    },
+    async reportsNotApplied() {
+      // As on SQLite: reports stored for a live target still `sent` (their collector died before it moved the target).
+      const rows = await sql<Array<{ site_id: number; revision: number; status: string; reason: string | null; detail: string | null; achieved_kw: number | null }>>`
+        SELECT r.site_id, r.revision, r.status, r.reason, r.detail, r.achieved_kw FROM event_targets t JOIN events e ON e.id = t.event_id
+          JOIN control_reports r ON r.site_id = t.site_id AND r.revision = t.revision
+          WHERE e.status IN ('scheduled', 'active') AND t.state = 'sent' AND r.status <> 'received' ORDER BY r.id`;
+      return rows.map((r) => ({ siteId: r.site_id, report: storedReport(r) }));
     },
     async reports(siteId, limit = 50) {
       const rows = await sql<Array<{ revision: number; status: string; reason: string | null; detail: string | null; achieved_kw: number | null; target_kw: number | null; ts: number; received_at: number }>>`

@@ -59,3 +59,46 @@ test('a control stored but never acknowledged by the broker (killed between comm
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a report stored by a collector killed before it moved the target (the agent, acknowledged, never sends it again) moves the target once a collector leads again', { timeout: 60_000 }, async () => {
+  const broker = await startTestBroker();
+  const dir = await mkdtemp(join(tmpdir(), 'hashwatt-repair-'));
+  const prefix = uniqueId('rp');
+  const site = `${prefix}-a`;
+  const collector = await collectorProcess(dir, { brokerUrl: broker.url, prefix, sites: [site] });
+  const p = await startTestPublisher(broker.url, site);
+  const outbox = withOutbox(p);
+  const targetState = async (id: string) => (await collector.api(`/api/v1/events/${id}`)).body?.targets?.[0]?.state as string | undefined;
+  try {
+    await collector.start();
+    await p.online();
+    outbox.send(1000);
+    await waitFor('site live', async () => (await collector.api(`/api/v1/sites/${site}`)).body?.kw > 0);
+    const created = await collector.api('/api/v1/events', { method: 'POST', body: { scope: { sites: [site] }, kind: 'reduce_by_kw', value: 300, durationS: 600, reason: 'repair test' } });
+    assert.equal(created.status, 201);
+    const id = created.body.id as string;
+    await waitFor('the control delivered', () => p.controls.length > 0);
+    await waitFor('the target sent', async () => (await targetState(id)) === 'sent');
+    const revision = p.controls.at(-1)!.revision as number;
+
+    // What a kill between a batch's commit and its after-commit work leaves: the agent's
+    // `accepted` stored (and acknowledged), the target still `sent`.
+    await collector.kill('SIGKILL');
+    const db = await collector.readStore({ write: true });
+    const [ids] = await db.all<{ site_id: number; agent_id: number }>('SELECT s.id AS site_id, a.id AS agent_id FROM sites s JOIN agents a ON a.site_id = s.id WHERE s.site = ?', site);
+    await db.all(`INSERT INTO control_reports (site_id, agent_id, revision, status, reason, detail, achieved_kw, target_kw, ts, received_at, session, seq)
+      VALUES (?, ?, ?, 'accepted', NULL, NULL, 1000, NULL, ?, ?, 1, 999)`, ids!.site_id, ids!.agent_id, revision, Date.now(), Date.now());
+    await db.close();
+
+    await collector.start();
+    // On PostgreSQL the restarted collector leads once the killed one's lease ran out (≤ 15 s).
+    await waitFor('the target accepted from the stored report', async () => (await targetState(id)) === 'accepted', { timeoutMs: 30_000 });
+  } finally {
+    outbox.stop();
+    await p.clearRetained().catch(() => undefined);
+    await p.close().catch(() => undefined);
+    await collector.kill('SIGTERM');
+    await broker.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
