@@ -327,6 +327,27 @@ export const eventCases: ContractCase[] = [
     },
   },
   {
+    name: 'events: reportsNotApplied finds the stored reports of a live target still sent on their revision (what a collector killed after its commit left), oldest first',
+    async run({ store }) {
+      const [a, b] = await threeSites(store);
+      const report = (siteId: number, agentId: number, revision: number, seq: number, status: string, reason: string | null = null) => ({
+        siteId, agentId, revision, status, reason, detail: null, achievedKw: 12.5, targetKw: null, ts: now, session: 7, seq,
+      });
+      await store.events.insertEvent(event('live', 'active'), [target(a), target(b)], now);
+      await store.events.insertEvent(event('over', 'completed'), [target(a)], now);
+      await store.events.updateTargets([{ eventId: 'live', siteId: a, state: 'sent', revision: 3 }, { eventId: 'live', siteId: b, state: 'sent', revision: 4 }, { eventId: 'over', siteId: a, state: 'sent', revision: 3 }], now);
+      assert.deepEqual(await store.events.reportsNotApplied(), []);
+      // received moves nothing; another revision's report is not this target's; b's rejection is.
+      await store.events.insertReports([report(a, 1, 3, 1, 'received'), report(a, 1, 2, 2, 'accepted'), report(b, 2, 4, 1, 'rejected', 'stale'), report(a, 1, 3, 3, 'accepted')], now);
+      assert.deepEqual(await store.events.reportsNotApplied(), [
+        { siteId: b, report: { revision: 4, status: 'rejected', reason: 'stale', detail: undefined, achievedKw: 12.5 } },
+        { siteId: a, report: { revision: 3, status: 'accepted', reason: undefined, detail: undefined, achievedKw: 12.5 } },
+      ]);
+      await store.events.updateTargets([{ eventId: 'live', siteId: a, state: 'accepted' }, { eventId: 'live', siteId: b, state: 'failed' }], now);
+      assert.deepEqual(await store.events.reportsNotApplied(), []);
+    },
+  },
+  {
     name: 'events: insertReports stores a batch as insertReport would, one by one (a redelivery, in the store or earlier in the batch, is not fresh)',
     async run({ store }) {
       const [a, b] = await threeSites(store);
