@@ -9,7 +9,10 @@
  *
  * The emulator runs as a child `hashwatt sim` process by default so the
  * poller's numbers are its own (both still share the machine's cores);
- * --in-process runs it in this process instead.
+ * --in-process runs it in this process instead. Where one process may not
+ * open a socket for every miner's port (the open-files limit: ~18,000 for
+ * 10,000 miners, and a hard limit only root can raise), the miners are split
+ * over as many `hashwatt sim` processes as it takes, each on its own /16.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
@@ -20,6 +23,8 @@ import { parseArgs } from 'node:util';
 import { createMinerDriver } from '../agent/drivers/miners/registry.js';
 import type { MinerDriver } from '../agent/drivers/miners/miner-driver.js';
 import { startFleet, type Fleet, type FleetEndpoint } from '../sim/fleet/fleet.js';
+import { listeningSocketsOf } from '../sim/fleet/listening-sockets.js';
+import { readOpenFileLimit } from '../shared/open-file-limit.js';
 import { emitJson, growth, load, parseFlags, passThroughFlags, sweep } from './bench-common.js';
 import { fileURLToPath } from 'node:url';
 
@@ -131,6 +136,8 @@ function bareSummary(ep: FleetEndpoint): Promise<string | null> {
 
 interface Emulator {
   endpoints: FleetEndpoint[];
+  /** Emulator processes (0: in this process). */
+  processes: number;
   rssMb: () => number;
   /** CPU time used so far, in microseconds (user + system). */
   cpuUs: () => number;
@@ -143,17 +150,69 @@ async function startEmulator(): Promise<Emulator> {
     const fleet: Fleet = await startFleet({ miners: MINERS, bind: flags.bind, mix: parseMixLoose(flags.mix) });
     return {
       endpoints: fleet.endpoints(),
+      processes: 0,
       rssMb: () => process.memoryUsage().rss / 2 ** 20,
       cpuUs: () => Number.NaN, // shares this process's CPU; not separable
       connections: async () => fleet.connectionsAccepted(),
       stop: () => fleet.stop(),
     };
   }
+  const shards = emulatorShards();
+  const started = await Promise.allSettled(Array.from({ length: shards }, (_, k) => startSimProcess(k, shards)));
+  const children = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(children.map((c) => c.stop()));
+    throw failed.reason;
+  }
+  const sum = (f: (c: SimProcess) => number) => children.reduce((a, c) => a + f(c), 0);
+  return {
+    endpoints: children.flatMap((c) => c.endpoints),
+    processes: shards,
+    rssMb: () => sum((c) => peakRssMb(c.pid)),
+    cpuUs: () => sum((c) => cpuUsOf(c.pid)),
+    connections: async () => (await Promise.all(children.map(async (c) => ((await (await fetch(`${c.adminUrl}/stats`)).json()) as { connectionsAccepted: number }).connectionsAccepted))).reduce((a, n) => a + n, 0),
+    stop: async () => {
+      await Promise.all(children.map((c) => c.stop()));
+    },
+  };
+}
+
+/**
+ * How many `hashwatt sim` processes the fleet needs: one, unless its listening
+ * sockets and a margin (connections in flight at the bench's concurrency, the
+ * admin port, libuv's own) exceed the open files one process may have.
+ */
+function emulatorShards(): number {
+  const limit = readOpenFileLimit();
+  if (!limit || !Number.isFinite(limit.hard)) return 1;
+  const perProcess = limit.hard - CONCURRENCY - 1024;
+  return Math.max(1, Math.ceil(listeningSocketsOf(MINERS, parseMixLoose(flags.mix)) / perProcess));
+}
+
+/** `--bind` moved by `k` in its second octet (127.77.0.0/16 → 127.78.0.0/16): each emulator process its own addresses. */
+function shardBind(bind: string, k: number): string {
+  if (k === 0) return bind;
+  const m = /^(\d+)\.(\d+)\.\d+\.\d+\/(\d+)$/.exec(bind);
+  if (!m || Number(m[3]) < 16 || Number(m[2]) + k > 255) throw new Error(`--bind ${bind}: several emulator processes need a /16 or narrower range whose second octet can grow by ${k}`);
+  return `${m[1]}.${Number(m[2]) + k}.0.0/16`;
+}
+
+interface SimProcess {
+  pid: number;
+  endpoints: FleetEndpoint[];
+  adminUrl: string | undefined;
+  stop: () => Promise<void>;
+}
+
+/** Emulator process `k` of `of`: its share of the miners (ids prefixed when shared, to stay unique), each with its own seed and addresses. */
+async function startSimProcess(k: number, of: number): Promise<SimProcess> {
+  const miners = Math.floor(MINERS / of) + (k < MINERS % of ? 1 : 0);
   const dir = mkdtempSync(join(tmpdir(), 'hashwatt-bench-'));
   const file = join(dir, 'endpoints.json');
   const bin = new URL('../bin/hashwatt.js', import.meta.url).pathname;
   const profile = flags['emulator-prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['emulator-prof-dir']}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, bin, 'sim', '--miners', String(MINERS), '--bind', flags.bind, '--mix', flags.mix, '--endpoints', file, '--admin-port', '0'], {
+  const child: ChildProcess = spawn(process.execPath, [...profile, bin, 'sim', '--miners', String(miners), '--bind', shardBind(flags.bind, k), '--mix', flags.mix, '--seed', String(k + 1), '--endpoints', file, '--admin-port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -164,16 +223,15 @@ async function startEmulator(): Promise<Emulator> {
     });
     child.once('exit', (code) => reject(new Error(`hashwatt sim exited with ${code} before listening:\n${out}`)));
   });
-  const endpoints = JSON.parse(readFileSync(file, 'utf8')) as FleetEndpoint[];
+  const endpoints = (JSON.parse(readFileSync(file, 'utf8')) as FleetEndpoint[]).map((ep) => (of > 1 ? { ...ep, id: `e${k}-${ep.id}` } : ep));
   rmSync(dir, { recursive: true, force: true });
-  const adminUrl = /admin\s+(http:\S+)/.exec(out)?.[1];
   return {
+    pid: child.pid as number,
     endpoints,
-    rssMb: () => peakRssMb(child.pid as number),
-    cpuUs: () => cpuUsOf(child.pid as number),
-    connections: async () => ((await (await fetch(`${adminUrl}/stats`)).json()) as { connectionsAccepted: number }).connectionsAccepted,
+    adminUrl: /admin\s+(http:\S+)/.exec(out)?.[1],
     stop: () =>
       new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
@@ -235,7 +293,8 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const emulator = await startEmulator();
   const { endpoints } = emulator;
-  process.stdout.write(`emulator: ${endpoints.length} miners on ${flags.bind} ${flags['in-process'] ? 'in this process' : 'in a child process'}, up in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  const where = emulator.processes === 0 ? `on ${flags.bind} in this process` : emulator.processes === 1 ? `on ${flags.bind} in a child process` : `from ${flags.bind} on in ${emulator.processes} child processes (one may not open a socket for every miner)`;
+  process.stdout.write(`emulator: ${endpoints.length} miners ${where}, up in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   const drivers: MinerDriver[] = endpoints.map((ep) => createMinerDriver(ep.firmware, ep, { requestTimeoutMs: TIMEOUT_MS }));
   const readOnce = async (d: MinerDriver): Promise<string | null> => {
     const r = await d.read();

@@ -161,7 +161,7 @@ async function main(): Promise<void> {
     const ok = pollSweep.filter((r) => r.result);
     md.push('**Poll** (real drivers against the emulated fleet, steady state):', '', '| miners | load avg | miners/s (target ≥ 2000) | bare TCP/s | ratio | p99 ms | poller RSS MB |', '|---|---|---|---|---|---|---|');
     for (const { size, result: r } of pollSweep) md.push(r ? `| ${size} | ${r.load[0]} | ${f1(r.perSecond)} | ${f1(r.barePerSecond)} | ${f2(r.ratio)} | ${f1(r.p99)} | ${f1(r.pollerRssMb)} |` : `| ${size} | failed | | | | | |`);
-    if (pollSweep.some((r) => !r.result)) md.push('', 'A failed size could not start its emulator; the usual cause is the open-files limit: the emulator holds about 1.8 descriptors per miner, so 30,000 miners need `ulimit -n` above ~55,000 (the run prints the limit it met).');
+    if (pollSweep.some((r) => !r.result)) md.push('', 'A failed size could not start its emulator (its output says why). The bench spreads the miners over as many emulator processes as the open-files limit asks (each miner holds about 1.8 listening sockets).');
     md.push('', `Growth: time to poll the fleet ${growth(ok.map((r) => ({ size: r.size, value: r.size / r.result!.perSecond })))}; poller RSS ${growth(ok.map((r) => ({ size: r.size, value: r.result!.pollerRssMb })))}. Why: a fixed concurrency polls one miner after another, so a poll of the fleet takes time in proportion to it while the rate per second holds; memory is a fixed base plus one driver's state per miner.`);
     md.push('', chart('poll-sweep', lineChart({
       title: 'Poll vs miners', xLabel: 'miners', yLabel: 'miners/s', logX: true,

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { readdirSync } from 'node:fs';
 import { startFleet } from './fleet.js';
+import { DEFAULT_MIX } from './fleet-spec.js';
+import { listeningSocketsOf } from './listening-sockets.js';
 
 function summary(host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -29,6 +31,10 @@ test('1,000 miners on their own loopback addresses start, answer and stop cleanl
     assert.equal(new Set(endpoints.map((e) => e.host)).size, 1000, 'one address per miner');
     assert.equal(endpoints[999]!.host, `127.${second}.3.238`);
     assert.ok(openFds() - fdsBefore >= 1000, 'one listener per miner port at least');
+    // What the poll bench plans its emulator processes by: the descriptors the fleet really holds.
+    const listening = listeningSocketsOf(1000, DEFAULT_MIX);
+    assert.equal(listening, fleet.groundTruth().reduce((n, m) => n + Object.keys(m.ports).length, 0));
+    assert.ok(openFds() - fdsBefore >= listening, `${openFds() - fdsBefore} descriptors opened for ${listening} listening ports`);
     const sample = endpoints.filter((_, i) => i % 50 === 0);
     const replies = await Promise.all(sample.map((e) => summary(e.host, e.port!)));
     assert.ok(replies.every((r) => r.includes('"STATUS"') && r.endsWith('\0')));
