@@ -41,6 +41,8 @@ test('demo with the built-in test VTN: the OpenADR event on the dashboard, read-
     const detail = await event.locator('[data-testid=event-source-detail]').textContent();
     assert.match(detail ?? '', new RegExp(`From openadr:hashwatt-demo: program demo-capacity, VTN event ${[...vtn.events.keys()][0]}, interval \\d \\(read-only\\)`));
     assert.equal(await event.locator('[data-testid=cancel-event]').count(), 0, 'no cancel button on an event the VTN owns');
+    // The VTN event has two intervals; the second's hashwatt event can reach the page a poll after the first's.
+    await page.locator('[data-testid=event-source]').nth(1).waitFor({ timeout: 30_000 });
     assert.equal(await page.locator('[data-testid=event-source]').count(), 2, 'one event per interval');
     assert.deepEqual(errors, []);
   } finally {
