@@ -293,9 +293,6 @@ export function createEventService(options: EventServiceOptions) {
           options.notify(e.id);
         }
       }
-      // Targets stored but never turned into a control (the collector stopped in between).
-      // One query for the sites, not every live target read into objects each second (a
-      // 1,000-site event cost the tick ~5 ms of CPU per second that way).
       // Reports stored by a collector that died before it moved their targets (the move follows
       // the batch's commit; the agent, acknowledged, does not send them again): at the first tick
       // of a term and every REPAIR_EVERY_TICKS after, one query that finds none on a normal day.
@@ -307,6 +304,9 @@ export function createEventService(options: EventServiceOptions) {
           await applyReports(behind);
         }
       }
+      // Targets stored but never turned into a control (the collector stopped in between).
+      // One query for the sites, not every live target read into objects each second (a
+      // 1,000-site event cost the tick ~5 ms of CPU per second that way).
       const pending = await store.events.unsentTargetSites();
       if (pending.length) enqueue(pending);
       // Retry controls whose publish did not reach the broker (crash, broker down).
