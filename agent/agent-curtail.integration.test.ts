@@ -64,14 +64,12 @@ test('sleep_count 25: exactly 25 asleep, the least efficient, ignore-sleep worke
   assert.ok(asleep.every((m) => !m.faults.ignoreSleep));
   // Least efficient first, by the J/TH the agent measured (its miner detail before the control;
   // stock firmware's power is estimated, so a model's nominal J/TH is not what the agent ranks by):
-  // no hashing, sleep-obeying miner is clearly worse than the best one asleep. "Clearly": more than
-  // 5 % worse. The agent ranks by its poll at decision time, the test sees the last detail sent
-  // before it, and an emulated miner's J/TH drifts by a few % between the two (3.0 % measured).
+  // no hashing, sleep-obeying miner is clearly worse than the best one asleep.
   const seenJth = new Map<string, number>();
   for (const t of site.collector.telemetry.slice(0, telemetryBefore)) for (const m of t.miners ?? []) if (m.jth !== null && m.jth !== undefined) seenJth.set(m.id, m.jth);
   const jthOf = (id: string) => seenJth.get(id) ?? NaN;
   const bestAsleep = Math.min(...asleep.map((m) => jthOf(m.id)));
-  const awakeWorse = truth.filter((m) => !sleepingIds().has(m.id) && !m.faults.ignoreSleep && !missedPolls.has(m.id) && jthOf(m.id) > bestAsleep * 1.05);
+  const awakeWorse = truth.filter((m) => !sleepingIds().has(m.id) && !m.faults.ignoreSleep && !missedPolls.has(m.id) && jthOf(m.id) > bestAsleep * 1.03);
   assert.deepEqual(awakeWorse.map((m) => `${m.id} ${jthOf(m.id).toFixed(1)} J/TH (best asleep ${bestAsleep.toFixed(1)})`), [], 'an awake miner is clearly less efficient than one put to sleep');
   const sample = await waitFor('sample counts 25 curtailed', () => site.collector.telemetry.flatMap((t) => t.samples).findLast((s) => s.curtailedMiners === 25 && s.counts.sleeping === 25));
   assert.equal(sample.revision, revision);
