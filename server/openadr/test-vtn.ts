@@ -64,6 +64,16 @@ export async function startTestVtn(options: TestVtnOptions) {
 
   function send(res: ServerResponse, method: string, path: string, status: number, body: unknown): void {
     if (options.checker) check(() => options.checker!.response(method, path, status, body));
+    sendUnchecked(res, status, body);
+  }
+
+  /**
+   * A fault the test asked for (mode 'error') is not held to openadr3.yaml: it
+   * lists 500 for every operation but GET /notifiers, and a VTN in trouble may
+   * answer 500 there too. Checking it flagged the test's own fault whenever the
+   * VEN asked for /notifiers during the error spell.
+   */
+  function sendUnchecked(res: ServerResponse, status: number, body: unknown): void {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(body === undefined ? '' : JSON.stringify(body));
   }
@@ -119,7 +129,7 @@ export async function startTestVtn(options: TestVtnOptions) {
     if (mode === 'slow') await new Promise((r) => setTimeout(r, options.slowMs ?? 15_000));
     if (mode === 'error') {
       counts.refused++;
-      return send(res, method, full, 500, problem(500, 'Internal Server Error', 'the test VTN is set to answer errors'));
+      return sendUnchecked(res, 500, problem(500, 'Internal Server Error', 'the test VTN is set to answer errors'));
     }
     if (path === '/auth/server' && method === 'GET') return send(res, method, full, 200, { tokenURL: `http://${host}:${port}/auth/token` });
     if (path === '/auth/token' && method === 'POST') {
