@@ -49,6 +49,14 @@ test('refused controls: unsigned, wrongly signed, expired and stale change nothi
 });
 
 test('sleep_count 25: exactly 25 asleep, the least efficient, ignore-sleep worked around; none restores them', async () => {
+  // Readings held steady: the J/TH the agent ranks by when the control arrives is then the one its
+  // last miner detail reported (each emulated read wanders by up to ±2.7 % in J/TH otherwise).
+  const steadyFrom = Date.now();
+  site.fleet.setReadingNoise(0);
+  await waitFor('the detail of every miner from a poll begun with steady readings', () => {
+    const steadyPoll = site.collector.telemetry.findIndex((t) => t.samples.some((s) => s.ts > steadyFrom));
+    return steadyPoll >= 0 && new Set(site.collector.telemetry.slice(steadyPoll).flatMap((t) => t.miners ?? []).map((m) => m.id)).size === site.fleet.endpoints().length;
+  }, { timeoutMs: 20_000 });
   revision = 61;
   const telemetryBefore = site.collector.telemetry.length;
   await site.collector.publishRetained('control', site.control({ revision, mode: 'sleep_count', value: 25 }));
@@ -64,13 +72,13 @@ test('sleep_count 25: exactly 25 asleep, the least efficient, ignore-sleep worke
   assert.ok(asleep.every((m) => !m.faults.ignoreSleep));
   // Least efficient first, by the J/TH the agent measured (its miner detail before the control;
   // stock firmware's power is estimated, so a model's nominal J/TH is not what the agent ranks by):
-  // no hashing, sleep-obeying miner is clearly worse than the best one asleep.
+  // no hashing, sleep-obeying miner is worse than the best one asleep, beyond the detail's rounding.
   const seenJth = new Map<string, number>();
   for (const t of site.collector.telemetry.slice(0, telemetryBefore)) for (const m of t.miners ?? []) if (m.jth !== null && m.jth !== undefined) seenJth.set(m.id, m.jth);
   const jthOf = (id: string) => seenJth.get(id) ?? NaN;
   const bestAsleep = Math.min(...asleep.map((m) => jthOf(m.id)));
-  const awakeWorse = truth.filter((m) => !sleepingIds().has(m.id) && !m.faults.ignoreSleep && !missedPolls.has(m.id) && jthOf(m.id) > bestAsleep * 1.03);
-  assert.deepEqual(awakeWorse.map((m) => `${m.id} ${jthOf(m.id).toFixed(1)} J/TH (best asleep ${bestAsleep.toFixed(1)})`), [], 'an awake miner is clearly less efficient than one put to sleep');
+  const awakeWorse = truth.filter((m) => !sleepingIds().has(m.id) && !m.faults.ignoreSleep && !missedPolls.has(m.id) && jthOf(m.id) > bestAsleep + 0.015);
+  assert.deepEqual(awakeWorse.map((m) => `${m.id} ${jthOf(m.id).toFixed(2)} J/TH (best asleep ${bestAsleep.toFixed(2)})`), [], 'an awake miner is less efficient than one put to sleep');
   const sample = await waitFor('sample counts 25 curtailed', () => site.collector.telemetry.flatMap((t) => t.samples).findLast((s) => s.curtailedMiners === 25 && s.counts.sleeping === 25));
   assert.equal(sample.revision, revision);
 
@@ -80,6 +88,7 @@ test('sleep_count 25: exactly 25 asleep, the least efficient, ignore-sleep worke
   await waitFor('released', () => reportsFor(revision).find((r) => r.status === 'released'), { timeoutMs: 30_000 });
   await waitFor('every miner hashing again', () => site.fleet.groundTruth().every((m) => m.phase === 'hashing'), { timeoutMs: 15_000 });
   assert.equal(slept.size, 25);
+  site.fleet.setReadingNoise(1);
 });
 
 test('max_kw below the current draw: the meter settles under the cap and stays there', async () => {

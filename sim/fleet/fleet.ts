@@ -113,6 +113,11 @@ export class Fleet {
     return l.miner as SimulatedMiner;
   }
 
+  /** Every miner's read noise (SimulatedMiner.readingNoise): 0 holds readings steady, 1 is the default. */
+  setReadingNoise(scale: number): void {
+    for (const { miner } of this.listeners) (miner as SimulatedMiner).readingNoise = scale;
+  }
+
   groundTruth(): MinerTruth[] {
     return this.listeners.map(({ miner, ports }) => {
       const s = miner.snapshot();

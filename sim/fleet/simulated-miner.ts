@@ -67,6 +67,12 @@ export class SimulatedMiner implements EmulatedMiner {
   private readonly boardOffsets: number[];
   private readonly fanCount: number;
 
+  /**
+   * Scale of the second-to-second noise of power, hashrate, temperatures and fans
+   * (1 = as real miners wander; 0 = steady). A test that compares what the agent
+   * read at one moment with what it reported at another needs it steady.
+   */
+  readingNoise = 1;
   /** When the miner last began a pause (took a sleep command it obeys); null if never. Ground truth for tests. */
   pausedAt: number | null = null;
   private phase: EmulatedPhase = 'hashing';
@@ -152,17 +158,18 @@ export class SimulatedMiner implements EmulatedMiner {
     const ratio = this.loadRatio(now);
     const loadW = this.spec.nominalW * this.powerSpread * ratio;
     const second = Math.floor(now / 1000);
-    const sleepW = this.spec.sleepW * (1 + 0.03 * hashNoise(this.seed, this.index, second, 1));
-    const hashingW = (loadW - this.spec.sleepW) * levels.power * (1 + 0.012 * hashNoise(this.seed, this.index, second, 2));
+    const noise = (channel: number) => this.readingNoise * hashNoise(this.seed, this.index, second, channel);
+    const sleepW = this.spec.sleepW * (1 + 0.03 * noise(1));
+    const hashingW = (loadW - this.spec.sleepW) * levels.power * (1 + 0.012 * noise(2));
     const loadThs = this.spec.nominalThs * this.hashSpread * ratio ** (this.spec.curve ?? DEFAULT_CURVE).exponent;
-    const hashrateThs = loadThs * levels.hash * (1 + 0.015 * hashNoise(this.seed, this.index, second, 3));
+    const hashrateThs = loadThs * levels.hash * (1 + 0.015 * noise(3));
     const heat = levels.power * ratio;
     return {
       phase: this.phase,
       powerW: round1(sleepW + hashingW),
       hashrateThs: round2(Math.max(0, hashrateThs)),
-      boardTempsC: this.boardOffsets.map((offset, b) => round1(31 + 38 * heat + offset + 0.6 * hashNoise(this.seed, this.index, second, 10 + b))),
-      fanRpm: Array.from({ length: this.fanCount }, (_, k) => Math.round(1400 + 3700 * heat + 60 * hashNoise(this.seed, this.index, second, 20 + k))),
+      boardTempsC: this.boardOffsets.map((offset, b) => round1(31 + 38 * heat + offset + 0.6 * noise(10 + b))),
+      fanRpm: Array.from({ length: this.fanCount }, (_, k) => Math.round(1400 + 3700 * heat + 60 * noise(20 + k))),
       uptimeS: Math.floor((now - this.bootAt) / 1000),
       powerTargetW: this.powerTargetW,
       now,
