@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectMqtt, type MqttClient } from '../shared/mqtt/connect.js';
-import { agentTopic, topicFilters } from '../shared/protocol/index.js';
+import { agentTopic, COLLECTOR_STATE_TOPIC, topicFilters } from '../shared/protocol/index.js';
 import { uniqueId } from '../test/helpers/broker.js';
 import { collectorProcess, type CollectorProcess } from '../test/helpers/collector-process.js';
 import { realMosquitto } from '../test/helpers/real-mosquitto.js';
@@ -33,6 +33,8 @@ let root = '';
 let site = '';
 let dataDir = '';
 const collectors: CollectorProcess[] = [];
+/** Each collector's MQTT client id: the `instance` of its collector state. */
+const instances: string[] = [];
 const publishers: TestPublisher[] = [];
 
 before(async () => {
@@ -49,6 +51,7 @@ before(async () => {
   for (const name of ['a', 'b']) {
     const dir = join(root, name);
     await mkdir(dir);
+    instances.push(`${prefix}-${name}-collector`); // collectorProcess: broker.clientId
     collectors.push(await collectorProcess(dir, {
       brokerUrl: url, prefix: `${prefix}-${name}`, sites: [site],
       // A short gap timeout: a collector that acked from its own share alone would give up the other's seqs as gaps within the test.
@@ -161,24 +164,37 @@ test('the fallback to MQTT 3.1.1 keeps a share group working: a 3.1.1 and an MQT
 });
 
 // Last: it kills one of the two collectors.
-test('kill -9 one collector of the group mid-stream: the other takes over its share; every message stored once and acked, no gap', { timeout: 90_000 }, async (t) => {
+test('kill -9 one collector of the group mid-stream: the other takes over its share and says the collector is online again; every message stored once and acked, no gap', { timeout: 90_000 }, async (t) => {
   if (skip) return t.skip(skip);
   const p = await publisher('a3');
   const outbox = withOutbox(p, RESEND_AFTER_MS);
   const before = await Promise.all(collectors.map(telemetryReceived));
+  // What agents hear on the collector state (one retained topic, which collectors of other test files share too).
+  const states: Array<{ online: boolean; instance?: string }> = [];
+  const listener = await connectMqtt({ url, clientId: uniqueId('state-listener') });
+  listener.on('message', (_topic, payload) => { if (payload.length > 0) states.push(JSON.parse(payload.toString('utf8'))); });
+  await listener.subscribeAsync(COLLECTOR_STATE_TOPIC, { qos: 1 });
   const flow = setInterval(() => outbox.send(700), 20);
   try {
     await waitFor('both collectors ingesting the agent', async () => (await Promise.all(collectors.map(telemetryReceived))).every((n, i) => n >= before[i]! + 10));
     await collectors[1]!.kill('SIGKILL');
     const atKill = outbox.sent();
     await waitFor('100 more messages sent after the kill', () => outbox.sent() >= atKill + 100);
-  } finally {
+    const [a, b] = instances;
+    await waitFor(`collector ${a} online again after ${b}'s Will`, () => {
+      const will = states.findIndex((s) => !s.online && s.instance === b);
+      return will >= 0 && states.slice(will + 1).some((s) => s.online && s.instance === a);
+    });
     clearInterval(flow);
+    await waitFor('the outbox empty: every message acked', () => outbox.unacked() === 0, { timeoutMs: 30_000 });
+    const s = await stored('a3');
+    assert.equal(s.log, outbox.sent(), 'every seq stored once');
+    assert.equal(s.samples, outbox.sent(), 'every sample stored once');
+    assert.deepEqual(s.gaps, [], 'no gap recorded');
+  } finally {
+    // On a failure too: the flow and the outbox's resend timer would keep the test process alive.
+    clearInterval(flow);
+    outbox.stop();
+    await listener.endAsync();
   }
-  await waitFor('the outbox empty: every message acked', () => outbox.unacked() === 0, { timeoutMs: 30_000 });
-  outbox.stop();
-  const s = await stored('a3');
-  assert.equal(s.log, outbox.sent(), 'every seq stored once');
-  assert.equal(s.samples, outbox.sent(), 'every sample stored once');
-  assert.deepEqual(s.gaps, [], 'no gap recorded');
 });

@@ -3,7 +3,7 @@ import type { Logger } from '../../shared/log/logger.js';
 import { coalesceWrites } from '../../shared/mqtt/coalesce-writes.js';
 import { backoffDelayMs } from '../../shared/async/backoff.js';
 import { brokerNotUp, connectMqtt, type MqttClient } from '../../shared/mqtt/connect.js';
-import { encodeCollectorState } from '../../shared/protocol/index.js';
+import { COLLECTOR_STATE_TOPIC, decode, encodeCollectorState } from '../../shared/protocol/index.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
 
@@ -54,7 +54,28 @@ export async function connectCollectorClient(options: ConnectCollectorOptions): 
   client.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
   client.on('offline', () => log.warn('mqtt offline; reconnecting'));
   announce();
+  if (config.ingest.shareGroup !== undefined) await answerPeersOffline(client, clientId, announce, log);
   return client;
+}
+
+/**
+ * The collector state is one retained message, and a share group has several
+ * collectors: the Will of one that dies (or the last word of one that stops)
+ * would tell every agent the collector is offline while the others serve them.
+ * So each collector hears the state too and, when another says it is offline,
+ * says again that it is online (docs/protocol.md#collector-state).
+ */
+async function answerPeersOffline(client: MqttClient, clientId: string, announce: () => void, log: Logger): Promise<void> {
+  client.on('message', (topic, payload) => {
+    if (topic !== COLLECTOR_STATE_TOPIC || payload.length === 0) return;
+    const result = decode(topic, payload);
+    if (!result.ok || result.message.kind !== 'collector/state') return;
+    const { online, instance } = result.message.payload;
+    if (online || instance === clientId) return;
+    log.info({ peer: instance ?? null }, 'another collector of the share group went offline; announcing this one online');
+    announce();
+  });
+  await client.subscribeAsync(COLLECTOR_STATE_TOPIC, { qos: 1 });
 }
 
 /**
@@ -83,7 +104,7 @@ async function connectWhenUp(connect: () => Promise<MqttClient>, url: string, lo
 export async function closeCollectorLink(client: MqttClient | undefined, embedded: EmbeddedBroker | undefined, clock: () => number): Promise<void> {
   if (client) {
     if (client.connected) {
-      const offline = encodeCollectorState({ v: 1, online: false, ts: clock() });
+      const offline = encodeCollectorState({ v: 1, online: false, ts: clock(), instance: client.options.clientId });
       await client.publishAsync(offline.topic, offline.payload, { qos: 1, retain: true }).catch(() => undefined);
     }
     await client.endAsync().catch(() => undefined);
