@@ -21,10 +21,10 @@ import { sample, startTestPublisher, withOutbox, type TestPublisher } from './te
  */
 /**
  * The timings of a share group (SHARE_GROUP_DEFAULTS in the collector config),
- * scaled down: a dead collector's session expires before the agent sends again,
- * and a gap waits longer than that resend.
+ * scaled down: no session is kept for a dead collector, and a gap waits longer
+ * than the agent's resend.
  */
-const SESSION_EXPIRY_S = 1;
+const SESSION_EXPIRY_S = 0;
 const RESEND_AFTER_MS = 1500;
 const GAP_TIMEOUT_S = 4;
 let skip: string | undefined;

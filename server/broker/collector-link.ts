@@ -30,7 +30,8 @@ export interface ConnectCollectorOptions {
 }
 
 /**
- * Connects with a persistent session and keeps the retained collector state
+ * Connects with a persistent session (unless `ingest.sessionExpiryS` is 0, the
+ * share group's default) and keeps the retained collector state
  * honest: online on every (re)connect, offline by the Will when the collector
  * vanishes.
  */
@@ -40,7 +41,10 @@ export async function connectCollectorClient(options: ConnectCollectorOptions): 
   const clientId = config.broker?.clientId ?? config.ingest.clientId;
   const offline = encodeCollectorState({ v: 1, online: false, ts: clock(), instance: clientId });
   const client = await connectWhenUp(() => connectMqtt({
-    ...base, url, clientId, clean: false, reconnectPeriod: 1000,
+    // Expiry 0 asks for no session at all: a clean one, also on the MQTT 3.1.1
+    // fallback, where a persistent session would never expire. MQTT.js then
+    // subscribes again on every reconnect.
+    ...base, url, clientId, clean: config.ingest.sessionExpiryS === 0, reconnectPeriod: 1000,
     properties: { sessionExpiryInterval: config.ingest.sessionExpiryS },
     will: { topic: offline.topic, payload: offline.payload, qos: 1, retain: true },
     beforeConnect: options.beforeConnect,

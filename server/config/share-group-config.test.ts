@@ -31,11 +31,12 @@ test('a share group without an external broker is refused: the embedded broker h
   assert.match(found[0]!.message, /needs an external broker \(broker\.url\)/);
 });
 
-test('in a share group a dead collector\'s session expires soon and a gap waits out the agents\' resend; set values win', () => {
+test('in a share group a collector keeps no session (a dead one\'s turn goes to the live ones) and a gap waits out the agents\' resend; set values win', () => {
   const alone = CollectorConfigSchema.parse(base).ingest;
   assert.deepEqual([alone.sessionExpiryS, alone.gapTimeoutS], [3600, 60]);
   const shared = CollectorConfigSchema.parse({ ...base, ingest: { shareGroup: 'g' } }).ingest;
-  assert.deepEqual([shared.sessionExpiryS, shared.gapTimeoutS], [10, 120]);
+  assert.deepEqual([shared.sessionExpiryS, shared.gapTimeoutS], [0, 120]);
+  assert.deepEqual(problems({ ...base, ingest: { sessionExpiryS: -1 } }).map((p) => p.path), ['ingest.sessionExpiryS']);
   const chosen = CollectorConfigSchema.parse({ ...base, ingest: { shareGroup: 'g', sessionExpiryS: 30, gapTimeoutS: 90 } }).ingest;
   assert.deepEqual([chosen.sessionExpiryS, chosen.gapTimeoutS], [30, 90]);
 });
