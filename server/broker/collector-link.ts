@@ -62,6 +62,9 @@ export async function connectCollectorClient(options: ConnectCollectorOptions): 
   return client;
 }
 
+/** Clients whose collector is stopping: one that answered a peer's offline after its own would stay "online" retained. */
+const closing = new WeakSet<MqttClient>();
+
 /**
  * The collector state is one retained message, and a share group has several
  * collectors: the Will of one that dies (or the last word of one that stops)
@@ -75,7 +78,7 @@ async function answerPeersOffline(client: MqttClient, clientId: string, announce
     const result = decode(topic, payload);
     if (!result.ok || result.message.kind !== 'collector/state') return;
     const { online, instance } = result.message.payload;
-    if (online || instance === clientId) return;
+    if (online || instance === clientId || closing.has(client)) return;
     log.info({ peer: instance ?? null }, 'another collector of the share group went offline; announcing this one online');
     announce();
   });
@@ -107,6 +110,7 @@ async function connectWhenUp(connect: () => Promise<MqttClient>, url: string, lo
 /** Publishes the offline state while still connected, closes the client, then the embedded broker. */
 export async function closeCollectorLink(client: MqttClient | undefined, embedded: EmbeddedBroker | undefined, clock: () => number): Promise<void> {
   if (client) {
+    closing.add(client);
     if (client.connected) {
       const offline = encodeCollectorState({ v: 1, online: false, ts: clock(), instance: client.options.clientId });
       await client.publishAsync(offline.topic, offline.payload, { qos: 1, retain: true }).catch(() => undefined);
